@@ -1,0 +1,192 @@
+"""Fashion-MNIST from its original idx files, validated and held in memory as tensors; D1 and D2."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import struct
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import torch
+
+N_CLASSES = 10
+C1 = tuple(range(5))  # the teacher's classes (D1); D2 uses all 10
+CLASS_NAMES = (
+    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+)
+SYSTEM_DIR = Path("/usr/share/datasets/fashion-mnist")
+FILES = {
+    "train_images": "train-images-idx3-ubyte",
+    "train_labels": "train-labels-idx1-ubyte",
+    "test_images": "t10k-images-idx3-ubyte",
+    "test_labels": "t10k-labels-idx1-ubyte",
+}
+SIZES = {"train": 60000, "test": 10000}
+FIX = (
+    "Install it with `sudo apt-get install dataset-fashion-mnist` (Debian/Ubuntu), or put the four "
+    "Fashion-MNIST idx files (.gz or plain) in a folder and set ANTIDISTILL_DATA to it."
+)
+
+
+class DataError(RuntimeError):
+    """Fashion-MNIST is missing or does not look like Fashion-MNIST."""
+
+
+@dataclass(frozen=True)
+class Split:
+    """Images ``x`` (float32, N x 28 x 28, in [0, 1]) and labels ``y`` (int64, N)."""
+
+    x: torch.Tensor
+    y: torch.Tensor
+
+    def __len__(self) -> int:
+        return int(self.y.shape[0])
+
+    def to(self, device: torch.device | str) -> "Split":
+        return Split(self.x.to(device), self.y.to(device))
+
+    def double(self) -> "Split":
+        return Split(self.x.double(), self.y)
+
+    def head(self, n: int | None) -> "Split":
+        """The first ``n`` samples (all when ``n`` is None); the shipped order is already shuffled."""
+        return self if n is None else Split(self.x[:n], self.y[:n])
+
+    def only(self, classes: tuple[int, ...]) -> "Split":
+        keep = torch.isin(self.y, torch.tensor(classes, device=self.y.device))
+        return Split(self.x[keep], self.y[keep])
+
+
+@dataclass(frozen=True)
+class FashionMNIST:
+    """The shipped train/test splits; the test split is the paper's validation set."""
+
+    train: Split
+    test: Split
+    source: str
+
+    def d1(self) -> "FashionMNIST":
+        """Classes 0-4 only, the teacher's data set."""
+        return FashionMNIST(self.train.only(C1), self.test.only(C1), self.source)
+
+    def to(self, device: torch.device | str) -> "FashionMNIST":
+        return FashionMNIST(self.train.to(device), self.test.to(device), self.source)
+
+    def head(self, n_train: int | None, n_test: int | None = None) -> "FashionMNIST":
+        return FashionMNIST(self.train.head(n_train), self.test.head(n_test), self.source)
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    """Which part of Fashion-MNIST a run uses: all of it by default, a head slice for smoke runs."""
+
+    n_train: int | None = None
+    n_test: int | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("n_train", "n_test"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, int) or value < 1):
+                raise ValueError(f"{name} must be None (all) or an integer >= 1, got {value!r}")
+
+    def apply(self, data: FashionMNIST) -> FashionMNIST:
+        return data.head(self.n_train, self.n_test)
+
+
+def cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "antidistill" / "fashion-mnist"
+
+
+def search_dirs() -> list[Path]:
+    """Where the idx files are looked for, in order."""
+    dirs = []
+    if os.environ.get("ANTIDISTILL_DATA"):
+        dirs.append(Path(os.environ["ANTIDISTILL_DATA"]))
+    dirs += [SYSTEM_DIR, cache_dir(), cache_dir() / "FashionMNIST" / "raw"]
+    return dirs
+
+
+def _find(folder: Path, stem: str) -> Path | None:
+    for name in (stem + ".gz", stem):
+        if (folder / name).is_file():
+            return folder / name
+    return None
+
+
+def _read_idx(path: Path, magic: int, shape: tuple[int, ...]) -> torch.Tensor:
+    opener = gzip.open if path.suffix == ".gz" else open
+    try:
+        with opener(path, "rb") as fh:
+            raw = fh.read()
+    except (OSError, EOFError) as exc:
+        raise DataError(f"cannot read {path}: {exc}. {FIX}") from exc
+    ndim = len(shape)
+    header = 4 + 4 * ndim
+    if len(raw) < header:
+        raise DataError(f"{path} is truncated ({len(raw)} bytes). {FIX}")
+    found_magic, *dims = struct.unpack(f">{1 + ndim}I", raw[:header])
+    if found_magic != magic or tuple(dims) != shape:
+        raise DataError(
+            f"{path} has magic {found_magic} and shape {tuple(dims)}; expected magic {magic} and "
+            f"shape {shape}. {FIX}"
+        )
+    body = raw[header:]
+    expected = 1
+    for d in shape:
+        expected *= d
+    if len(body) != expected:
+        raise DataError(f"{path} holds {len(body)} values, expected {expected}. {FIX}")
+    return torch.frombuffer(bytearray(body), dtype=torch.uint8).reshape(shape)
+
+
+def read_folder(folder: Path) -> FashionMNIST:
+    """Read and validate the four idx files in ``folder``."""
+    paths = {key: _find(folder, stem) for key, stem in FILES.items()}
+    missing = [FILES[k] for k, p in paths.items() if p is None]
+    if missing:
+        raise DataError(f"{folder} lacks {', '.join(missing)}. {FIX}")
+    splits = {}
+    for split, n in SIZES.items():
+        images = _read_idx(paths[f"{split}_images"], 2051, (n, 28, 28))
+        labels = _read_idx(paths[f"{split}_labels"], 2049, (n,)).long()
+        if labels.max() >= N_CLASSES:
+            raise DataError(f"{paths[f'{split}_labels']} has labels outside 0-9. {FIX}")
+        # No normalisation: pixels in [0, 1], as the authors fed them.
+        splits[split] = Split(images.float().div_(255.0), labels)
+    return FashionMNIST(splits["train"], splits["test"], str(folder))
+
+
+def _download(root: Path) -> bool:
+    """torchvision's download into ``root/FashionMNIST/raw``; False when it is unavailable (offline)."""
+    try:
+        from torchvision.datasets import FashionMNIST as TVFashionMNIST
+
+        TVFashionMNIST(root=str(root), download=True)
+    except Exception:  # noqa: BLE001 - any failure means "not available here"
+        return False
+    return True
+
+
+@lru_cache(maxsize=4)
+def _load(dirs: tuple[Path, ...], allow_download: bool) -> FashionMNIST:
+    for folder in dirs:
+        if folder.is_dir() and any(_find(folder, s) for s in FILES.values()):
+            return read_folder(folder)
+    if allow_download:
+        if _download(cache_dir()):
+            return read_folder(cache_dir() / "FashionMNIST" / "raw")
+    searched = "\n  ".join(str(d) for d in dirs)
+    raise DataError(f"Fashion-MNIST not found. Searched:\n  {searched}\n{FIX}")
+
+
+def load_fashion_mnist(allow_download: bool = True) -> FashionMNIST:
+    """The whole of Fashion-MNIST on the CPU, read once per process.
+
+    Looks in $ANTIDISTILL_DATA, then /usr/share/datasets/fashion-mnist, then the
+    user cache; as a last resort downloads with torchvision into the cache.
+    """
+    return _load(tuple(search_dirs()), allow_download)

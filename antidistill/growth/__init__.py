@@ -1,0 +1,52 @@
+"""The 8 ways to initialise the student from a trained teacher, in one registry ``METHODS``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from ..models import MLP
+from .context import GrowContext, GrowthConfig, Grown
+from .net2net import net2net, net2wider, wider_mappings
+from .pad import copy_into, uniform_pad, zero_pad
+from .pretrain import DATA_NOISE_LAMBDAS, antidistill, antidistill_l4_0, data_noise
+from .transfer import transfer
+from .xavier import xavier
+
+
+@dataclass(frozen=True)
+class Method:
+    """A growth method: ``method(teacher, ctx)`` returns the initialised student.
+
+    ``needs_teacher``: whether a trained teacher is used. ``lambdas``: "none" (no composite
+    loss), "fixed" (data noise) or "searched" (Anti-Distillation, lambdas from the search).
+    """
+
+    name: str
+    label: str
+    grow: Callable[[MLP | None, GrowContext], Grown]
+    needs_teacher: bool
+    lambdas: str = "none"
+
+    def __call__(self, teacher: MLP | None, ctx: GrowContext) -> Grown:
+        if self.needs_teacher and teacher is None:
+            raise ValueError(f"{self.name} grows a trained teacher; none was given")
+        return self.grow(teacher, ctx)
+
+
+METHODS: dict[str, Method] = {m.name: m for m in (
+    Method("xavier", "Xavier", xavier, needs_teacher=False),
+    Method("zero_pad", "Zero Pad", zero_pad, needs_teacher=True),
+    Method("uniform_pad", "Uniform Pad", uniform_pad, needs_teacher=True),
+    Method("transfer", "Transfer Learning", transfer, needs_teacher=True),
+    Method("net2net", "Net2Net", net2net, needs_teacher=True),
+    Method("data_noise", "With Data Noise", data_noise, needs_teacher=False, lambdas="fixed"),
+    Method("antidistill_l4_0", "Anti-Distillation, λ4 = 0", antidistill_l4_0, needs_teacher=True, lambdas="searched"),
+    Method("antidistill", "Anti-Distillation", antidistill, needs_teacher=True, lambdas="searched"),
+)}
+
+__all__ = [
+    "METHODS", "Method", "GrowContext", "GrowthConfig", "Grown", "DATA_NOISE_LAMBDAS",
+    "xavier", "zero_pad", "uniform_pad", "transfer", "net2net", "data_noise", "antidistill_l4_0",
+    "antidistill", "copy_into", "net2wider", "wider_mappings",
+]

@@ -1,0 +1,55 @@
+"""What every growth method receives and returns, and the defaults of the growth stage."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+
+from ..config import check
+from ..data import FashionMNIST
+from ..losses import LossConfig
+from ..models import MLP
+from ..protocol import Protocol
+from ..train import TrainConfig
+
+
+@dataclass(frozen=True)
+class GrowthConfig:
+    """Defaults of the growth stage: D1 pre-training (methods 6-8), transfer and Net2Net settings."""
+
+    pretrain: TrainConfig = field(default_factory=lambda: TrainConfig(
+        epochs=15, lr=5e-3, batch_size=256, decay="exponential", gamma=0.85))
+    loss: LossConfig = field(default_factory=LossConfig)
+    head_only_epochs: int = 3  # transfer: epochs in which only the output layer learns
+    net2net_noise: float = 0.0  # Net2Net: std of symmetry-breaking weight noise (0 = exact)
+
+    def __post_init__(self) -> None:
+        check(self.head_only_epochs >= 0, f"head_only_epochs must be >= 0, got {self.head_only_epochs}")
+        check(self.net2net_noise >= 0, f"net2net_noise must be >= 0, got {self.net2net_noise}")
+
+
+@dataclass
+class GrowContext:
+    """Everything a growth method may use besides the teacher.
+
+    ``generator`` is the seed's stream for every random draw; ``d1`` is D1 on the training
+    device; ``shell`` is the teacher-shaped model drawn first in the authors' order (or None).
+    """
+
+    generator: torch.Generator
+    protocol: Protocol
+    cfg: GrowthConfig
+    d1: FashionMNIST | None = None
+    lambdas: tuple[float, float, float, float] | None = None
+    shell: MLP | None = None
+    progress: bool = True
+
+
+@dataclass
+class Grown:
+    """An initialised student; ``head_only_epochs`` and pre-training history travel with it."""
+
+    student: MLP
+    head_only_epochs: int = 0
+    pretrain_history: list[dict[str, float]] | None = None

@@ -1,0 +1,73 @@
+"""The results store: one file per run, keyed by its config, written atomically (temp file + rename)."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Callable
+
+import torch
+
+from .config import config_hash, to_dict
+
+
+def _atomic(path: Path, write: Callable[[Any], None], mode: str) -> None:
+    """Write through a temp file in the same folder, then rename over ``path``.
+
+    A crash before the rename leaves the previous file (or none) intact, never half a file.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, mode) as fh:
+            write(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_json(path: Path, obj: Any) -> None:
+    _atomic(Path(path), lambda fh: json.dump(obj, fh, indent=1, sort_keys=True), "w")
+
+
+def atomic_torch_save(path: Path, obj: Any) -> None:
+    _atomic(Path(path), lambda fh: torch.save(obj, fh), "wb")
+
+
+class Store:
+    """Results under ``root``: ``<kind>/<name>-<config hash>.json`` (+ ``.pt`` for weights).
+
+    A saved result is reused only when the config stored inside it equals the requested
+    one, so a changed config never silently picks up an old result.
+    """
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+
+    def path(self, kind: str, name: str, cfg: Any, suffix: str = ".json") -> Path:
+        return self.root / kind / f"{name}-{config_hash(cfg)}{suffix}"
+
+    def load(self, kind: str, name: str, cfg: Any) -> dict[str, Any] | None:
+        path = self.path(kind, name, cfg)
+        if not path.is_file():
+            return None
+        try:
+            saved = json.loads(path.read_text())
+        except json.JSONDecodeError:
+            return None
+        return saved if saved.get("config") == to_dict(cfg) else None
+
+    def save(self, kind: str, name: str, cfg: Any, result: dict[str, Any]) -> Path:
+        path = self.path(kind, name, cfg)
+        atomic_write_json(path, {**result, "config": to_dict(cfg)})
+        return path
+
+    def results(self, kind: str) -> list[dict[str, Any]]:
+        """Every saved result of a kind (for tables and figures)."""
+        folder = self.root / kind
+        return [json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))] if folder.is_dir() else []

@@ -1,0 +1,64 @@
+"""Fashion-MNIST is read, validated and split into D1/D2 as the paper describes."""
+
+from __future__ import annotations
+
+import gzip
+import shutil
+
+import pytest
+import torch
+
+from antidistill import data as data_mod
+from antidistill.data import C1, DataConfig, DataError, read_folder
+
+
+def test_sizes_labels_and_pixels(fashion):
+    assert fashion.train.x.shape == (60000, 28, 28) and fashion.test.x.shape == (10000, 28, 28)
+    assert fashion.train.x.dtype == torch.float32
+    assert float(fashion.train.x.min()) == 0.0 and float(fashion.train.x.max()) == 1.0
+    assert set(fashion.train.y.unique().tolist()) == set(range(10))
+    assert fashion.train.y.bincount().tolist() == [6000] * 10
+
+
+def test_d1_is_classes_0_to_4(fashion):
+    d1 = fashion.d1()
+    assert len(d1.train) == 30000 and len(d1.test) == 5000
+    assert set(d1.train.y.unique().tolist()) == set(C1) == set(d1.test.y.unique().tolist())
+
+
+def test_data_config_takes_a_head_slice(fashion):
+    small = DataConfig(n_train=100, n_test=50).apply(fashion)
+    assert len(small.train) == 100 and len(small.test) == 50
+    assert torch.equal(small.train.x, fashion.train.x[:100])
+    with pytest.raises(ValueError, match="n_train"):
+        DataConfig(n_train=0)
+
+
+def _copy_dataset(src, dst):
+    for stem in data_mod.FILES.values():
+        shutil.copy(src / f"{stem}.gz", dst / f"{stem}.gz")
+
+
+def test_corrupt_file_is_a_clear_error(tmp_path, fashion):
+    _copy_dataset(data_mod.Path(fashion.source), tmp_path)
+    with gzip.open(tmp_path / "t10k-labels-idx1-ubyte.gz", "wb") as fh:
+        fh.write(b"\x00\x00\x08\x01" + (9999).to_bytes(4, "big") + bytes(9999))
+    with pytest.raises(DataError, match=r"t10k-labels.*expected magic 2049.*dataset-fashion-mnist"):
+        read_folder(tmp_path)
+
+
+def test_missing_data_names_the_searched_paths(tmp_path, monkeypatch):
+    monkeypatch.setenv("ANTIDISTILL_DATA", str(tmp_path / "nowhere"))
+    monkeypatch.setattr(data_mod, "SYSTEM_DIR", tmp_path / "system")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    with pytest.raises(DataError) as info:
+        data_mod.load_fashion_mnist(allow_download=False)
+    message = str(info.value)
+    assert str(tmp_path / "nowhere") in message and str(tmp_path / "system") in message
+    assert "apt-get install dataset-fashion-mnist" in message
+
+
+def test_env_folder_is_searched_first(tmp_path, monkeypatch, fashion):
+    _copy_dataset(data_mod.Path(fashion.source), tmp_path)
+    monkeypatch.setenv("ANTIDISTILL_DATA", str(tmp_path))
+    assert data_mod.load_fashion_mnist(allow_download=False).source == str(tmp_path)

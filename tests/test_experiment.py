@@ -1,0 +1,157 @@
+"""Whole runs: every method in both modes, determinism, caching, the store and the command line."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from antidistill import experiment as experiment_mod
+from antidistill.cli import main
+from antidistill.config import config_hash, override
+from antidistill.experiment import ExperimentConfig, get_or_run, run_experiment
+from antidistill.growth import METHODS
+from antidistill.protocol import AUTHORS, PAPER
+from antidistill.store import Store, atomic_write_json
+
+TINY = {"data.n_train": 1024, "data.n_test": 256, "teacher.epochs": 1, "student.epochs": 1,
+        "growth.pretrain.epochs": 1}
+TINY_ARGS = ["--epochs", "1", "--set", "data.n_train=1024", "--set", "data.n_test=256",
+             "--set", "teacher.epochs=1", "--set", "growth.pretrain.epochs=1", "--quiet"]
+LAMBDAS = {"antidistill": (1.0, 0.01, 0.5, 0.5), "antidistill_l4_0": (1.0, 0.01, 0.5, 0.0)}
+
+
+def tiny(method, mode="paper", seed=0, **extra):
+    return override(ExperimentConfig(method=method, seed=seed, mode=mode, lambdas=LAMBDAS.get(method)),
+                    {**TINY, **extra})
+
+
+def _outcome(result):
+    drop = {"wall_time_s", "environment", "path", "cached", "teacher"}
+    return {k: v for k, v in result.items() if k not in drop}
+
+
+@pytest.mark.parametrize("mode", ["paper", "authors"])
+@pytest.mark.parametrize("method", list(METHODS))
+def test_every_method_runs_in_both_modes(method, mode, tmp_path):
+    result = run_experiment(tiny(method, mode), Store(tmp_path), device="cpu", progress=False)
+    assert 0 <= result["val_acc"] <= 1 and len(result["history"]) == 2
+    assert len(result["fgsm"]["acc"]) == 10 and len(result["weight_noise"]["acc"]) == 10
+    assert result["fgsm"]["acc"][0] == pytest.approx(result["val_acc"])
+    assert (result["teacher"] is not None) == METHODS[method].needs_teacher
+    assert (result["pretrain_history"] is not None) == (METHODS[method].lambdas != "none")
+
+
+def test_modes_resolve_to_their_protocols():
+    assert tiny("xavier").protocol == PAPER and tiny("xavier", "authors").protocol == AUTHORS
+    ablation = override(tiny("xavier", "authors"), {"protocol.shuffle": True})
+    assert ablation.protocol.shuffle and ablation.protocol.output_relu
+    assert config_hash(ablation) != config_hash(tiny("xavier", "authors"))
+
+
+@pytest.mark.parametrize("bad, match", [
+    (dict(method="net2deeper"), "unknown method"),
+    (dict(method="xavier", mode="mine"), "mode must be"),
+    (dict(method="xavier", seed=-1), "seed"),
+    (dict(method="antidistill"), "needs lambdas"),
+    (dict(method="xavier", lambdas=(1, 1, 1, 1)), "apply only"),
+    (dict(method="antidistill_l4_0", lambdas=(1, 1, 1, 1)), "lambda4 = 0"),
+])
+def test_bad_experiment_configs_are_rejected(bad, match):
+    with pytest.raises(ValueError, match=match):
+        ExperimentConfig(**bad)
+
+
+def test_misspelt_override_is_an_error():
+    with pytest.raises(ValueError, match="no parameter 'epoch'.*allowed: epochs"):
+        override(ExperimentConfig(), {"student.epoch": 3})
+
+
+def test_same_seed_same_result_and_other_seed_differs(tmp_path):
+    cfg = tiny("antidistill")
+    a = run_experiment(cfg, Store(tmp_path / "a"), device="cpu", progress=False)
+    b = run_experiment(cfg, Store(tmp_path / "b"), device="cpu", progress=False)
+    assert _outcome(a) == _outcome(b)
+    c = run_experiment(tiny("antidistill", seed=1), Store(tmp_path / "c"), device="cpu", progress=False)
+    assert c["history"] != a["history"]
+
+
+def test_saved_run_is_reused_without_training(tmp_path, monkeypatch):
+    store = Store(tmp_path)
+    first = get_or_run(tiny("uniform_pad"), store, device="cpu", progress=False)
+    assert not first["cached"]
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("a cached config must not train again")
+
+    monkeypatch.setattr(experiment_mod, "fit", no_training)
+    monkeypatch.setattr("antidistill.teachers.fit", no_training)
+    second = get_or_run(tiny("uniform_pad"), store, device="cpu", progress=False)
+    assert second["cached"] and _outcome(second) == _outcome(first)
+    # The teacher is cached too: a new student method on the same seed reuses it.
+    monkeypatch.setattr(experiment_mod, "fit", lambda *a, **k: [{"epoch": 0, "val_acc": 0.5}])
+    assert get_or_run(tiny("zero_pad"), store, device="cpu", progress=False)["teacher"]["cached"]
+
+
+def test_changed_config_is_not_served_an_old_result(tmp_path):
+    store = Store(tmp_path)
+    cfg = tiny("xavier")
+    store.save("runs", cfg.run_name, cfg, {"val_acc": 0.5})
+    assert store.load("runs", cfg.run_name, cfg)["val_acc"] == 0.5
+    assert store.load("runs", cfg.run_name, override(cfg, {"student.lr": 0.01})) is None
+    # Even a file at the right path is ignored when the config inside it differs.
+    path = store.path("runs", cfg.run_name, cfg)
+    saved = json.loads(path.read_text())
+    saved["config"]["student"]["lr"] = 0.5
+    path.write_text(json.dumps(saved))
+    assert store.load("runs", cfg.run_name, cfg) is None
+
+
+def test_interrupted_write_leaves_the_old_file(tmp_path, monkeypatch):
+    path = tmp_path / "result.json"
+    atomic_write_json(path, {"v": 1})
+
+    def crash(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "replace", crash)
+    with pytest.raises(KeyboardInterrupt):
+        atomic_write_json(path, {"v": 2})
+    assert json.loads(path.read_text()) == {"v": 1}
+    assert [p.name for p in tmp_path.iterdir()] == ["result.json"]  # no temp file left behind
+
+
+def test_cli_runs_and_writes_json(tmp_path, capsys):
+    assert main(["run", "--mode", "authors", "--method", "xavier", "--seed", "0", "--out", str(tmp_path),
+                 *TINY_ARGS]) == 0
+    out = capsys.readouterr().out
+    assert "final validation accuracy" in out
+    [path] = list(Path(tmp_path, "runs").glob("authors-xavier-seed0-*.json"))
+    saved = json.loads(path.read_text())
+    assert saved["config"]["mode"] == "authors" and saved["config"]["student"]["epochs"] == 1
+    assert f"{saved['val_acc']:.4f}" in out
+
+
+def test_cli_twice_same_seed_is_identical(tmp_path, capsys):
+    for out in ("a", "b"):
+        main(["run", "--method", "net2net", "--seed", "3", "--out", str(tmp_path / out), *TINY_ARGS])
+    [a] = (tmp_path / "a" / "runs").glob("*.json")
+    [b] = (tmp_path / "b" / "runs").glob("*.json")
+    assert _outcome(json.loads(a.read_text())) == _outcome(json.loads(b.read_text()))
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--method", "nope"], "invalid choice: 'nope'"),
+    (["--method", "xavier", "--epochs", "-2"], "must be >= 0"),
+    (["--method", "antidistill", "--lambdas", "1,-1,0,0"], "every lambda must be >= 0"),
+    (["--method", "antidistill", "--lambdas", "1,1"], "four numbers"),
+    (["--method", "antidistill"], "needs lambdas"),
+    (["--method", "xavier", "--set", "student.lr_max=3"], "no parameter 'lr_max'"),
+])
+def test_cli_rejects_bad_arguments(args, message, capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["run", *args])
+    assert info.value.code == 2
+    assert message in capsys.readouterr().err

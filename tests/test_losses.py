@@ -1,0 +1,166 @@
+"""Each term of the composite loss computes what the paper defines, checked against exact values."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+from torch.func import functional_call
+
+from antidistill.losses import (ClassMask, CompositeLoss, LossConfig, check_lambdas, draw_probes,
+                                hutchinson_trace, projection_distance, quadratic_form, uniform_noise)
+from antidistill.models import MLP, student_model, teacher_model
+from antidistill.growth import copy_into
+from antidistill.config import override
+from antidistill.protocol import PAPER
+
+
+def _tiny(seed=0):
+    """A float64 MLP small enough for the exact Hessian (4*5+5 + 5*3+3 + 3*3+3 = 55 parameters)."""
+    return MLP((5, 3), n_classes=3, n_inputs=4, generator=torch.Generator().manual_seed(seed)).double()
+
+
+def _tiny_batch(seed=0):
+    g = torch.Generator().manual_seed(seed)
+    return torch.randn(16, 4, generator=g, dtype=torch.float64), torch.randint(0, 3, (16,), generator=g)
+
+
+def _flat_loss(model, x, y):
+    """CE as a function of one flat parameter vector, for autograd.functional.hessian."""
+    names = [n for n, _ in model.named_parameters()]
+    shapes = [p.shape for p in model.parameters()]
+    sizes = [p.numel() for p in model.parameters()]
+
+    def loss(flat):
+        params = {n: t.view(s) for n, t, s in zip(names, flat.split(sizes), shapes)}
+        return torch.nn.functional.cross_entropy(functional_call(model, params, (x,)), y)
+
+    flat0 = torch.cat([p.detach().flatten() for p in model.parameters()])
+    return loss, flat0, sizes, shapes
+
+
+def test_l2_is_zero_on_the_teacher_block_and_positive_otherwise():
+    teacher = teacher_model(generator=torch.Generator().manual_seed(0))
+    student = copy_into(student_model(generator=torch.Generator().manual_seed(1)), teacher)
+    assert projection_distance(student, teacher).item() == 0.0
+    with torch.no_grad():
+        student.linears[2].weight[3, 5] += 0.5
+        student.linears[0].weight[200, 5] += 10.0  # outside Pr[w]: must not count
+    assert projection_distance(student, teacher).item() == pytest.approx(0.25)
+    assert projection_distance(student, teacher, squared=False).item() == pytest.approx(0.5)
+
+
+def test_l2_gradient_only_reaches_the_projected_block():
+    teacher = teacher_model(generator=torch.Generator().manual_seed(0))
+    student = student_model(generator=torch.Generator().manual_seed(1))
+    projection_distance(student, teacher).backward()
+    grad = student.linears[1].weight.grad
+    assert grad[:64, :128].abs().min() > 0 and grad[64:].abs().max() == 0 and grad[:, 128:].abs().max() == 0
+
+
+def test_uniform_noise_stays_in_the_delta_box(gen):
+    x = torch.rand(64, 28, 28, generator=gen)
+    noisy = uniform_noise(x, 0.05, gen)
+    gap = (noisy - x).abs()
+    assert gap.max() <= 0.05 and gap.mean() == pytest.approx(0.025, rel=0.05)
+
+
+def test_quadratic_form_equals_exact_vHv():
+    model = _tiny()
+    x, y = _tiny_batch()
+    loss_fn, flat0, sizes, shapes = _flat_loss(model, x, y)
+    hessian = torch.autograd.functional.hessian(loss_fn, flat0)
+    params = list(model.parameters())
+    grads = torch.autograd.grad(torch.nn.functional.cross_entropy(model(x), y), params, create_graph=True)
+    for kind in ("rademacher", "uniform"):
+        v = draw_probes(params, torch.Generator().manual_seed(3), kind)
+        flat_v = torch.cat([t.flatten() for t in v])
+        exact = flat_v @ hessian @ flat_v
+        assert quadratic_form(grads, params, v).item() == pytest.approx(exact.item(), abs=1e-8)
+
+
+def test_hutchinson_mean_is_within_three_standard_errors_of_the_trace():
+    model = _tiny()
+    x, y = _tiny_batch()
+    loss_fn, flat0, _, _ = _flat_loss(model, x, y)
+    trace = torch.autograd.functional.hessian(loss_fn, flat0).trace().item()
+    params = list(model.parameters())
+    loss = torch.nn.functional.cross_entropy(model(x), y)
+    grads = torch.autograd.grad(loss, params, create_graph=True)
+    gen = torch.Generator().manual_seed(0)
+    draws = torch.stack([quadratic_form(grads, params, draw_probes(params, gen, "rademacher"), False)
+                         for _ in range(2000)]).detach()
+    se = draws.std().item() / math.sqrt(len(draws))
+    assert abs(draws.mean().item() - trace) < 3 * se
+    assert trace > 0
+
+
+def test_l4_gradient_matches_finite_differences():
+    model = _tiny()
+    x, y = _tiny_batch()
+    loss_fn, flat0, _, _ = _flat_loss(model, x, y)
+
+    def l4(flat):
+        # The same probes at every evaluation, so L4 is a deterministic function of w.
+        return hutchinson_trace(loss_fn(flat), [flat], torch.Generator().manual_seed(5), n_probes=2)
+
+    assert torch.autograd.gradcheck(l4, (flat0.clone().requires_grad_(True),), eps=1e-6, atol=1e-6)
+
+
+def test_authors_probe_takes_absolute_values():
+    model = _tiny()
+    x, y = _tiny_batch()
+    loss = torch.nn.functional.cross_entropy(model(x), y)
+    params = list(model.parameters())
+    signed = hutchinson_trace(loss, params, torch.Generator().manual_seed(1), probe="uniform")
+    absolute = hutchinson_trace(loss, params, torch.Generator().manual_seed(1), probe="uniform", absolute=True)
+    assert absolute.item() == pytest.approx(abs(signed.item()))
+
+
+def test_composite_loss_combines_the_weighted_terms(gen):
+    teacher = teacher_model(generator=torch.Generator().manual_seed(0))
+    student = student_model(generator=torch.Generator().manual_seed(1))
+    x, y = torch.rand(32, 28, 28, generator=gen), torch.randint(0, 5, (32,), generator=gen)
+    mask = ClassMask(tuple(range(5)))
+    lambdas = (0.5, 0.01, 0.25, 0.1)
+    total, terms, logits = CompositeLoss(lambdas, mask, PAPER, LossConfig(), torch.Generator().manual_seed(9),
+                                         teacher)(student, x, y)
+    assert set(terms) == {"ce", "l2", "l3", "l4"} and logits.shape == (32, 10)
+    assert total.item() == pytest.approx(sum(l * terms[k] for l, k in zip(lambdas, ("ce", "l2", "l3", "l4"))),
+                                         rel=1e-5)
+    assert terms["ce"] == pytest.approx(mask.ce(student(x), y).item(), rel=1e-6)
+    total.backward()
+    assert all(p.grad is not None for p in student.parameters())
+
+
+def test_zero_lambdas_skip_their_terms(gen):
+    student = student_model()
+    x, y = torch.rand(8, 28, 28, generator=gen), torch.randint(0, 5, (8,), generator=gen)
+    _, terms, _ = CompositeLoss((1, 0, 1, 0), ClassMask((0, 1, 2, 3, 4)), PAPER, LossConfig(), gen)(student, x, y)
+    assert set(terms) == {"ce", "l3"}
+
+
+def test_authors_l4_is_scaled_down(gen):
+    student = student_model(generator=torch.Generator().manual_seed(1))
+    x, y = torch.rand(8, 28, 28, generator=gen), torch.randint(0, 5, (8,), generator=gen)
+    lambdas, mask = (0, 0, 0, 1), ClassMask(tuple(range(5)))
+    paper = CompositeLoss(lambdas, mask, PAPER, LossConfig(), torch.Generator().manual_seed(2))(student, x, y)[1]
+    authors_like = CompositeLoss(lambdas, mask, override(PAPER, l4_scale=1e-4), LossConfig(),
+                                 torch.Generator().manual_seed(2))(student, x, y)[1]
+    assert authors_like["l4"] == pytest.approx(paper["l4"] * 1e-4, rel=1e-5)
+
+
+def test_class_masks():
+    logits = torch.tensor([[1.0, 2.0, 3.0, 9.0]])
+    assert torch.equal(ClassMask((0, 1)).scores(logits), logits[:, :2])
+    assert torch.equal(ClassMask((0, 1), "zero").scores(logits), torch.tensor([[1.0, 2.0, 0.0, 0.0]]))
+    assert ClassMask((0, 1, 2)).correct(logits, torch.tensor([2])).item() == 1
+    with pytest.raises(ValueError):
+        ClassMask((0, 1), "nope")
+
+
+@pytest.mark.parametrize("bad", [(1, 2, 3), (1, -0.1, 0, 0), (float("nan"), 0, 0, 0)])
+def test_bad_lambdas_are_rejected(bad):
+    with pytest.raises(ValueError, match="lambda"):
+        check_lambdas(bad)
