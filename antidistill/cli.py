@@ -1,4 +1,4 @@
-"""Command line: ``python -m antidistill run`` trains one (method, seed) and writes its JSON result."""
+"""Command line: ``run`` trains one (method, seed) and writes its JSON; ``book`` builds the report."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any, Sequence
 from .config import override
 from .experiment import ExperimentConfig, get_or_run
 from .growth import METHODS
+from .profiles import PROFILES
 from .protocol import MODES
 from .store import Store
 
@@ -62,12 +63,41 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--device", default="auto", help="auto (CUDA when present), cpu, cuda, ...")
     run.add_argument("--force", action="store_true", help="retrain even if this config has a saved result")
     run.add_argument("--quiet", action="store_true", help="no progress bars")
+    book = sub.add_parser("book", help="execute every notebook with papermill, then build the HTML report")
+    book.add_argument("--mode", choices=MODES, default="paper")
+    book.add_argument("--profile", choices=list(PROFILES), default="quick",
+                      help="; ".join(f"{p.name}: {p.description}" for p in PROFILES.values()))
+    book.add_argument("--seeds", type=_seeds, help="comma-separated seeds (default: the profile's)")
+    book.add_argument("--device", default="auto")
+    book.add_argument("--results-dir", default="results")
+    book.add_argument("--no-build", action="store_true", help="execute the notebooks but do not run jupyter-book")
+    book.add_argument("--strict", action="store_true", help="treat Sphinx warnings as errors (-W)")
     return parser
+
+
+def _seeds(text: str) -> tuple[int, ...]:
+    try:
+        seeds = tuple(_non_negative_int(s) for s in text.split(","))
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated integers >= 0, got {text!r}") from None
+    return seeds
+
+
+def _book(args: argparse.Namespace) -> int:
+    from .book import build_html, execute  # papermill and jupytext load only for this command
+
+    execute(args.mode, args.profile, args.seeds, args.device, args.results_dir)
+    if not args.no_build:
+        index = build_html(warnings_as_errors=args.strict)
+        print(f"report: {index}")
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command == "book":
+        return _book(args)
     changes = dict(args.settings)
     if args.epochs is not None:
         changes["student.epochs"] = args.epochs

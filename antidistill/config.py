@@ -44,8 +44,8 @@ def to_dict(cfg: Any) -> dict[str, Any]:
 
 
 def config_hash(cfg: Any) -> str:
-    """A short, stable fingerprint of a config, used to key saved results."""
-    text = json.dumps(to_dict(cfg), sort_keys=True)
+    """A short, stable fingerprint of a config (dataclass or plain dict), used to key saved results."""
+    text = json.dumps(cfg if isinstance(cfg, dict) else to_dict(cfg), sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 

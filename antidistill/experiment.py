@@ -9,10 +9,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import torch
+from tqdm import tqdm
 
 from .attacks import AttackConfig, fgsm_curve, weight_noise_curve
 from .config import check, config_hash, to_dict
 from .data import DataConfig, load_fashion_mnist
+from .diagnostics import effective_widths
 from .growth import METHODS, GrowContext, GrowthConfig
 from .losses import ClassMask, check_lambdas, plain_ce
 from .models import teacher_model
@@ -109,6 +111,7 @@ def run_experiment(cfg: ExperimentConfig, store: Store | None = None, device: st
         "pretrain_history": grown.pretrain_history,
         "teacher": None if teacher_record is None else {
             k: teacher_record[k] for k in ("val_acc", "cached", "wall_time_s")},
+        "effective_widths": effective_widths(student),
         "fgsm": {"eps": list(cfg.attack.fgsm_eps), "acc": fgsm},
         "weight_noise": {"eps": list(cfg.attack.noise_eps), "acc": noise},
         "wall_time_s": time.perf_counter() - start,
@@ -118,12 +121,27 @@ def run_experiment(cfg: ExperimentConfig, store: Store | None = None, device: st
 
 
 def get_or_run(cfg: ExperimentConfig, store: Store, device: str | None = "auto", progress: bool = True,
-               force: bool = False) -> dict[str, Any]:
-    """The saved result of ``cfg`` if the store has it, else a fresh run saved atomically."""
+               force: bool = False, kind: str = "runs") -> dict[str, Any]:
+    """The saved result of ``cfg`` if the store has it, else a fresh run saved atomically.
+
+    ``kind`` is the store folder (the lambda search keeps its trial runs apart in "search").
+    """
     if not force:
-        saved = store.load("runs", cfg.run_name, cfg)
+        saved = store.load(kind, cfg.run_name, cfg)
         if saved is not None:
             return {**saved, "cached": True}
     result = run_experiment(cfg, store, device, progress)
-    path = store.save("runs", cfg.run_name, cfg, result)
+    path = store.save(kind, cfg.run_name, cfg, result)
     return {**result, "config": to_dict(cfg), "path": str(path), "cached": False}
+
+
+def run_many(configs: list[ExperimentConfig], store: Store, device: str | None = "auto", desc: str = "runs",
+             progress: bool = True, kind: str = "runs") -> list[dict[str, Any]]:
+    """``get_or_run`` over many configs with one progress bar; each result is saved as it finishes,
+    so an interrupted batch loses at most the run in progress."""
+    results = []
+    bar = tqdm(configs, desc=desc, disable=not progress)
+    for cfg in bar:
+        bar.set_postfix_str(cfg.run_name)
+        results.append(get_or_run(cfg, store, device, progress=False, kind=kind))
+    return results

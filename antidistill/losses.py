@@ -8,6 +8,7 @@ from typing import Callable, Sequence
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.func import functional_call
 
 from .config import check
 from .protocol import Protocol
@@ -118,6 +119,21 @@ def hutchinson_trace(loss: torch.Tensor, params: Sequence[torch.Tensor], generat
         q = quadratic_form(grads, params, draw_probes(params, generator, probe), create_graph)
         estimates.append(q.abs() if absolute else q)
     return torch.stack(estimates).mean()
+
+
+def exact_hessian_trace(model: nn.Module, x: torch.Tensor, y: torch.Tensor, mask: ClassMask | None = None) -> float:
+    """tr(d^2 CE / dw^2) from the full Hessian: only for small models (checks of Hutchinson)."""
+    mask = mask or ClassMask()
+    names = [n for n, _ in model.named_parameters()]
+    shapes = [p.shape for p in model.parameters()]
+    sizes = [p.numel() for p in model.parameters()]
+
+    def loss(flat: torch.Tensor) -> torch.Tensor:
+        params = {n: t.view(s) for n, t, s in zip(names, flat.split(sizes), shapes)}
+        return mask.ce(functional_call(model, params, (x,)), y)
+
+    flat = torch.cat([p.detach().flatten() for p in model.parameters()])
+    return float(torch.autograd.functional.hessian(loss, flat).diagonal().sum())
 
 
 @dataclass(frozen=True)

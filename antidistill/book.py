@@ -1,0 +1,62 @@
+"""Builds the report: papermill executes every notebook into the book folder, then Jupyter Book renders it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Sequence
+
+import jupytext
+import nbformat
+import papermill
+
+from .profiles import validate_parameters
+from .provenance import REPO, save_build_record
+from .store import Store
+
+# Execution order: the introduction and the reproducibility page summarise the others, so run last.
+NOTEBOOKS = ("01_problem", "02_teachers", "03_extension", "04_lambda_search", "05_experiment",
+             "06_robustness", "07_table_one", "00_intro", "08_reproducibility")
+
+
+def hide_injected_parameters(path: Path) -> None:
+    """Tag papermill's injected-parameters cell ``remove-cell`` so the book does not render it."""
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        tags = cell.metadata.setdefault("tags", [])
+        if "injected-parameters" in tags and "remove-cell" not in tags:
+            tags.append("remove-cell")
+    nbformat.write(nb, path)
+
+
+def execute(mode: str, profile: str, seeds: Sequence[int] | None = None, device: str = "auto",
+            results_dir: str | Path = "results", root: Path = REPO, notebooks: Sequence[str] = NOTEBOOKS,
+            progress: bool = True) -> list[dict]:
+    """Run every notebook with papermill into ``root/book`` and record how long each took."""
+    validate_parameters(mode, profile, seeds, device, results_dir)
+    results_dir = (root / results_dir) if not Path(results_dir).is_absolute() else Path(results_dir)
+    parameters = {"mode": mode, "profile": profile, "seeds": None if seeds is None else list(seeds),
+                  "device": device, "results_dir": str(results_dir)}
+    timings = []
+    for name in notebooks:
+        source = jupytext.read(REPO / "notebooks" / f"{name}.py")
+        target = root / "book" / f"{name}.ipynb"
+        print(f"executing {name} ...", flush=True)
+        start = time.perf_counter()
+        papermill.execute_notebook(source, str(target), parameters=parameters, kernel_name="python3",
+                                   cwd=str(root), progress_bar=progress)
+        hide_injected_parameters(target)
+        timings.append({"notebook": name, "wall time (s)": round(time.perf_counter() - start, 1)})
+        save_build_record(Store(results_dir), mode, profile, {"parameters": parameters, "notebooks": timings})
+    return timings
+
+
+def build_html(root: Path = REPO, warnings_as_errors: bool = False) -> Path:
+    """``jupyter-book build book`` from ``root``; returns the built index page."""
+    command = [str(Path(sys.executable).parent / "jupyter-book"), "build", "book"]
+    if warnings_as_errors:
+        command += ["-W", "--keep-going"]
+    subprocess.run(command, cwd=root, check=True)
+    return root / "_build" / "html" / "index.html"  # next to _config.yml, which Jupyter Book found

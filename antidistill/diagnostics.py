@@ -1,0 +1,37 @@
+"""How much of a grown student is really used: the distinct live hidden units of each layer."""
+
+from __future__ import annotations
+
+import torch
+
+from .models import MLP
+
+
+@torch.no_grad()
+def effective_widths(model: MLP, rtol: float = 1e-4) -> list[int]:
+    """Per hidden layer, the number of distinct live units.
+
+    A unit is dead when its incoming weights and bias are all exactly zero (a zero-padded unit
+    stays so: its ReLU input is 0, so no gradient ever reaches it). Live units whose incoming
+    weights and bias agree within ``rtol`` of their norm count once (Net2Net's copies of one
+    teacher unit receive identical updates and never separate without noise).
+    """
+    widths = []
+    for linear in model.linears[:-1]:
+        rows = torch.cat([linear.weight, linear.bias[:, None]], dim=1).double()
+        norms = rows.norm(dim=1)
+        live = norms > 0
+        rows, norms = rows[live], norms[live]
+        if len(rows) == 0:
+            widths.append(0)
+            continue
+        close = torch.cdist(rows, rows) <= rtol * torch.maximum(norms[:, None], norms[None, :])
+        # Connected components of the "close" graph by repeated label propagation.
+        labels = torch.arange(len(rows))
+        while True:
+            spread = torch.where(close, labels[None, :], len(rows)).min(dim=1).values
+            if torch.equal(spread, labels):
+                break
+            labels = spread
+        widths.append(int(labels.unique().numel()))
+    return widths

@@ -1,0 +1,26 @@
+"""myst-nb's ``glue`` made safe for the values our notebooks compute (numpy scalars, strings)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from IPython.display import Markdown
+from myst_nb import glue as _glue
+
+
+def plain(value: Any) -> Any:
+    """numpy scalars become Python numbers and strings become Markdown.
+
+    ``{glue:text}`x:.3f``` formats the text/plain repr, which for numpy 2 scalars reads
+    ``np.float64(...)`` and silently renders as nothing; ``{glue:md}`` needs text/markdown.
+    """
+    if hasattr(value, "item") and getattr(value, "ndim", None) == 0:
+        value = value.item()
+    if isinstance(value, str):
+        return Markdown(value)
+    return value
+
+
+def glue(name: str, value: Any, display: bool = False) -> None:
+    """``myst_nb.glue`` of ``plain(value)``; not displayed by default (the narrative pastes it)."""
+    _glue(name, plain(value), display=display)

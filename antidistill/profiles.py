@@ -1,0 +1,90 @@
+"""Run profiles (smoke, quick, paper) and the validation of the notebooks' parameters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+from .config import override
+from .experiment import ExperimentConfig
+from .protocol import MODES
+
+
+@dataclass(frozen=True)
+class Profile:
+    """How much of the paper's protocol a book build runs.
+
+    ``overrides`` apply to every ``ExperimentConfig``; ``search_*`` shape the lambda search:
+    trials per searched method, D1 pre-training and D2 epochs per trial, and how many of the
+    leading seeds enter the objective (None: all).
+    """
+
+    name: str
+    seeds: tuple[int, ...]
+    overrides: tuple[tuple[str, Any], ...] = ()
+    search_trials: tuple[tuple[str, int], ...] = (("antidistill_l4_0", 5), ("antidistill", 10))
+    search_pretrain_epochs: int = 10
+    search_student_epochs: int = 10
+    search_seeds: int | None = None
+    description: str = ""
+
+    def config(self, method: str, seed: int, mode: str, lambdas=None) -> ExperimentConfig:
+        """The experiment config of one (method, seed) under this profile."""
+        return override(ExperimentConfig(method=method, seed=seed, mode=mode, lambdas=lambdas), dict(self.overrides))
+
+    def trials(self, method: str) -> int:
+        return dict(self.search_trials)[method]
+
+
+PROFILES = {p.name: p for p in (
+    Profile(
+        "smoke", seeds=(0, 1),
+        overrides=(("data.n_train", 3000), ("data.n_test", 1000), ("teacher.epochs", 1),
+                   ("student.epochs", 1), ("growth.pretrain.epochs", 1)),
+        search_trials=(("antidistill_l4_0", 2), ("antidistill", 2)),
+        search_pretrain_epochs=1, search_student_epochs=1,
+        description="the whole book in about a minute: 2 seeds, 1 epoch per stage, 3000 training images",
+    ),
+    Profile(
+        "quick", seeds=(0, 1, 2),
+        overrides=(("teacher.epochs", 8), ("teacher.milestones", (5,)), ("student.epochs", 4),
+                   ("growth.pretrain.epochs", 4)),
+        search_trials=(("antidistill_l4_0", 3), ("antidistill", 3)),
+        search_pretrain_epochs=2, search_student_epochs=2, search_seeds=2,
+        description="minutes: 3 seeds, full data, shortened schedules and search",
+    ),
+    Profile(
+        "paper", seeds=tuple(range(10)),
+        description="the paper's protocol: 10 seeds, all epochs, 5 and 10 search trials",
+    ),
+)}
+
+
+def validate_parameters(mode: str, profile: str, seeds: Sequence[int] | None, device: str,
+                        results_dir: str | Path) -> tuple[Profile, tuple[int, ...]]:
+    """Check a notebook's parameters; return the profile and the seeds to use.
+
+    ``seeds=None`` takes the profile's seeds. Every error says what is allowed.
+    """
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {', '.join(MODES)}; got {mode!r}")
+    if profile not in PROFILES:
+        raise ValueError(f"profile must be one of {', '.join(PROFILES)}; got {profile!r}")
+    chosen = PROFILES[profile]
+    if seeds is None:
+        seeds = chosen.seeds
+    if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Sequence):
+        raise ValueError(f"seeds must be a list of integers >= 0 (or None for the profile's), got {seeds!r}")
+    if len(seeds) == 0:
+        raise ValueError("seeds is empty: give at least one integer >= 0 (or None for the profile's)")
+    if any(not isinstance(s, int) or isinstance(s, bool) or s < 0 for s in seeds):
+        raise ValueError(f"every seed must be an integer >= 0; got {list(seeds)}")
+    if len(set(seeds)) != len(seeds):
+        raise ValueError(f"seeds must not repeat; got {list(seeds)}")
+    if not isinstance(device, str) or not (device in ("auto", "cpu") or device.startswith("cuda")):
+        raise ValueError(f"device must be 'auto', 'cpu' or 'cuda[:N]'; got {device!r}")
+    if not str(results_dir):
+        raise ValueError("results_dir must be a folder path")
+    return chosen, tuple(seeds)
+

@@ -1,0 +1,67 @@
+"""What the notebooks call: one object per (mode, profile, seeds) that plans, runs and collects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+from .data import FashionMNIST, load_fashion_mnist
+from .experiment import ExperimentConfig, run_many
+from .growth import METHODS
+from .models import MLP
+from .profiles import Profile, validate_parameters
+from .search import SEARCHED, SearchConfig, best_lambdas
+from .store import Store
+from .teachers import get_teacher
+from .train import pick_device
+
+
+@dataclass(frozen=True)
+class Reproduction:
+    """The notebooks' shared entry point; build it with ``Reproduction.from_parameters``."""
+
+    mode: str
+    profile: Profile
+    seeds: tuple[int, ...]
+    device: str
+    store: Store
+
+    @classmethod
+    def from_parameters(cls, mode: str, profile: str, seeds: Sequence[int] | None, device: str,
+                        results_dir: str | Path) -> "Reproduction":
+        """Validate a notebook's parameters cell (errors say what is allowed) and build the session."""
+        chosen, seeds = validate_parameters(mode, profile, seeds, device, results_dir)
+        return cls(mode, chosen, seeds, device, Store(results_dir))
+
+    def describe(self) -> str:
+        return (f"mode={self.mode}, profile={self.profile.name} ({self.profile.description}), "
+                f"seeds={list(self.seeds)}, device={pick_device(self.device)}, results in {self.store.root}")
+
+    def data(self) -> FashionMNIST:
+        """The data this profile uses (a head slice for smoke), on the CPU."""
+        return self.profile.config("xavier", self.seeds[0], self.mode).data.apply(load_fashion_mnist())
+
+    def teacher(self, seed: int, progress: bool = False) -> tuple[MLP, dict[str, Any]]:
+        """The seed's trained teacher (trained and saved on first use)."""
+        cfg = self.profile.config("zero_pad", seed, self.mode)
+        data = self.data().to(pick_device(self.device))
+        return get_teacher(cfg.teacher_config(), data, self.store, progress)
+
+    def search(self, method: str) -> SearchConfig:
+        return SearchConfig(method, self.mode, self.profile, self.seeds)
+
+    def lambdas(self, method: str, progress: bool = True) -> tuple[float, float, float, float]:
+        """The searched lambdas of an Anti-Distillation method (runs the missing trials first)."""
+        return best_lambdas(self.search(method), self.profile.trials(method), self.store, self.device, progress)
+
+    def configs(self, methods: Sequence[str] | None = None) -> list[ExperimentConfig]:
+        """One config per (method, seed), methods in the paper's order."""
+        methods = list(METHODS) if methods is None else list(methods)
+        lambdas = {m: self.lambdas(m, progress=False) for m in methods if m in SEARCHED}
+        return [self.profile.config(m, seed, self.mode, lambdas.get(m)) for m in methods for seed in self.seeds]
+
+    def run(self, methods: Sequence[str] | None = None, progress: bool = True) -> list[dict[str, Any]]:
+        """Every (method, seed) run: loaded when saved, computed (and saved) otherwise."""
+        return run_many(self.configs(methods), self.store, self.device, desc=f"{self.mode}/{self.profile.name}",
+                        progress=progress)

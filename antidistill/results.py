@@ -1,0 +1,83 @@
+"""Saved runs as tidy pandas DataFrames, and Table I next to the paper's reported values."""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+import pandas as pd
+
+from .growth import METHODS
+
+METHOD_ORDER = list(METHODS)
+LABELS = {name: m.label for name, m in METHODS.items()}
+METRICS = {"val_acc": "Accuracy", "fgsm": "FGSM attack", "noise": "Noise in parameters"}
+
+# The paper's Table I, as printed (mean, std over 10 seeds), shown only for comparison and
+# always labelled as the paper's. Order of each row: accuracy, FGSM attack, weight noise.
+PAPER_TABLE_I = {
+    "xavier": ((0.68, 0.08), (0.42, 0.04), (0.58, 0.06)),
+    "zero_pad": ((0.86, 0.02), (0.50, 0.01), (0.71, 0.03)),
+    "uniform_pad": ((0.85, 0.04), (0.52, 0.03), (0.73, 0.03)),
+    "transfer": ((0.74, 0.09), (0.50, 0.06), (0.53, 0.05)),
+    "net2net": ((0.85, 0.04), (0.51, 0.02), (0.70, 0.03)),
+    "data_noise": ((0.81, 0.07), (0.51, 0.03), (0.70, 0.05)),
+    "antidistill_l4_0": ((0.86, 0.05), (0.53, 0.03), (0.73, 0.04)),
+    "antidistill": ((0.86, 0.05), (0.57, 0.03), (0.67, 0.03)),
+}
+
+
+def _ordered(frame: pd.DataFrame) -> pd.DataFrame:
+    frame["method"] = pd.Categorical(frame["method"], categories=METHOD_ORDER, ordered=True)
+    frame["label"] = pd.Categorical(frame["label"], categories=[LABELS[m] for m in METHOD_ORDER], ordered=True)
+    return frame.sort_values(["method", "seed"]).reset_index(drop=True)
+
+
+def runs_frame(results: Iterable[dict[str, Any]]) -> pd.DataFrame:
+    """One row per run: final validation accuracy and the two robustness metrics at their largest eps."""
+    rows = [{"method": r["method"], "label": r["label"], "seed": r["seed"], "mode": r["mode"],
+             "val_acc": r["val_acc"], "fgsm": r["fgsm"]["acc"][-1], "noise": r["weight_noise"]["acc"][-1],
+             "fgsm_eps": r["fgsm"]["eps"][-1], "noise_eps": r["weight_noise"]["eps"][-1],
+             "wall_time_s": r["wall_time_s"]} for r in results]
+    return _ordered(pd.DataFrame(rows))
+
+
+def history_frame(results: Iterable[dict[str, Any]], key: str = "history") -> pd.DataFrame:
+    """One row per (run, epoch) of the D2 training (``key="pretrain_history"``: D1 pre-training)."""
+    rows = [{"method": r["method"], "label": r["label"], "seed": r["seed"], **row}
+            for r in results for row in (r.get(key) or [])]
+    return _ordered(pd.DataFrame(rows))
+
+
+def curves_frame(results: Iterable[dict[str, Any]]) -> pd.DataFrame:
+    """One row per (run, attack, eps): accuracy under FGSM and under weight noise."""
+    rows = []
+    for r in results:
+        for attack, key in (("FGSM", "fgsm"), ("weight noise", "weight_noise")):
+            rows += [{"method": r["method"], "label": r["label"], "seed": r["seed"], "attack": attack,
+                      "eps": eps, "acc": acc} for eps, acc in zip(r[key]["eps"], r[key]["acc"])]
+    return _ordered(pd.DataFrame(rows))
+
+
+def summarise(runs: pd.DataFrame) -> pd.DataFrame:
+    """Mean and population std (ddof=0, as the paper) of each metric per method."""
+    grouped = runs.groupby("method", observed=True)[list(METRICS)]
+    return grouped.mean().add_suffix("_mean").join(grouped.std(ddof=0).add_suffix("_std"))
+
+
+def table_one(runs: pd.DataFrame) -> pd.DataFrame:
+    """Table I: per method and metric, this build's mean ± std, the paper's, and Δ = difference of means."""
+    stats = summarise(runs)
+    rows = {}
+    for method in stats.index:
+        row = {}
+        for i, (metric, title) in enumerate(METRICS.items()):
+            mean, std = stats.loc[method, f"{metric}_mean"], stats.loc[method, f"{metric}_std"]
+            paper_mean, paper_std = PAPER_TABLE_I[method][i]
+            row[(title, "this build")] = f"{mean:.2f} ± {std:.2f}"
+            row[(title, "paper (reported)")] = f"{paper_mean:.2f} ± {paper_std:.2f}"
+            row[(title, "Δ")] = f"{mean - paper_mean:+.2f}"
+        rows[LABELS[method]] = row
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    table.columns = pd.MultiIndex.from_tuples(table.columns)
+    table.index.name = "Initialisation"
+    return table

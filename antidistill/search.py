@@ -1,0 +1,133 @@
+"""The lambda search: Optuna TPE over lambda in [0, 1], maximising mean FGSM accuracy over the seeds."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import optuna
+from optuna.trial import TrialState
+
+from .config import check, config_hash, override
+from .experiment import ExperimentConfig, get_or_run
+from .profiles import Profile
+from .store import Store, atomic_write_json
+from .train import TrainingDiverged
+
+SEARCHED = {"antidistill_l4_0": ("l1", "l2", "l3"), "antidistill": ("l1", "l2", "l3", "l4")}
+
+
+@dataclass(frozen=True)
+class SearchConfig:
+    """One lambda search. The trial count is not part of its identity: asking for more trials
+    extends the same study."""
+
+    method: str
+    mode: str
+    profile: Profile
+    seeds: tuple[int, ...]
+    sampler_seed: int = 0
+
+    def __post_init__(self) -> None:
+        check(self.method in SEARCHED, f"only {', '.join(SEARCHED)} have searched lambdas, not {self.method!r}")
+
+    @property
+    def search_seeds(self) -> tuple[int, ...]:
+        n = self.profile.search_seeds
+        return self.seeds if n is None else self.seeds[:n]
+
+    def trial_config(self, seed: int, lambdas: tuple[float, ...]) -> ExperimentConfig:
+        cfg = self.profile.config(self.method, seed, self.mode, lambdas)
+        return override(cfg, {"growth.pretrain.epochs": self.profile.search_pretrain_epochs,
+                              "student.epochs": self.profile.search_student_epochs})
+
+    @property
+    def identity(self) -> dict[str, Any]:
+        base = self.trial_config(self.search_seeds[0], (1.0, 1.0, 1.0, 0.0 if self.method.endswith("l4_0") else 1.0))
+        return {"method": self.method, "mode": self.mode, "seeds": list(self.search_seeds),
+                "sampler_seed": self.sampler_seed, "trial_config": config_hash(base)}
+
+    @property
+    def study_name(self) -> str:
+        return f"{self.mode}-{self.profile.name}-{self.method}-{config_hash(self.identity)}"
+
+
+def _lambdas_of(params: dict[str, float]) -> tuple[float, float, float, float]:
+    return tuple(float(params.get(k, 0.0)) for k in ("l1", "l2", "l3", "l4"))  # type: ignore[return-value]
+
+
+def _storage(store: Store, cfg: SearchConfig) -> str:
+    path = store.root / "search" / f"{cfg.study_name}.db"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{path.resolve()}"
+
+
+def _counted(study: optuna.Study) -> int:
+    """Trials that count towards the sampler seed: all but those cut short by an interruption."""
+    return sum(1 for t in study.trials if not t.user_attrs.get("interrupted"))
+
+
+def _close_interrupted(study: optuna.Study) -> None:
+    """A trial still RUNNING when we open the study was killed: mark it failed and interrupted,
+    so it is sampled again (same seed, same history, same lambdas) and its saved runs reused."""
+    for trial in study.get_trials(states=(TrialState.RUNNING,), deepcopy=False):
+        study._storage.set_trial_user_attr(trial._trial_id, "interrupted", True)
+        study._storage.set_trial_state_values(trial._trial_id, TrialState.FAIL)
+
+
+def run_search(cfg: SearchConfig, n_trials: int, store: Store, device: str | None = "auto",
+               progress: bool = True) -> optuna.Study:
+    """Complete the study of ``cfg`` up to ``n_trials`` finished trials and return it.
+
+    Each trial's runs are saved in the store as they finish and the study lives in an SQLite
+    file under ``store.root/search``, so an interrupted search resumes where it stopped.
+    The sampler of trial k is seeded from (sampler_seed, k): a resumed search draws the
+    same lambdas as an uninterrupted one.
+    """
+    check(n_trials >= 1, f"n_trials must be >= 1, got {n_trials}")
+    optuna.logging.set_verbosity(logging.WARNING)
+    storage = _storage(store, cfg)
+    names = SEARCHED[cfg.method]
+
+    def objective(trial: optuna.Trial) -> float:
+        lambdas = _lambdas_of({k: trial.suggest_float(k, 0.0, 1.0) for k in names})
+        scores = []
+        for seed in cfg.search_seeds:
+            result = get_or_run(cfg.trial_config(seed, lambdas), store, device, progress=False, kind="search")
+            scores.append(result["fgsm"]["acc"][-1])
+        trial.set_user_attr("fgsm_per_seed", scores)
+        trial.set_user_attr("lambdas", list(lambdas))
+        return sum(scores) / len(scores)
+
+    while True:
+        study = optuna.create_study(study_name=cfg.study_name, storage=storage, direction="maximize",
+                                    load_if_exists=True)
+        _close_interrupted(study)
+        done = len(study.get_trials(states=(TrialState.COMPLETE,)))
+        if done >= n_trials:
+            return study
+        counted = _counted(study)
+        sampler = optuna.samplers.TPESampler(seed=cfg.sampler_seed * 100003 + counted)
+        study = optuna.load_study(study_name=cfg.study_name, storage=storage, sampler=sampler)
+        if progress:
+            print(f"{cfg.method}: trial {counted + 1} ({done}/{n_trials} complete)", flush=True)
+        study.optimize(objective, n_trials=1, catch=(TrainingDiverged,))
+
+
+def best_lambdas(cfg: SearchConfig, n_trials: int, store: Store, device: str | None = "auto",
+                 progress: bool = True) -> tuple[float, float, float, float]:
+    """The lambdas of the best finished trial (running the search first if it is not complete).
+
+    Also writes ``search/<study>.json`` (atomically) with every trial, for the report.
+    """
+    study = run_search(cfg, n_trials, store, device, progress)
+    atomic_write_json(store.root / "search" / f"{cfg.study_name}.json", summary(study, cfg))
+    return _lambdas_of(study.best_trial.params)
+
+
+def summary(study: optuna.Study, cfg: SearchConfig) -> dict[str, Any]:
+    trials = [{"number": t.number, "state": t.state.name, "value": t.value, "lambdas": t.user_attrs.get("lambdas"),
+               "fgsm_per_seed": t.user_attrs.get("fgsm_per_seed")} for t in study.trials]
+    return {"study": cfg.study_name, "identity": cfg.identity, "trials": trials,
+            "best_lambdas": list(_lambdas_of(study.best_trial.params)), "best_value": study.best_value}

@@ -1,0 +1,128 @@
+"""The report end to end at the smoke profile: papermill, Jupyter Book with -W, then a real browser."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import nbformat
+import papermill
+import pytest
+
+from antidistill.book import NOTEBOOKS, build_html, execute
+from antidistill.provenance import REPO
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = REPO / "artifacts"
+FIGURE_PAGES = ("01_problem", "02_teachers", "03_extension", "04_lambda_search", "05_experiment", "06_robustness")
+METHOD_LABELS = ("Xavier", "Zero Pad", "Uniform Pad", "Transfer Learning", "Net2Net", "With Data Noise",
+                 "Anti-Distillation, λ4 = 0", "Anti-Distillation")
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """A copy of the book's sources, executed at the smoke profile and built with warnings as errors."""
+    root = tmp_path_factory.mktemp("report")
+    for name in ("_config.yml", "_toc.yml"):
+        shutil.copy(REPO / name, root / name)
+    shutil.copytree(REPO / "book", root / "book", symlinks=True,
+                    ignore=shutil.ignore_patterns("_build", "*.ipynb"))
+    timings = execute("paper", "smoke", None, "cpu", root / "results", root=root, progress=False)
+    index = build_html(root, warnings_as_errors=True)
+    return root, index, timings
+
+
+def test_every_notebook_executed_and_injected_parameters_hidden(built):
+    root, _, timings = built
+    assert [t["notebook"] for t in timings] == list(NOTEBOOKS)
+    for name in NOTEBOOKS:
+        nb = nbformat.read(root / "book" / f"{name}.ipynb", as_version=4)
+        tagged = [c.metadata.get("tags", []) for c in nb.cells]
+        assert sum("parameters" in t for t in tagged) == 1
+        injected = [t for t in tagged if "injected-parameters" in t]
+        assert len(injected) == 1 and "remove-cell" in injected[0]
+
+
+def test_glued_values_render(built):
+    _, index, _ = built
+    html = index.parent
+    for page in html.glob("0*.html"):
+        text = page.read_text()
+        # Signs of a glue that did not render: numpy reprs, figures shown as text.
+        assert "np.float64" not in text and "&lt;Figure size" not in text, page.name
+    table = (html / "07_table_one.html").read_text()
+    assert "paper (reported)" in table and "this build" in table
+
+
+def _internal_links(page, base: Path) -> list[tuple[str, Path, str]]:
+    links = []
+    for href in page.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))"):
+        parsed = urlparse(href)
+        if parsed.scheme or href.startswith("mailto:") or href.startswith("//"):
+            continue
+        target = base if not parsed.path else (base.parent / unquote(parsed.path)).resolve()
+        links.append((href, target, parsed.fragment))
+    return links
+
+
+def test_report_in_a_real_browser(built):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian's chromium is needed for the browser test: apt-get install chromium")
+    _, index, _ = built
+    html = index.parent
+    pages = sorted(p for p in html.glob("*.html") if p.name != "index.html")
+    ids: dict[Path, set[str]] = {}
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(index.as_uri())
+        page.wait_for_url("**/00_intro.html")  # index.html only redirects to the root page
+        broken = []
+        for path in pages:
+            page.goto(path.as_uri(), wait_until="load")
+            images = page.eval_on_selector_all("img", "els => els.map(e => [e.src, e.complete, e.naturalWidth])")
+            assert all(complete and width > 0 for _, complete, width in images), (path.name, images)
+            if path.stem in FIGURE_PAGES:
+                assert page.locator("figure img").count() >= 1, f"{path.name} shows no figure"
+            ids[path.resolve()] = set(page.eval_on_selector_all("[id]", "els => els.map(e => e.id)"))
+            for href, target, fragment in _internal_links(page, path.resolve()):
+                if not target.is_file():
+                    broken.append((path.name, href))
+                elif fragment:
+                    known = ids.get(target)
+                    if known is None:
+                        known = set(re.findall(r'id="([^"]+)"', target.read_text()))
+                    if fragment not in known:
+                        broken.append((path.name, href))
+        assert not broken, broken
+
+        page.goto((html / "07_table_one.html").as_uri(), wait_until="load")
+        tables = page.locator("table")
+        texts = [tables.nth(i).inner_text() for i in range(tables.count())]
+        table_one = [t for t in texts if all(label in t for label in METHOD_LABELS)]
+        assert table_one, "no table lists the 8 methods"
+        assert all(metric in table_one[0] for metric in ("Accuracy", "FGSM attack", "Noise in parameters"))
+        assert len(re.findall(r"\d\.\d\d ± \d\.\d\d", table_one[0])) == 8 * 3 * 2  # ours and the paper's
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "table_one.png"), full_page=True)
+        browser.close()
+    assert (ARTIFACTS / "table_one.png").stat().st_size > 10_000
+
+
+@pytest.mark.parametrize("parameters, message", [
+    ({"profile": "fast"}, "profile must be one of smoke, quick, paper"),
+    ({"seeds": []}, "seeds is empty"),
+    ({"mode": "mine"}, "mode must be one of paper, authors"),
+])
+def test_notebook_rejects_bad_parameters(parameters, message, tmp_path):
+    import jupytext
+
+    source = jupytext.read(REPO / "notebooks" / "01_problem.py")
+    with pytest.raises(papermill.PapermillExecutionError, match=message):
+        papermill.execute_notebook(source, str(tmp_path / "out.ipynb"), parameters=parameters,
+                                   kernel_name="python3", progress_bar=False, cwd=str(tmp_path))
