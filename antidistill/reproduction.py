@@ -35,8 +35,11 @@ class Reproduction:
         return cls(mode, chosen, seeds, device, Store(results_dir))
 
     def describe(self) -> str:
-        return (f"mode={self.mode}, profile={self.profile.name} ({self.profile.description}), "
-                f"seeds={list(self.seeds)}, device={pick_device(self.device)}, results in {self.store.root}")
+        return "\n".join([f"mode:    {self.mode}",
+                          f"profile: {self.profile.name} ({self.profile.description})",
+                          f"seeds:   {list(self.seeds)}",
+                          f"device:  {pick_device(self.device)}",
+                          f"results: {self.store.root}"])
 
     def data(self) -> FashionMNIST:
         """The data this profile uses (a head slice for smoke), on the CPU."""

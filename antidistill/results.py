@@ -73,8 +73,9 @@ def table_one(runs: pd.DataFrame) -> pd.DataFrame:
         for i, (metric, title) in enumerate(METRICS.items()):
             mean, std = stats.loc[method, f"{metric}_mean"], stats.loc[method, f"{metric}_std"]
             paper_mean, paper_std = PAPER_TABLE_I[method][i]
-            row[(title, "this build")] = f"{mean:.2f} ± {std:.2f}"
-            row[(title, "paper (reported)")] = f"{paper_mean:.2f} ± {paper_std:.2f}"
+            # Non-breaking spaces keep "mean ± std" on one line in narrow columns.
+            row[(title, "this build")] = f"{mean:.2f}\u00a0±\u00a0{std:.2f}"
+            row[(title, "paper (reported)")] = f"{paper_mean:.2f}\u00a0±\u00a0{paper_std:.2f}"
             row[(title, "Δ")] = f"{mean - paper_mean:+.2f}"
         rows[LABELS[method]] = row
     table = pd.DataFrame.from_dict(rows, orient="index")

@@ -80,8 +80,8 @@ glue("build", f"`{rep.mode}` mode, `{rep.profile.name}` profile ({rep.profile.de
 # :format: myst
 # ```
 #
-# The `quick` and `smoke` profiles shorten every schedule, so their absolute numbers sit below
-# the paper's; rerun with `--profile paper` for the full protocol (see the reproducibility page).
+# The `quick` and `smoke` profiles shorten every schedule, so their numbers are not those of the
+# paper's protocol; rerun with `--profile paper` for the full one (see the reproducibility page).
 #
 # ## Reading guide
 #

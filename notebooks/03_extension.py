@@ -17,14 +17,7 @@
 # **u** to the student's initial parameters **w** is needed. Anti-Distillation defines φ(**u**)
 # as the minimiser of a weighted sum of four losses over the student's parameters:
 #
-# $$
-# \mathcal{L}(\mathbf{w}) = \lambda_1 \mathcal{L}_{\mathrm{ce}}(\mathbf{w}, D_1)
-#   + \lambda_2 \lVert \mathbf{u} - \mathrm{Pr}[\mathbf{w}] \rVert_2^2
-#   + \lambda_3 \, \mathbb{E}_{\mathbf{x}' \sim U[\mathbf{x}-\delta,\, \mathbf{x}+\delta]}\,
-#     \mathcal{L}_{\mathrm{ce}}(\mathbf{w}, \mathbf{x}', y)
-#   + \lambda_4 \operatorname{tr} \frac{\partial^2 \mathcal{L}_{\mathrm{ce}}}{\partial \mathbf{w}^2},
-#   \qquad \lambda_i \ge 0 .
-# $$
+# > **L**(**w**) = λ₁·CE(**w**, D1) + λ₂·‖**u** − Pr[**w**]‖² + λ₃·E<sub>x′ ~ U[x − δ, x + δ]</sub> CE(**w**, x′, y) + λ₄·tr(∂²CE / ∂**w**²),   with every λᵢ ≥ 0.
 #
 # - the **cross-entropy** on D1 keeps the student good at the teacher's task;
 # - **L2** pulls the teacher-shaped corner of each student layer, Pr[**w**], towards the teacher:

@@ -120,3 +120,38 @@ width_table
 # D2. The transfer-learning model is teacher-sized by construction. Only students that start
 # with random values in the extra units (Xavier, uniform pad and the pre-trained methods) can use
 # all of them.
+
+# %% [markdown]
+# ## What the D1 pre-training produced
+#
+# Methods 6–8 start D2 training from the end of their pre-training on D1. The table shows, at the
+# end of pre-training, the students' D1 validation accuracy and the mean of each loss term over
+# the last epoch, averaged over seeds.
+
+# %%
+pretrained = [r for r in results if r["pretrain_history"]]
+pre = history_frame(pretrained, key="pretrain_history")
+last = pre[pre.epoch == pre.epoch.max()]
+columns = {"val_acc": "D1 accuracy", "train_ce": "CE", "train_l2": "L2", "train_l3": "L3", "train_l4": "L4"}
+pre_table = last.groupby("label", observed=True)[[c for c in columns if c in last]].mean().rename(columns=columns)
+full = pre[pre.method == "antidistill"]
+negative = full.dropna(subset=["train_l4"]).groupby("seed")["train_l4"].min().lt(0)
+glue("pre_acc_noise", pre_table.loc["With Data Noise", "D1 accuracy"])
+glue("pre_acc_l4_0", pre_table.loc["Anti-Distillation, λ4 = 0", "D1 accuracy"])
+glue("pre_acc_full", pre_table.loc["Anti-Distillation", "D1 accuracy"])
+glue("pre_negative", int(negative.sum()))
+glue("pre_full_runs", int(len(negative)))
+glue("ad_start", overview.loc["Anti-Distillation", "accuracy at epoch 0"])
+pre_table
+
+# %% [markdown]
+# After pre-training, the D1 validation accuracy is {glue:text}`pre_acc_noise:.3f` with data
+# noise, {glue:text}`pre_acc_l4_0:.3f` for Anti-Distillation with λ4 = 0 and
+# {glue:text}`pre_acc_full:.3f` for full Anti-Distillation (a random guess among five classes
+# scores 0.2), which then starts D2 training at {glue:text}`ad_start:.3f`.
+# In {glue:text}`pre_negative` of the {glue:text}`pre_full_runs` full Anti-Distillation runs the
+# Hessian-trace term, averaged over an epoch, went negative. The paper treats L4 as a penalty,
+# but for a network with more than one layer the Hessian of the cross-entropy is not positive
+# semi-definite: its trace has no lower bound, and minimising it can pull the weights towards
+# regions of negative curvature instead of towards a model that fits D1. The authors' code takes
+# |**v**ᵀH**v**| (and divides it by 10⁴), which keeps the term non-negative (`authors` mode).

@@ -67,6 +67,7 @@ glue("comparison", "\n".join(lines))
 # ```
 #
 # Two cautions for reading the differences. The paper's numbers come from its authors' code,
-# whose protocol differs from the text in several places (see the `authors` mode of the package);
-# and unless this page was built with the `paper` profile, the schedules here are shorter than
-# the paper's, which mostly lowers the accuracy column.
+# whose protocol differs from the text in several places (the `authors` mode of the package
+# follows the code; a ReLU after the output layer is one difference that directly affects
+# accuracy); and unless this page was built with the `paper` profile, the schedules here are
+# shorter than the paper's and the search smaller.

@@ -107,7 +107,7 @@ def test_report_in_a_real_browser(built):
         table_one = [t for t in texts if all(label in t for label in METHOD_LABELS)]
         assert table_one, "no table lists the 8 methods"
         assert all(metric in table_one[0] for metric in ("Accuracy", "FGSM attack", "Noise in parameters"))
-        assert len(re.findall(r"\d\.\d\d ± \d\.\d\d", table_one[0])) == 8 * 3 * 2  # ours and the paper's
+        assert len(re.findall(r"\d\.\d\d\s±\s\d\.\d\d", table_one[0])) == 8 * 3 * 2  # ours and the paper's
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "table_one.png"), full_page=True)
         browser.close()

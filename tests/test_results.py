@@ -35,8 +35,8 @@ def test_population_std_as_the_paper(results):
 def test_table_one_sets_ours_beside_the_papers(results):
     table = table_one(runs_frame(results))
     assert list(table.index) == ["Xavier", "Zero Pad"]
-    assert table.loc["Zero Pad", ("Accuracy", "this build")] == "0.85 ± 0.05"
+    assert table.loc["Zero Pad", ("Accuracy", "this build")] == "0.85\u00a0±\u00a00.05"
     paper = PAPER_TABLE_I["zero_pad"][0]
-    assert table.loc["Zero Pad", ("Accuracy", "paper (reported)")] == f"{paper[0]:.2f} ± {paper[1]:.2f}"
+    assert table.loc["Zero Pad", ("Accuracy", "paper (reported)")] == f"{paper[0]:.2f}\u00a0±\u00a0{paper[1]:.2f}"
     assert table.loc["Zero Pad", ("Accuracy", "Δ")] == f"{0.85 - paper[0]:+.2f}"
-    assert table.loc["Xavier", ("FGSM attack", "this build")] == "0.30 ± 0.00"
+    assert table.loc["Xavier", ("FGSM attack", "this build")] == "0.30\u00a0±\u00a00.00"
