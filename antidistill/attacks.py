@@ -65,12 +65,13 @@ def fgsm_curve(model: nn.Module, split: Split, eps_grid: tuple[float, ...], clam
     return [c / len(split) for c in correct]
 
 
-def _noisy(params: dict[str, torch.Tensor], eps: float, generator: torch.Generator) -> dict[str, torch.Tensor]:
-    """w + eps * xi, xi ~ N(0, I), drawn on the CPU so a seed gives the same noise on any device."""
-    return {
-        name: p + eps * torch.randn(p.shape, generator=generator, dtype=p.dtype).to(p.device)
-        for name, p in params.items()
-    }
+def _draw(params: dict[str, torch.Tensor], generator: torch.Generator) -> dict[str, torch.Tensor]:
+    """xi ~ N(0, I) for every parameter, drawn on the CPU so a seed gives the same noise on any device."""
+    return {name: torch.randn(p.shape, generator=generator, dtype=p.dtype).to(p.device) for name, p in params.items()}
+
+
+def _shifted(params: dict[str, torch.Tensor], xi: dict[str, torch.Tensor], eps: float) -> dict[str, torch.Tensor]:
+    return {name: p + eps * xi[name] for name, p in params.items()}
 
 
 @torch.no_grad()
@@ -79,19 +80,23 @@ def weight_noise_curve(model: nn.Module, split: Split, eps_grid: tuple[float, ..
     """Accuracy on ``split`` of the model with weights w + eps * xi, for every eps of ``eps_grid``.
 
     The noisy weights live in a separate dict used through ``functional_call``, so the
-    model's own weights are never written. ``per_batch`` draws new noise for every test batch
-    of ``batch_size`` (the authors' code); otherwise one draw serves the whole split.
+    model's own weights are never written. By default one xi serves the whole split and the
+    whole grid, so the curve shows the same direction of damage growing with eps.
+    ``per_batch`` instead draws a new xi for every eps and every test batch of ``batch_size``
+    (the authors' code).
     """
     was_training = model.training
     model.eval()
     params = {name: p.detach() for name, p in model.named_parameters()}
+    xi = None if per_batch else _draw(params, generator)
     chunk = batch_size if per_batch else EVAL_CHUNK
     curve = []
     for eps in eps_grid:
-        noisy = None if per_batch else _noisy(params, eps, generator)
+        weights = None if per_batch else _shifted(params, xi, eps)
         correct = 0
         for x, y in zip(split.x.split(chunk), split.y.split(chunk)):
-            weights = _noisy(params, eps, generator) if per_batch else noisy
+            if per_batch:
+                weights = _shifted(params, _draw(params, generator), eps)
             correct += int((functional_call(model, weights, (x,)).argmax(1) == y).sum())
         curve.append(correct / len(split))
     model.train(was_training)

@@ -12,7 +12,7 @@ import torch
 from tqdm import tqdm
 
 from .attacks import AttackConfig, fgsm_curve, weight_noise_curve
-from .config import check, config_hash, to_dict
+from .config import check, config_hash
 from .data import DataConfig, load_fashion_mnist
 from .diagnostics import effective_widths
 from .growth import METHODS, GrowContext, GrowthConfig
@@ -132,7 +132,8 @@ def get_or_run(cfg: ExperimentConfig, store: Store, device: str | None = "auto",
             return {**saved, "cached": True}
     result = run_experiment(cfg, store, device, progress)
     path = store.save(kind, cfg.run_name, cfg, result)
-    return {**result, "config": to_dict(cfg), "path": str(path), "cached": False}
+    # Read back, so a fresh result looks exactly like a cached one.
+    return {**store.load(kind, cfg.run_name, cfg), "path": str(path), "cached": False}
 
 
 def run_many(configs: list[ExperimentConfig], store: Store, device: str | None = "auto", desc: str = "runs",

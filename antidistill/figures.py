@@ -5,6 +5,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
+from matplotlib.ticker import MaxNLocator
 
 from .data import CLASS_NAMES, FashionMNIST
 
@@ -15,13 +16,16 @@ def population_sd(values: pd.Series) -> tuple[float, float]:
     return mean - sd, mean + sd
 
 
-def _lines(frame: pd.DataFrame, x: str, y: str, xlabel: str, ylabel: str, title: str) -> plt.Figure:
+def _lines(frame: pd.DataFrame, x: str, y: str, xlabel: str, ylabel: str, title: str,
+           integer_x: bool = False) -> plt.Figure:
     sns.set_theme(style="whitegrid", context="notebook")
-    fig, ax = plt.subplots(figsize=(8, 5))
+    fig, ax = plt.subplots(figsize=(9.5, 5))
     sns.lineplot(data=frame, x=x, y=y, hue="label", style="label", markers=True, dashes=False,
                  errorbar=population_sd, palette="tab10", ax=ax)
     ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
-    ax.legend(title="initialisation", fontsize="small", loc="best")
+    if integer_x:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.legend(title="initialisation", fontsize="small", bbox_to_anchor=(1.02, 1), loc="upper left")
     fig.tight_layout()
     plt.close(fig)
     return fig
@@ -29,7 +33,7 @@ def _lines(frame: pd.DataFrame, x: str, y: str, xlabel: str, ylabel: str, title:
 
 def accuracy_per_epoch(history: pd.DataFrame, title: str = "Validation accuracy while training on D2") -> plt.Figure:
     """Figure 1: validation accuracy per epoch (epoch 0 = straight after growth), mean ± std band."""
-    return _lines(history, "epoch", "val_acc", "epoch", "validation accuracy", title)
+    return _lines(history, "epoch", "val_acc", "epoch", "validation accuracy", title, integer_x=True)
 
 
 def accuracy_vs_eps(curves: pd.DataFrame, attack: str, title: str | None = None) -> plt.Figure:
@@ -74,6 +78,7 @@ def search_history(trials: pd.DataFrame, title: str) -> plt.Figure:
     ax.plot(done["number"], done["value"], "o", label="trial")
     ax.plot(done["number"], done["value"].cummax(), "-", label="best so far")
     ax.set(title=title, xlabel="trial", ylabel="mean FGSM accuracy (largest ε)")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.legend()
     fig.tight_layout()
     plt.close(fig)
@@ -86,6 +91,7 @@ def learning_curves(history: pd.DataFrame, y: str, title: str, ylabel: str) -> p
     fig, ax = plt.subplots(figsize=(7, 4))
     sns.lineplot(data=history, x="epoch", y=y, hue="seed", palette="viridis", ax=ax)
     ax.set(title=title, ylabel=ylabel)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     fig.tight_layout()
     plt.close(fig)
     return fig

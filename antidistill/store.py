@@ -12,6 +12,10 @@ import torch
 
 from .config import config_hash, to_dict
 
+# Bumped whenever the code computes a saved result differently for the same config, so that
+# results of older code are recomputed instead of reused.
+RESULTS_VERSION = 2
+
 
 def _atomic(path: Path, write: Callable[[Any], None], mode: str) -> None:
     """Write through a temp file in the same folder, then rename over ``path``.
@@ -43,7 +47,8 @@ class Store:
     """Results under ``root``: ``<kind>/<name>-<config hash>.json`` (+ ``.pt`` for weights).
 
     A saved result is reused only when the config stored inside it equals the requested
-    one, so a changed config never silently picks up an old result.
+    one and it was computed by the current ``RESULTS_VERSION``, so neither a changed config
+    nor changed code silently picks up an old result.
     """
 
     def __init__(self, root: str | Path) -> None:
@@ -60,11 +65,12 @@ class Store:
             saved = json.loads(path.read_text())
         except json.JSONDecodeError:
             return None
-        return saved if saved.get("config") == to_dict(cfg) else None
+        fresh = saved.get("config") == to_dict(cfg) and saved.get("results_version") == RESULTS_VERSION
+        return saved if fresh else None
 
     def save(self, kind: str, name: str, cfg: Any, result: dict[str, Any]) -> Path:
         path = self.path(kind, name, cfg)
-        atomic_write_json(path, {**result, "config": to_dict(cfg)})
+        atomic_write_json(path, {**result, "config": to_dict(cfg), "results_version": RESULTS_VERSION})
         return path
 
     def results(self, kind: str) -> list[dict[str, Any]]:

@@ -19,8 +19,9 @@
 #   of the sign of the loss gradient, x + ε·sign(∇ₓ CE), for ε from 0 to 0.018 in steps of 0.002
 #   (the authors' grid). Pixels are not clipped back to [0, 1], as in the authors' code.
 # - **Noise in the weights**: every parameter gets Gaussian noise, **w** + ε**ξ** with
-#   **ξ** ~ N(0, I), for ε from 0 to 0.09 in steps of 0.01. In `paper` mode one draw serves the
-#   whole validation set; in `authors` mode a new draw is made for every batch of 256 images.
+#   **ξ** ~ N(0, I), for ε from 0 to 0.09 in steps of 0.01. In `paper` mode one draw of **ξ**
+#   serves the whole validation set and every ε, so a curve shows one direction of damage
+#   growing; in `authors` mode a new draw is made for every ε and every batch of 256 images.
 #   The draw is seeded by the run's seed, so every method of a seed meets the same noise.
 
 # %% tags=["parameters", "hide-input"]

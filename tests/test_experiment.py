@@ -107,6 +107,12 @@ def test_changed_config_is_not_served_an_old_result(tmp_path):
     saved["config"]["student"]["lr"] = 0.5
     path.write_text(json.dumps(saved))
     assert store.load("runs", cfg.run_name, cfg) is None
+    # And a result computed by older code is not reused either.
+    store.save("runs", cfg.run_name, cfg, {"val_acc": 0.5})
+    saved = json.loads(path.read_text())
+    saved["results_version"] -= 1
+    path.write_text(json.dumps(saved))
+    assert store.load("runs", cfg.run_name, cfg) is None
 
 
 def test_interrupted_write_leaves_the_old_file(tmp_path, monkeypatch):
