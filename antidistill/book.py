@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Sequence
 
 import jupytext
-import nbformat
 import papermill
 
 from .profiles import validate_parameters
@@ -19,16 +18,6 @@ from .store import Store
 # Execution order: the introduction and the reproducibility page summarise the others, so run last.
 NOTEBOOKS = ("01_problem", "02_teachers", "03_extension", "04_lambda_search", "05_experiment",
              "06_robustness", "07_table_one", "00_intro", "08_reproducibility")
-
-
-def hide_injected_parameters(path: Path) -> None:
-    """Tag papermill's injected-parameters cell ``remove-cell`` so the book does not render it."""
-    nb = nbformat.read(path, as_version=4)
-    for cell in nb.cells:
-        tags = cell.metadata.setdefault("tags", [])
-        if "injected-parameters" in tags and "remove-cell" not in tags:
-            tags.append("remove-cell")
-    nbformat.write(nb, path)
 
 
 def execute(mode: str, profile: str, seeds: Sequence[int] | None = None, device: str = "auto",
@@ -47,7 +36,6 @@ def execute(mode: str, profile: str, seeds: Sequence[int] | None = None, device:
         start = time.perf_counter()
         papermill.execute_notebook(source, str(target), parameters=parameters, kernel_name="python3",
                                    cwd=str(root), progress_bar=progress)
-        hide_injected_parameters(target)
         timings.append({"notebook": name, "wall time (s)": round(time.perf_counter() - start, 1)})
         save_build_record(Store(results_dir), mode, profile, {"parameters": parameters, "notebooks": timings})
     return timings

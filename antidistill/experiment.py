@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import platform
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +18,7 @@ from .growth import METHODS, GrowContext, GrowthConfig
 from .losses import ClassMask, check_lambdas, plain_ce
 from .models import teacher_model
 from .protocol import MODES, Protocol, protocol_for
+from .provenance import runtime
 from .store import Store
 from .teachers import TEACHER_TRAIN, TeacherConfig, get_teacher
 from .train import TrainConfig, fit, pick_device
@@ -67,11 +67,6 @@ class ExperimentConfig:
         return f"{self.mode}-{self.method}-seed{self.seed}"
 
 
-def environment() -> dict[str, Any]:
-    return {"torch": torch.__version__, "python": platform.python_version(), "machine": platform.machine(),
-            "cpu_threads": torch.get_num_threads()}
-
-
 def run_experiment(cfg: ExperimentConfig, store: Store | None = None, device: str | None = "auto",
                    progress: bool = True) -> dict[str, Any]:
     """Train (or load) the teacher, grow the student, train it on D2 and measure its robustness."""
@@ -116,7 +111,7 @@ def run_experiment(cfg: ExperimentConfig, store: Store | None = None, device: st
         "weight_noise": {"eps": list(cfg.attack.noise_eps), "acc": noise},
         "wall_time_s": time.perf_counter() - start,
         "device": str(dev),
-        "environment": environment(),
+        "environment": runtime(),
     }
 
 

@@ -121,8 +121,11 @@ def hutchinson_trace(loss: torch.Tensor, params: Sequence[torch.Tensor], generat
     return torch.stack(estimates).mean()
 
 
-def exact_hessian_trace(model: nn.Module, x: torch.Tensor, y: torch.Tensor, mask: ClassMask | None = None) -> float:
-    """tr(d^2 CE / dw^2) from the full Hessian: only for small models (checks of Hutchinson)."""
+def flat_ce(model: nn.Module, x: torch.Tensor, y: torch.Tensor, mask: ClassMask | None = None):
+    """CE on (x, y) as a function of one flat parameter vector, and the model's current vector.
+
+    For exact Hessians (``torch.autograd.functional.hessian``) and gradient checks on small models.
+    """
     mask = mask or ClassMask()
     names = [n for n, _ in model.named_parameters()]
     shapes = [p.shape for p in model.parameters()]
@@ -132,7 +135,12 @@ def exact_hessian_trace(model: nn.Module, x: torch.Tensor, y: torch.Tensor, mask
         params = {n: t.view(s) for n, t, s in zip(names, flat.split(sizes), shapes)}
         return mask.ce(functional_call(model, params, (x,)), y)
 
-    flat = torch.cat([p.detach().flatten() for p in model.parameters()])
+    return loss, torch.cat([p.detach().flatten() for p in model.parameters()])
+
+
+def exact_hessian_trace(model: nn.Module, x: torch.Tensor, y: torch.Tensor, mask: ClassMask | None = None) -> float:
+    """tr(d^2 CE / dw^2) from the full Hessian: only for small models (checks of Hutchinson)."""
+    loss, flat = flat_ce(model, x, y, mask)
     return float(torch.autograd.functional.hessian(loss, flat).diagonal().sum())
 
 

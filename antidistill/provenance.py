@@ -24,7 +24,7 @@ REPO = Path(__file__).resolve().parent.parent
 def git_commit(repo: Path = REPO) -> str:
     """The checked-out commit, with "+ local changes" when the tree differs from it."""
     try:
-        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True, check=True)
+        head = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=repo, capture_output=True, text=True, check=True)
         dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=repo,
                                capture_output=True, text=True, check=True)
     except (OSError, subprocess.CalledProcessError):
@@ -39,7 +39,14 @@ def _version(package: str) -> str:
         return "not installed"
 
 
+def runtime() -> dict[str, Any]:
+    """The few facts saved with every run: what computed it."""
+    return {"torch": torch.__version__, "python": platform.python_version(), "machine": platform.machine(),
+            "cpu_threads": torch.get_num_threads()}
+
+
 def provenance(device: str | None = "auto") -> dict[str, Any]:
+    """Everything the reproducibility page shows about the software and the machine."""
     dev = pick_device(device)
     accelerator = torch.cuda.get_device_name(dev) if dev.type == "cuda" else "none (CPU)"
     return {

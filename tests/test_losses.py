@@ -6,9 +6,8 @@ import math
 
 import pytest
 import torch
-from torch.func import functional_call
 
-from antidistill.losses import (ClassMask, CompositeLoss, LossConfig, check_lambdas, draw_probes, exact_hessian_trace,
+from antidistill.losses import (ClassMask, CompositeLoss, LossConfig, check_lambdas, draw_probes, exact_hessian_trace, flat_ce,
                                 hutchinson_trace, projection_distance, quadratic_form, uniform_noise)
 from antidistill.models import MLP, student_model, teacher_model
 from antidistill.growth import copy_into
@@ -24,20 +23,6 @@ def _tiny(seed=0):
 def _tiny_batch(seed=0):
     g = torch.Generator().manual_seed(seed)
     return torch.randn(16, 4, generator=g, dtype=torch.float64), torch.randint(0, 3, (16,), generator=g)
-
-
-def _flat_loss(model, x, y):
-    """CE as a function of one flat parameter vector, for autograd.functional.hessian."""
-    names = [n for n, _ in model.named_parameters()]
-    shapes = [p.shape for p in model.parameters()]
-    sizes = [p.numel() for p in model.parameters()]
-
-    def loss(flat):
-        params = {n: t.view(s) for n, t, s in zip(names, flat.split(sizes), shapes)}
-        return torch.nn.functional.cross_entropy(functional_call(model, params, (x,)), y)
-
-    flat0 = torch.cat([p.detach().flatten() for p in model.parameters()])
-    return loss, flat0, sizes, shapes
 
 
 def test_l2_is_zero_on_the_teacher_block_and_positive_otherwise():
@@ -69,7 +54,7 @@ def test_uniform_noise_stays_in_the_delta_box(gen):
 def test_quadratic_form_equals_exact_vHv():
     model = _tiny()
     x, y = _tiny_batch()
-    loss_fn, flat0, sizes, shapes = _flat_loss(model, x, y)
+    loss_fn, flat0 = flat_ce(model, x, y)
     hessian = torch.autograd.functional.hessian(loss_fn, flat0)
     params = list(model.parameters())
     grads = torch.autograd.grad(torch.nn.functional.cross_entropy(model(x), y), params, create_graph=True)
@@ -98,7 +83,7 @@ def test_hutchinson_mean_is_within_three_standard_errors_of_the_trace():
 def test_l4_gradient_matches_finite_differences():
     model = _tiny()
     x, y = _tiny_batch()
-    loss_fn, flat0, _, _ = _flat_loss(model, x, y)
+    loss_fn, flat0 = flat_ce(model, x, y)
 
     def l4(flat):
         # The same probes at every evaluation, so L4 is a deterministic function of w.
