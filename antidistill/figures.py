@@ -58,12 +58,12 @@ def sample_grid(data: FashionMNIST, per_class: int = 8) -> plt.Figure:
     return fig
 
 
-def bars(frame: pd.DataFrame, x: str, y: str, title: str, xlabel: str = "", ylabel: str = "") -> plt.Figure:
-    """A simple bar chart (class counts, parameter importances)."""
+def bars(frame: pd.DataFrame, x: str, y: str, title: str, hue: str | None = None) -> plt.Figure:
+    """A grouped bar chart (parameter importances per method)."""
     sns.set_theme(style="whitegrid", context="notebook")
     fig, ax = plt.subplots(figsize=(7, 3.5))
-    sns.barplot(data=frame, x=x, y=y, hue=frame.columns[2] if frame.shape[1] > 2 else None, ax=ax)
-    ax.set(title=title, xlabel=xlabel or x, ylabel=ylabel or y)
+    sns.barplot(data=frame, x=x, y=y, hue=hue, ax=ax)
+    ax.set(title=title, xlabel=x, ylabel=y)
     ax.tick_params(axis="x", rotation=30)
     fig.tight_layout()
     plt.close(fig)

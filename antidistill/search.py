@@ -58,7 +58,7 @@ def _lambdas_of(params: dict[str, float]) -> tuple[float, float, float, float]:
 
 
 def _storage(store: Store, cfg: SearchConfig) -> str:
-    path = store.root / "search" / f"{cfg.study_name}.db"
+    path = store.root / "studies" / f"{cfg.study_name}.db"
     path.parent.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{path.resolve()}"
 
@@ -80,10 +80,11 @@ def run_search(cfg: SearchConfig, n_trials: int, store: Store, device: str | Non
                progress: bool = True) -> optuna.Study:
     """Complete the study of ``cfg`` up to ``n_trials`` finished trials and return it.
 
-    Each trial's runs are saved in the store as they finish and the study lives in an SQLite
-    file under ``store.root/search``, so an interrupted search resumes where it stopped.
+    Each trial's runs are saved in the store (``search/``) as they finish and the study lives
+    in an SQLite file under ``studies/``, so an interrupted search resumes where it stopped.
     The sampler of trial k is seeded from (sampler_seed, k): a resumed search draws the
-    same lambdas as an uninterrupted one.
+    same lambdas as an uninterrupted one. One process per study: a trial still running when
+    the study is opened is taken for one that was killed.
     """
     check(n_trials >= 1, f"n_trials must be >= 1, got {n_trials}")
     optuna.logging.set_verbosity(logging.WARNING)
@@ -108,6 +109,9 @@ def run_search(cfg: SearchConfig, n_trials: int, store: Store, device: str | Non
         if done >= n_trials:
             return study
         counted = _counted(study)
+        if counted - done >= 3 * n_trials:
+            raise TrainingDiverged(f"{cfg.study_name}: {counted - done} trials diverged before {n_trials} "
+                                   "finished; narrow the lambda range or lower the learning rate")
         sampler = optuna.samplers.TPESampler(seed=cfg.sampler_seed * 100003 + counted)
         study = optuna.load_study(study_name=cfg.study_name, storage=storage, sampler=sampler)
         if progress:
@@ -119,10 +123,10 @@ def best_lambdas(cfg: SearchConfig, n_trials: int, store: Store, device: str | N
                  progress: bool = True) -> tuple[float, float, float, float]:
     """The lambdas of the best finished trial (running the search first if it is not complete).
 
-    Also writes ``search/<study>.json`` (atomically) with every trial, for the report.
+    Also writes ``studies/<study>.json`` (atomically) with every trial, for the report.
     """
     study = run_search(cfg, n_trials, store, device, progress)
-    atomic_write_json(store.root / "search" / f"{cfg.study_name}.json", summary(study, cfg))
+    atomic_write_json(store.root / "studies" / f"{cfg.study_name}.json", summary(study, cfg))
     return _lambdas_of(study.best_trial.params)
 
 

@@ -46,7 +46,8 @@ from antidistill.models import TEACHER_BLOCKS
 from antidistill.results import LABELS, runs_frame, summarise
 
 results = rep.run()
-stats = summarise(runs_frame(results))
+runs = runs_frame(results)
+stats = summarise(runs)
 
 
 def ranking(metric: str) -> str:
@@ -61,8 +62,8 @@ frozen = [LABELS[m] for m in ("zero_pad", "net2net")
           if all(r["effective_widths"] == list(TEACHER_BLOCKS) for r in results if r["method"] == m)]
 findings = [
     f"- **Clean accuracy**: {ranking('val_acc')}.",
-    f"- **FGSM at ε = 0.018**: {ranking('fgsm')}.",
-    f"- **Weight noise at ε = 0.09**: {ranking('noise')}.",
+    f"- **FGSM at ε = {runs['fgsm_eps'].iloc[0]}**: {ranking('fgsm')}.",
+    f"- **Weight noise at ε = {runs['noise_eps'].iloc[0]}**: {ranking('noise')}.",
 ]
 if frozen:
     findings.append(f"- **Not in the paper**: the {' and '.join(frozen)} students never use their extra units — "

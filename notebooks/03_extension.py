@@ -115,7 +115,7 @@ term_table
 # ## Hutchinson's estimate against the exact trace
 #
 # A model with a Hessian small enough to form: images average-pooled to 7×7, hidden layers
-# [8, 6], 524 parameters. Its exact trace comes from `torch.autograd.functional.hessian`; the
+# [8, 6], {glue:text}`small_params` parameters. Its exact trace comes from `torch.autograd.functional.hessian`; the
 # estimate is the running mean of **v**ᵀH**v** over Rademacher probes.
 
 # %%
@@ -144,7 +144,7 @@ ax.plot(n, running, label="running mean of vᵀHv")
 ax.fill_between(n, running - 2 * se, running + 2 * se, alpha=0.25, label="± 2 standard errors")
 ax.axhline(exact, color="black", linestyle="--", label="exact trace")
 ax.set(xlabel="probe vectors", ylabel="trace estimate", xscale="log",
-       title="Hutchinson's estimator on a 524-parameter MLP")
+       title=f"Hutchinson's estimator on a {sum(p.numel() for p in params)}-parameter MLP")
 ax.legend()
 fig.tight_layout()
 plt.close(fig)

@@ -135,7 +135,7 @@ def importances(study: optuna.Study) -> pd.DataFrame:
 
 
 imp = pd.concat([importances(studies[m]).assign(method=METHODS[m].label) for m in SEARCHED])
-glue("importances", figures.bars(imp, "λ", "importance", "Parameter importances (fANOVA)"))
+glue("importances", figures.bars(imp, "λ", "importance", "Parameter importances (fANOVA)", hue="method"))
 imp.pivot(index="λ", columns="method", values="importance")
 
 # %% [markdown]

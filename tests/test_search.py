@@ -26,7 +26,7 @@ def test_search_is_seeded_and_lambdas_in_range(cfg, tmp_path):
     assert _params(a) == _params(b) and len(_params(a)) == 2
     assert all(0 <= v <= 1 for p in _params(a) for v in p.values())
     assert set(_params(a)[0]) == {"l1", "l2", "l3", "l4"}
-    assert (tmp_path / "a" / "search" / f"{cfg.study_name}.db").is_file()
+    assert (tmp_path / "a" / "studies" / f"{cfg.study_name}.db").is_file()
 
 
 def test_l4_0_search_never_suggests_l4(tmp_path):
@@ -67,3 +67,14 @@ def test_study_name_depends_on_what_defines_the_search():
     assert base.study_name != SearchConfig("antidistill", "authors", PROFILES["smoke"], (0, 1)).study_name
     with pytest.raises(ValueError, match="only antidistill_l4_0, antidistill"):
         SearchConfig("xavier", "paper", PROFILES["smoke"], (0,))
+
+
+def test_a_search_whose_trials_all_diverge_stops(cfg, tmp_path, monkeypatch):
+    from antidistill.train import TrainingDiverged
+
+    def diverge(*args, **kwargs):
+        raise TrainingDiverged("loss is nan")
+
+    monkeypatch.setattr(search_mod, "get_or_run", diverge)
+    with pytest.raises(TrainingDiverged, match="3 trials diverged before 1 finished"):
+        run_search(cfg, 1, Store(tmp_path), device="cpu", progress=False)
