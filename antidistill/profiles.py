@@ -8,7 +8,7 @@ from typing import Any, Sequence
 
 from .config import override
 from .experiment import ExperimentConfig
-from .protocol import MODES
+from .protocol import protocol_for
 
 
 @dataclass(frozen=True)
@@ -67,8 +67,7 @@ def validate_parameters(mode: str, profile: str, seeds: Sequence[int] | None, de
 
     ``seeds=None`` takes the profile's seeds. Every error says what is allowed.
     """
-    if mode not in MODES:
-        raise ValueError(f"mode must be one of {', '.join(MODES)}; got {mode!r}")
+    protocol_for(mode)  # raises, naming the allowed modes
     if profile not in PROFILES:
         raise ValueError(f"profile must be one of {', '.join(PROFILES)}; got {profile!r}")
     chosen = PROFILES[profile]
