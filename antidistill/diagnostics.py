@@ -18,7 +18,7 @@ def effective_widths(model: MLP, rtol: float = 1e-4) -> list[int]:
     """
     widths = []
     for linear in model.linears[:-1]:
-        rows = torch.cat([linear.weight, linear.bias[:, None]], dim=1).double()
+        rows = torch.cat([linear.weight, linear.bias[:, None]], dim=1).detach().cpu().double()
         norms = rows.norm(dim=1)
         live = norms > 0
         rows, norms = rows[live], norms[live]

@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
-import torch
 from tqdm import tqdm
 
 from .attacks import AttackConfig, fgsm_curve, weight_noise_curve
 from .config import check, config_hash
-from .data import DataConfig, load_fashion_mnist
+from .data import DataConfig, FashionMNIST, load_fashion_mnist
 from .diagnostics import effective_widths
-from .growth import METHODS, GrowContext, GrowthConfig
+from .growth import METHODS, GrowContext, GrowthConfig, Grown
 from .losses import ClassMask, check_lambdas, plain_ce
-from .models import teacher_model
+from .models import MLP, teacher_model
 from .protocol import MODES, Protocol, protocol_for
 from .provenance import runtime
+from .seeding import Streams
 from .store import Store
 from .teachers import TEACHER_TRAIN, TeacherConfig, get_teacher
 from .train import TrainConfig, fit, pick_device
@@ -67,6 +68,20 @@ class ExperimentConfig:
         return f"{self.mode}-{self.method}-seed{self.seed}"
 
 
+def grow(cfg: ExperimentConfig, teacher: MLP | None, data: FashionMNIST, streams: Streams | None = None,
+         progress: bool = True) -> Grown:
+    """The student of ``cfg`` as initialised, before D2 training: exactly the one ``run_experiment``
+    trains (``streams`` continue into training when given). ``teacher`` is left untouched."""
+    method = METHODS[cfg.method]
+    streams = streams or Streams(cfg.seed, single=cfg.protocol.single_stream)
+    if cfg.protocol.single_stream and method.authors_load_teacher:
+        # Their notebooks build a teacher-shaped model before loading the teacher's weights.
+        teacher_model(cfg.protocol.output_relu, generator=streams("student_init"))
+    ctx = GrowContext(streams, cfg.protocol, cfg.growth, data=data if method.lambdas != "none" else None,
+                      lambdas=cfg.lambdas, progress=progress)
+    return method(copy.deepcopy(teacher), ctx)
+
+
 def run_experiment(cfg: ExperimentConfig, store: Store | None = None, device: str | None = "auto",
                    progress: bool = True) -> dict[str, Any]:
     """Train (or load) the teacher, grow the student, train it on D2 and measure its robustness."""
@@ -77,38 +92,37 @@ def run_experiment(cfg: ExperimentConfig, store: Store | None = None, device: st
     teacher, teacher_record = None, None
     if method.needs_teacher:
         teacher, teacher_record = get_teacher(cfg.teacher_config(), data, store, progress)
-    generator = torch.Generator().manual_seed(cfg.seed)
-    shell = None
-    if cfg.protocol.draw_teacher_shape and method.needs_teacher:
-        shell = teacher_model(cfg.protocol.output_relu, generator=generator)
-    d1 = data.d1() if method.lambdas != "none" else None
-    ctx = GrowContext(generator, cfg.protocol, cfg.growth, d1=d1, lambdas=cfg.lambdas,
-                      shell=shell, progress=progress)
-    grown = method(copy.deepcopy(teacher), ctx)
+    streams = Streams(cfg.seed, single=cfg.protocol.single_stream)
+    grown = grow(cfg, teacher, data, streams, progress)
     student = grown.student.to(dev)
     everything = ClassMask()
-    history = fit(student, data.train, data.test, cfg.student, plain_ce(everything), everything,
-                  generator if cfg.protocol.shuffle else None, head_only_epochs=grown.head_only_epochs,
-                  desc=f"{cfg.method} seed {cfg.seed}", progress=progress)
-    # Separate stream so every method of a seed meets the same weight noise.
-    noise_generator = torch.Generator().manual_seed(cfg.seed)
+    epochs = cfg.protocol.epochs_recorded(cfg.method, cfg.student.epochs)
+    history = fit(student, data.train, data.test, dataclasses.replace(cfg.student, epochs=epochs),
+                  plain_ce(everything), everything,
+                  streams("student_batches") if cfg.protocol.shuffle else None,
+                  head_only_epochs=grown.head_only_epochs, desc=f"{cfg.method} seed {cfg.seed}", progress=progress)
     fgsm = fgsm_curve(student, data.test, cfg.attack.fgsm_eps, cfg.attack.clamp)
-    noise = weight_noise_curve(student, data.test, cfg.attack.noise_eps, noise_generator,
-                               cfg.protocol.noise_per_batch, cfg.attack.noise_batch)
+    # Its own stream, the same for every method of a seed: all of them meet the same xi.
+    noise = weight_noise_curve(student, data.test, cfg.attack.noise_eps, streams("weight_noise"), cfg.attack,
+                               per_batch=cfg.protocol.noise_per_batch)
     return {
         "method": cfg.method,
         "label": method.label,
         "seed": cfg.seed,
         "mode": cfg.mode,
         "config_hash": config_hash(cfg),
-        "val_acc": history[-1]["val_acc"],
+        "val_acc": history[cfg.student.epochs]["val_acc"],
+        # The D2 epoch after which each Table I metric was read (they differ for the
+        # authors' 30-epoch recordings, see Protocol.recorded_epochs_factor).
+        "metric_epochs": {"val_acc": cfg.student.epochs, "fgsm": epochs, "weight_noise": epochs},
         "history": history,
         "pretrain_history": grown.pretrain_history,
         "teacher": None if teacher_record is None else {
             k: teacher_record[k] for k in ("val_acc", "cached", "wall_time_s")},
         "effective_widths": effective_widths(student),
         "fgsm": {"eps": list(cfg.attack.fgsm_eps), "acc": fgsm},
-        "weight_noise": {"eps": list(cfg.attack.noise_eps), "acc": noise},
+        "weight_noise": {"eps": list(cfg.attack.noise_eps), "acc": noise.acc, "se": noise.se,
+                         "draws": noise.draws},
         "wall_time_s": time.perf_counter() - start,
         "device": str(dev),
         "environment": runtime(),

@@ -170,15 +170,21 @@ LossFn = Callable[[nn.Module, torch.Tensor, torch.Tensor], "tuple[torch.Tensor, 
 class CompositeLoss:
     """L(w) = l1*CE(w, D1) + l2*L2(w, u) + l3*L3(w, D1) + l4*L4(w) on one batch.
 
-    Terms with a zero lambda are not computed. Called as ``loss(model, x, y)``; returns the
-    total, the value of each computed term, and the clean logits (for training accuracy).
+    Terms with a zero lambda are not computed. L3 draws its input noise from
+    ``noise_generator``, L4 its probes from ``probe_generator`` (the same object in the
+    authors' single stream). With ``protocol.l4_gradient`` off, L4 is computed and logged but
+    adds only a constant (no gradient), as in the authors' code. Called as
+    ``loss(model, x, y)``; returns the total, the value of each computed term, and the clean
+    logits (for training accuracy).
     """
 
     def __init__(self, lambdas: Sequence[float], mask: ClassMask, protocol: Protocol, cfg: LossConfig,
-                 generator: torch.Generator, teacher: nn.Module | None = None) -> None:
+                 noise_generator: torch.Generator, probe_generator: torch.Generator,
+                 teacher: nn.Module | None = None) -> None:
         self.lambdas = check_lambdas(lambdas)
         check(self.lambdas[1] == 0 or teacher is not None, "the L2 term (lambda2 > 0) needs a teacher")
-        self.mask, self.protocol, self.cfg, self.generator = mask, protocol, cfg, generator
+        self.mask, self.protocol, self.cfg = mask, protocol, cfg
+        self.noise_generator, self.probe_generator = noise_generator, probe_generator
         self.teacher = teacher
 
     def __call__(self, model: nn.Module, x: torch.Tensor, y: torch.Tensor):
@@ -191,11 +197,12 @@ class CompositeLoss:
             terms["l2"] = projection_distance(model, self.teacher, squared=self.protocol.l2_squared)
             total = total + l2 * terms["l2"]
         if l3 > 0:
-            terms["l3"] = noisy_input_ce(model, x, y, self.mask, self.cfg.delta, self.generator)
+            terms["l3"] = noisy_input_ce(model, x, y, self.mask, self.cfg.delta, self.noise_generator)
             total = total + l3 * terms["l3"]
         if l4 > 0:
-            trace = hutchinson_trace(ce, list(model.parameters()), self.generator, self.cfg.n_probes,
-                                     self.protocol.probe, self.protocol.probe_abs)
+            trace = hutchinson_trace(ce, list(model.parameters()), self.probe_generator, self.cfg.n_probes,
+                                     self.protocol.probe, self.protocol.probe_abs,
+                                     create_graph=self.protocol.l4_gradient)
             terms["l4"] = self.protocol.l4_scale * trace
             total = total + l4 * terms["l4"]
         return total, {k: float(v.detach()) for k, v in terms.items()}, logits

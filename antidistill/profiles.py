@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from .config import override
-from .experiment import ExperimentConfig
+from .experiment import STUDENT_TRAIN, ExperimentConfig
+from .growth import GrowthConfig
 from .protocol import protocol_for
 
 
@@ -15,23 +16,26 @@ from .protocol import protocol_for
 class Profile:
     """How much of the paper's protocol a book build runs.
 
-    ``overrides`` apply to every ``ExperimentConfig``; ``search_*`` shape the lambda search:
-    trials per searched method, D1 pre-training and D2 epochs per trial, and how many of the
-    leading seeds enter the objective (None: all).
+    ``overrides`` apply to every ``ExperimentConfig``; the transfer's head-only epochs scale
+    with the student epochs they override (3 of 10 in the paper). ``search_*`` shape the lambda
+    search: trials per searched method and how many of the leading seeds enter the objective
+    (None: all). A search trial trains on the same schedule as the final runs.
     """
 
     name: str
     seeds: tuple[int, ...]
     overrides: tuple[tuple[str, Any], ...] = ()
     search_trials: tuple[tuple[str, int], ...] = (("antidistill_l4_0", 5), ("antidistill", 10))
-    search_pretrain_epochs: int = 10
-    search_student_epochs: int = 10
     search_seeds: int | None = None
     description: str = ""
 
     def config(self, method: str, seed: int, mode: str, lambdas=None) -> ExperimentConfig:
         """The experiment config of one (method, seed) under this profile."""
-        return override(ExperimentConfig(method=method, seed=seed, mode=mode, lambdas=lambdas), dict(self.overrides))
+        changes = dict(self.overrides)
+        if "student.epochs" in changes and "growth.head_only_epochs" not in changes:
+            paper_head_only = GrowthConfig().head_only_epochs
+            changes["growth.head_only_epochs"] = round(paper_head_only * changes["student.epochs"] / STUDENT_TRAIN.epochs)
+        return override(ExperimentConfig(method=method, seed=seed, mode=mode, lambdas=lambdas), changes)
 
     def trials(self, method: str) -> int:
         return dict(self.search_trials)[method]
@@ -41,17 +45,16 @@ PROFILES = {p.name: p for p in (
     Profile(
         "smoke", seeds=(0, 1),
         overrides=(("data.n_train", 3000), ("data.n_test", 1000), ("teacher.epochs", 1),
-                   ("student.epochs", 1), ("growth.pretrain.epochs", 1)),
+                   ("student.epochs", 1), ("growth.pretrain.epochs", 1), ("attack.noise_max_draws", 32)),
         search_trials=(("antidistill_l4_0", 2), ("antidistill", 2)),
-        search_pretrain_epochs=1, search_student_epochs=1,
         description="the whole book in about a minute: 2 seeds, 1 epoch per stage, 3000 training images",
     ),
     Profile(
         "quick", seeds=(0, 1, 2),
         overrides=(("teacher.epochs", 8), ("teacher.milestones", (5,)), ("student.epochs", 4),
-                   ("growth.pretrain.epochs", 4)),
+                   ("growth.pretrain.epochs", 4), ("attack.noise_se", 0.01)),
         search_trials=(("antidistill_l4_0", 3), ("antidistill", 3)),
-        search_pretrain_epochs=2, search_student_epochs=2, search_seeds=2,
+        search_seeds=2,
         description="minutes: 3 seeds, full data, shortened schedules and search",
     ),
     Profile(

@@ -8,6 +8,12 @@ from .config import check
 
 MODES = ("paper", "authors")
 
+# The Table I rows whose runs the authors recorded while their consts.py set 30 student epochs
+# (history_5_scratch/_zero/_uni/_n2n, history_l1_l3, history_best_antidistill: 30 epochs per
+# seed); the switch to 10 came on 2022-10-20 (their commit d9125e2). Transfer and the full
+# Anti-Distillation were recorded later, at 10.
+RECORDED_LONG = ("xavier", "zero_pad", "uniform_pad", "net2net", "data_noise", "antidistill_l4_0")
+
 
 @dataclass(frozen=True)
 class Protocol:
@@ -35,11 +41,28 @@ class Protocol:
     # Masked classes: "drop" removes their logits from the softmax (paper);
     # "zero" multiplies their logits by 0, leaving them in the softmax (authors).
     mask: str = "drop"
-    # Draw a teacher-shaped model from the seed's generator before the student,
-    # for methods that use a teacher (authors' order of random draws).
-    draw_teacher_shape: bool = False
-    # Weight noise: one draw for the whole test set (paper) or afresh per test batch (authors).
+    # Randomness: one independent stream per purpose (paper, see `seeding`), or the authors'
+    # single `torch.manual_seed(seed)` stream with their order of draws: a teacher-shaped model
+    # first for every method that loads a teacher, the discarded student-shaped draws of zero
+    # pad and Net2Net, transfer's extra teacher-shaped model before its head (authors).
+    single_stream: bool = False
+    # Weight noise: the mean accuracy over independent whole-test-set draws of xi (paper), or
+    # one pass with a fresh xi per test batch (authors).
     noise_per_batch: bool = False
+    # L4 trains the student (paper). The authors' `torch.autograd.functional.hvp` runs without
+    # `create_graph`, so their L4 is a constant in the loss: logged, never differentiated (authors).
+    l4_gradient: bool = True
+    # D1 pre-training batches (methods 6-8, the lambda search included), as `teacher_batches`.
+    pretrain_batches: str = "d1"
+    # The full Anti-Distillation's lambdas: the best trial's (paper), or Optuna's parameter
+    # importances taken as lambda1..lambda4 in importance order, as their final run did (authors).
+    lambdas_from_importance: bool = False
+    # Zero pad: the student is the teacher itself, teacher-sized, as their `torch.zeros(teacher
+    # shape)` made it (authors), or the teacher inside a zero student (paper).
+    zero_pad_teacher_sized: bool = False
+    # Their six 30-epoch Table I rows (RECORDED_LONG): students trained this many times the
+    # student epochs, accuracy read at the student epochs, FGSM and weight noise after the last.
+    recorded_epochs_factor: int = 1
 
     def __post_init__(self) -> None:
         check(self.probe in ("rademacher", "uniform"), f"probe must be 'rademacher' or 'uniform', got {self.probe!r}")
@@ -47,6 +70,14 @@ class Protocol:
               f"teacher_batches must be 'd1' or 'drop_in_batch', got {self.teacher_batches!r}")
         check(self.mask in ("drop", "zero"), f"mask must be 'drop' or 'zero', got {self.mask!r}")
         check(self.l4_scale >= 0, f"l4_scale must be >= 0, got {self.l4_scale}")
+        check(self.pretrain_batches in ("d1", "drop_in_batch"),
+              f"pretrain_batches must be 'd1' or 'drop_in_batch', got {self.pretrain_batches!r}")
+        check(isinstance(self.recorded_epochs_factor, int) and self.recorded_epochs_factor >= 1,
+              f"recorded_epochs_factor must be an integer >= 1, got {self.recorded_epochs_factor!r}")
+
+    def epochs_recorded(self, method: str, epochs: int) -> int:
+        """How many D2 epochs ``method`` trains before FGSM and weight noise are measured."""
+        return epochs * self.recorded_epochs_factor if method in RECORDED_LONG else epochs
 
 
 PAPER = Protocol()
@@ -59,8 +90,13 @@ AUTHORS = Protocol(
     shuffle=False,
     teacher_batches="drop_in_batch",
     mask="zero",
-    draw_teacher_shape=True,
+    single_stream=True,
     noise_per_batch=True,
+    l4_gradient=False,
+    pretrain_batches="drop_in_batch",
+    lambdas_from_importance=True,
+    zero_pad_teacher_sized=True,
+    recorded_epochs_factor=3,
 )
 
 

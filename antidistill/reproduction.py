@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from .data import FashionMNIST, load_fashion_mnist
-from .experiment import ExperimentConfig, run_many
-from .growth import METHODS
+from .experiment import ExperimentConfig, grow, run_many
+from .growth import METHODS, Grown
 from .models import MLP
 from .profiles import Profile, validate_parameters
 from .search import SEARCHED, SearchConfig, best_lambdas
@@ -50,6 +50,14 @@ class Reproduction:
         cfg = self.profile.config("zero_pad", seed, self.mode)
         data = self.data().to(pick_device(self.device))
         return get_teacher(cfg.teacher_config(), data, self.store, progress)
+
+    def grow(self, method: str, seed: int) -> Grown:
+        """The student of (method, seed) as initialised, the very one the experiment trains
+        (same streams, same draws); methods 6-8 run their D1 pre-training first."""
+        cfg = self.profile.config(method, seed, self.mode, self.lambdas(method, progress=False)
+                                  if method in SEARCHED else None)
+        teacher = self.teacher(seed)[0] if METHODS[method].needs_teacher else None
+        return grow(cfg, teacher, self.data().to(pick_device(self.device)), progress=False)
 
     def search(self, method: str) -> SearchConfig:
         return SearchConfig(method, self.mode, self.profile, self.seeds)

@@ -6,6 +6,7 @@ from typing import Any, Iterable
 
 import pandas as pd
 
+from .data import C1
 from .growth import METHODS
 
 METHOD_ORDER = list(METHODS)
@@ -26,6 +27,27 @@ PAPER_TABLE_I = {
 }
 
 
+# A pre-trained student that ends its D1 pre-training within this margin of chance accuracy on
+# the five D1 classes has collapsed: the trivial, constant-output minimiser of the trace term.
+COLLAPSE_THRESHOLD = 1 / len(C1) + 0.1
+
+
+def pretrain_collapsed(result: dict[str, Any]) -> bool:
+    """Whether a run's D1 pre-training (methods 6-8) ended at chance on D1."""
+    history = result.get("pretrain_history")
+    return bool(history) and history[-1]["val_acc"] < COLLAPSE_THRESHOLD
+
+
+def labels(runs: pd.DataFrame) -> dict[str, str]:
+    """Each method's label, marked where some of its runs collapsed in pre-training, for every
+    place that ranks methods."""
+    marked = dict(LABELS)
+    for method, group in runs.groupby("method", observed=True):
+        if group["collapsed"].any():
+            marked[method] = f"{LABELS[method]} (collapsed in pre-training: {int(group['collapsed'].sum())} of {len(group)} seeds)"
+    return marked
+
+
 def _ordered(frame: pd.DataFrame) -> pd.DataFrame:
     frame["method"] = pd.Categorical(frame["method"], categories=METHOD_ORDER, ordered=True)
     frame["label"] = pd.Categorical(frame["label"], categories=[LABELS[m] for m in METHOD_ORDER], ordered=True)
@@ -37,7 +59,7 @@ def runs_frame(results: Iterable[dict[str, Any]]) -> pd.DataFrame:
     rows = [{"method": r["method"], "label": r["label"], "seed": r["seed"], "mode": r["mode"],
              "val_acc": r["val_acc"], "fgsm": r["fgsm"]["acc"][-1], "noise": r["weight_noise"]["acc"][-1],
              "fgsm_eps": r["fgsm"]["eps"][-1], "noise_eps": r["weight_noise"]["eps"][-1],
-             "wall_time_s": r["wall_time_s"]} for r in results]
+             "wall_time_s": r["wall_time_s"], "collapsed": pretrain_collapsed(r)} for r in results]
     return _ordered(pd.DataFrame(rows))
 
 
@@ -67,6 +89,7 @@ def summarise(runs: pd.DataFrame) -> pd.DataFrame:
 def table_one(runs: pd.DataFrame) -> pd.DataFrame:
     """Table I: per method and metric, this build's mean ± std, the paper's, and Δ = difference of means."""
     stats = summarise(runs)
+    marked = labels(runs)
     rows = {}
     for method in stats.index:
         row = {}
@@ -77,7 +100,7 @@ def table_one(runs: pd.DataFrame) -> pd.DataFrame:
             row[(title, "this build")] = f"{mean:.2f}\u00a0±\u00a0{std:.2f}"
             row[(title, "paper (reported)")] = f"{paper_mean:.2f}\u00a0±\u00a0{paper_std:.2f}"
             row[(title, "Δ")] = f"{mean - paper_mean:+.2f}"
-        rows[LABELS[method]] = row
+        rows[marked[method]] = row
     table = pd.DataFrame.from_dict(rows, orient="index")
     table.columns = pd.MultiIndex.from_tuples(table.columns)
     table.index.name = "Initialisation"

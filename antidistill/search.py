@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +13,7 @@ from optuna.trial import TrialState
 from .config import check, config_hash, override
 from .experiment import ExperimentConfig, get_or_run
 from .profiles import Profile
+from .protocol import protocol_for
 from .store import Store, atomic_write_json
 from .train import TrainingDiverged
 
@@ -38,9 +40,11 @@ class SearchConfig:
         return self.seeds if n is None else self.seeds[:n]
 
     def trial_config(self, seed: int, lambdas: tuple[float, ...]) -> ExperimentConfig:
+        """A trial's run: the final runs' schedule. The authors' 30-epoch recordings were not
+        used in their search (its objective read FGSM after 10 epochs), so the factor is off;
+        the objective needs no weight-noise curve, so none is computed."""
         cfg = self.profile.config(self.method, seed, self.mode, lambdas)
-        return override(cfg, {"growth.pretrain.epochs": self.profile.search_pretrain_epochs,
-                              "student.epochs": self.profile.search_student_epochs})
+        return override(cfg, {"protocol.recorded_epochs_factor": 1, "attack.noise_eps": ()})
 
     @property
     def identity(self) -> dict[str, Any]:
@@ -119,19 +123,48 @@ def run_search(cfg: SearchConfig, n_trials: int, store: Store, device: str | Non
         study.optimize(objective, n_trials=1, catch=(TrainingDiverged,))
 
 
+def importance_lambdas(study: optuna.Study, seed: int = 0) -> tuple[float, float, float, float]:
+    """Optuna's parameter importances (fANOVA, seeded) taken as lambda1, lambda2, ... in order of
+    importance, most important first: what the authors' final full Anti-Distillation run used
+    (their ``lambdas = [value for _, value in best_params.items()]``). None with one trial,
+    where no importance can be computed."""
+    complete = study.get_trials(states=(TrialState.COMPLETE,))
+    if len(complete) < 2:
+        return None  # type: ignore[return-value]
+    evaluator = optuna.importance.FanovaImportanceEvaluator(seed=seed)
+    values = list(optuna.importance.get_param_importances(study, evaluator=evaluator).values())
+    return tuple(float(v) for v in values) + (0.0,) * (4 - len(values))  # type: ignore[return-value]
+
+
+def uses_importance(cfg: SearchConfig) -> bool:
+    """The one rule: only the full Anti-Distillation took importances as lambdas, in the authors' protocol."""
+    return cfg.method == "antidistill" and protocol_for(cfg.mode).lambdas_from_importance
+
+
 def best_lambdas(cfg: SearchConfig, n_trials: int, store: Store, device: str | None = "auto",
                  progress: bool = True) -> tuple[float, float, float, float]:
-    """The lambdas of the best finished trial (running the search first if it is not complete).
+    """The lambdas the final runs use (running the search first if it is not complete): the best
+    finished trial's, or the importance-ordered ones where ``uses_importance`` (falling back to
+    the best trial's, with a warning, when fewer than two trials finished).
 
-    Also writes ``studies/<study>.json`` (atomically) with every trial, for the report.
+    Also writes ``studies/<study>.json`` (atomically) with every trial and both choices, for the report.
     """
     study = run_search(cfg, n_trials, store, device, progress)
-    atomic_write_json(store.root / "studies" / f"{cfg.study_name}.json", summary(study, cfg))
+    info = summary(study, cfg)
+    atomic_write_json(store.root / "studies" / f"{cfg.study_name}.json", info)
+    if uses_importance(cfg):
+        if info["importance_lambdas"] is not None:
+            return tuple(info["importance_lambdas"])  # type: ignore[return-value]
+        warnings.warn(f"{cfg.study_name}: one finished trial gives no parameter importances; "
+                      "using the best trial's lambdas", stacklevel=2)
     return _lambdas_of(study.best_trial.params)
 
 
 def summary(study: optuna.Study, cfg: SearchConfig) -> dict[str, Any]:
     trials = [{"number": t.number, "state": t.state.name, "value": t.value, "lambdas": t.user_attrs.get("lambdas"),
                "fgsm_per_seed": t.user_attrs.get("fgsm_per_seed")} for t in study.trials]
+    by_importance = importance_lambdas(study, cfg.sampler_seed)
     return {"study": cfg.study_name, "identity": cfg.identity, "trials": trials,
-            "best_lambdas": list(_lambdas_of(study.best_trial.params)), "best_value": study.best_value}
+            "best_lambdas": list(_lambdas_of(study.best_trial.params)), "best_value": study.best_value,
+            "importance_lambdas": None if by_importance is None else list(by_importance),
+            "final_lambdas_from": "importance" if uses_importance(cfg) and by_importance else "best_trial"}

@@ -11,6 +11,7 @@ from .data import C1, DataConfig, FashionMNIST
 from .losses import ClassMask, plain_ce
 from .models import MLP, teacher_model
 from .protocol import PAPER, Protocol
+from .seeding import Streams
 from .store import Store, atomic_torch_save
 from .train import TrainConfig, fit
 
@@ -29,8 +30,8 @@ class TeacherConfig:
 
 def train_teacher(cfg: TeacherConfig, data: FashionMNIST, progress: bool = True) -> tuple[MLP, list[dict]]:
     """Train a [128, 64, 32] teacher on D1 of ``data`` (already sliced and on the device)."""
-    generator = torch.Generator().manual_seed(cfg.seed)
-    teacher = teacher_model(cfg.protocol.output_relu, generator=generator).to(data.train.x.device)
+    streams = Streams(cfg.seed, single=cfg.protocol.single_stream)
+    teacher = teacher_model(cfg.protocol.output_relu, generator=streams("teacher_init")).to(data.train.x.device)
     mask = ClassMask(C1, cfg.protocol.mask)
     d1 = data.d1()
     if cfg.protocol.teacher_batches == "drop_in_batch":
@@ -38,7 +39,7 @@ def train_teacher(cfg: TeacherConfig, data: FashionMNIST, progress: bool = True)
     else:
         train, keep = d1.train, None
     history = fit(teacher, train, d1.test, cfg.train, plain_ce(mask), mask,
-                  generator if cfg.protocol.shuffle else None, keep_classes=keep,
+                  streams("teacher_batches") if cfg.protocol.shuffle else None, keep_classes=keep,
                   desc=f"teacher seed {cfg.seed}", progress=progress)
     return teacher, history
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
 
 import torch
@@ -43,10 +44,25 @@ class TrainConfig:
 
 
 def pick_device(name: str | None = "auto") -> torch.device:
-    """CUDA when present (for "auto" or None), otherwise the CPU; or exactly the named device."""
+    """CUDA when present (for "auto" or None), otherwise the CPU; or exactly the named device.
+
+    On CUDA, deterministic algorithms are switched on (and cuBLAS given the fixed workspace they
+    need), so the same seed on the same device gives the same numbers.
+    """
     if name in (None, "auto"):
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(name)
+        device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    else:
+        try:
+            device = torch.device(name)
+        except RuntimeError:
+            raise ValueError(f"device must be 'auto', 'cpu' or 'cuda[:N]'; got {name!r}") from None
+    if device.type == "cuda":
+        if not torch.cuda.is_available():
+            raise ValueError(f"device {name!r} asked for CUDA, but torch sees no GPU here; use 'cpu' or 'auto'")
+        # Must be set before cuBLAS makes its first handle; harmless once it has.
+        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+        torch.use_deterministic_algorithms(True)
+    return device
 
 
 def batch_indices(y: torch.Tensor, batch_size: int, generator: torch.Generator | None,

@@ -43,10 +43,11 @@ print(rep.describe())
 from antidistill.paste import glue
 
 from antidistill.models import TEACHER_BLOCKS
-from antidistill.results import LABELS, runs_frame, summarise
+from antidistill.results import labels, runs_frame, summarise
 
 results = rep.run()
 runs = runs_frame(results)
+LABELS = labels(runs)
 stats = summarise(runs)
 
 

@@ -56,7 +56,7 @@ from antidistill.paste import glue
 
 from antidistill import losses
 from antidistill.data import C1
-from antidistill.growth import METHODS, GrowContext, GrowthConfig
+from antidistill.growth import METHODS
 from antidistill.models import MLP
 from antidistill.protocol import protocol_for
 
@@ -70,8 +70,7 @@ mask = losses.ClassMask(C1, protocol.mask)
 
 
 def grown(name: str):
-    ctx = GrowContext(torch.Generator().manual_seed(seed), protocol, GrowthConfig())
-    return METHODS[name](teacher, ctx).student
+    return rep.grow(name, seed).student.cpu()
 
 
 # %% [markdown]

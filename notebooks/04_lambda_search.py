@@ -45,7 +45,7 @@ from antidistill.paste import glue
 
 from antidistill import figures
 from antidistill.growth import METHODS
-from antidistill.search import SEARCHED, run_search
+from antidistill.search import SEARCHED, run_search, uses_importance
 
 studies, best = {}, {}
 for method in SEARCHED:
@@ -54,15 +54,20 @@ for method in SEARCHED:
                                  progress=False)
 search = rep.search("antidistill")
 glue("search_seeds", ", ".join(map(str, search.search_seeds)))
-glue("search_pretrain_epochs", rep.profile.search_pretrain_epochs)
-glue("search_student_epochs", rep.profile.search_student_epochs)
+trial = search.trial_config(search.search_seeds[0], (1.0, 1.0, 1.0, 1.0))
+glue("search_pretrain_epochs", trial.growth.pretrain.epochs)
+glue("search_student_epochs", trial.student.epochs)
+glue("full_lambdas_source", "Optuna's fANOVA parameter importances taken as λ1–λ4 in order of importance, "
+     "as the authors' final run did (its best trial is in the table above)" if uses_importance(search)
+     else "the best trial")
 glue("trials_l4_0", rep.profile.trials("antidistill_l4_0"))
 glue("trials_full", rep.profile.trials("antidistill"))
 glue("tpe_startup", optuna.samplers.TPESampler()._n_startup_trials)
 
 # %% [markdown]
 # In this build each trial pre-trains for {glue:text}`search_pretrain_epochs` epochs and trains
-# on D2 for {glue:text}`search_student_epochs`, on seeds {glue:md}`search_seeds`;
+# on D2 for {glue:text}`search_student_epochs` (the schedule of the final runs), on seeds
+# {glue:md}`search_seeds`;
 # {glue:text}`trials_l4_0` and {glue:text}`trials_full` trials are run.
 #
 # A detail worth knowing when reading the paper's choice: Optuna's TPE samples its first
@@ -93,7 +98,8 @@ tables["antidistill_l4_0"]
 tables["antidistill"]
 
 # %% [markdown]
-# The best trials give
+# The final runs use, for λ4 = 0, the best trial's λ and, for full Anti-Distillation,
+# {glue:text}`full_lambdas_source`:
 #
 # - Anti-Distillation, λ4 = 0: λ1 = {glue:text}`antidistill_l4_0_l1:.3f`, λ2 =
 #   {glue:text}`antidistill_l4_0_l2:.3f`, λ3 = {glue:text}`antidistill_l4_0_l3:.3f`

@@ -32,12 +32,14 @@ rep = Reproduction.from_parameters(mode, profile, seeds, device, results_dir)
 print(rep.describe())
 
 # %%
+import math
+
 import pandas as pd
 from antidistill.paste import glue
 
 from antidistill import figures
 from antidistill.models import STUDENT_BLOCKS, TEACHER_BLOCKS
-from antidistill.results import history_frame, runs_frame, summarise
+from antidistill.results import COLLAPSE_THRESHOLD, history_frame, labels, runs_frame, summarise
 
 results = rep.run()
 runs = runs_frame(results)
@@ -110,14 +112,17 @@ def verdict(label: str) -> str:
 
 glue("zero_pad_widths", verdict("Zero Pad"))
 glue("net2net_widths", verdict("Net2Net"))
+frozen = all(width_table.loc[label].tolist() == list(TEACHER_BLOCKS) for label in ("Zero Pad", "Net2Net"))
+glue("width_verdict", "As argued on page 3, neither left the teacher's width in any run: whatever they gain over "
+     "a random start comes from the teacher's knowledge, not from the student's extra capacity, and their "
+     "accuracy is that of a teacher-sized network fine-tuned on D2." if frozen else
+     "So at least one of them did use more units than the teacher has, against the argument of page 3.")
 width_table
 
 # %% [markdown]
 # After training, zero pad students have {glue:md}`zero_pad_widths`, Net2Net students
-# {glue:md}`net2net_widths`. As argued on page 3, neither can leave the teacher's width:
-# whatever they gain over a random start comes from the teacher's knowledge, not from the
-# student's extra capacity, and their accuracy is that of a teacher-sized network fine-tuned on
-# D2. The transfer-learning model is teacher-sized by construction. Only students that start
+# {glue:md}`net2net_widths`. {glue:md}`width_verdict` The transfer-learning model is
+# teacher-sized by construction (and so is the zero-pad student in `authors` mode). Only students that start
 # with random values in the extra units (Xavier, uniform pad and the pre-trained methods) can use
 # all of them.
 
@@ -136,12 +141,24 @@ columns = {"val_acc": "D1 accuracy", "train_ce": "CE", "train_l2": "L2", "train_
 pre_table = last.groupby("label", observed=True)[[c for c in columns if c in last]].mean().rename(columns=columns)
 full = pre[pre.method == "antidistill"]
 negative = full.dropna(subset=["train_l4"]).groupby("seed")["train_l4"].min().lt(0)
+collapsed = runs[(runs.method == "antidistill") & runs.collapsed]
+final_ce = last[(last.method == "antidistill") & last.seed.isin(collapsed.seed)]["train_ce"].mean()
 glue("pre_acc_noise", pre_table.loc["With Data Noise", "D1 accuracy"])
 glue("pre_acc_l4_0", pre_table.loc["Anti-Distillation, λ4 = 0", "D1 accuracy"])
 glue("pre_acc_full", pre_table.loc["Anti-Distillation", "D1 accuracy"])
 glue("pre_negative", int(negative.sum()))
 glue("pre_full_runs", int(len(negative)))
 glue("ad_start", overview.loc["Anti-Distillation", "accuracy at epoch 0"])
+glue("collapse_verdict", (
+    f"In this build {len(collapsed)} of {int((runs.method == 'antidistill').sum())} full Anti-Distillation runs "
+    f"ended pre-training at chance on D1 (accuracy below {COLLAPSE_THRESHOLD:.1f}), with a D1 "
+    f"cross-entropy of {final_ce:.3f} against ln 5 = {math.log(5):.3f} for a uniform guess"
+    + (": their output no longer depends on the image, the trace term's trivial minimiser. "
+       if abs(final_ce - math.log(5)) < 0.05 else ". ")
+    + f"Those runs are marked as collapsed wherever methods are ranked ({labels(runs)['antidistill']})."
+    if len(collapsed) else
+    f"In this build no full Anti-Distillation run collapsed: every one ended pre-training above "
+    f"{COLLAPSE_THRESHOLD:.1f} D1 accuracy."))
 pre_table
 
 # %% [markdown]
@@ -149,9 +166,14 @@ pre_table
 # noise, {glue:text}`pre_acc_l4_0:.3f` for Anti-Distillation with λ4 = 0 and
 # {glue:text}`pre_acc_full:.3f` for full Anti-Distillation (a random guess among five classes
 # scores 0.2), which then starts D2 training at {glue:text}`ad_start:.3f`.
-# In {glue:text}`pre_negative` of the {glue:text}`pre_full_runs` full Anti-Distillation runs the
-# Hessian-trace term, averaged over an epoch, went negative. The paper treats L4 as a penalty,
-# but for a network with more than one layer the Hessian of the cross-entropy is not positive
-# semi-definite: its trace has no lower bound, and minimising it can pull the weights towards
-# regions of negative curvature instead of towards a model that fits D1. The authors' code takes
-# |**v**ᵀH**v**| (and divides it by 10⁴), which keeps the term non-negative (`authors` mode).
+#
+# The trace itself cannot be negative here. Along any single weight, a ReLU network's logits are
+# piecewise linear, and the cross-entropy is convex in the logits, so every diagonal entry of the
+# Hessian, and their sum, is at least 0 (the test suite checks this on the exact Hessian of a
+# small network on real images). Yet in {glue:text}`pre_negative` of the
+# {glue:text}`pre_full_runs` full Anti-Distillation runs the logged L4 term went below zero
+# in some epoch: that is the noise of one Rademacher probe per batch, not curvature. The
+# term's minimum, 0, belongs to a network whose loss does not curve in any single weight, such
+# as one whose ReLUs are all off and whose output is constant. {glue:md}`collapse_verdict`
+# The authors' code could not collapse this way: its L4, |**v**ᵀH**v**| / 10⁴ with
+# **v** ~ U[0, 1), enters the loss as a constant without gradient (`authors` mode).

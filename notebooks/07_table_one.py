@@ -36,11 +36,12 @@ print(rep.describe())
 # %% tags=["full-width"]
 from antidistill.paste import glue
 
-from antidistill.results import LABELS, METRICS, PAPER_TABLE_I, runs_frame, summarise, table_one
+from antidistill.results import METRICS, PAPER_TABLE_I, labels, runs_frame, summarise, table_one
 
 runs = runs_frame(rep.run())
 table = table_one(runs)
 stats = summarise(runs)
+LABELS = labels(runs)
 glue("table_mode", f"`{rep.mode}` mode, `{rep.profile.name}` profile, seeds {list(rep.seeds)}")
 table
 

@@ -1,9 +1,31 @@
-"""Shared fixtures: the real Fashion-MNIST (never downloaded in tests) and small float64 models."""
+"""Shared fixtures: the real Fashion-MNIST (never downloaded in tests), small float64 models, and
+the device of the experiment-level tests (``--device cuda`` or ANTIDISTILL_TEST_DEVICE; CPU by default)."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 import torch
+
+
+def pytest_addoption(parser):
+    parser.addoption("--device", default=os.environ.get("ANTIDISTILL_TEST_DEVICE", "cpu"),
+                     help="device of the experiment-level tests: cpu (default), cuda, cuda:N "
+                          "(or set ANTIDISTILL_TEST_DEVICE)")
+
+
+def pytest_configure(config):
+    name = config.getoption("--device")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise pytest.UsageError(f"--device {name}: torch sees no CUDA device here; run on a GPU machine or use cpu")
+    if name != "cpu" and not name.startswith("cuda"):
+        raise pytest.UsageError(f"--device must be cpu, cuda or cuda:N, got {name!r}")
+
+
+@pytest.fixture(scope="session")
+def device(request) -> str:
+    return request.config.getoption("--device")
 
 from antidistill.data import DataError, load_fashion_mnist
 

@@ -85,6 +85,31 @@ def test_weight_noise_curve_is_seeded_and_hurts(small_test, trained):
     a = weight_noise_curve(model, small_test, grid, torch.Generator().manual_seed(4))
     b = weight_noise_curve(model, small_test, grid, torch.Generator().manual_seed(4))
     c = weight_noise_curve(model, small_test, grid, torch.Generator().manual_seed(4), per_batch=True)
-    assert a == b and a[0] == pytest.approx(clean) and c[0] == pytest.approx(clean)
-    assert a[1] != c[1]  # a new draw per batch is a different experiment
-    assert clean > 0.6 and a[2] < clean - 0.2
+    assert a == b and a.acc[0] == pytest.approx(clean) and c.acc[0] == pytest.approx(clean)
+    assert a.se[0] == 0 and c.se == [None] * 3
+    assert a.acc[1] != c.acc[1]  # a new draw per batch is a different experiment
+    assert clean > 0.6 and a.acc[2] < clean - 0.2
+
+
+def test_weight_noise_mean_meets_its_standard_error(small_test, trained):
+    """Every eps stops at the first group of draws whose standard error is below the target,
+    and the mean is the plain mean of that many independent draws."""
+    cfg = AttackConfig(noise_se=0.01, noise_min_draws=8, noise_max_draws=400, noise_subset=250)
+    grid = (0.01, 0.3)
+    curve = weight_noise_curve(trained, small_test, grid, torch.Generator().manual_seed(3), cfg)
+    assert all(se < 0.01 for se in curve.se) and all(k % 8 == 0 and k < 400 for k in curve.draws)
+    assert curve.draws[1] > curve.draws[0]  # more noise, more spread, more draws
+    # Redo the largest eps by hand: the same draws (same generator state) give the same mean.
+    from antidistill.attacks import _one_draw
+    params = {n: p.detach() for n, p in trained.named_parameters()}
+    gen = torch.Generator().manual_seed(3)
+    values = [_one_draw(trained, params, small_test, 0.3, gen, 250) for _ in range(curve.draws[1])]
+    assert curve.acc[1] == pytest.approx(sum(values) / len(values), abs=1e-12)
+    sample = torch.tensor(values, dtype=torch.float64)
+    assert curve.se[1] == pytest.approx(float(sample.std() / len(values) ** 0.5), rel=1e-9)
+
+
+def test_weight_noise_stops_at_the_draw_cap(small_test, trained):
+    cfg = AttackConfig(noise_se=1e-6, noise_min_draws=4, noise_max_draws=8)
+    curve = weight_noise_curve(trained, small_test, (0.05,), torch.Generator().manual_seed(0), cfg)
+    assert curve.draws == [8] and curve.se[0] > 1e-6

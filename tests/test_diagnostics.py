@@ -11,6 +11,7 @@ from antidistill.growth import GrowContext, GrowthConfig, net2net, xavier, zero_
 from antidistill.losses import ClassMask, plain_ce
 from antidistill.models import STUDENT_BLOCKS, TEACHER_BLOCKS, teacher_model
 from antidistill.protocol import PAPER
+from antidistill.seeding import Streams
 from antidistill.train import TrainConfig, fit
 
 
@@ -19,7 +20,7 @@ from antidistill.train import TrainConfig, fit
 def test_effective_width_after_training(grow, expected, fashion):
     data = DataConfig(n_train=2048, n_test=256).apply(fashion)
     teacher = teacher_model(generator=torch.Generator().manual_seed(1))
-    ctx = GrowContext(torch.Generator().manual_seed(0), PAPER, GrowthConfig())
+    ctx = GrowContext(Streams(0), PAPER, GrowthConfig())
     student = grow(teacher, ctx).student
     assert effective_widths(student) == list(expected)
     everything = ClassMask()

@@ -16,10 +16,12 @@ from antidistill.growth import METHODS
 from antidistill.protocol import AUTHORS, PAPER
 from antidistill.store import Store, atomic_write_json
 
+# Capped weight-noise draws keep these runs short; the metric's own tests use the defaults.
 TINY = {"data.n_train": 1024, "data.n_test": 256, "teacher.epochs": 1, "student.epochs": 1,
-        "growth.pretrain.epochs": 1}
+        "growth.pretrain.epochs": 1, "attack.noise_max_draws": 32}
 TINY_ARGS = ["--epochs", "1", "--set", "data.n_train=1024", "--set", "data.n_test=256",
-             "--set", "teacher.epochs=1", "--set", "growth.pretrain.epochs=1", "--quiet"]
+             "--set", "teacher.epochs=1", "--set", "growth.pretrain.epochs=1", "--set", "attack.noise_max_draws=32",
+             "--quiet"]
 LAMBDAS = {"antidistill": (1.0, 0.01, 0.5, 0.5), "antidistill_l4_0": (1.0, 0.01, 0.5, 0.0)}
 
 
@@ -35,11 +37,13 @@ def _outcome(result):
 
 @pytest.mark.parametrize("mode", ["paper", "authors"])
 @pytest.mark.parametrize("method", list(METHODS))
-def test_every_method_runs_in_both_modes(method, mode, tmp_path):
-    result = run_experiment(tiny(method, mode), Store(tmp_path), device="cpu", progress=False)
-    assert 0 <= result["val_acc"] <= 1 and len(result["history"]) == 2
+def test_every_method_runs_in_both_modes(method, mode, tmp_path, device):
+    result = run_experiment(tiny(method, mode), Store(tmp_path), device=device, progress=False)
+    epochs = result["metric_epochs"]["fgsm"]
+    assert 0 <= result["val_acc"] <= 1 and len(result["history"]) == 1 + epochs
+    assert result["device"].startswith(device) and result["val_acc"] == result["history"][1]["val_acc"]
     assert len(result["fgsm"]["acc"]) == 10 and len(result["weight_noise"]["acc"]) == 10
-    assert result["fgsm"]["acc"][0] == pytest.approx(result["val_acc"])
+    assert result["fgsm"]["acc"][0] == pytest.approx(result["history"][-1]["val_acc"])
     assert (result["teacher"] is not None) == METHODS[method].needs_teacher
     assert (result["pretrain_history"] is not None) == (METHODS[method].lambdas != "none")
 
@@ -69,18 +73,18 @@ def test_misspelt_override_is_an_error():
         override(ExperimentConfig(), {"student.epoch": 3})
 
 
-def test_same_seed_same_result_and_other_seed_differs(tmp_path):
+def test_same_seed_same_result_and_other_seed_differs(tmp_path, device):
     cfg = tiny("antidistill")
-    a = run_experiment(cfg, Store(tmp_path / "a"), device="cpu", progress=False)
-    b = run_experiment(cfg, Store(tmp_path / "b"), device="cpu", progress=False)
+    a = run_experiment(cfg, Store(tmp_path / "a"), device=device, progress=False)
+    b = run_experiment(cfg, Store(tmp_path / "b"), device=device, progress=False)
     assert _outcome(a) == _outcome(b)
-    c = run_experiment(tiny("antidistill", seed=1), Store(tmp_path / "c"), device="cpu", progress=False)
+    c = run_experiment(tiny("antidistill", seed=1), Store(tmp_path / "c"), device=device, progress=False)
     assert c["history"] != a["history"]
 
 
-def test_saved_run_is_reused_without_training(tmp_path, monkeypatch):
+def test_saved_run_is_reused_without_training(tmp_path, monkeypatch, device):
     store = Store(tmp_path)
-    first = get_or_run(tiny("uniform_pad"), store, device="cpu", progress=False)
+    first = get_or_run(tiny("uniform_pad"), store, device=device, progress=False)
     assert not first["cached"]
 
     def no_training(*args, **kwargs):
@@ -88,11 +92,11 @@ def test_saved_run_is_reused_without_training(tmp_path, monkeypatch):
 
     monkeypatch.setattr(experiment_mod, "fit", no_training)
     monkeypatch.setattr("antidistill.teachers.fit", no_training)
-    second = get_or_run(tiny("uniform_pad"), store, device="cpu", progress=False)
+    second = get_or_run(tiny("uniform_pad"), store, device=device, progress=False)
     assert second["cached"] and _outcome(second) == _outcome(first)
     # The teacher is cached too: a new student method on the same seed reuses it.
-    monkeypatch.setattr(experiment_mod, "fit", lambda *a, **k: [{"epoch": 0, "val_acc": 0.5}])
-    assert get_or_run(tiny("zero_pad"), store, device="cpu", progress=False)["teacher"]["cached"]
+    monkeypatch.setattr(experiment_mod, "fit", lambda *a, **k: [{"epoch": 0, "val_acc": 0.5}, {"epoch": 1, "val_acc": 0.5}])
+    assert get_or_run(tiny("zero_pad"), store, device=device, progress=False)["teacher"]["cached"]
 
 
 def test_changed_config_is_not_served_an_old_result(tmp_path):
@@ -129,9 +133,9 @@ def test_interrupted_write_leaves_the_old_file(tmp_path, monkeypatch):
     assert [p.name for p in tmp_path.iterdir()] == ["result.json"]  # no temp file left behind
 
 
-def test_cli_runs_and_writes_json(tmp_path, capsys):
+def test_cli_runs_and_writes_json(tmp_path, capsys, device):
     assert main(["run", "--mode", "authors", "--method", "xavier", "--seed", "0", "--out", str(tmp_path),
-                 *TINY_ARGS]) == 0
+                 "--device", device, *TINY_ARGS]) == 0
     out = capsys.readouterr().out
     assert "final validation accuracy" in out
     [path] = list(Path(tmp_path, "runs").glob("authors-xavier-seed0-*.json"))
@@ -140,9 +144,10 @@ def test_cli_runs_and_writes_json(tmp_path, capsys):
     assert f"{saved['val_acc']:.4f}" in out
 
 
-def test_cli_twice_same_seed_is_identical(tmp_path, capsys):
+def test_cli_twice_same_seed_is_identical(tmp_path, capsys, device):
     for out in ("a", "b"):
-        main(["run", "--method", "net2net", "--seed", "3", "--out", str(tmp_path / out), *TINY_ARGS])
+        main(["run", "--method", "net2net", "--seed", "3", "--out", str(tmp_path / out), "--device", device,
+              *TINY_ARGS])
     [a] = (tmp_path / "a" / "runs").glob("*.json")
     [b] = (tmp_path / "b" / "runs").glob("*.json")
     assert _outcome(json.loads(a.read_text())) == _outcome(json.loads(b.read_text()))
@@ -161,3 +166,26 @@ def test_cli_rejects_bad_arguments(args, message, capsys):
         main(["run", *args])
     assert info.value.code == 2
     assert message in capsys.readouterr().err
+
+
+def test_authors_mode_records_their_30_epoch_rows_as_they_did(tmp_path, device):
+    """Accuracy at the student epochs, FGSM and weight noise after three times as many, for the
+    six rows they recorded at 30 epochs; transfer (recorded at 10) trains the plain schedule."""
+    long = run_experiment(tiny("xavier", "authors"), Store(tmp_path), device=device, progress=False)
+    assert long["metric_epochs"] == {"val_acc": 1, "fgsm": 3, "weight_noise": 3}
+    assert len(long["history"]) == 4 and long["val_acc"] == long["history"][1]["val_acc"]
+    assert long["fgsm"]["acc"][0] == pytest.approx(long["history"][3]["val_acc"])
+    short = run_experiment(tiny("transfer", "authors"), Store(tmp_path), device=device, progress=False)
+    assert short["metric_epochs"] == {"val_acc": 1, "fgsm": 1, "weight_noise": 1}
+    off = override(tiny("xavier", "authors"), {"protocol.recorded_epochs_factor": 1})
+    assert len(run_experiment(off, Store(tmp_path), device=device, progress=False)["history"]) == 2
+
+
+def test_paper_weight_noise_saves_its_standard_error(tmp_path, device):
+    cfg = override(tiny("xavier"), {"attack.noise_max_draws": 1024, "attack.noise_subset": 64})
+    result = run_experiment(cfg, Store(tmp_path), device=device, progress=False)
+    noise = result["weight_noise"]
+    assert len(noise["se"]) == len(noise["draws"]) == len(noise["acc"]) == 10
+    assert all(se < 0.005 or k == 1024 for se, k in zip(noise["se"], noise["draws"]))
+    authors = run_experiment(tiny("xavier", "authors"), Store(tmp_path), device=device, progress=False)
+    assert authors["weight_noise"]["se"] == [None] * 10

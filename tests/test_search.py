@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
 import optuna
 import pytest
+import torch
 
 from antidistill import search as search_mod
 from antidistill.profiles import PROFILES
-from antidistill.search import SearchConfig, best_lambdas, run_search
+from antidistill.search import SearchConfig, _lambdas_of, best_lambdas, importance_lambdas, run_search
 from antidistill.store import Store
 
 
@@ -20,41 +23,41 @@ def _params(study):
     return [t.params for t in study.trials if t.state.name == "COMPLETE"]
 
 
-def test_search_is_seeded_and_lambdas_in_range(cfg, tmp_path):
-    a = run_search(cfg, 2, Store(tmp_path / "a"), device="cpu", progress=False)
-    b = run_search(cfg, 2, Store(tmp_path / "b"), device="cpu", progress=False)
+def test_search_is_seeded_and_lambdas_in_range(cfg, tmp_path, device):
+    a = run_search(cfg, 2, Store(tmp_path / "a"), device=device, progress=False)
+    b = run_search(cfg, 2, Store(tmp_path / "b"), device=device, progress=False)
     assert _params(a) == _params(b) and len(_params(a)) == 2
     assert all(0 <= v <= 1 for p in _params(a) for v in p.values())
     assert set(_params(a)[0]) == {"l1", "l2", "l3", "l4"}
     assert (tmp_path / "a" / "studies" / f"{cfg.study_name}.db").is_file()
 
 
-def test_l4_0_search_never_suggests_l4(tmp_path):
+def test_l4_0_search_never_suggests_l4(tmp_path, device):
     cfg = SearchConfig("antidistill_l4_0", "paper", PROFILES["smoke"], (0,))
-    lambdas = best_lambdas(cfg, 1, Store(tmp_path), device="cpu", progress=False)
+    lambdas = best_lambdas(cfg, 1, Store(tmp_path), device=device, progress=False)
     assert lambdas[3] == 0.0
 
 
-def test_more_trials_extend_the_study_and_reuse_runs(cfg, tmp_path, monkeypatch):
+def test_more_trials_extend_the_study_and_reuse_runs(cfg, tmp_path, monkeypatch, device):
     store = Store(tmp_path)
-    first = _params(run_search(cfg, 1, store, device="cpu", progress=False))
+    first = _params(run_search(cfg, 1, store, device=device, progress=False))
     calls = []
     real = search_mod.get_or_run
     monkeypatch.setattr(search_mod, "get_or_run", lambda *a, **k: calls.append(real(*a, **k)) or calls[-1])
-    extended = run_search(cfg, 2, store, device="cpu", progress=False)
+    extended = run_search(cfg, 2, store, device=device, progress=False)
     assert _params(extended)[0] == first[0]
     assert [c["cached"] for c in calls] == [False]  # only the new trial trained
 
 
-def test_interrupted_trial_is_resumed_with_the_same_lambdas(cfg, tmp_path):
-    reference = _params(run_search(cfg, 2, Store(tmp_path / "ref"), device="cpu", progress=False))
+def test_interrupted_trial_is_resumed_with_the_same_lambdas(cfg, tmp_path, device):
+    reference = _params(run_search(cfg, 2, Store(tmp_path / "ref"), device=device, progress=False))
     store = Store(tmp_path / "cut")
-    run_search(cfg, 1, store, device="cpu", progress=False)
+    run_search(cfg, 1, store, device=device, progress=False)
     # A killed process leaves its trial RUNNING in the storage file.
     study = optuna.load_study(study_name=cfg.study_name, storage=search_mod._storage(store, cfg),
                               sampler=optuna.samplers.TPESampler(seed=cfg.sampler_seed * 100003 + 1))
     study.ask({k: optuna.distributions.FloatDistribution(0, 1) for k in ("l1", "l2", "l3", "l4")})
-    resumed = run_search(cfg, 2, store, device="cpu", progress=False)
+    resumed = run_search(cfg, 2, store, device=device, progress=False)
     states = [t.state.name for t in resumed.trials]
     assert states == ["COMPLETE", "FAIL", "COMPLETE"] and resumed.trials[1].user_attrs["interrupted"]
     assert _params(resumed) == reference
@@ -69,7 +72,7 @@ def test_study_name_depends_on_what_defines_the_search():
         SearchConfig("xavier", "paper", PROFILES["smoke"], (0,))
 
 
-def test_a_search_whose_trials_all_diverge_stops(cfg, tmp_path, monkeypatch):
+def test_a_search_whose_trials_all_diverge_stops(cfg, tmp_path, monkeypatch, device):
     from antidistill.train import TrainingDiverged
 
     def diverge(*args, **kwargs):
@@ -77,4 +80,43 @@ def test_a_search_whose_trials_all_diverge_stops(cfg, tmp_path, monkeypatch):
 
     monkeypatch.setattr(search_mod, "get_or_run", diverge)
     with pytest.raises(TrainingDiverged, match="3 trials diverged before 1 finished"):
-        run_search(cfg, 1, Store(tmp_path), device="cpu", progress=False)
+        run_search(cfg, 1, Store(tmp_path), device=device, progress=False)
+
+
+def _fake_study(n=8):
+    names = ("l1", "l2", "l3", "l4")
+    study = optuna.create_study(direction="maximize")
+    dist = {k: optuna.distributions.FloatDistribution(0, 1) for k in names}
+    gen = torch.Generator().manual_seed(0)
+    for _ in range(n):
+        params = dict(zip(names, torch.rand(4, generator=gen).tolist()))
+        # The objective depends mostly on l4, then l3: importances should rank them first.
+        value = 2 * params["l4"] + params["l3"] + 0.1 * params["l1"]
+        study.add_trial(optuna.trial.create_trial(params=params, distributions=dist, value=value))
+    return study
+
+
+def test_authors_full_anti_distillation_takes_importances_as_lambdas(tmp_path, monkeypatch):
+    """Their final run: lambdas = the importance values, in importance order (most important first)."""
+    study = _fake_study()
+    evaluator = optuna.importance.FanovaImportanceEvaluator(seed=0)
+    expected = tuple(optuna.importance.get_param_importances(study, evaluator=evaluator).values())
+    assert importance_lambdas(study, 0) == expected and expected[0] == max(expected)
+    monkeypatch.setattr(search_mod, "run_search", lambda *a, **k: study)
+    store = Store(tmp_path)
+    authors = SearchConfig("antidistill", "authors", PROFILES["smoke"], (0,))
+    assert best_lambdas(authors, 8, store, progress=False) == expected
+    best = _lambdas_of(study.best_trial.params)
+    assert best_lambdas(SearchConfig("antidistill", "paper", PROFILES["smoke"], (0,)), 8, store, progress=False) == best
+    saved = json.loads((tmp_path / "studies" / f"{authors.study_name}.json").read_text())
+    assert saved["final_lambdas_from"] == "importance" and saved["best_lambdas"] == list(best)
+
+
+def test_search_trials_train_on_the_final_schedule():
+    for mode in ("paper", "authors"):
+        cfg = SearchConfig("antidistill_l4_0", mode, PROFILES["quick"], (0, 1, 2))
+        final = PROFILES["quick"].config("antidistill_l4_0", 0, mode, (1.0, 1.0, 1.0, 0.0))
+        trial = cfg.trial_config(0, (1.0, 1.0, 1.0, 0.0))
+        assert trial.student == final.student and trial.growth == final.growth
+        # Their search read FGSM after the plain student epochs, not their 30-epoch recordings.
+        assert trial.protocol.recorded_epochs_factor == 1

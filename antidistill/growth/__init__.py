@@ -20,6 +20,8 @@ class Method:
 
     ``needs_teacher``: whether a trained teacher is used. ``lambdas``: "none" (no composite
     loss), "fixed" (data noise) or "searched" (Anti-Distillation, lambdas from the search).
+    ``authors_load_teacher``: the authors' notebook for it builds and loads a teacher (drawing
+    a teacher-shaped model from their stream first), needed or not.
     """
 
     name: str
@@ -27,6 +29,7 @@ class Method:
     grow: Callable[[MLP | None, GrowContext], Grown]
     needs_teacher: bool
     lambdas: str = "none"
+    authors_load_teacher: bool = True
 
     def __call__(self, teacher: MLP | None, ctx: GrowContext) -> Grown:
         if self.needs_teacher and teacher is None:
@@ -35,7 +38,7 @@ class Method:
 
 
 METHODS: dict[str, Method] = {m.name: m for m in (
-    Method("xavier", "Xavier", xavier, needs_teacher=False),
+    Method("xavier", "Xavier", xavier, needs_teacher=False, authors_load_teacher=False),
     Method("zero_pad", "Zero Pad", zero_pad, needs_teacher=True),
     Method("uniform_pad", "Uniform Pad", uniform_pad, needs_teacher=True),
     Method("transfer", "Transfer Learning", transfer, needs_teacher=True),

@@ -11,6 +11,7 @@ from ..data import FashionMNIST
 from ..losses import LossConfig
 from ..models import MLP
 from ..protocol import Protocol
+from ..seeding import Streams
 from ..train import TrainConfig
 
 
@@ -33,17 +34,21 @@ class GrowthConfig:
 class GrowContext:
     """Everything a growth method may use besides the teacher.
 
-    ``generator`` is the seed's stream for every random draw; ``d1`` is D1 on the training
-    device; ``shell`` is the teacher-shaped model drawn first in the authors' order (or None).
+    ``streams`` gives the run's generator per purpose (``seeding``); ``data`` is the run's
+    Fashion-MNIST on the training device (the D1 pre-training of methods 6-8 uses it).
     """
 
-    generator: torch.Generator
+    streams: Streams
     protocol: Protocol
     cfg: GrowthConfig
-    d1: FashionMNIST | None = None
+    data: FashionMNIST | None = None
     lambdas: tuple[float, float, float, float] | None = None
-    shell: MLP | None = None
     progress: bool = True
+
+    @property
+    def init(self) -> torch.Generator:
+        """The stream of every initial weight the growth draws."""
+        return self.streams("student_init")
 
 
 @dataclass

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import torch
 
 from ..models import MLP, student_model
@@ -17,8 +19,15 @@ def copy_into(student: MLP, teacher: MLP) -> MLP:
 
 
 def zero_pad(teacher: MLP, ctx: GrowContext) -> Grown:
-    """Teacher block, zeros elsewhere: the student computes exactly the teacher's logits."""
-    student = student_model(ctx.protocol.output_relu, generator=ctx.generator)
+    """Teacher block, zeros elsewhere: the student computes exactly the teacher's logits.
+
+    With ``protocol.zero_pad_teacher_sized`` the student is the teacher itself (the authors'
+    code filled a zero tensor of the teacher's shape); the student-shaped draw still happens,
+    as theirs did, so the stream continues where theirs did.
+    """
+    student = student_model(ctx.protocol.output_relu, generator=ctx.init)
+    if ctx.protocol.zero_pad_teacher_sized:
+        return Grown(copy.deepcopy(teacher))
     with torch.no_grad():
         for w in student.parameters():
             w.zero_()
@@ -27,5 +36,5 @@ def zero_pad(teacher: MLP, ctx: GrowContext) -> Grown:
 
 def uniform_pad(teacher: MLP, ctx: GrowContext) -> Grown:
     """Teacher block inside a default-initialised student (U[-1/sqrt(n), 1/sqrt(n)] elsewhere)."""
-    student = student_model(ctx.protocol.output_relu, generator=ctx.generator)
+    student = student_model(ctx.protocol.output_relu, generator=ctx.init)
     return Grown(copy_into(student, teacher))

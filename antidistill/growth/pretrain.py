@@ -12,17 +12,25 @@ DATA_NOISE_LAMBDAS = (1.0, 0.0, 1.0, 0.0)
 
 
 def pretrain(teacher: MLP | None, ctx: GrowContext, lambdas: tuple[float, ...], desc: str) -> Grown:
-    """A fresh student trained on D1 (classes 5-9 masked) to minimise the composite loss."""
-    if ctx.d1 is None:
-        raise ValueError(f"{desc} pre-trains on D1: pass d1 in the GrowContext")
-    device = ctx.d1.train.x.device
-    student = student_model(ctx.protocol.output_relu, generator=ctx.generator).to(device)
+    """A fresh student trained on D1 (classes 5-9 masked) to minimise the composite loss.
+
+    Batches are D1's own, or (``protocol.pretrain_batches == "drop_in_batch"``) batches of the
+    whole training set with the other classes dropped inside each, as the authors' loop did.
+    """
+    if ctx.data is None:
+        raise ValueError(f"{desc} pre-trains on D1: pass data in the GrowContext")
+    device = ctx.data.train.x.device
+    student = student_model(ctx.protocol.output_relu, generator=ctx.init).to(device)
     if teacher is not None:
         teacher = teacher.to(device)
     mask = ClassMask(C1, ctx.protocol.mask)
-    loss = CompositeLoss(lambdas, mask, ctx.protocol, ctx.cfg.loss, ctx.generator, teacher)
-    history = fit(student, ctx.d1.train, ctx.d1.test, ctx.cfg.pretrain, loss, mask,
-                  ctx.generator if ctx.protocol.shuffle else None, desc=desc, progress=ctx.progress)
+    loss = CompositeLoss(lambdas, mask, ctx.protocol, ctx.cfg.loss, ctx.streams("input_noise"),
+                         ctx.streams("probes"), teacher)
+    d1 = ctx.data.d1()
+    train, keep = (ctx.data.train, C1) if ctx.protocol.pretrain_batches == "drop_in_batch" else (d1.train, None)
+    history = fit(student, train, d1.test, ctx.cfg.pretrain, loss, mask,
+                  ctx.streams("pretrain_batches") if ctx.protocol.shuffle else None, keep_classes=keep,
+                  desc=desc, progress=ctx.progress)
     return Grown(student, pretrain_history=history)
 
 

@@ -1,0 +1,71 @@
+"""The authors' recorded runs: extracted faithfully, and `authors` mode reproduces them."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+from antidistill.config import override
+from antidistill.experiment import ExperimentConfig, run_experiment
+from antidistill.reference import ROW_FILES, SEEDS, load_reference, recorded
+from antidistill.results import PAPER_TABLE_I, METRICS
+from antidistill.store import Store
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _extractor():
+    spec = importlib.util.spec_from_file_location("extract", ROOT / "tools" / "extract_authors_reference.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def records():
+    try:
+        return load_reference()
+    except FileNotFoundError as exc:
+        pytest.skip(str(exc))
+
+
+def test_per_epoch_validation_keeps_the_test_evaluation_of_each_epoch():
+    """With per-batch logging each epoch holds 5 training-set evaluations, then the test one."""
+    epochs, per = 2, 6
+    val = [float(f"{s}{e}{k}") for s in range(SEEDS) for e in range(epochs) for k in range(per)]
+    history = {"train_loss": [0.0] * (SEEDS * epochs), "val_acc": val}
+    out = _extractor().per_epoch_validation(history)
+    assert out[3] == [float("305"), float("315")] and len(out) == SEEDS
+    plain = {"train_loss": [0.0] * SEEDS * 3, "val_acc": list(range(SEEDS * 3))}
+    assert _extractor().per_epoch_validation(plain)[1] == [3, 4, 5]
+    with pytest.raises(ValueError, match="unexpected history lengths"):
+        _extractor().per_epoch_validation({"train_loss": [0.0] * 7, "val_acc": [0.0] * 7})
+
+
+def test_their_records_give_the_papers_table_one(records):
+    """Accuracy after epoch 10, FGSM and noise after their last epoch: the paper's means and
+    (population) standard deviations, to the printed two digits."""
+    assert set(records["rows"]) == set(ROW_FILES)
+    for method, row in PAPER_TABLE_I.items():
+        runs = [recorded(records, method, s, epoch=10) for s in range(SEEDS)]
+        for (metric, _), (mean, std) in zip(METRICS.items(), row):
+            key = {"val_acc": "val_acc", "fgsm": "fgsm", "noise": "noise"}[metric]
+            values = [r[key] for r in runs]
+            m = sum(values) / SEEDS
+            sd = (sum((v - m) ** 2 for v in values) / SEEDS) ** 0.5
+            assert abs(m - mean) <= 0.005 + 1e-9, (method, metric)
+            assert abs(sd - std) <= 0.011, (method, metric)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_authors_mode_xavier_reproduces_their_runs(records, seed, tmp_path, device):
+    """Same initial weights (their seed), same data order: accuracy after epoch 10 within 0.01,
+    FGSM at the largest eps (after their 30 epochs) within 0.03."""
+    cfg = override(ExperimentConfig(method="xavier", seed=seed, mode="authors"), {"attack.noise_eps": ()})
+    ours = run_experiment(cfg, Store(tmp_path), device=device, progress=False)
+    theirs = recorded(records, "xavier", seed, epoch=10)
+    assert ours["metric_epochs"]["fgsm"] == records["rows"]["xavier"]["student_epochs"]
+    assert abs(ours["val_acc"] - theirs["val_acc"]) <= 0.01
+    assert abs(ours["fgsm"]["acc"][-1] - theirs["fgsm"]) <= 0.03
