@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 
-import optuna
 import pytest
 import torch
+
+optuna = pytest.importorskip("optuna", reason="the lambda search needs optuna (tools/setup.sh installs it)")
 
 from antidistill import search as search_mod
 from antidistill.profiles import PROFILES
