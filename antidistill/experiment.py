@@ -13,7 +13,7 @@ from tqdm import tqdm
 from .attacks import AttackConfig, fgsm_curve, weight_noise_curve
 from .config import check, config_hash
 from .data import DataConfig, FashionMNIST, load_fashion_mnist
-from .diagnostics import effective_widths
+from .diagnostics import effective_widths, never_predicted
 from .growth import METHODS, GrowContext, GrowthConfig, Grown
 from .losses import ClassMask, check_lambdas, plain_ce
 from .models import MLP, teacher_model
@@ -120,6 +120,7 @@ def run_experiment(cfg: ExperimentConfig, store: Store | None = None, device: st
         "teacher": None if teacher_record is None else {
             k: teacher_record[k] for k in ("val_acc", "cached", "wall_time_s")},
         "effective_widths": effective_widths(student),
+        "never_predicted": never_predicted(student, data.test),
         "fgsm": {"eps": list(cfg.attack.fgsm_eps), "acc": fgsm},
         "weight_noise": {"eps": list(cfg.attack.noise_eps), "acc": noise.acc, "se": noise.se,
                          "draws": noise.draws},

@@ -48,6 +48,38 @@ def labels(runs: pd.DataFrame) -> dict[str, str]:
     return marked
 
 
+def metric_epochs_sentence(results: Iterable[dict[str, Any]]) -> str:
+    """After which D2 epoch each Table I column was read, as one sentence of the report."""
+    epochs: dict[tuple[int, int], list[str]] = {}
+    for r in results:
+        e = r["metric_epochs"]
+        labels_here = epochs.setdefault((e["val_acc"], e["fgsm"]), [])
+        if LABELS[r["method"]] not in labels_here:
+            labels_here.append(LABELS[r["method"]])
+    if len(epochs) == 1:
+        [(acc, robust)] = epochs
+        if acc == robust:
+            return f"All three columns are read after the last D2 epoch, epoch {acc}."
+    parts = [f"after epoch {robust} for {', '.join(names)}" for (_, robust), names in sorted(epochs.items())]
+    acc_epochs = sorted({acc for acc, _ in epochs})
+    return (f"Accuracy is read after epoch {', '.join(map(str, acc_epochs))}; FGSM and weight noise "
+            f"{'; '.join(parts)}, as the authors recorded them.")
+
+
+def never_predicted_sentence(results: Iterable[dict[str, Any]], output_relu: bool) -> str:
+    """Which trained students predict some class for no test image, as one sentence of the report."""
+    results = list(results)
+    lost = [r for r in results if r.get("never_predicted")]
+    if not lost:
+        return f"Every one of the {len(results)} trained students predicts each of the 10 classes for some test image."
+    cases = "; ".join(f"{LABELS[r['method']]}, seed {r['seed']}: class {', '.join(map(str, r['never_predicted']))}"
+                      for r in lost)
+    why = (" With the ReLU after the output layer that this protocol uses, an output unit that is negative for "
+           "every image is stuck at 0 and gets no gradient, so that class is lost for good and the run loses "
+           "about a tenth of its accuracy." if output_relu else "")
+    return f"{len(lost)} of the {len(results)} trained students never predict some class on the test set ({cases}).{why}"
+
+
 def _ordered(frame: pd.DataFrame) -> pd.DataFrame:
     frame["method"] = pd.Categorical(frame["method"], categories=METHOD_ORDER, ordered=True)
     frame["label"] = pd.Categorical(frame["label"], categories=[LABELS[m] for m in METHOD_ORDER], ordered=True)

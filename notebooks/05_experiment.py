@@ -39,7 +39,9 @@ from antidistill.paste import glue
 
 from antidistill import figures
 from antidistill.models import STUDENT_BLOCKS, TEACHER_BLOCKS
-from antidistill.results import COLLAPSE_THRESHOLD, history_frame, labels, runs_frame, summarise
+from antidistill.protocol import protocol_for
+from antidistill.results import (COLLAPSE_THRESHOLD, history_frame, labels, never_predicted_sentence, runs_frame,
+                                 summarise)
 
 results = rep.run()
 runs = runs_frame(results)
@@ -110,6 +112,7 @@ def verdict(label: str) -> str:
                                                            "not the teacher's widths)")
 
 
+glue("never_predicted", never_predicted_sentence(results, protocol_for(rep.mode).output_relu))
 glue("zero_pad_widths", verdict("Zero Pad"))
 glue("net2net_widths", verdict("Net2Net"))
 frozen = all(width_table.loc[label].tolist() == list(TEACHER_BLOCKS) for label in ("Zero Pad", "Net2Net"))
@@ -122,9 +125,11 @@ width_table
 # %% [markdown]
 # After training, zero pad students have {glue:md}`zero_pad_widths`, Net2Net students
 # {glue:md}`net2net_widths`. {glue:md}`width_verdict` The transfer-learning model is
-# teacher-sized by construction (and so is the zero-pad student in `authors` mode). Only students that start
-# with random values in the extra units (Xavier, uniform pad and the pre-trained methods) can use
-# all of them.
+# teacher-sized by construction (and so is the zero-pad student in `authors` mode). Only students
+# that start with random values in the extra units (Xavier, uniform pad and the pre-trained
+# methods) can use all of them.
+#
+# A second way to lose capacity concerns the output: {glue:md}`never_predicted`
 
 # %% [markdown]
 # ## What the D1 pre-training produced

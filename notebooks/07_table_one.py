@@ -36,17 +36,19 @@ print(rep.describe())
 # %% tags=["full-width"]
 from antidistill.paste import glue
 
-from antidistill.results import METRICS, PAPER_TABLE_I, labels, runs_frame, summarise, table_one
+from antidistill.results import METRICS, PAPER_TABLE_I, labels, metric_epochs_sentence, runs_frame, summarise, table_one
 
-runs = runs_frame(rep.run())
+results = rep.run()
+runs = runs_frame(results)
 table = table_one(runs)
 stats = summarise(runs)
 LABELS = labels(runs)
 glue("table_mode", f"`{rep.mode}` mode, `{rep.profile.name}` profile, seeds {list(rep.seeds)}")
+glue("metric_epochs", metric_epochs_sentence(results))
 table
 
 # %% [markdown]
-# Table I of this build: {glue:md}`table_mode`.
+# Table I of this build: {glue:md}`table_mode`. {glue:md}`metric_epochs`
 
 # %%
 lines = []

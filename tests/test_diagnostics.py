@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from antidistill.data import DataConfig
-from antidistill.diagnostics import effective_widths
+from antidistill.diagnostics import effective_widths, never_predicted
 from antidistill.growth import GrowContext, GrowthConfig, net2net, xavier, zero_pad
 from antidistill.losses import ClassMask, plain_ce
 from antidistill.models import STUDENT_BLOCKS, TEACHER_BLOCKS, teacher_model
@@ -38,3 +38,18 @@ def test_effective_width_counts_dead_and_duplicate_units():
         model.linears[1].weight[1] = model.linears[1].weight[0]
         model.linears[1].bias[1] = model.linears[1].bias[0]
     assert effective_widths(model) == [123, 63, 32]
+
+
+def test_a_dead_output_relu_class_is_never_predicted(fashion):
+    """The authors' output ReLU: a class whose output is negative everywhere is stuck at 0."""
+    test = DataConfig(n_train=1, n_test=500).apply(fashion).test
+    model = teacher_model(output_relu=True, generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        model.linears[-1].bias[:] = 0.5
+        model.linears[-1].weight[:] = 0.0
+        model.linears[-1].bias[7] = -1.0
+        model.linears[-1].weight[3] = 1.0  # class 3 wins wherever some unit of the last layer is on
+    assert never_predicted(model, test) == [c for c in range(10) if c != 3]
+    model.linears[-1].bias.data[:] = torch.linspace(0, 1, 10)
+    model.linears[-1].weight.data[:] = 0.0
+    assert never_predicted(model, test) == list(range(9))  # only the largest constant output wins

@@ -44,6 +44,11 @@ def test_per_epoch_validation_keeps_the_test_evaluation_of_each_epoch():
         _extractor().per_epoch_validation({"train_loss": [0.0] * 7, "val_acc": [0.0] * 7})
 
 
+# The one printed value their records do not give: With Data Noise's FGSM standard deviation,
+# printed 0.03, is 0.040 in history_l1_l3.json.
+MISPRINTED_STD = {("data_noise", "fgsm"): 0.040}
+
+
 def test_their_records_give_the_papers_table_one(records):
     """Accuracy after epoch 10, FGSM and noise after their last epoch: the paper's means and
     (population) standard deviations, to the printed two digits."""
@@ -51,12 +56,11 @@ def test_their_records_give_the_papers_table_one(records):
     for method, row in PAPER_TABLE_I.items():
         runs = [recorded(records, method, s, epoch=10) for s in range(SEEDS)]
         for (metric, _), (mean, std) in zip(METRICS.items(), row):
-            key = {"val_acc": "val_acc", "fgsm": "fgsm", "noise": "noise"}[metric]
-            values = [r[key] for r in runs]
+            values = [r[metric] for r in runs]
             m = sum(values) / SEEDS
             sd = (sum((v - m) ** 2 for v in values) / SEEDS) ** 0.5
             assert abs(m - mean) <= 0.005 + 1e-9, (method, metric)
-            assert abs(sd - std) <= 0.011, (method, metric)
+            assert abs(sd - MISPRINTED_STD.get((method, metric), std)) <= 0.005 + 1e-9, (method, metric)
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
