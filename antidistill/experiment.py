@@ -102,7 +102,7 @@ def run_experiment(cfg: ExperimentConfig, store: Store | None = None, device: st
                   streams("student_batches") if cfg.protocol.shuffle else None,
                   head_only_epochs=grown.head_only_epochs, desc=f"{cfg.method} seed {cfg.seed}", progress=progress)
     fgsm = fgsm_curve(student, data.test, cfg.attack.fgsm_eps, cfg.attack.clamp)
-    # Its own stream, the same for every method of a seed: all of them meet the same xi.
+    # In paper mode its own stream, the same for every method of a seed: all of them meet the same xi.
     noise = weight_noise_curve(student, data.test, cfg.attack.noise_eps, streams("weight_noise"), cfg.attack,
                                per_batch=cfg.protocol.noise_per_batch)
     return {
