@@ -5,16 +5,48 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import typing
+from functools import lru_cache
 from typing import Any, Mapping, TypeVar
 
+from pydantic import ConfigDict, TypeAdapter, ValidationError
+
 C = TypeVar("C")
+
+
+@lru_cache(maxsize=None)
+def _adapter(annotation: Any) -> TypeAdapter:
+    # pydantic's lax mode converts the strings of the command line ("False", "3", "0.5") by the
+    # field's type and rejects what does not fit; every number must be finite.
+    return TypeAdapter(annotation, config=ConfigDict(allow_inf_nan=False))
+
+
+def _is_config(annotation: Any) -> bool:
+    return any(dataclasses.is_dataclass(a) for a in (annotation, *typing.get_args(annotation)))
+
+
+def convert(cfg_type: type, name: str, value: Any) -> Any:
+    """``value`` converted to the type of field ``name`` of ``cfg_type``, or ValueError saying what fits."""
+    annotation = typing.get_type_hints(cfg_type)[name]
+    if _is_config(annotation) or dataclasses.is_dataclass(value):
+        return value  # nested configs are validated by their own __post_init__
+    try:
+        return _adapter(annotation).validate_python(value)
+    except ValidationError as exc:
+        reason = exc.errors()[0]["msg"]
+        expected = annotation.__name__ if isinstance(annotation, type) else str(annotation).replace("typing.", "")
+        hint = ""
+        if typing.get_origin(annotation) is tuple or tuple in typing.get_args(annotation):
+            hint = " (a list, e.g. [5] or [5, 10], even for one value)"
+        raise ValueError(f"{cfg_type.__name__}.{name} must be {expected}{hint}; got {value!r}: {reason}") from None
 
 
 def override(cfg: C, changes: Mapping[str, Any] | None = None, **kwargs: Any) -> C:
     """Return a copy of ``cfg`` with fields replaced; dotted keys reach nested configs.
 
     An unknown name raises ``ValueError`` listing the allowed ones, so a misspelt
-    parameter can never silently fall back to a default.
+    parameter can never silently fall back to a default; every value is converted to its
+    field's type (strings from the command line included) or rejected with a ValueError.
     """
     merged = {**(changes or {}), **kwargs}
     direct: dict[str, Any] = {}
@@ -29,7 +61,7 @@ def override(cfg: C, changes: Mapping[str, Any] | None = None, **kwargs: Any) ->
         if rest:
             nested.setdefault(head, {})[rest] = value
         else:
-            direct[head] = value
+            direct[head] = convert(type(cfg), head, value)
     for head, sub in nested.items():
         inner = direct.get(head, getattr(cfg, head))
         if not dataclasses.is_dataclass(inner):

@@ -17,10 +17,17 @@ from .config import config_hash, to_dict
 RESULTS_VERSION = 3
 
 
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
 def _atomic(path: Path, write: Callable[[Any], None], mode: str) -> None:
     """Write through a temp file in the same folder, then rename over ``path``.
 
     A crash before the rename leaves the previous file (or none) intact, never half a file.
+    The file gets the permissions a plain ``open`` would give it (``mkstemp`` makes it 0600).
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -28,6 +35,7 @@ def _atomic(path: Path, write: Callable[[Any], None], mode: str) -> None:
         with os.fdopen(fd, mode) as fh:
             write(fh)
             fh.flush()
+            os.fchmod(fh.fileno(), 0o666 & ~_umask())
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:

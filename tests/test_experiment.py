@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -189,3 +190,50 @@ def test_paper_weight_noise_saves_its_standard_error(tmp_path, device):
     assert all(se < 0.005 or k == 1024 for se, k in zip(noise["se"], noise["draws"]))
     authors = run_experiment(tiny("xavier", "authors"), Store(tmp_path), device=device, progress=False)
     assert authors["weight_noise"]["se"] == [None] * 10
+
+
+def test_saved_files_respect_the_umask(tmp_path):
+    old = os.umask(0o022)
+    try:
+        atomic_write_json(tmp_path / "a.json", {"v": 1})
+        os.umask(0o077)
+        atomic_write_json(tmp_path / "b.json", {"v": 1})
+    finally:
+        os.umask(old)
+    assert (tmp_path / "a.json").stat().st_mode & 0o777 == 0o644
+    assert (tmp_path / "b.json").stat().st_mode & 0o777 == 0o600
+
+
+@pytest.mark.parametrize("key, raw, expected", [
+    ("protocol.shuffle", "False", False), ("protocol.shuffle", "TRUE", True), ("student.lr", "0.01", 0.01),
+    ("seed", "3", 3), ("teacher.milestones", [5], (5,)), ("data.n_train", None, None),
+])
+def test_overrides_are_converted_by_the_fields_type(key, raw, expected):
+    cfg = override(ExperimentConfig(), {key: raw})
+    head, _, rest = key.partition(".")
+    value = getattr(getattr(cfg, head), rest) if rest else getattr(cfg, head)
+    assert value == expected and type(value) is type(expected)
+
+
+@pytest.mark.parametrize("key, raw, message", [
+    ("student.lr", "inf", "TrainConfig.lr must be float; got 'inf': Input should be a finite number"),
+    ("teacher.milestones", 5, "a list, e.g. [5]"),
+    ("protocol.shuffle", "maybe", "Protocol.shuffle must be bool"),
+    ("seed", 1.5, "ExperimentConfig.seed must be int"),
+    ("lambdas", "1,1,1,1", "ExperimentConfig.lambdas must be tuple"),
+])
+def test_overrides_that_do_not_fit_their_field_are_errors(key, raw, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        override(ExperimentConfig(), {key: raw})
+
+
+def test_cli_set_false_turns_a_switch_off(tmp_path, capsys, device):
+    args = ["run", "--mode", "authors", "--method", "xavier", "--out", str(tmp_path), "--device", device, *TINY_ARGS]
+    main([*args, "--set", "protocol.shuffle=False"])
+    [path] = Path(tmp_path, "runs").glob("*.json")
+    saved = json.loads(path.read_text())
+    assert saved["config"]["protocol"]["shuffle"] is False
+    assert saved["config_hash"] == config_hash(tiny("xavier", "authors"))  # the same config as never setting it
+    with pytest.raises(SystemExit) as info:
+        main([*args, "--set", "student.lr=inf"])
+    assert info.value.code == 2 and "finite" in capsys.readouterr().err
