@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from typing import Any, Sequence
 
 from .config import override
 from .experiment import ExperimentConfig, get_or_run
 from .growth import METHODS
-from .profiles import PROFILES
 from .protocol import MODES
-from .store import Store
+from .profiles import PROFILES, validate_parameters
+from .store import Store, check_writable
+from .train import pick_device
 
 
 def _non_negative_int(text: str) -> int:
@@ -32,8 +34,8 @@ def _lambdas(text: str) -> tuple[float, ...]:
         raise argparse.ArgumentTypeError(f"expected four numbers l1,l2,l3,l4, got {text!r}") from None
     if len(values) != 4:
         raise argparse.ArgumentTypeError(f"expected four numbers l1,l2,l3,l4, got {len(values)}")
-    if any(not v >= 0 for v in values):
-        raise argparse.ArgumentTypeError(f"every lambda must be >= 0, got {text}")
+    if any(not (math.isfinite(v) and v >= 0) for v in values):
+        raise argparse.ArgumentTypeError(f"every lambda must be a finite number >= 0, got {text}")
     return values
 
 
@@ -83,7 +85,12 @@ def _seeds(text: str) -> tuple[int, ...]:
     return seeds
 
 
-def _book(args: argparse.Namespace) -> int:
+def _book(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    try:
+        validate_parameters(args.mode, args.profile, args.seeds, args.device, args.results_dir)
+        pick_device(args.device)
+    except ValueError as exc:
+        parser.error(str(exc))
     from .book import build_html, execute  # papermill and jupytext load only for this command
 
     execute(args.mode, args.profile, args.seeds, args.device, args.results_dir)
@@ -97,13 +104,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "book":
-        return _book(args)
+        return _book(args, parser)
     changes = dict(args.settings)
     if args.epochs is not None:
         changes["student.epochs"] = args.epochs
     try:
         cfg = override(ExperimentConfig(method=args.method, seed=args.seed, mode=args.mode,
                                         lambdas=args.lambdas), changes)
+        pick_device(args.device)
+        check_writable(args.out)
     except (ValueError, TypeError) as exc:
         parser.error(str(exc))
     result = get_or_run(cfg, Store(args.out), device=args.device, progress=not args.quiet, force=args.force)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import os
 import struct
+import zlib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -122,7 +123,7 @@ def _read_idx(path: Path, magic: int, shape: tuple[int, ...]) -> torch.Tensor:
     try:
         with opener(path, "rb") as fh:
             raw = fh.read()
-    except (OSError, EOFError) as exc:
+    except (OSError, EOFError, zlib.error) as exc:  # a damaged .gz raises any of these
         raise DataError(f"cannot read {path}: {exc}. {FIX}") from exc
     ndim = len(shape)
     header = 4 + 4 * ndim

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
@@ -159,8 +160,7 @@ class LossConfig:
 def check_lambdas(lambdas: Sequence[float]) -> tuple[float, float, float, float]:
     check(len(lambdas) == 4, f"lambdas needs 4 values l1,l2,l3,l4; got {len(lambdas)}")
     values = tuple(float(v) for v in lambdas)
-    check(all(v >= 0 for v in values) and all(v == v for v in values),
-          f"every lambda must be >= 0; got {values}")
+    check(all(math.isfinite(v) and v >= 0 for v in values), f"every lambda must be a finite number >= 0; got {values}")
     return values  # type: ignore[return-value]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
@@ -10,6 +11,7 @@ from .config import override
 from .experiment import STUDENT_TRAIN, ExperimentConfig
 from .growth import GrowthConfig
 from .protocol import protocol_for
+from .store import check_writable
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,31 @@ PROFILES = {p.name: p for p in (
 )}
 
 
+# The names of every notebook's parameters cell; papermill injects a cell headed "# Parameters".
+NOTEBOOK_PARAMETERS = ("mode", "profile", "seeds", "device", "results_dir")
+
+
+def injected_names(executed: Sequence[str]) -> list[str]:
+    """The names papermill's injected parameters cell assigns, from the sources of the cells
+    executed so far (IPython's ``In``)."""
+    names = []
+    for source in executed:
+        if source.lstrip().startswith("# Parameters"):
+            for node in ast.parse(source).body:
+                if isinstance(node, ast.Assign):
+                    names += [t.id for t in node.targets if isinstance(t, ast.Name)]
+    return names
+
+
+def check_injected(executed: Sequence[str]) -> None:
+    """Papermill only warns about a parameter the notebook does not have (``-p seed 3`` would run
+    with the profile's seeds); this makes it an error naming the allowed ones."""
+    unknown = sorted(set(injected_names(executed)) - set(NOTEBOOK_PARAMETERS))
+    if unknown:
+        raise ValueError(f"unknown parameter{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}; "
+                         f"allowed: {', '.join(NOTEBOOK_PARAMETERS)}")
+
+
 def validate_parameters(mode: str, profile: str, seeds: Sequence[int] | None, device: str,
                         results_dir: str | Path) -> tuple[Profile, tuple[int, ...]]:
     """Check a notebook's parameters; return the profile and the seeds to use.
@@ -88,5 +115,6 @@ def validate_parameters(mode: str, profile: str, seeds: Sequence[int] | None, de
         raise ValueError(f"device must be 'auto', 'cpu' or 'cuda[:N]'; got {device!r}")
     if not str(results_dir):
         raise ValueError("results_dir must be a folder path")
+    check_writable(results_dir)
     return chosen, tuple(seeds)
 

@@ -10,7 +10,7 @@ from .data import FashionMNIST, load_fashion_mnist
 from .experiment import ExperimentConfig, grow, run_many
 from .growth import METHODS, Grown
 from .models import MLP
-from .profiles import Profile, validate_parameters
+from .profiles import Profile, check_injected, validate_parameters
 from .search import SEARCHED, SearchConfig, best_lambdas
 from .store import Store
 from .teachers import get_teacher
@@ -29,8 +29,13 @@ class Reproduction:
 
     @classmethod
     def from_parameters(cls, mode: str, profile: str, seeds: Sequence[int] | None, device: str,
-                        results_dir: str | Path) -> "Reproduction":
-        """Validate a notebook's parameters cell (errors say what is allowed) and build the session."""
+                        results_dir: str | Path, executed: Sequence[str] = ()) -> "Reproduction":
+        """Validate a notebook's parameters cell (errors say what is allowed) and build the session.
+
+        ``executed``: the sources of the cells run so far (IPython's ``In``), to reject a
+        parameter papermill injected that the notebook does not have.
+        """
+        check_injected(executed)
         chosen, seeds = validate_parameters(mode, profile, seeds, device, results_dir)
         return cls(mode, chosen, seeds, device, Store(results_dir))
 

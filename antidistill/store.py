@@ -51,6 +51,22 @@ def atomic_torch_save(path: Path, obj: Any) -> None:
     _atomic(Path(path), lambda fh: torch.save(obj, fh), "wb")
 
 
+def check_writable(folder: str | Path) -> Path:
+    """``folder`` (created if needed) if files can be written in it, else ValueError saying why.
+
+    Called before any data is loaded, so a bad results folder fails at once, not after training.
+    """
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".write-test."):
+            pass
+    except OSError as exc:
+        raise ValueError(f"cannot write results to {folder}: {exc.strerror or exc}; choose another folder "
+                         "(--out / --results-dir / results_dir)") from None
+    return folder
+
+
 class Store:
     """Results under ``root``: ``<kind>/<name>-<config hash>.json`` (+ ``.pt`` for weights).
 

@@ -54,8 +54,10 @@ def pick_device(name: str | None = "auto") -> torch.device:
     else:
         try:
             device = torch.device(name)
-        except RuntimeError:
-            raise ValueError(f"device must be 'auto', 'cpu' or 'cuda[:N]'; got {name!r}") from None
+        except (RuntimeError, TypeError):
+            device = None
+        if device is None or device.type not in ("cpu", "cuda"):
+            raise ValueError(f"device must be 'auto', 'cpu' or 'cuda[:N]'; got {name!r}")
     if device.type == "cuda":
         if not torch.cuda.is_available():
             raise ValueError(f"device {name!r} asked for CUDA, but torch sees no GPU here; use 'cpu' or 'auto'")

@@ -44,7 +44,7 @@ results_dir = "results"
 # %%
 from antidistill.reproduction import Reproduction
 
-rep = Reproduction.from_parameters(mode, profile, seeds, device, results_dir)
+rep = Reproduction.from_parameters(mode, profile, seeds, device, results_dir, executed=In)
 print(rep.describe())
 
 # %%

@@ -121,6 +121,7 @@ def test_report_in_a_real_browser(built):
     ({"profile": "fast"}, "profile must be one of smoke, quick, paper"),
     ({"seeds": []}, "seeds is empty"),
     ({"mode": "mine"}, "mode must be one of paper, authors"),
+    ({"seed": 3}, "unknown parameter 'seed'; allowed: mode, profile, seeds, device, results_dir"),
 ])
 def test_notebook_rejects_bad_parameters(parameters, message, tmp_path):
     import jupytext

@@ -62,3 +62,18 @@ def test_env_folder_is_searched_first(tmp_path, monkeypatch, fashion):
     _copy_dataset(data_mod.Path(fashion.source), tmp_path)
     monkeypatch.setenv("ANTIDISTILL_DATA", str(tmp_path))
     assert data_mod.load_fashion_mnist(allow_download=False).source == str(tmp_path)
+
+
+def test_a_damaged_gzip_stream_is_a_data_error(tmp_path, fashion):
+    """A corrupted deflate stream raises zlib.error inside gzip; it must name the file and the fix."""
+    import gzip
+
+    from antidistill.data import SYSTEM_DIR, DataError, _read_idx
+
+    good = gzip.compress(b"\x00\x00\x08\x01" + (10).to_bytes(4, "big") + bytes(10))
+    damaged = good[:12] + bytes(b ^ 0xFF for b in good[12:-8]) + good[-8:]
+    path = tmp_path / "t10k-labels-idx1-ubyte.gz"
+    path.write_bytes(damaged)
+    with pytest.raises(DataError, match="cannot read .*t10k-labels-idx1-ubyte.gz.*apt-get install"):
+        _read_idx(path, 2049, (10,))
+    assert SYSTEM_DIR.name == "fashion-mnist"

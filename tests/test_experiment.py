@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+import torch
 
 from antidistill import experiment as experiment_mod
 from antidistill.cli import main
@@ -237,3 +238,42 @@ def test_cli_set_false_turns_a_switch_off(tmp_path, capsys, device):
     with pytest.raises(SystemExit) as info:
         main([*args, "--set", "student.lr=inf"])
     assert info.value.code == 2 and "finite" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--method", "antidistill", "--lambdas", "1,inf,1,1"], "every lambda must be a finite number >= 0"),
+    (["--method", "xavier", "--device", "tpu"], "device must be 'auto', 'cpu' or 'cuda[:N]'; got 'tpu'"),
+    (["--method", "xavier", "--device", ""], "device must be 'auto', 'cpu' or 'cuda[:N]'; got ''"),
+    (["--method", "xavier", "--device", "mps"], "device must be 'auto', 'cpu' or 'cuda[:N]'; got 'mps'"),
+])
+def test_cli_rejects_bad_values_before_any_work(args, message, capsys, monkeypatch):
+    monkeypatch.setattr(experiment_mod, "load_fashion_mnist", lambda: pytest.fail("loaded data"))
+    with pytest.raises(SystemExit) as info:
+        main(["run", *args])
+    assert info.value.code == 2 and message in capsys.readouterr().err
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the message on a machine without CUDA")
+def test_cli_cuda_without_a_gpu_says_so(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["run", "--method", "xavier", "--device", "cuda"])
+    assert info.value.code == 2 and "torch sees no GPU here" in capsys.readouterr().err
+
+
+def test_cli_out_that_is_a_file_fails_before_loading_data(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(experiment_mod, "load_fashion_mnist", lambda: pytest.fail("loaded data"))
+    blocker = tmp_path / "results"
+    blocker.write_text("")
+    with pytest.raises(SystemExit) as info:
+        main(["run", "--method", "xavier", "--out", str(blocker)])
+    assert info.value.code == 2 and "cannot write results to" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--seeds", "0,0"], "seeds must not repeat"),
+    (["--device", "tpu"], "device must be 'auto', 'cpu' or 'cuda[:N]'"),
+])
+def test_book_command_errors_are_one_line(args, message, capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["book", "--profile", "smoke", "--no-build", *args])
+    assert info.value.code == 2 and message in capsys.readouterr().err

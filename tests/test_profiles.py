@@ -38,3 +38,20 @@ def test_valid_parameters_resolve_seeds():
 def test_bad_parameters_say_what_is_allowed(args, message):
     with pytest.raises(ValueError, match=message):
         validate_parameters(*args)
+
+
+def test_injected_parameters_are_checked_by_name():
+    from antidistill.profiles import check_injected, injected_names
+
+    executed = ['mode = "paper"\nseeds = None', '# Parameters\nseed = 3\nmode = "authors"\n', "x = 1"]
+    assert injected_names(executed) == ["seed", "mode"]
+    with pytest.raises(ValueError, match="unknown parameter 'seed'; allowed: mode, profile, seeds"):
+        check_injected(executed)
+    check_injected(['# Parameters\nseeds = [3, 4]\n'])
+
+
+def test_an_unwritable_results_folder_fails_before_any_work(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    with pytest.raises(ValueError, match="cannot write results to .*a-file"):
+        validate_parameters("paper", "smoke", None, "cpu", blocker)
