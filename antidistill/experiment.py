@@ -130,6 +130,10 @@ def run_experiment(cfg: ExperimentConfig, store: Store | None = None, device: st
     }
 
 
+# What every saved run holds (a file without one of them is recomputed).
+RESULT_KEYS = ("method", "seed", "val_acc", "metric_epochs", "history", "fgsm", "weight_noise", "wall_time_s")
+
+
 def get_or_run(cfg: ExperimentConfig, store: Store, device: str | None = "auto", progress: bool = True,
                force: bool = False, kind: str = "runs") -> dict[str, Any]:
     """The saved result of ``cfg`` if the store has it, else a fresh run saved atomically.
@@ -137,7 +141,7 @@ def get_or_run(cfg: ExperimentConfig, store: Store, device: str | None = "auto",
     ``kind`` is the store folder (the lambda search keeps its trial runs apart in "search").
     """
     if not force:
-        saved = store.load(kind, cfg.run_name, cfg)
+        saved = store.load(kind, cfg.run_name, cfg, required=RESULT_KEYS)
         if saved is not None:
             return {**saved, "cached": True}
     result = run_experiment(cfg, store, device, progress)

@@ -7,7 +7,9 @@ import warnings
 from dataclasses import dataclass
 from typing import Any
 
+import filelock
 import optuna
+import sqlalchemy.exc
 from optuna.trial import TrialState
 
 from .config import check, config_hash, override
@@ -87,8 +89,9 @@ def run_search(cfg: SearchConfig, n_trials: int, store: Store, device: str | Non
     Each trial's runs are saved in the store (``search/``) as they finish and the study lives
     in an SQLite file under ``studies/``, so an interrupted search resumes where it stopped.
     The sampler of trial k is seeded from (sampler_seed, k): a resumed search draws the
-    same lambdas as an uninterrupted one. One process per study: a trial still running when
-    the study is opened is taken for one that was killed.
+    same lambdas as an uninterrupted one, whether the process was killed (its trial is left
+    RUNNING) or interrupted with Ctrl-C (its trial is marked). A lock admits one process per
+    study, so a trial still running when the study is opened is one that was killed.
     """
     check(n_trials >= 1, f"n_trials must be >= 1, got {n_trials}")
     optuna.logging.set_verbosity(logging.WARNING)
@@ -98,16 +101,49 @@ def run_search(cfg: SearchConfig, n_trials: int, store: Store, device: str | Non
     def objective(trial: optuna.Trial) -> float:
         lambdas = _lambdas_of({k: trial.suggest_float(k, 0.0, 1.0) for k in names})
         scores = []
-        for seed in cfg.search_seeds:
-            result = get_or_run(cfg.trial_config(seed, lambdas), store, device, progress=False, kind="search")
-            scores.append(result["fgsm"]["acc"][-1])
+        try:
+            for seed in cfg.search_seeds:
+                result = get_or_run(cfg.trial_config(seed, lambdas), store, device, progress=False, kind="search")
+                scores.append(result["fgsm"]["acc"][-1])
+        except KeyboardInterrupt:
+            # Optuna stores this trial as FAIL; the mark keeps it out of the sampler seed's count,
+            # so the resumed search draws these lambdas again (and reuses the finished runs).
+            trial.set_user_attr("interrupted", True)
+            raise
         trial.set_user_attr("fgsm_per_seed", scores)
         trial.set_user_attr("lambdas", list(lambdas))
         return sum(scores) / len(scores)
 
+    with _locked(store, cfg):
+        return _complete(cfg, n_trials, store, storage, objective, progress)
+
+
+def _locked(store: Store, cfg: SearchConfig) -> filelock.FileLock:
+    """The study's lock, taken at once or not at all: two processes on one study corrupt it."""
+    lock = filelock.FileLock(store.root / "studies" / f"{cfg.study_name}.lock", timeout=0)
+    try:
+        return lock.acquire()  # the proxy releases it when its `with` block ends
+    except filelock.Timeout:
+        raise RuntimeError(f"another process is using the study {cfg.study_name} ({lock.lock_file}); "
+                           "wait for it to finish, or use another results folder") from None
+
+
+def _open(cfg: SearchConfig, store: Store, storage: str, sampler: optuna.samplers.BaseSampler | None = None):
+    try:
+        if sampler is None:
+            return optuna.create_study(study_name=cfg.study_name, storage=storage, direction="maximize",
+                                       load_if_exists=True)
+        return optuna.load_study(study_name=cfg.study_name, storage=storage, sampler=sampler)
+    except sqlalchemy.exc.SQLAlchemyError as exc:
+        path = store.root / "studies" / f"{cfg.study_name}.db"
+        raise RuntimeError(f"the study file {path} cannot be read ({getattr(exc, 'orig', None) or exc}); delete it "
+                           f"and run again: the runs of its trials are cached in {store.root / 'search'}, so the "
+                           "search draws the same lambdas and reuses them") from None
+
+
+def _complete(cfg: SearchConfig, n_trials: int, store: Store, storage: str, objective, progress: bool) -> optuna.Study:
     while True:
-        study = optuna.create_study(study_name=cfg.study_name, storage=storage, direction="maximize",
-                                    load_if_exists=True)
+        study = _open(cfg, store, storage)
         _close_interrupted(study)
         done = len(study.get_trials(states=(TrialState.COMPLETE,)))
         if done >= n_trials:
@@ -117,7 +153,7 @@ def run_search(cfg: SearchConfig, n_trials: int, store: Store, device: str | Non
             raise TrainingDiverged(f"{cfg.study_name}: {counted - done} trials diverged before {n_trials} "
                                    "finished; narrow the lambda range or lower the learning rate")
         sampler = optuna.samplers.TPESampler(seed=cfg.sampler_seed * 100003 + counted)
-        study = optuna.load_study(study_name=cfg.study_name, storage=storage, sampler=sampler)
+        study = _open(cfg, store, storage, sampler)
         if progress:
             print(f"{cfg.method}: trial {counted + 1} ({done}/{n_trials} complete)", flush=True)
         study.optimize(objective, n_trials=1, catch=(TrainingDiverged,))

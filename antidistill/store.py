@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import warnings
 from pathlib import Path
 from typing import Any, Callable
 
@@ -67,6 +68,32 @@ def check_writable(folder: str | Path) -> Path:
     return folder
 
 
+class StoreWarning(UserWarning):
+    """A stored item could not be used and is treated as not stored."""
+
+
+def unusable(path: Path, reason: str) -> None:
+    warnings.warn(f"{path}: {reason}; treating it as not stored (it will be recomputed)", StoreWarning,
+                  stacklevel=3)
+
+
+def _read(path: Path, required: tuple[str, ...] = ()) -> dict[str, Any] | None:
+    """A saved JSON object, or None (with a StoreWarning) when it is unreadable or incomplete."""
+    try:
+        saved = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        unusable(path, f"unreadable ({type(exc).__name__})")
+        return None
+    if not isinstance(saved, dict):
+        unusable(path, f"holds a {type(saved).__name__}, not a result")
+        return None
+    missing = [k for k in ("config", "results_version", *required) if k not in saved]
+    if missing:
+        unusable(path, f"lacks {', '.join(missing)}")
+        return None
+    return saved
+
+
 class Store:
     """Results under ``root``: ``<kind>/<name>-<config hash>.json`` (+ ``.pt`` for weights).
 
@@ -81,13 +108,14 @@ class Store:
     def path(self, kind: str, name: str, cfg: Any, suffix: str = ".json") -> Path:
         return self.root / kind / f"{name}-{config_hash(cfg)}{suffix}"
 
-    def load(self, kind: str, name: str, cfg: Any) -> dict[str, Any] | None:
+    def load(self, kind: str, name: str, cfg: Any, required: tuple[str, ...] = ()) -> dict[str, Any] | None:
+        """The saved result of ``cfg``, or None when there is none, or it is stale, or it cannot be
+        read or lacks a ``required`` key (then a StoreWarning names the file, which is recomputed)."""
         path = self.path(kind, name, cfg)
         if not path.is_file():
             return None
-        try:
-            saved = json.loads(path.read_text())
-        except json.JSONDecodeError:
+        saved = _read(path, required)
+        if saved is None:
             return None
         fresh = saved.get("config") == to_dict(cfg) and saved.get("results_version") == RESULTS_VERSION
         return saved if fresh else None
@@ -98,6 +126,8 @@ class Store:
         return path
 
     def results(self, kind: str) -> list[dict[str, Any]]:
-        """Every saved result of a kind (for tables and figures)."""
+        """Every readable saved result of a kind (for tables and figures); unreadable files are
+        skipped with a StoreWarning."""
         folder = self.root / kind
-        return [json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))] if folder.is_dir() else []
+        found = [_read(p) for p in sorted(folder.glob("*.json"))] if folder.is_dir() else []
+        return [r for r in found if r is not None]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import time
 from dataclasses import dataclass, field
 
@@ -12,7 +13,7 @@ from .losses import ClassMask, plain_ce
 from .models import MLP, teacher_model
 from .protocol import PAPER, Protocol
 from .seeding import Streams
-from .store import Store, atomic_torch_save
+from .store import Store, atomic_torch_save, unusable
 from .train import TrainConfig, fit
 
 TEACHER_TRAIN = TrainConfig(epochs=30, lr=1e-2, batch_size=256, decay="step", gamma=0.1, milestones=(10,))
@@ -49,12 +50,15 @@ def get_teacher(cfg: TeacherConfig, data: FashionMNIST, store: Store | None = No
     """The trained teacher on the CPU and its record, loaded from ``store`` when saved there."""
     name = f"seed{cfg.seed}"
     if store is not None:
-        record = store.load("teachers", name, cfg)
+        record = store.load("teachers", name, cfg, required=("history", "val_acc"))
         weights = store.path("teachers", name, cfg, ".pt")
         if record is not None and weights.is_file():
             teacher = teacher_model(cfg.protocol.output_relu)
-            teacher.load_state_dict(torch.load(weights, map_location="cpu"))
-            return teacher, {**record, "cached": True}
+            try:
+                teacher.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))
+                return teacher, {**record, "cached": True}
+            except (OSError, EOFError, RuntimeError, ValueError, KeyError, pickle.UnpicklingError) as exc:
+                unusable(weights, f"unreadable teacher weights ({type(exc).__name__})")
     start = time.perf_counter()
     teacher, history = train_teacher(cfg, data, progress)
     teacher = teacher.cpu()

@@ -16,7 +16,7 @@ from antidistill.config import config_hash, override
 from antidistill.experiment import ExperimentConfig, get_or_run, run_experiment
 from antidistill.growth import METHODS
 from antidistill.protocol import AUTHORS, PAPER
-from antidistill.store import Store, atomic_write_json
+from antidistill.store import Store, StoreWarning, atomic_write_json
 
 # Capped weight-noise draws keep these runs short; the metric's own tests use the defaults.
 TINY = {"data.n_train": 1024, "data.n_test": 256, "teacher.epochs": 1, "student.epochs": 1,
@@ -277,3 +277,32 @@ def test_book_command_errors_are_one_line(args, message, capsys):
     with pytest.raises(SystemExit) as info:
         main(["book", "--profile", "smoke", "--no-build", *args])
     assert info.value.code == 2 and message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("content", [b"\x8f\x00\xff random bytes", b"[]", b"", None])
+def test_a_corrupt_saved_run_is_recomputed_with_a_warning(content, tmp_path, device):
+    store = Store(tmp_path)
+    cfg = tiny("xavier")
+    first = get_or_run(cfg, store, device=device, progress=False)
+    path = store.path("runs", cfg.run_name, cfg)
+    if content is None:  # a result missing one of its keys
+        saved = json.loads(path.read_text())
+        del saved["fgsm"]
+        path.write_text(json.dumps(saved))
+    else:
+        path.write_bytes(content)
+    with pytest.warns(StoreWarning, match=re.escape(str(path))):
+        again = get_or_run(cfg, store, device=device, progress=False)
+    assert not again["cached"] and _outcome(again) == _outcome(first)
+    assert len(store.results("runs")) == 1
+
+
+@pytest.mark.parametrize("damage", ["truncate", "empty"])
+def test_a_corrupt_teacher_is_retrained_with_a_warning(damage, tmp_path, device):
+    store = Store(tmp_path)
+    first = get_or_run(tiny("zero_pad"), store, device=device, progress=False)
+    [weights] = (tmp_path / "teachers").glob("*.pt")
+    weights.write_bytes(weights.read_bytes()[:100] if damage == "truncate" else b"")
+    with pytest.warns(StoreWarning, match=re.escape(str(weights))):
+        again = get_or_run(tiny("zero_pad"), store, device=device, progress=False, force=True)
+    assert again["teacher"]["cached"] is False and _outcome(again) == _outcome(first)

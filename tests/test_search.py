@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 import torch
@@ -121,3 +122,41 @@ def test_search_trials_train_on_the_final_schedule():
         assert trial.student == final.student and trial.growth == final.growth
         # Their search read FGSM after the plain student epochs, not their 30-epoch recordings.
         assert trial.protocol.recorded_epochs_factor == 1
+
+
+def test_ctrl_c_inside_a_trial_resumes_to_the_same_lambdas(cfg, tmp_path, monkeypatch, device):
+    reference = _params(run_search(cfg, 2, Store(tmp_path / "ref"), device=device, progress=False))
+    store = Store(tmp_path / "cut")
+    run_search(cfg, 1, store, device=device, progress=False)
+    real = search_mod.get_or_run
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(search_mod, "get_or_run", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        run_search(cfg, 2, store, device=device, progress=False)
+    monkeypatch.setattr(search_mod, "get_or_run", real)
+    resumed = run_search(cfg, 2, store, device=device, progress=False)
+    assert [t.state.name for t in resumed.trials] == ["COMPLETE", "FAIL", "COMPLETE"]
+    assert resumed.trials[1].user_attrs["interrupted"] and _params(resumed) == reference
+
+
+def test_a_study_in_use_by_another_process_is_refused(cfg, tmp_path, device):
+    import filelock
+
+    store = Store(tmp_path)
+    search_mod._storage(store, cfg)
+    with filelock.FileLock(tmp_path / "studies" / f"{cfg.study_name}.lock"):
+        with pytest.raises(RuntimeError, match="another process is using the study"):
+            run_search(cfg, 1, store, device=device, progress=False)
+    assert len(_params(run_search(cfg, 1, store, device=device, progress=False))) == 1
+
+
+def test_a_garbled_study_file_says_what_to_delete(cfg, tmp_path, device):
+    store = Store(tmp_path)
+    path = tmp_path / "studies" / f"{cfg.study_name}.db"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"not a database " * 100)
+    with pytest.raises(RuntimeError, match=f"{re.escape(str(path))} cannot be read .*delete it.*cached"):
+        run_search(cfg, 1, store, device=device, progress=False)
