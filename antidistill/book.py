@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Sequence
 
+import filelock
 import jupytext
 import papermill
 
@@ -20,24 +24,48 @@ NOTEBOOKS = ("01_problem", "02_teachers", "03_extension", "04_lambda_search", "0
              "06_robustness", "07_table_one", "00_intro", "08_reproducibility")
 
 
+class BuildInUse(RuntimeError):
+    """Another build holds the book or the results folder."""
+
+
+def _locks(root: Path, results_dir: Path) -> list[filelock.FileLock]:
+    """One lock for the book folder, one for the results folder: a second build on either fails."""
+    return [filelock.FileLock(root / "book" / ".build.lock", timeout=0),
+            filelock.FileLock(results_dir / ".build.lock", timeout=0)]
+
+
 def execute(mode: str, profile: str, seeds: Sequence[int] | None = None, device: str = "auto",
             results_dir: str | Path = "results", root: Path = REPO, notebooks: Sequence[str] = NOTEBOOKS,
             progress: bool = True) -> list[dict]:
-    """Run every notebook with papermill into ``root/book`` and record how long each took."""
+    """Run every notebook with papermill and record how long each took.
+
+    The notebooks are executed into a fresh staging folder and moved into ``root/book`` only
+    when all of them succeeded, so the book never mixes pages of two builds; a second build on
+    the same book or results folder fails at once.
+    """
     validate_parameters(mode, profile, seeds, device, results_dir)
     results_dir = (root / results_dir) if not Path(results_dir).is_absolute() else Path(results_dir)
     parameters = {"mode": mode, "profile": profile, "seeds": None if seeds is None else list(seeds),
                   "device": device, "results_dir": str(results_dir)}
-    timings = []
-    for name in notebooks:
-        source = jupytext.read(REPO / "notebooks" / f"{name}.py")
-        target = root / "book" / f"{name}.ipynb"
-        print(f"executing {name} ...", flush=True)
-        start = time.perf_counter()
-        papermill.execute_notebook(source, str(target), parameters=parameters, kernel_name="python3",
-                                   cwd=str(root), progress_bar=progress)
-        timings.append({"notebook": name, "wall time (s)": round(time.perf_counter() - start, 1)})
-        save_build_record(Store(results_dir), mode, profile, {"parameters": parameters, "notebooks": timings})
+    with contextlib.ExitStack() as held:
+        for lock in _locks(root, results_dir):
+            try:
+                held.enter_context(lock.acquire())
+            except filelock.Timeout:
+                raise BuildInUse(f"another build is using {Path(lock.lock_file).parent} ({lock.lock_file}); "
+                                   "wait for it to finish") from None
+        staging = Path(held.enter_context(tempfile.TemporaryDirectory(dir=root, prefix=".book-staging-")))
+        timings = []
+        for name in notebooks:
+            source = jupytext.read(REPO / "notebooks" / f"{name}.py")
+            print(f"executing {name} ...", flush=True)
+            start = time.perf_counter()
+            papermill.execute_notebook(source, str(staging / f"{name}.ipynb"), parameters=parameters,
+                                       kernel_name="python3", cwd=str(root), progress_bar=progress)
+            timings.append({"notebook": name, "wall time (s)": round(time.perf_counter() - start, 1)})
+            save_build_record(Store(results_dir), mode, profile, {"parameters": parameters, "notebooks": timings})
+        for name in notebooks:
+            os.replace(staging / f"{name}.ipynb", root / "book" / f"{name}.ipynb")
     return timings
 
 

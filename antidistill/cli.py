@@ -91,9 +91,12 @@ def _book(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         pick_device(args.device)
     except ValueError as exc:
         parser.error(str(exc))
-    from .book import build_html, execute  # papermill and jupytext load only for this command
+    from .book import BuildInUse, build_html, execute  # papermill and jupytext load only for this command
 
-    execute(args.mode, args.profile, args.seeds, args.device, args.results_dir)
+    try:
+        execute(args.mode, args.profile, args.seeds, args.device, args.results_dir)
+    except BuildInUse as exc:
+        parser.exit(2, f"{parser.prog}: error: {exc}\n")
     if not args.no_build:
         index = build_html(warnings_as_errors=args.strict)
         print(f"report: {index}")

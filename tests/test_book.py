@@ -130,3 +130,39 @@ def test_notebook_rejects_bad_parameters(parameters, message, tmp_path):
     with pytest.raises(papermill.PapermillExecutionError, match=message):
         papermill.execute_notebook(source, str(tmp_path / "out.ipynb"), parameters=parameters,
                                    kernel_name="python3", progress_bar=False, cwd=str(tmp_path))
+
+
+def test_an_interrupted_build_leaves_the_book_as_it_was(tmp_path, monkeypatch):
+    """Notebooks are executed into a staging folder and moved into book/ only when all succeeded."""
+    import antidistill.book as book_mod
+
+    (tmp_path / "book").mkdir()
+    old = tmp_path / "book" / "01_problem.ipynb"
+    old.write_text("the previous build")
+
+    def fake(source, target, **kwargs):
+        if "02_teachers" in target:
+            raise KeyboardInterrupt
+        Path(target).write_text("this build")
+
+    monkeypatch.setattr(book_mod.papermill, "execute_notebook", fake)
+    with pytest.raises(KeyboardInterrupt):
+        execute("paper", "smoke", None, "cpu", tmp_path / "results", root=tmp_path, progress=False,
+                notebooks=("01_problem", "02_teachers"))
+    assert old.read_text() == "the previous build"
+    assert not list(tmp_path.glob(".book-staging-*"))
+    monkeypatch.setattr(book_mod.papermill, "execute_notebook", lambda s, t, **k: Path(t).write_text("this build"))
+    execute("paper", "smoke", None, "cpu", tmp_path / "results", root=tmp_path, progress=False,
+            notebooks=("01_problem", "02_teachers"))
+    assert old.read_text() == "this build" and (tmp_path / "book" / "02_teachers.ipynb").is_file()
+
+
+def test_a_second_build_on_the_same_folders_is_refused(tmp_path):
+    import filelock
+
+    (tmp_path / "book").mkdir()
+    (tmp_path / "results").mkdir()
+    with filelock.FileLock(tmp_path / "results" / ".build.lock"):
+        with pytest.raises(RuntimeError, match="another build is using .*results"):
+            execute("paper", "smoke", None, "cpu", tmp_path / "results", root=tmp_path, progress=False,
+                    notebooks=("01_problem",))
