@@ -70,8 +70,10 @@ def _storage(store: Store, cfg: SearchConfig) -> str:
 
 
 def _counted(study: optuna.Study) -> int:
-    """Trials that count towards the sampler seed: all but those cut short by an interruption."""
-    return sum(1 for t in study.trials if not t.user_attrs.get("interrupted"))
+    """Trials that count towards the sampler seed: the complete and the diverged ones."""
+    # Counted positively: a trial interrupted at any point (in our code, in Optuna's, in a
+    # database commit) may be stored FAIL, RUNNING or half-marked, but never COMPLETE or diverged.
+    return sum(1 for t in study.trials if t.state == TrialState.COMPLETE or t.user_attrs.get("diverged"))
 
 
 def _close_interrupted(study: optuna.Study) -> None:
@@ -89,9 +91,9 @@ def run_search(cfg: SearchConfig, n_trials: int, store: Store, device: str | Non
     Each trial's runs are saved in the store (``search/``) as they finish and the study lives
     in an SQLite file under ``studies/``, so an interrupted search resumes where it stopped.
     The sampler of trial k is seeded from (sampler_seed, k): a resumed search draws the
-    same lambdas as an uninterrupted one, whether the process was killed (its trial is left
-    RUNNING) or interrupted with Ctrl-C (its trial is marked). A lock admits one process per
-    study, so a trial still running when the study is opened is one that was killed.
+    same lambdas as an uninterrupted one, however the process was stopped: only complete and
+    diverged trials count (see ``_counted``). A lock admits one process per study, so a trial
+    still running when the study is opened is one that was killed.
     """
     check(n_trials >= 1, f"n_trials must be >= 1, got {n_trials}")
     optuna.logging.set_verbosity(logging.WARNING)
@@ -105,10 +107,8 @@ def run_search(cfg: SearchConfig, n_trials: int, store: Store, device: str | Non
             for seed in cfg.search_seeds:
                 result = get_or_run(cfg.trial_config(seed, lambdas), store, device, progress=False, kind="search")
                 scores.append(result["fgsm"]["acc"][-1])
-        except KeyboardInterrupt:
-            # Optuna stores this trial as FAIL; the mark keeps it out of the sampler seed's count,
-            # so the resumed search draws these lambdas again (and reuses the finished runs).
-            trial.set_user_attr("interrupted", True)
+        except TrainingDiverged:
+            trial.set_user_attr("diverged", True)  # a finished trial: it counts towards the sampler seed
             raise
         trial.set_user_attr("fgsm_per_seed", scores)
         trial.set_user_attr("lambdas", list(lambdas))

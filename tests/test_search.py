@@ -139,7 +139,7 @@ def test_ctrl_c_inside_a_trial_resumes_to_the_same_lambdas(cfg, tmp_path, monkey
     monkeypatch.setattr(search_mod, "get_or_run", real)
     resumed = run_search(cfg, 2, store, device=device, progress=False)
     assert [t.state.name for t in resumed.trials] == ["COMPLETE", "FAIL", "COMPLETE"]
-    assert resumed.trials[1].user_attrs["interrupted"] and _params(resumed) == reference
+    assert "diverged" not in resumed.trials[1].user_attrs and _params(resumed) == reference
 
 
 def test_a_study_in_use_by_another_process_is_refused(cfg, tmp_path, device):
@@ -160,3 +160,27 @@ def test_a_garbled_study_file_says_what_to_delete(cfg, tmp_path, device):
     path.write_bytes(b"not a database " * 100)
     with pytest.raises(RuntimeError, match=f"{re.escape(str(path))} cannot be read .*delete it.*cached"):
         run_search(cfg, 1, store, device=device, progress=False)
+
+
+def test_sigint_to_a_running_search_resumes_to_the_same_lambdas(cfg, tmp_path, device):
+    """Ctrl-C as a terminal sends it: SIGINT to the process group, mid-search; the resumed search
+    equals an uninterrupted one."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    reference = _params(run_search(cfg, 3, Store(tmp_path / "ref"), device=device, progress=False))
+    script = (f"from antidistill.profiles import PROFILES; from antidistill.search import SearchConfig, run_search;"
+              f"from antidistill.store import Store;"
+              f"run_search(SearchConfig('antidistill', 'paper', PROFILES['smoke'], (0,)), 3, "
+              f"Store({str(tmp_path / 'cut')!r}), device={device!r}, progress=False)")
+    process = subprocess.Popen([sys.executable, "-c", script], start_new_session=True)
+    deadline = time.monotonic() + 120
+    while not list((tmp_path / "cut" / "search").glob("*.json")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGINT)
+    assert process.wait(timeout=120) != 0
+    resumed = run_search(cfg, 3, Store(tmp_path / "cut"), device=device, progress=False)
+    assert _params(resumed) == reference
