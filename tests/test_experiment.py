@@ -158,7 +158,7 @@ def test_cli_twice_same_seed_is_identical(tmp_path, capsys, device):
 @pytest.mark.parametrize("args, message", [
     (["--method", "nope"], "invalid choice: 'nope'"),
     (["--method", "xavier", "--epochs", "-2"], "must be >= 0"),
-    (["--method", "antidistill", "--lambdas", "1,-1,0,0"], "every lambda must be >= 0"),
+    (["--method", "antidistill", "--lambdas", "1,-1,0,0"], "every lambda must be a finite number >= 0"),
     (["--method", "antidistill", "--lambdas", "1,1"], "four numbers"),
     (["--method", "antidistill"], "needs lambdas"),
     (["--method", "xavier", "--set", "student.lr_max=3"], "no parameter 'lr_max'"),
