@@ -158,7 +158,7 @@ def weight_noise_curve(model: nn.Module, split: Split, eps_grid: tuple[float, ..
             values += [_one_draw(model, params, split, eps, generator, cfg.noise_subset)
                        for _ in range(cfg.noise_min_draws)]
             sample = torch.tensor(values, dtype=torch.float64)
-            error = float(sample.std(correction=1) / math.sqrt(len(values))) if len(values) > 1 else math.inf
+            error = float(sample.std(correction=1) / math.sqrt(len(values)))  # noise_min_draws >= 2
             if error < cfg.noise_se or len(values) >= cfg.noise_max_draws:
                 break
         acc.append(float(sample.mean()))

@@ -88,7 +88,6 @@ def _seeds(text: str) -> tuple[int, ...]:
 def _book(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     try:
         validate_parameters(args.mode, args.profile, args.seeds, args.device, args.results_dir)
-        pick_device(args.device)
     except ValueError as exc:
         parser.error(str(exc))
     from .book import BuildInUse, build_html, execute  # papermill and jupytext load only for this command

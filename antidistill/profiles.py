@@ -12,6 +12,7 @@ from .experiment import STUDENT_TRAIN, ExperimentConfig
 from .growth import GrowthConfig
 from .protocol import protocol_for
 from .store import check_writable
+from .train import pick_device
 
 
 @dataclass(frozen=True)
@@ -111,8 +112,9 @@ def validate_parameters(mode: str, profile: str, seeds: Sequence[int] | None, de
         raise ValueError(f"every seed must be an integer >= 0; got {list(seeds)}")
     if len(set(seeds)) != len(seeds):
         raise ValueError(f"seeds must not repeat; got {list(seeds)}")
-    if not isinstance(device, str) or not (device in ("auto", "cpu") or device.startswith("cuda")):
+    if not isinstance(device, str):
         raise ValueError(f"device must be 'auto', 'cpu' or 'cuda[:N]'; got {device!r}")
+    pick_device(device)  # raises, saying what is allowed (and when CUDA is asked for without a GPU)
     if not str(results_dir):
         raise ValueError("results_dir must be a folder path")
     check_writable(results_dir)
