@@ -151,8 +151,10 @@ final_ce = last[(last.method == "antidistill") & last.seed.isin(collapsed.seed)]
 glue("pre_acc_noise", pre_table.loc["With Data Noise", "D1 accuracy"])
 glue("pre_acc_l4_0", pre_table.loc["Anti-Distillation, λ4 = 0", "D1 accuracy"])
 glue("pre_acc_full", pre_table.loc["Anti-Distillation", "D1 accuracy"])
-glue("pre_negative", int(negative.sum()))
-glue("pre_full_runs", int(len(negative)))
+glue("negative_verdict", (
+    f"Yet in {int(negative.sum())} of the {len(negative)} full Anti-Distillation runs the logged L4 went below "
+    f"zero in some epoch: that is the noise of one {protocol_for(rep.mode).probe} probe per batch, not curvature."
+    if negative.any() else f"None of the {len(negative)} full Anti-Distillation runs logged a negative L4."))
 glue("ad_start", overview.loc["Anti-Distillation", "accuracy at epoch 0"])
 glue("collapse_verdict", (
     f"In this build {len(collapsed)} of {int((runs.method == 'antidistill').sum())} full Anti-Distillation runs "
@@ -175,10 +177,7 @@ pre_table
 # The trace itself cannot be negative here. Along any single weight, a ReLU network's logits are
 # piecewise linear, and the cross-entropy is convex in the logits, so every diagonal entry of the
 # Hessian, and their sum, is at least 0 (the test suite checks this on the exact Hessian of a
-# small network on real images). Yet in {glue:text}`pre_negative` of the
-# {glue:text}`pre_full_runs` full Anti-Distillation runs the logged L4 term went below zero
-# in some epoch: that is the noise of one Rademacher probe per batch, not curvature. The
-# term's minimum, 0, belongs to a network whose loss does not curve in any single weight, such
+# small network on real images). {glue:md}`negative_verdict` The term's minimum, 0, belongs to a network whose loss does not curve in any single weight, such
 # as one whose ReLUs are all off and whose output is constant. {glue:md}`collapse_verdict`
 # The authors' code could not collapse this way: its L4, |**v**ᵀH**v**| / 10⁴ with
 # **v** ~ U[0, 1), enters the loss as a constant without gradient (`authors` mode).
