@@ -74,7 +74,28 @@ def build_parser() -> argparse.ArgumentParser:
     book.add_argument("--results-dir", default="results")
     book.add_argument("--no-build", action="store_true", help="execute the notebooks but do not run jupyter-book")
     book.add_argument("--strict", action="store_true", help="treat Sphinx warnings as errors (-W)")
+    bench = sub.add_parser("bench", help="time our training against the machine's matmul rate and the authors' pipeline")
+    bench.add_argument("--device", default="auto")
+    bench.add_argument("--out", default="results", help="results folder; the table goes to <out>/bench/ (default: results)")
     return parser
+
+
+def _bench(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from .bench import BenchConfig, run_bench, save_bench
+
+    try:
+        pick_device(args.device)
+        check_writable(args.out)
+    except ValueError as exc:
+        parser.error(str(exc))
+    table = run_bench(BenchConfig(device=args.device))
+    path = save_bench(Store(args.out), table)
+    width = max(map(len, table))
+    for key, value in table.items():
+        shown = "n/a" if value is None else f"{value:.3g}" if isinstance(value, float) else value
+        print(f"{key:<{width}}  {shown}")
+    print(f"saved: {path}")
+    return 0
 
 
 def _seeds(text: str) -> tuple[int, ...]:
@@ -107,6 +128,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "book":
         return _book(args, parser)
+    if args.command == "bench":
+        return _bench(args, parser)
     changes = dict(args.settings)
     if args.epochs is not None:
         changes["student.epochs"] = args.epochs

@@ -137,3 +137,10 @@ def table_one(runs: pd.DataFrame) -> pd.DataFrame:
     table.columns = pd.MultiIndex.from_tuples(table.columns)
     table.index.name = "Initialisation"
     return table
+
+
+def bench_frame(benches: Iterable[dict[str, Any]]) -> pd.DataFrame:
+    """Saved bench tables side by side, one column per machine and device."""
+    hidden = ("config", "results_version", "environment", "machine", "device")
+    return pd.DataFrame({f"{b['machine']}, {b['device']}": {k: v for k, v in b.items() if k not in hidden}
+                         for b in benches})

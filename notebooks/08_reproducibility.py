@@ -66,3 +66,18 @@ compute
 # The table above counts the time of each saved run when it was computed (including its teacher
 # when that was trained in the same run); a rebuild that reuses saved runs costs only the
 # notebooks' own time.
+
+# %%
+from antidistill.bench import saved_benches
+from antidistill.paste import glue
+from antidistill.results import bench_frame
+
+benches = saved_benches(rep.store)
+glue("bench_note", "" if benches else "No benchmark is saved in this results folder yet: "
+     "`python -m antidistill bench --out <results folder>` measures one.")
+bench_frame(benches)
+
+# %% [markdown]
+# The benchmark (one column per machine and device it was run on) times a student epoch of this
+# package against the machine's matrix-multiplication rate and against the same epoch run the
+# way the authors' pipeline runs it. {glue:md}`bench_note`

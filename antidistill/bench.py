@@ -1,0 +1,243 @@
+"""`python -m antidistill bench`: the machine's matmul rate, what our training reaches of it, and the authors' pipeline."""
+
+from __future__ import annotations
+
+import platform
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import torch
+from torch import nn
+
+from .data import C1, FashionMNIST, Split, load_fashion_mnist
+from .experiment import STUDENT_TRAIN
+from .growth import METHODS
+from .losses import ClassMask, CompositeLoss, LossConfig, plain_ce
+from .models import n_params, student_model, teacher_model
+from .profiles import PROFILES
+from .protocol import protocol_for
+from .provenance import runtime
+from .seeding import Streams
+from .store import RESULTS_VERSION, Store, atomic_write_json
+from .train import TrainConfig, batch_indices, fit, pick_device
+
+
+@dataclass(frozen=True)
+class BenchConfig:
+    """``repeats``: each timing is the best of this many. ``authors_batches``: batches of the
+    authors'-style epoch that are timed (with their full evaluation passes every 50 batches);
+    the epoch is extrapolated from them."""
+
+    device: str = "auto"
+    repeats: int = 2
+    matmul_size: int = 2048
+    authors_batches: int = 51
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def _best(fn: Callable[[], Any], repeats: int, device: torch.device) -> float:
+    times = []
+    for _ in range(repeats):
+        _sync(device)
+        start = time.perf_counter()
+        fn()
+        _sync(device)
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def matmul_gflops(device: torch.device, n: int, repeats: int) -> float:
+    a, b = torch.randn(n, n, device=device), torch.randn(n, n, device=device)
+    a @ b  # warm-up
+    seconds = _best(lambda: [a @ b for _ in range(4)], repeats, device) / 4
+    return 2 * n ** 3 / seconds / 1e9
+
+
+def fit_epoch(data: FashionMNIST, device: torch.device) -> float:
+    """One D2 epoch of a student in ``train.fit`` (its two validation passes included)."""
+    model = student_model(generator=torch.Generator().manual_seed(0)).to(device)
+    everything = ClassMask()
+    start = time.perf_counter()
+    fit(model, data.train, data.test, TrainConfig(epochs=1, lr=STUDENT_TRAIN.lr), plain_ce(everything),
+        everything, torch.Generator().manual_seed(1), progress=False)
+    _sync(device)
+    return time.perf_counter() - start
+
+
+def tight_epoch(data: FashionMNIST, device: torch.device) -> float:
+    """The same epoch as a bare loop: batches, forward, backward, fused Adam, nothing else."""
+    model = student_model(generator=torch.Generator().manual_seed(0)).to(device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=STUDENT_TRAIN.lr, fused=True)
+    batches = batch_indices(data.train.y, STUDENT_TRAIN.batch_size, torch.Generator().manual_seed(1))
+    _sync(device)
+    start = time.perf_counter()
+    for idx in batches:
+        optimizer.zero_grad(set_to_none=True)
+        nn.functional.cross_entropy(model(data.train.x[idx]), data.train.y[idx]).backward()
+        optimizer.step()
+    _sync(device)
+    return time.perf_counter() - start
+
+
+def pretrain_epoch(data: FashionMNIST, device: torch.device, lambdas: tuple[float, ...]) -> float:
+    """One D1 pre-training epoch (paper protocol) with the composite loss of ``lambdas``."""
+    streams = Streams(0)
+    teacher = teacher_model(generator=streams("teacher_init")).to(device)
+    model = student_model(generator=streams("student_init")).to(device)
+    mask = ClassMask(C1)
+    loss = CompositeLoss(lambdas, mask, protocol_for("paper"), LossConfig(), streams("input_noise"),
+                         streams("probes"), teacher)
+    d1 = data.d1()
+    start = time.perf_counter()
+    fit(model, d1.train, d1.test, TrainConfig(epochs=1, lr=5e-3), loss, mask, streams("pretrain_batches"),
+        progress=False)
+    _sync(device)
+    return time.perf_counter() - start
+
+
+class _PerSampleImages(torch.utils.data.Dataset):
+    """What torchvision's FashionMNIST hands a DataLoader: one PIL image per sample, ToTensor'd."""
+
+    def __init__(self, split: Split) -> None:
+        from torchvision import transforms
+
+        self.images = (split.x * 255).round().to(torch.uint8).numpy()
+        self.labels = split.y.tolist()
+        self.to_tensor = transforms.ToTensor()
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def __getitem__(self, i: int):
+        from PIL import Image
+
+        return self.to_tensor(Image.fromarray(self.images[i], mode="L")), self.labels[i]
+
+
+def authors_style_epoch(data: FashionMNIST, device: torch.device, n_batches: int) -> tuple[float, dict[str, float]]:
+    """A student epoch the way the authors' pipeline runs it, extrapolated from ``n_batches``.
+
+    Their loop: a torchvision dataset through a DataLoader (2 workers, per-sample ToTensor), a
+    per-sample Python loop building the class mask, and every 50 batches a full evaluation pass
+    over the training set. Same model (with their output ReLU) and optimiser as ours.
+    """
+    loader = torch.utils.data.DataLoader(_PerSampleImages(data.train), batch_size=STUDENT_TRAIN.batch_size,
+                                         shuffle=False, num_workers=2)
+    model = student_model(output_relu=True, generator=torch.Generator().manual_seed(0)).to(device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=STUDENT_TRAIN.lr)
+    mask = torch.ones(10, device=device)
+    loss_fn = nn.CrossEntropyLoss()
+
+    def evaluate() -> None:
+        with torch.no_grad():
+            for x, y in loader:
+                x, y = x.to(device), y.to(device)
+                keep = torch.as_tensor([bool(mask[e]) for e in y])
+                (model(x) * mask)[keep].argmax(1)
+
+    step_time, eval_time, evals = 0.0, 0.0, 0
+    for batch, (x, y) in enumerate(loader):
+        if batch == n_batches:
+            break
+        start = time.perf_counter()
+        x, y = x.to(device), y.to(device)
+        pred = model(x) * mask
+        keep = torch.as_tensor([bool(mask[e]) for e in y])
+        loss = loss_fn(pred[keep], y[keep])
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        loss.item()  # their loop reads the loss every step
+        _sync(device)
+        step_time += time.perf_counter() - start
+        if batch % 50 == 0:
+            start = time.perf_counter()
+            evaluate()
+            eval_time += time.perf_counter() - start
+            evals += 1
+    steps = -(-len(data.train) // STUDENT_TRAIN.batch_size)
+    per_step, per_eval = step_time / n_batches, eval_time / max(evals, 1)
+    epoch = steps * per_step + -(-steps // 50) * per_eval
+    return epoch, {"seconds per step": per_step, "seconds per evaluation pass": per_eval}
+
+
+def protocol_sample_passes(mode: str) -> dict[str, float]:
+    """Training samples processed by the full `paper` profile in ``mode``, per kind of step,
+    counted from the configs: teacher, plain student, pre-training with L3 only, and with L4."""
+    profile = PROFILES["paper"]
+    protocol = protocol_for(mode)
+    cfg = profile.config("xavier", 0, mode)
+    n_train, n_d1 = 60000, 30000
+    seeds = len(profile.seeds)
+    search_seeds = seeds if profile.search_seeds is None else profile.search_seeds
+    passes = {"teacher": seeds * cfg.teacher.epochs * n_d1, "student": 0.0, "pretrain_l3": 0.0, "pretrain_l4": 0.0}
+    # The final runs (the authors' 30-epoch rows included), then the search trials (plain epochs).
+    runs = [(m, seeds, protocol.epochs_recorded(m, cfg.student.epochs)) for m in METHODS]
+    runs += [(m, trials * search_seeds, cfg.student.epochs) for m, trials in profile.search_trials]
+    for method, count, epochs in runs:
+        passes["student"] += count * epochs * n_train
+        if METHODS[method].lambdas != "none":
+            kind = "pretrain_l4" if method == "antidistill" else "pretrain_l3"
+            passes[kind] += count * cfg.growth.pretrain.epochs * n_d1
+    return passes
+
+
+def run_bench(cfg: BenchConfig = BenchConfig(), progress: bool = True) -> dict[str, Any]:
+    """Every timing of the table, measured in one run on one device."""
+    device = pick_device(cfg.device)
+    data = load_fashion_mnist().to(device)
+    say = print if progress else (lambda *a, **k: None)
+    say("matmul ...", flush=True)
+    gflops = matmul_gflops(device, cfg.matmul_size, cfg.repeats)
+    params = n_params(student_model())
+    flop_epoch = 6 * len(data.train) * params
+    say("student epochs ...", flush=True)
+    ours = _best(lambda: fit_epoch(data, device), cfg.repeats, device)
+    tight = _best(lambda: tight_epoch(data, device), cfg.repeats, device)
+    say("pre-training epochs ...", flush=True)
+    plain_d1 = _best(lambda: pretrain_epoch(data, device, (1.0, 0.0, 0.0, 0.0)), cfg.repeats, device)
+    with_l3 = _best(lambda: pretrain_epoch(data, device, (1.0, 1.0, 1.0, 0.0)), cfg.repeats, device)
+    with_l4 = _best(lambda: pretrain_epoch(data, device, (1.0, 1.0, 1.0, 1.0)), cfg.repeats, device)
+    say("the authors' pipeline ...", flush=True)
+    theirs, parts = authors_style_epoch(load_fashion_mnist(), device, cfg.authors_batches)
+    per_sample = {"teacher": ours / len(data.train) * n_params(teacher_model()) / params,
+                  "student": ours / len(data.train), "pretrain_l3": with_l3 / (len(data.train) / 2),
+                  "pretrain_l4": with_l4 / (len(data.train) / 2)}
+    estimate = {mode: sum(per_sample[k] * n for k, n in protocol_sample_passes(mode).items()) / 3600
+                for mode in ("paper", "authors")}
+    return {
+        "device": str(device),
+        "torch threads": torch.get_num_threads(),
+        "matmul GFLOP/s": gflops,
+        "student epoch, fit (s)": ours,
+        "student epoch, fit: samples/s": len(data.train) / ours,
+        "student epoch, fit: GFLOP/s": flop_epoch / ours / 1e9,
+        "student epoch, fit: % of matmul": 100 * flop_epoch / ours / 1e9 / gflops,
+        "student epoch, tight loop (s)": tight,
+        "student epoch, S = 10 per seed (s)": None,  # needs the seed axis (issue 8, item 1)
+        "D1 epoch with L3 / plain": with_l3 / plain_d1,
+        "D1 epoch with L4 / plain": with_l4 / plain_d1,
+        "authors'-style epoch (s, extrapolated)": theirs,
+        **{f"authors'-style: {k}": v for k, v in parts.items()},
+        "ours vs authors'-style (x faster)": theirs / ours,
+        **{f"full paper profile, {mode} mode (training hours, estimated)": h for mode, h in estimate.items()},
+    }
+
+
+def save_bench(store: Store, table: dict[str, Any]) -> Path:
+    """The table with the machine it was measured on, under ``<results>/bench/``."""
+    record = {**table, "environment": runtime(), "machine": f"{platform.node()} ({platform.machine()})"}
+    path = store.root / "bench" / f"{platform.node()}-{table['device'].replace(':', '')}.json"
+    atomic_write_json(path, {**record, "config": {"device": table["device"]}, "results_version": RESULTS_VERSION})
+    return path
+
+
+def saved_benches(store: Store) -> list[dict[str, Any]]:
+    """Every bench table saved in ``store`` (one per machine and device)."""
+    return store.results("bench")
