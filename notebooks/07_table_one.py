@@ -13,7 +13,7 @@
 # %% [markdown]
 # # 7. Table I
 #
-# For each initialisation: the validation accuracy after the last D2 epoch, the accuracy under
+# For each initialisation: the validation accuracy after D2 training, the accuracy under
 # the strongest FGSM attack (ε = 0.018) and the accuracy with the strongest weight noise
 # (ε = 0.09), as mean ± standard deviation over seeds (population standard deviation, as in the
 # paper). Beside each, the value the paper reports in its Table I
