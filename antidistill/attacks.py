@@ -12,8 +12,8 @@ from torch.func import functional_call
 
 from .config import check
 from .data import Split
+from .train import EVAL_CHUNK
 
-EVAL_CHUNK = 10000
 
 
 @dataclass(frozen=True)

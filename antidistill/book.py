@@ -11,27 +11,16 @@ import time
 from pathlib import Path
 from typing import Sequence
 
-import filelock
 import jupytext
 import papermill
 
 from .profiles import validate_parameters
 from .provenance import REPO, save_build_record
-from .store import Store
+from .store import Store, hold
 
 # Execution order: the introduction and the reproducibility page summarise the others, so run last.
 NOTEBOOKS = ("01_problem", "02_teachers", "03_extension", "04_lambda_search", "05_experiment",
              "06_robustness", "07_table_one", "00_intro", "08_reproducibility")
-
-
-class BuildInUse(RuntimeError):
-    """Another build holds the book or the results folder."""
-
-
-def _locks(root: Path, results_dir: Path) -> list[filelock.FileLock]:
-    """One lock for the book folder, one for the results folder: a second build on either fails."""
-    return [filelock.FileLock(root / "book" / ".build.lock", timeout=0),
-            filelock.FileLock(results_dir / ".build.lock", timeout=0)]
 
 
 def execute(mode: str, profile: str, seeds: Sequence[int] | None = None, device: str = "auto",
@@ -48,12 +37,9 @@ def execute(mode: str, profile: str, seeds: Sequence[int] | None = None, device:
     parameters = {"mode": mode, "profile": profile, "seeds": None if seeds is None else list(seeds),
                   "device": device, "results_dir": str(results_dir)}
     with contextlib.ExitStack() as held:
-        for lock in _locks(root, results_dir):
-            try:
-                held.enter_context(lock.acquire())
-            except filelock.Timeout:
-                raise BuildInUse(f"another build is using {Path(lock.lock_file).parent} ({lock.lock_file}); "
-                                   "wait for it to finish") from None
+        # One lock for the book folder, one for the results folder: a second build on either fails.
+        for folder in (root / "book", results_dir):
+            held.enter_context(hold(folder / ".build.lock", f"another build is using {folder}"))
         staging = Path(held.enter_context(tempfile.TemporaryDirectory(dir=root, prefix=".book-staging-")))
         timings = []
         for name in notebooks:

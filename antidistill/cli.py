@@ -13,7 +13,7 @@ from .experiment import ExperimentConfig, get_or_run
 from .growth import METHODS
 from .protocol import MODES
 from .profiles import PROFILES, validate_parameters
-from .store import Store, check_writable
+from .store import InUse, Store, check_writable
 from .train import pick_device
 
 
@@ -111,11 +111,11 @@ def _book(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         validate_parameters(args.mode, args.profile, args.seeds, args.device, args.results_dir)
     except ValueError as exc:
         parser.error(str(exc))
-    from .book import BuildInUse, build_html, execute  # papermill and jupytext load only for this command
+    from .book import build_html, execute  # papermill and jupytext load only for this command
 
     try:
         execute(args.mode, args.profile, args.seeds, args.device, args.results_dir)
-    except BuildInUse as exc:
+    except InUse as exc:
         parser.exit(2, f"{parser.prog}: error: {exc}\n")
     if not args.no_build:
         index = build_html(warnings_as_errors=args.strict)

@@ -6,8 +6,7 @@ import torch
 
 from .data import Split
 from .models import MLP
-
-EVAL_CHUNK = 10000
+from .train import EVAL_CHUNK
 
 
 @torch.no_grad()

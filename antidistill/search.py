@@ -7,7 +7,6 @@ import warnings
 from dataclasses import dataclass
 from typing import Any
 
-import filelock
 import optuna
 import sqlalchemy.exc
 from optuna.trial import TrialState
@@ -16,7 +15,7 @@ from .config import check, config_hash, override
 from .experiment import ExperimentConfig, get_or_run
 from .profiles import Profile
 from .protocol import protocol_for
-from .store import Store, atomic_write_json
+from .store import Store, atomic_write_json, hold
 from .train import TrainingDiverged
 
 SEARCHED = {"antidistill_l4_0": ("l1", "l2", "l3"), "antidistill": ("l1", "l2", "l3", "l4")}
@@ -118,14 +117,10 @@ def run_search(cfg: SearchConfig, n_trials: int, store: Store, device: str | Non
         return _complete(cfg, n_trials, store, storage, objective, progress)
 
 
-def _locked(store: Store, cfg: SearchConfig) -> filelock.FileLock:
+def _locked(store: Store, cfg: SearchConfig):
     """The study's lock, taken at once or not at all: two processes on one study corrupt it."""
-    lock = filelock.FileLock(store.root / "studies" / f"{cfg.study_name}.lock", timeout=0)
-    try:
-        return lock.acquire()  # the proxy releases it when its `with` block ends
-    except filelock.Timeout:
-        raise RuntimeError(f"another process is using the study {cfg.study_name} ({lock.lock_file}); "
-                           "wait for it to finish, or use another results folder") from None
+    return hold(store.root / "studies" / f"{cfg.study_name}.lock", f"another process is using the study {cfg.study_name}",
+                "wait for it to finish, or use another results folder")
 
 
 def _open(cfg: SearchConfig, store: Store, storage: str, sampler: optuna.samplers.BaseSampler | None = None):

@@ -9,6 +9,7 @@ import warnings
 from pathlib import Path
 from typing import Any, Callable
 
+import filelock
 import torch
 
 from .config import config_hash, to_dict
@@ -66,6 +67,20 @@ def check_writable(folder: str | Path) -> Path:
         raise ValueError(f"cannot write results to {folder}: {exc.strerror or exc}; choose another folder "
                          "(--out / --results-dir / results_dir)") from None
     return folder
+
+
+class InUse(RuntimeError):
+    """Another process holds a lock this one needs (a study, a book or a results folder)."""
+
+
+def hold(lock_path: Path, in_use: str, advice: str = "wait for it to finish"):
+    """Take the lock at ``lock_path`` at once, or raise InUse saying ``in_use`` (what holds it),
+    the lock file and ``advice``. Use the result in a ``with`` block, which releases it."""
+    lock = filelock.FileLock(lock_path, timeout=0)
+    try:
+        return lock.acquire()
+    except filelock.Timeout:
+        raise InUse(f"{in_use} ({lock_path}); {advice}") from None
 
 
 class StoreWarning(UserWarning):
