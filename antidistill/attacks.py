@@ -7,13 +7,11 @@ from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
-from torch import nn
-from torch.func import functional_call
 
 from .config import check
 from .data import Split
+from .models import StackedMLP, stack_forward
 from .train import EVAL_CHUNK
-
 
 
 @dataclass(frozen=True)
@@ -48,10 +46,13 @@ class AttackConfig:
               f"noise_max_draws must be an integer >= noise_min_draws, got {self.noise_max_draws!r}")
 
 
-def input_gradient_sign(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """sign(d CE / d x), the FGSM direction; the model's parameter gradients are left untouched."""
+def input_gradient_sign(model: StackedMLP, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """sign(d CE / d x) for per-seed inputs x [S, B, ...]: the FGSM direction; the model's
+    parameter gradients are left untouched."""
     x = x.detach().clone().requires_grad_(True)
-    loss = F.cross_entropy(model(x), y)
+    logits = model(x)
+    # A sum, not a mean: each image's direction is then its own loss's, whatever the chunk size.
+    loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1), reduction="sum")
     (grad,) = torch.autograd.grad(loss, x)
     return grad.sign()
 
@@ -61,54 +62,60 @@ def _step(x: torch.Tensor, direction: torch.Tensor, eps: float, clamp: bool) -> 
     return x_adv.clamp(0, 1) if clamp else x_adv
 
 
-def fgsm(model: nn.Module, x: torch.Tensor, y: torch.Tensor, eps: float, clamp: bool = False) -> torch.Tensor:
-    """The FGSM adversarial images x + eps * sign(grad_x CE) (Goodfellow et al., 2014)."""
+def fgsm(model: StackedMLP, x: torch.Tensor, y: torch.Tensor, eps: float, clamp: bool = False) -> torch.Tensor:
+    """The FGSM adversarial images x + eps * sign(grad_x CE) (Goodfellow et al., 2014), per seed."""
     return _step(x, input_gradient_sign(model, x, y), eps, clamp)
 
 
-def fgsm_curve(model: nn.Module, split: Split, eps_grid: tuple[float, ...], clamp: bool = False) -> list[float]:
-    """Accuracy on ``split`` attacked with FGSM at every eps of ``eps_grid``.
+def fgsm_curve(model: StackedMLP, split: Split, eps_grid: tuple[float, ...], clamp: bool = False) -> list[list[float]]:
+    """Per seed, the accuracy on ``split`` attacked with FGSM at every eps of ``eps_grid``.
 
     The attack direction does not depend on eps, so it is computed once per chunk.
     """
     was_training = model.training
     model.eval()
-    correct = [0] * len(eps_grid)
+    correct = torch.zeros(model.n_seeds, len(eps_grid), dtype=torch.long, device=split.y.device)
     for x, y in zip(split.x.split(EVAL_CHUNK), split.y.split(EVAL_CHUNK)):
+        x, y = model.broadcast(x), y.expand(model.n_seeds, -1)
         direction = input_gradient_sign(model, x, y)
         with torch.no_grad():
             for i, eps in enumerate(eps_grid):
-                correct[i] += int((model(_step(x, direction, eps, clamp)).argmax(1) == y).sum())
+                correct[:, i] += (model(_step(x, direction, eps, clamp)).argmax(-1) == y).sum(1)
     model.train(was_training)
-    return [c / len(split) for c in correct]
+    return (correct.double() / len(split)).tolist()
 
 
-def _draw(params: dict[str, torch.Tensor], generator: torch.Generator) -> dict[str, torch.Tensor]:
-    """xi ~ N(0, I) for every parameter, drawn on the CPU so a seed gives the same noise on any device."""
-    return {name: torch.randn(p.shape, generator=generator, dtype=p.dtype).to(p.device) for name, p in params.items()}
+def _draw(params: list[torch.Tensor], generators: list[torch.Generator]) -> list[torch.Tensor]:
+    """xi ~ N(0, I) for every stacked parameter, seed s from ``generators[s]`` (on the CPU, so a
+    seed gives the same noise on any device and in a stack of any size)."""
+    per_seed = [[torch.randn(p.shape[1:], generator=g, dtype=p.dtype) for p in params] for g in generators]
+    return [torch.stack([xi[i] for xi in per_seed]).to(p.device) for i, p in enumerate(params)]
 
 
-def _shifted(params: dict[str, torch.Tensor], xi: dict[str, torch.Tensor], eps: float) -> dict[str, torch.Tensor]:
-    return {name: p + eps * xi[name] for name, p in params.items()}
+def _shifted(params: list[torch.Tensor], xi: list[torch.Tensor], eps: float) -> list[torch.Tensor]:
+    return [p + eps * x for p, x in zip(params, xi)]
 
 
-def _accuracy(model: nn.Module, weights: dict[str, torch.Tensor], split: Split) -> float:
-    correct = 0
-    for x, y in zip(split.x.split(EVAL_CHUNK), split.y.split(EVAL_CHUNK)):
-        correct += int((functional_call(model, weights, (x,)).argmax(1) == y).sum())
-    return correct / len(split)
+def _correct(model: StackedMLP, weights: list[torch.Tensor], x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Correct predictions per seed of the stacked ``weights`` on per-seed inputs, by chunks."""
+    correct = torch.zeros(y.shape[0], dtype=torch.long, device=y.device)
+    for xc, yc in zip(x.split(EVAL_CHUNK, dim=1), y.split(EVAL_CHUNK, dim=1)):
+        correct += (stack_forward(model, weights, xc).argmax(-1) == yc).sum(1)
+    return correct
 
 
-def _one_draw(model: nn.Module, params: dict[str, torch.Tensor], split: Split, eps: float,
-              generator: torch.Generator, subset: int | None) -> float:
-    """Accuracy of w + eps * xi on a random subset of ``split`` (xi and subset from ``generator``)."""
-    weights = _shifted(params, _draw(params, generator), eps)
+def _one_draw(model: StackedMLP, params: list[torch.Tensor], split: Split, eps: float,
+              generators: list[torch.Generator], subset: int | None) -> list[float]:
+    """Per seed, the accuracy of w + eps * xi on a random subset of ``split`` (xi, then the
+    subset, from that seed's generator). ``params`` and ``generators`` are those of the seeds drawn."""
+    weights = _shifted(params, _draw(params, generators), eps)
+    n = len(generators)
     if subset is not None and subset < len(split):
-        idx = torch.randperm(len(split), generator=generator)[:subset].to(split.y.device)
-        split = Split(split.x[idx], split.y[idx])
-    return _accuracy(model, weights, split)
-
-
+        idx = torch.stack([torch.randperm(len(split), generator=g)[:subset] for g in generators]).to(split.y.device)
+        x, y = split.x[idx], split.y[idx]
+    else:
+        x, y = split.x.unsqueeze(0).expand(n, *split.x.shape), split.y.expand(n, -1)
+    return (_correct(model, weights, x, y).double() / y.shape[1]).tolist()
 @dataclass(frozen=True)
 class NoiseCurve:
     """Accuracy with noisy weights per eps: the mean over ``draws`` draws of xi and its
@@ -120,49 +127,61 @@ class NoiseCurve:
 
 
 @torch.no_grad()
-def weight_noise_curve(model: nn.Module, split: Split, eps_grid: tuple[float, ...], generator: torch.Generator,
-                       cfg: AttackConfig | None = None, per_batch: bool = False) -> NoiseCurve:
-    """Accuracy on ``split`` of the model with weights w + eps * xi, xi ~ N(0, I), for every eps.
+def weight_noise_curve(model: StackedMLP, split: Split, eps_grid: tuple[float, ...],
+                       generators: list[torch.Generator], cfg: AttackConfig | None = None,
+                       per_batch: bool = False) -> list[NoiseCurve]:
+    """Per seed, the accuracy on ``split`` of the model with weights w + eps * xi, xi ~ N(0, I), for every eps.
 
-    The noisy weights live in a separate dict used through ``functional_call``, so the model's
-    own weights are never written. By default each eps gets the expected accuracy under the
-    noise: the mean over independent draws of xi, each scored on ``cfg.noise_subset`` random
-    test images (an unbiased estimate of the whole test set's expected accuracy), drawn in
-    groups of ``cfg.noise_min_draws`` until the standard error of the mean is below
-    ``cfg.noise_se`` (or ``cfg.noise_max_draws`` is reached). Every eps sees the same
-    sequence of draws (the generator's state is rewound), so eps are compared like with like.
-    ``per_batch`` instead runs one pass per eps with a fresh xi for every test batch of
-    ``cfg.noise_batch`` (the authors' code), continuing the generator.
+    Seed s draws from ``generators[s]``. The noisy weights are separate tensors, so the model's
+    own are never written. By default each eps gets the expected accuracy under the noise: the
+    mean over independent draws of xi, each scored on ``cfg.noise_subset`` random test images
+    (an unbiased estimate of the whole test set's expected accuracy), drawn in groups of
+    ``cfg.noise_min_draws`` until the standard error of the mean is below ``cfg.noise_se`` (or
+    ``cfg.noise_max_draws`` is reached); a seed that is done stops drawing while the others go
+    on. Every eps sees the same sequence of draws (each generator is rewound), so eps are
+    compared like with like. ``per_batch`` instead runs one pass per eps with a fresh xi for
+    every test batch of ``cfg.noise_batch`` (the authors' code), continuing the generators.
     """
     cfg = cfg or AttackConfig()
+    check(len(generators) == model.n_seeds, "one weight-noise generator per seed")
     was_training = model.training
     model.eval()
-    params = {name: p.detach() for name, p in model.named_parameters()}
-    acc: list[float] = []
-    se: list[float | None] = []
-    draws: list[int] = []
-    start = generator.get_state()
+    params = [p.detach() for p in model.parameters()]
+    n_seeds = model.n_seeds
+    curves = [NoiseCurve([], [], []) for _ in range(n_seeds)]
+    starts = [g.get_state() for g in generators]
     for eps in eps_grid:
         if per_batch:
-            correct = 0
+            correct = torch.zeros(n_seeds, dtype=torch.long, device=split.y.device)
             for x, y in zip(split.x.split(cfg.noise_batch), split.y.split(cfg.noise_batch)):
-                weights = _shifted(params, _draw(params, generator), eps)
-                correct += int((functional_call(model, weights, (x,)).argmax(1) == y).sum())
-            acc.append(correct / len(split))
-            se.append(None)
-            draws.append(-(-len(split) // cfg.noise_batch))
+                weights = _shifted(params, _draw(params, generators), eps)
+                correct += _correct(model, weights, model.broadcast(x), y.expand(n_seeds, -1))
+            for curve, c in zip(curves, (correct.double() / len(split)).tolist()):
+                curve.acc.append(c)
+                curve.se.append(None)
+                curve.draws.append(-(-len(split) // cfg.noise_batch))
             continue
-        generator.set_state(start)
-        values: list[float] = []
-        while True:
-            values += [_one_draw(model, params, split, eps, generator, cfg.noise_subset)
-                       for _ in range(cfg.noise_min_draws)]
-            sample = torch.tensor(values, dtype=torch.float64)
-            error = float(sample.std(correction=1) / math.sqrt(len(values)))  # noise_min_draws >= 2
-            if error < cfg.noise_se or len(values) >= cfg.noise_max_draws:
-                break
-        acc.append(float(sample.mean()))
-        se.append(error)
-        draws.append(len(values))
+        for g, state in zip(generators, starts):
+            g.set_state(state)
+        values: list[list[float]] = [[] for _ in range(n_seeds)]
+        active = list(range(n_seeds))
+        while active:
+            chosen = torch.tensor(active, device=params[0].device)
+            sub = [p.index_select(0, chosen) for p in params]
+            for _ in range(cfg.noise_min_draws):
+                accs = _one_draw(model, sub, split, eps, [generators[s] for s in active], cfg.noise_subset)
+                for s, a in zip(active, accs):
+                    values[s].append(a)
+            still = []
+            for s in active:
+                sample = torch.tensor(values[s], dtype=torch.float64)
+                error = float(sample.std(correction=1) / math.sqrt(len(values[s])))  # noise_min_draws >= 2
+                if error < cfg.noise_se or len(values[s]) >= cfg.noise_max_draws:
+                    curves[s].acc.append(float(sample.mean()))
+                    curves[s].se.append(error)
+                    curves[s].draws.append(len(values[s]))
+                else:
+                    still.append(s)
+            active = still
     model.train(was_training)
-    return NoiseCurve(acc, se, draws)
+    return curves

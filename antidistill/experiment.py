@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Sequence
 
 from tqdm import tqdm
 
@@ -14,14 +13,14 @@ from .attacks import AttackConfig, fgsm_curve, weight_noise_curve
 from .config import check, config_hash
 from .data import DataConfig, FashionMNIST, load_fashion_mnist
 from .diagnostics import effective_widths, never_predicted
-from .growth import METHODS, GrowContext, GrowthConfig, Grown
+from .growth import METHODS, GrowContext, GrowthConfig, Grown, GrownStack, grow_seeds
 from .losses import ClassMask, check_lambdas, plain_ce
 from .models import MLP, teacher_model
 from .protocol import MODES, Protocol, protocol_for
 from .provenance import runtime
 from .seeding import Streams
 from .store import Store
-from .teachers import TEACHER_TRAIN, TeacherConfig, get_teacher
+from .teachers import TEACHER_TRAIN, TeacherConfig, get_teachers
 from .train import TrainConfig, fit, pick_device
 
 STUDENT_TRAIN = TrainConfig(epochs=10, lr=1e-3, batch_size=256)
@@ -68,66 +67,105 @@ class ExperimentConfig:
         return f"{self.mode}-{self.method}-seed{self.seed}"
 
 
+def _check_stackable(cfgs: Sequence[ExperimentConfig]) -> ExperimentConfig:
+    """The configs of one stack differ only in their seed; returns the first."""
+    check(len(cfgs) >= 1, "no run config given")
+    first = cfgs[0]
+    check(all(dataclasses.replace(c, seed=0) == dataclasses.replace(first, seed=0) for c in cfgs),
+          "runs trained together must differ only in their seed")
+    check(len({c.seed for c in cfgs}) == len(cfgs), f"seeds repeat in {[c.seed for c in cfgs]}")
+    return first
+
+
+def grow_stack(cfgs: Sequence[ExperimentConfig], teachers: Sequence[MLP | None], data: FashionMNIST,
+               streams: Sequence[Streams] | None = None, progress: bool = True) -> GrownStack:
+    """The students of ``cfgs`` (one per seed) as initialised, before D2 training, stacked on the
+    data's device: exactly the ones ``run_seeds`` trains (``streams`` continue into training when
+    given). The teachers are left untouched."""
+    cfg = _check_stackable(cfgs)
+    method = METHODS[cfg.method]
+    streams = streams or [Streams(c.seed, single=cfg.protocol.single_stream) for c in cfgs]
+    ctxs = []
+    for st in streams:
+        if cfg.protocol.single_stream and method.authors_load_teacher:
+            # Their notebooks build a teacher-shaped model before loading the teacher's weights.
+            teacher_model(cfg.protocol.output_relu, generator=st("student_init"))
+        ctxs.append(GrowContext(st, cfg.protocol, cfg.growth, data=data if method.lambdas != "none" else None,
+                                lambdas=cfg.lambdas, progress=progress))
+    return grow_seeds(method, teachers, ctxs, data.train.x.device)
+
+
 def grow(cfg: ExperimentConfig, teacher: MLP | None, data: FashionMNIST, streams: Streams | None = None,
          progress: bool = True) -> Grown:
-    """The student of ``cfg`` as initialised, before D2 training: exactly the one ``run_experiment``
-    trains (``streams`` continue into training when given). ``teacher`` is left untouched."""
+    """One seed's student as ``grow_stack`` makes it (pre-trained where the method pre-trains)."""
+    stack = grow_stack([cfg], [teacher], data, None if streams is None else [streams], progress)
+    return Grown(stack.student.member(0), stack.head_only_epochs)
+
+
+def run_seeds(cfgs: Sequence[ExperimentConfig], store: Store | None = None, device: str | None = "auto",
+              progress: bool = True) -> list[dict[str, Any]]:
+    """Runs that differ only in the seed, trained together as one stack: teachers, growth, D2
+    training, FGSM and weight noise. Each seed draws from its own streams, so its result is the
+    one a run of that seed alone gives (to the last bit on the CPU)."""
+    start = time.perf_counter()
+    cfg = _check_stackable(cfgs)
+    dev = pick_device(device)
+    data = cfg.data.apply(load_fashion_mnist()).to(dev)
     method = METHODS[cfg.method]
-    streams = streams or Streams(cfg.seed, single=cfg.protocol.single_stream)
-    if cfg.protocol.single_stream and method.authors_load_teacher:
-        # Their notebooks build a teacher-shaped model before loading the teacher's weights.
-        teacher_model(cfg.protocol.output_relu, generator=streams("student_init"))
-    ctx = GrowContext(streams, cfg.protocol, cfg.growth, data=data if method.lambdas != "none" else None,
-                      lambdas=cfg.lambdas, progress=progress)
-    return method(copy.deepcopy(teacher), ctx)
+    teachers: list[tuple[MLP | None, dict | None]] = [(None, None)] * len(cfgs)
+    if method.needs_teacher:
+        teachers = get_teachers([c.teacher_config() for c in cfgs], data, store, progress)
+    streams = [Streams(c.seed, single=cfg.protocol.single_stream) for c in cfgs]
+    grown = grow_stack(cfgs, [t for t, _ in teachers], data, streams, progress)
+    student = grown.student
+    everything = ClassMask()
+    epochs = cfg.protocol.epochs_recorded(cfg.method, cfg.student.epochs)
+    seeds = ", ".join(str(c.seed) for c in cfgs)
+    histories = fit(student, data.train, data.test, dataclasses.replace(cfg.student, epochs=epochs),
+                    plain_ce(everything), everything,
+                    [st("student_batches") if cfg.protocol.shuffle else None for st in streams],
+                    head_only_epochs=grown.head_only_epochs, desc=f"{cfg.method} seed {seeds}", progress=progress)
+    fgsm = fgsm_curve(student, data.test, cfg.attack.fgsm_eps, cfg.attack.clamp)
+    # In paper mode its own stream, the same for every method of a seed: all of them meet the same xi.
+    noise = weight_noise_curve(student, data.test, cfg.attack.noise_eps, [st("weight_noise") for st in streams],
+                               cfg.attack, per_batch=cfg.protocol.noise_per_batch)
+    # The stack's time, shared out: what each run cost.
+    wall = (time.perf_counter() - start) / len(cfgs)
+    results = []
+    for s, (c, (_, teacher_record)) in enumerate(zip(cfgs, teachers)):
+        member = student.member(s)
+        results.append({
+            "method": c.method,
+            "label": method.label,
+            "seed": c.seed,
+            "mode": c.mode,
+            "config_hash": config_hash(c),
+            "val_acc": histories[s][c.student.epochs]["val_acc"],
+            # The D2 epoch after which each Table I metric was read (they differ for the
+            # authors' 30-epoch recordings, see Protocol.recorded_epochs_factor).
+            "metric_epochs": {"val_acc": c.student.epochs, "fgsm": epochs, "weight_noise": epochs},
+            "history": histories[s],
+            "pretrain_history": None if grown.pretrain_histories is None else grown.pretrain_histories[s],
+            "teacher": None if teacher_record is None else {
+                k: teacher_record[k] for k in ("val_acc", "cached", "wall_time_s")},
+            "effective_widths": effective_widths(member),
+            "never_predicted": never_predicted(member, data.test),
+            "fgsm": {"eps": list(c.attack.fgsm_eps), "acc": fgsm[s]},
+            "weight_noise": {"eps": list(c.attack.noise_eps), "acc": noise[s].acc, "se": noise[s].se,
+                             "draws": noise[s].draws},
+            "wall_time_s": wall,
+            "stacked_seeds": len(cfgs),
+            "device": str(dev),
+            "environment": runtime(),
+        })
+    return results
 
 
 def run_experiment(cfg: ExperimentConfig, store: Store | None = None, device: str | None = "auto",
                    progress: bool = True) -> dict[str, Any]:
-    """Train (or load) the teacher, grow the student, train it on D2 and measure its robustness."""
-    start = time.perf_counter()
-    dev = pick_device(device)
-    data = cfg.data.apply(load_fashion_mnist()).to(dev)
-    method = METHODS[cfg.method]
-    teacher, teacher_record = None, None
-    if method.needs_teacher:
-        teacher, teacher_record = get_teacher(cfg.teacher_config(), data, store, progress)
-    streams = Streams(cfg.seed, single=cfg.protocol.single_stream)
-    grown = grow(cfg, teacher, data, streams, progress)
-    student = grown.student.to(dev)
-    everything = ClassMask()
-    epochs = cfg.protocol.epochs_recorded(cfg.method, cfg.student.epochs)
-    history = fit(student, data.train, data.test, dataclasses.replace(cfg.student, epochs=epochs),
-                  plain_ce(everything), everything,
-                  streams("student_batches") if cfg.protocol.shuffle else None,
-                  head_only_epochs=grown.head_only_epochs, desc=f"{cfg.method} seed {cfg.seed}", progress=progress)
-    fgsm = fgsm_curve(student, data.test, cfg.attack.fgsm_eps, cfg.attack.clamp)
-    # In paper mode its own stream, the same for every method of a seed: all of them meet the same xi.
-    noise = weight_noise_curve(student, data.test, cfg.attack.noise_eps, streams("weight_noise"), cfg.attack,
-                               per_batch=cfg.protocol.noise_per_batch)
-    return {
-        "method": cfg.method,
-        "label": method.label,
-        "seed": cfg.seed,
-        "mode": cfg.mode,
-        "config_hash": config_hash(cfg),
-        "val_acc": history[cfg.student.epochs]["val_acc"],
-        # The D2 epoch after which each Table I metric was read (they differ for the
-        # authors' 30-epoch recordings, see Protocol.recorded_epochs_factor).
-        "metric_epochs": {"val_acc": cfg.student.epochs, "fgsm": epochs, "weight_noise": epochs},
-        "history": history,
-        "pretrain_history": grown.pretrain_history,
-        "teacher": None if teacher_record is None else {
-            k: teacher_record[k] for k in ("val_acc", "cached", "wall_time_s")},
-        "effective_widths": effective_widths(student),
-        "never_predicted": never_predicted(student, data.test),
-        "fgsm": {"eps": list(cfg.attack.fgsm_eps), "acc": fgsm},
-        "weight_noise": {"eps": list(cfg.attack.noise_eps), "acc": noise.acc, "se": noise.se,
-                         "draws": noise.draws},
-        "wall_time_s": time.perf_counter() - start,
-        "device": str(dev),
-        "environment": runtime(),
-    }
+    """Train (or load) the teacher, grow the student, train it on D2 and measure its robustness
+    (``run_seeds`` of one seed)."""
+    return run_seeds([cfg], store, device, progress)[0]
 
 
 # What every saved run holds (a file without one of them is recomputed).
@@ -140,23 +178,59 @@ def get_or_run(cfg: ExperimentConfig, store: Store, device: str | None = "auto",
 
     ``kind`` is the store folder (the lambda search keeps its trial runs apart in "search").
     """
+    return get_or_run_seeds([cfg], store, device, progress, force, kind)[0]
+
+
+def get_or_run_seeds(cfgs: Sequence[ExperimentConfig], store: Store, device: str | None = "auto",
+                     progress: bool = True, force: bool = False, kind: str = "runs") -> list[dict[str, Any]]:
+    """``get_or_run`` for configs that differ only in the seed: the missing ones run as one
+    stack (``run_seeds``), each saved to its own file."""
+    _check_stackable(cfgs)
+    found: dict[int, dict[str, Any]] = {}
     if not force:
-        saved = store.load(kind, cfg.run_name, cfg, required=RESULT_KEYS)
-        if saved is not None:
-            return {**saved, "cached": True}
-    result = run_experiment(cfg, store, device, progress)
-    path = store.save(kind, cfg.run_name, cfg, result)
-    # Read back, so a fresh result looks exactly like a cached one.
-    return {**store.load(kind, cfg.run_name, cfg), "path": str(path), "cached": False}
+        for i, cfg in enumerate(cfgs):
+            saved = store.load(kind, cfg.run_name, cfg, required=RESULT_KEYS)
+            if saved is not None:
+                found[i] = {**saved, "cached": True}
+    missing = [i for i in range(len(cfgs)) if i not in found]
+    if missing:
+        for i, result in zip(missing, run_seeds([cfgs[i] for i in missing], store, device, progress)):
+            path = store.save(kind, cfgs[i].run_name, cfgs[i], result)
+            # Read back, so a fresh result looks exactly like a cached one.
+            found[i] = {**store.load(kind, cfgs[i].run_name, cfgs[i]), "path": str(path), "cached": False}
+    return [found[i] for i in range(len(cfgs))]
+
+
+def stacks(configs: Sequence[ExperimentConfig], max_seeds: int | None = None) -> list[list[int]]:
+    """Indices of ``configs`` grouped into stacks: configs that differ only in the seed, at most
+    ``max_seeds`` each, in first-seen order. Where seeds cannot share batch shapes (classes
+    dropped inside shuffled batches) every run is its own stack."""
+    groups: dict[str, list[int]] = {}
+    for i, cfg in enumerate(configs):
+        groups.setdefault(config_hash(dataclasses.replace(cfg, seed=0)), []).append(i)
+    limit = max_seeds or len(configs) or 1
+    out = []
+    for members in groups.values():
+        p = configs[members[0]].protocol
+        if p.shuffle and "drop_in_batch" in (p.teacher_batches, p.pretrain_batches):
+            limit_here = 1
+        else:
+            limit_here = limit
+        out += [members[k:k + limit_here] for k in range(0, len(members), limit_here)]
+    return out
 
 
 def run_many(configs: list[ExperimentConfig], store: Store, device: str | None = "auto", desc: str = "runs",
-             progress: bool = True, kind: str = "runs") -> list[dict[str, Any]]:
-    """``get_or_run`` over many configs with one progress bar; each result is saved as it finishes,
-    so an interrupted batch loses at most the run in progress."""
-    results = []
-    bar = tqdm(configs, desc=desc, disable=not progress)
-    for cfg in bar:
-        bar.set_postfix_str(cfg.run_name)
-        results.append(get_or_run(cfg, store, device, progress=False, kind=kind))
-    return results
+             progress: bool = True, kind: str = "runs", max_seeds: int | None = None) -> list[dict[str, Any]]:
+    """``get_or_run`` over many configs, the seeds of each (method, settings) trained as one
+    stack (``max_seeds`` at most), with one progress bar; each result is saved as its stack
+    finishes, so an interrupted batch loses at most the stack in progress."""
+    results: dict[int, dict[str, Any]] = {}
+    groups = stacks(configs, max_seeds)
+    bar = tqdm(groups, desc=desc, disable=not progress)
+    for group in bar:
+        first = configs[group[0]]
+        bar.set_postfix_str(f"{first.mode}-{first.method} seeds {','.join(str(configs[i].seed) for i in group)}")
+        for i, result in zip(group, get_or_run_seeds([configs[i] for i in group], store, device, False, kind=kind)):
+            results[i] = result
+    return [results[i] for i in range(len(configs))]

@@ -12,6 +12,7 @@ from torch import nn
 from torch.func import functional_call
 
 from .config import check
+from .models import MLP, StackedMLP
 from .protocol import Protocol
 
 TERMS = ("ce", "l2", "l3", "l4")
@@ -36,90 +37,121 @@ class ClassMask:
                   f"a class mask keeps the first classes 0..k-1, got {self.classes}")
 
     def scores(self, logits: torch.Tensor) -> torch.Tensor:
+        """The logits the loss and accuracy see; classes on the last axis."""
         if self.classes is None:
             return logits
         k = len(self.classes)
         if self.how == "drop":
-            return logits[:, :k]
-        keep = torch.zeros(logits.shape[1], dtype=logits.dtype, device=logits.device)
+            return logits[..., :k]
+        keep = torch.zeros(logits.shape[-1], dtype=logits.dtype, device=logits.device)
         keep[:k] = 1
         return logits * keep
 
     def ce(self, logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        return F.cross_entropy(self.scores(logits), y)
+        """Mean cross-entropy over the last batch axis: one value per seed for [S, B, C] logits
+        and [S, B] labels, a scalar for [B, C] and [B]."""
+        scores = self.scores(logits)
+        per_sample = F.cross_entropy(scores.reshape(-1, scores.shape[-1]), y.reshape(-1), reduction="none")
+        return per_sample.view(y.shape).mean(-1)
 
     def correct(self, logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        return (self.scores(logits).argmax(1) == y).sum()
+        """Correct predictions, per seed for seed-stacked inputs (as ``ce``)."""
+        return (self.scores(logits).argmax(-1) == y).sum(-1)
 
 
-def projection_distance(student: nn.Module, teacher: nn.Module, squared: bool = True) -> torch.Tensor:
-    """L2 = ||u - Pr[w]||^2: Pr takes the teacher-shaped top-left slice of every student tensor.
+def _seed_sums(t: torch.Tensor) -> torch.Tensor:
+    """Sum over every axis but the leading seed axis, one seed at a time: torch splits a long
+    reduction between threads differently for [S, N] than for [1, N], and the last bits of a
+    seed's sum must not depend on how many seeds share its stack."""
+    return torch.stack([row.sum() for row in t.flatten(1)])
+
+
+def projection_distance(student: StackedMLP, teacher: StackedMLP, squared: bool = True) -> torch.Tensor:
+    """L2 = ||u - Pr[w]||^2 per seed: Pr takes the teacher-shaped top-left slice of every student tensor.
 
     With ``squared=False`` it is the plain Euclidean norm (the authors' code).
     """
     total = None
     for (name, w), (_, u) in zip(student.named_parameters(), teacher.named_parameters(), strict=True):
-        check(w.dim() == u.dim() and all(a >= b for a, b in zip(w.shape, u.shape)),
+        check(w.dim() == u.dim() and w.shape[0] == u.shape[0] and all(a >= b for a, b in zip(w.shape, u.shape)),
               f"student {name} {tuple(w.shape)} does not contain teacher shape {tuple(u.shape)}")
-        block = w[tuple(slice(0, n) for n in u.shape)]
-        sq = (block - u.detach()).pow(2).sum()
+        block = w[(slice(None), *(slice(0, n) for n in u.shape[1:]))]
+        sq = _seed_sums((block - u.detach()).pow(2))
         total = sq if total is None else total + sq
     assert total is not None
     return total if squared else total.sqrt()
 
 
-def uniform_noise(x: torch.Tensor, delta: float, generator: torch.Generator) -> torch.Tensor:
-    """x' drawn uniformly from [x - delta, x + delta] (drawn on the CPU for device-independent seeds)."""
-    u = torch.rand(x.shape, generator=generator, dtype=x.dtype)
+def uniform_noise(x: torch.Tensor, delta: float, generators: Sequence[torch.Generator]) -> torch.Tensor:
+    """x' drawn uniformly from [x - delta, x + delta]; x is [S, B, ...], seed s drawing from ``generators[s]``
+    (on the CPU, so a seed gives the same noise on any device and in a stack of any size)."""
+    u = torch.stack([torch.rand(x.shape[1:], generator=g, dtype=x.dtype) for g in generators])
     return x + (2 * u.to(x.device) - 1) * delta
 
 
-def noisy_input_ce(model: nn.Module, x: torch.Tensor, y: torch.Tensor, mask: ClassMask,
-                   delta: float, generator: torch.Generator) -> torch.Tensor:
-    """L3: cross-entropy on inputs drawn uniformly from the delta-box around x (one draw per sample)."""
-    return mask.ce(model(uniform_noise(x, delta, generator)), y)
+def noisy_input_ce(model: StackedMLP, x: torch.Tensor, y: torch.Tensor, mask: ClassMask,
+                   delta: float, generators: Sequence[torch.Generator]) -> torch.Tensor:
+    """L3 per seed: cross-entropy on inputs drawn uniformly from the delta-box around x (one draw per sample)."""
+    return mask.ce(model(uniform_noise(x, delta, generators)), y)
 
 
-def draw_probes(params: Sequence[torch.Tensor], generator: torch.Generator, kind: str) -> list[torch.Tensor]:
-    """Hutchinson probe vectors, one per parameter tensor: Rademacher +-1, or U[0, 1) (authors)."""
-    probes = []
-    for p in params:
-        if kind == "rademacher":
-            v = torch.randint(0, 2, p.shape, generator=generator).to(p.dtype) * 2 - 1
-        elif kind == "uniform":
-            v = torch.rand(p.shape, generator=generator, dtype=p.dtype)
-        else:
-            raise ValueError(f"probe must be 'rademacher' or 'uniform', got {kind!r}")
-        probes.append(v.to(p.device))
-    return probes
+def _probe(shape: torch.Size, generator: torch.Generator, kind: str, dtype: torch.dtype) -> torch.Tensor:
+    if kind == "rademacher":
+        return torch.randint(0, 2, shape, generator=generator).to(dtype) * 2 - 1
+    if kind == "uniform":
+        return torch.rand(shape, generator=generator, dtype=dtype)
+    raise ValueError(f"probe must be 'rademacher' or 'uniform', got {kind!r}")
+
+
+def draw_probes(params: Sequence[torch.Tensor], generators: Sequence[torch.Generator], kind: str) -> list[torch.Tensor]:
+    """Hutchinson probe vectors for seed-stacked parameters: Rademacher +-1, or U[0, 1) (authors).
+
+    Seed s draws its vectors for all parameters, in order, from ``generators[s]``: the draws a
+    single-seed run of s makes.
+    """
+    per_seed = [[_probe(p.shape[1:], g, kind, p.dtype) for p in params] for g in generators]
+    return [torch.stack([seed[i] for seed in per_seed]).to(p.device) for i, p in enumerate(params)]
 
 
 def quadratic_form(grads: Sequence[torch.Tensor], params: Sequence[torch.Tensor],
                    v: Sequence[torch.Tensor], create_graph: bool = True) -> torch.Tensor:
-    """v^T H v from one Hessian-vector product (Pearlmutter's trick: differentiate g.v).
+    """v^T H v per seed, from one Hessian-vector product (Pearlmutter's trick: differentiate g.v).
 
-    ``grads`` must have been built with ``create_graph=True``. The Hessian is never
-    formed, so the cost is a small multiple of one gradient: linear in the parameters.
+    ``grads`` must have been built with ``create_graph=True``. The Hessian is never formed, so
+    the cost is a small multiple of one gradient. The Hessian of a sum of per-seed losses is
+    block diagonal over seeds, so one product gives every seed's own form.
     """
     gv = sum((g * vi).sum() for g, vi in zip(grads, v))
     hv = torch.autograd.grad(gv, params, create_graph=create_graph, retain_graph=True)
-    return sum((h * vi).sum() for h, vi in zip(hv, v))
+    return sum(_seed_sums(h * vi) for h, vi in zip(hv, v))
 
 
-def hutchinson_trace(loss: torch.Tensor, params: Sequence[torch.Tensor], generator: torch.Generator,
+def hutchinson_trace(losses: torch.Tensor, params: Sequence[torch.Tensor], generators: Sequence[torch.Generator],
                      n_probes: int = 1, probe: str = "rademacher", absolute: bool = False,
                      create_graph: bool = True) -> torch.Tensor:
-    """Hutchinson's estimate of tr(d^2 loss / dw^2): the mean of v^T H v over ``n_probes`` draws.
+    """Hutchinson's estimate of tr(d^2 loss_s / dw_s^2) for every seed s: the mean of v^T H v
+    over ``n_probes`` draws. ``losses`` holds one loss per seed, ``params`` are seed-stacked.
 
     With ``create_graph`` the estimate is itself differentiable in w, so it can be minimised.
     """
     params = list(params)
-    grads = torch.autograd.grad(loss, params, create_graph=True)
+    grads = torch.autograd.grad(losses.sum(), params, create_graph=True)
     estimates = []
     for _ in range(n_probes):
-        q = quadratic_form(grads, params, draw_probes(params, generator, probe), create_graph)
+        q = quadratic_form(grads, params, draw_probes(params, generators, probe), create_graph)
         estimates.append(q.abs() if absolute else q)
-    return torch.stack(estimates).mean()
+    return torch.stack(estimates).mean(0)
+
+
+def hutchinson_draws(model: MLP, x: torch.Tensor, y: torch.Tensor, mask: ClassMask, n_probes: int,
+                     generator: torch.Generator, probe: str = "rademacher") -> torch.Tensor:
+    """``n_probes`` single-probe values v^T H v of one model's CE Hessian on (x, y): their mean
+    is Hutchinson's estimate of the trace, their spread its noise (for reports and checks)."""
+    stack = StackedMLP.stack([model])
+    params = list(stack.parameters())
+    grads = torch.autograd.grad(mask.ce(stack(x[None]), y[None]).sum(), params, create_graph=True)
+    return torch.cat([quadratic_form(grads, params, draw_probes(params, [generator], probe), create_graph=False)
+                      for _ in range(n_probes)]).detach()
 
 
 def flat_ce(model: nn.Module, x: torch.Tensor, y: torch.Tensor, mask: ClassMask | None = None):
@@ -164,30 +196,31 @@ def check_lambdas(lambdas: Sequence[float]) -> tuple[float, float, float, float]
     return values  # type: ignore[return-value]
 
 
-LossFn = Callable[[nn.Module, torch.Tensor, torch.Tensor], "tuple[torch.Tensor, dict[str, float], torch.Tensor]"]
+LossFn = Callable[[nn.Module, torch.Tensor, torch.Tensor], "tuple[torch.Tensor, dict[str, torch.Tensor], torch.Tensor]"]
 
 
 class CompositeLoss:
-    """L(w) = l1*CE(w, D1) + l2*L2(w, u) + l3*L3(w, D1) + l4*L4(w) on one batch.
+    """L(w) = l1*CE(w, D1) + l2*L2(w, u) + l3*L3(w, D1) + l4*L4(w) on one batch, for every seed of a stack.
 
-    Terms with a zero lambda are not computed. L3 draws its input noise from
-    ``noise_generator``, L4 its probes from ``probe_generator`` (the same object in the
-    authors' single stream). With ``protocol.l4_gradient`` off, L4 is computed and logged but
-    adds only a constant (no gradient), as in the authors' code. Called as
-    ``loss(model, x, y)``; returns the total, the value of each computed term, and the clean
-    logits (for training accuracy).
+    Terms with a zero lambda are not computed. Seed s draws its L3 input noise from
+    ``noise_generators[s]`` and its L4 probes from ``probe_generators[s]`` (the same object in
+    the authors' single stream). With ``protocol.l4_gradient`` off, L4 is computed and logged
+    but adds only a constant (no gradient), as in the authors' code. Called as
+    ``loss(model, x, y)`` with x [S, B, ...] and y [S, B]; returns each seed's total [S] (their
+    sum is what is differentiated), each computed term per seed (detached), and the clean logits.
     """
 
     def __init__(self, lambdas: Sequence[float], mask: ClassMask, protocol: Protocol, cfg: LossConfig,
-                 noise_generator: torch.Generator, probe_generator: torch.Generator,
-                 teacher: nn.Module | None = None) -> None:
+                 noise_generators: Sequence[torch.Generator], probe_generators: Sequence[torch.Generator],
+                 teacher: StackedMLP | None = None) -> None:
         self.lambdas = check_lambdas(lambdas)
         check(self.lambdas[1] == 0 or teacher is not None, "the L2 term (lambda2 > 0) needs a teacher")
+        check(len(noise_generators) == len(probe_generators), "one noise and one probe generator per seed")
         self.mask, self.protocol, self.cfg = mask, protocol, cfg
-        self.noise_generator, self.probe_generator = noise_generator, probe_generator
+        self.noise_generators, self.probe_generators = list(noise_generators), list(probe_generators)
         self.teacher = teacher
 
-    def __call__(self, model: nn.Module, x: torch.Tensor, y: torch.Tensor):
+    def __call__(self, model: StackedMLP, x: torch.Tensor, y: torch.Tensor):
         l1, l2, l3, l4 = self.lambdas
         logits = model(x)
         ce = self.mask.ce(logits, y)
@@ -197,15 +230,15 @@ class CompositeLoss:
             terms["l2"] = projection_distance(model, self.teacher, squared=self.protocol.l2_squared)
             total = total + l2 * terms["l2"]
         if l3 > 0:
-            terms["l3"] = noisy_input_ce(model, x, y, self.mask, self.cfg.delta, self.noise_generator)
+            terms["l3"] = noisy_input_ce(model, x, y, self.mask, self.cfg.delta, self.noise_generators)
             total = total + l3 * terms["l3"]
         if l4 > 0:
-            trace = hutchinson_trace(ce, list(model.parameters()), self.probe_generator, self.cfg.n_probes,
+            trace = hutchinson_trace(ce, list(model.parameters()), self.probe_generators, self.cfg.n_probes,
                                      self.protocol.probe, self.protocol.probe_abs,
                                      create_graph=self.protocol.l4_gradient)
             terms["l4"] = self.protocol.l4_scale * trace
             total = total + l4 * terms["l4"]
-        return total, {k: float(v.detach()) for k, v in terms.items()}, logits
+        return total, {k: v.detach() for k, v in terms.items()}, logits
 
 
 def plain_ce(mask: ClassMask) -> LossFn:
@@ -214,6 +247,6 @@ def plain_ce(mask: ClassMask) -> LossFn:
     def loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor):
         logits = model(x)
         ce = mask.ce(logits, y)
-        return ce, {"ce": float(ce.detach())}, logits
+        return ce, {"ce": ce.detach()}, logits
 
     return loss

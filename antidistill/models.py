@@ -71,3 +71,89 @@ def student_model(output_relu: bool = False, generator: torch.Generator | None =
 
 def n_params(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
+
+
+class StackedLinear(nn.Module):
+    """S independent ``nn.Linear`` layers of one shape: ``weight`` [S, out, in], ``bias`` [S, out]."""
+
+    def __init__(self, n_seeds: int, in_features: int, out_features: int) -> None:
+        super().__init__()
+        self.in_features, self.out_features = in_features, out_features
+        self.weight = nn.Parameter(torch.empty(n_seeds, out_features, in_features))
+        self.bias = nn.Parameter(torch.empty(n_seeds, out_features))
+
+
+class StackedMLP(nn.Module):
+    """S copies of one ``MLP`` architecture (one per seed) trained as one model.
+
+    Every tensor carries a leading seed axis, so one step of one optimiser over the stack is
+    one step of each seed's own optimiser (Adam is elementwise; the loss is a sum of per-seed
+    losses, whose gradient for seed s is seed s's own). S = 1 is the single-seed case. Inputs are
+    per seed, [S, B, 28, 28] (``broadcast`` gives every seed the same batch).
+    """
+
+    def __init__(self, blocks: Sequence[int], n_seeds: int, n_classes: int = 10, output_relu: bool = False,
+                 n_inputs: int = N_INPUTS) -> None:
+        super().__init__()
+        if n_seeds < 1:
+            raise ValueError(f"a stack needs at least one seed, got {n_seeds}")
+        self.blocks = tuple(int(b) for b in blocks)
+        self.n_seeds, self.n_classes, self.output_relu = n_seeds, n_classes, output_relu
+        widths = (n_inputs, *self.blocks, n_classes)
+        self.linears = nn.ModuleList(StackedLinear(n_seeds, a, b) for a, b in zip(widths[:-1], widths[1:]))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.shape[0] != self.n_seeds:
+            raise ValueError(f"inputs must have a leading seed axis of {self.n_seeds}; got shape {tuple(x.shape)}")
+        return stack_forward(self, list(self.parameters()), x)
+
+    def broadcast(self, x: torch.Tensor) -> torch.Tensor:
+        """One batch [B, ...] given to every seed: [S, B, ...] (a view, no copy)."""
+        return x.unsqueeze(0).expand(self.n_seeds, *x.shape)
+
+    @classmethod
+    def stack(cls, models: Sequence[MLP]) -> "StackedMLP":
+        """The stack of ``models`` (same architecture), on their device and in their dtype; their weights are copied."""
+        if not models:
+            raise ValueError("stack needs at least one model")
+        first = models[0]
+        shapes = [[tuple(p.shape) for p in m.parameters()] for m in models]
+        if any(s != shapes[0] for s in shapes) or any(m.output_relu != first.output_relu for m in models):
+            raise ValueError("only models of one architecture can be stacked")
+        stacked = cls(first.blocks, len(models), first.n_classes, first.output_relu, first.linears[0].in_features)
+        like = next(first.parameters())
+        stacked = stacked.to(device=like.device, dtype=like.dtype)
+        with torch.no_grad():
+            for i, layer in enumerate(stacked.linears):
+                layer.weight.copy_(torch.stack([m.linears[i].weight for m in models]))
+                layer.bias.copy_(torch.stack([m.linears[i].bias for m in models]))
+        return stacked
+
+    def member(self, s: int) -> MLP:
+        """Seed ``s`` as a plain ``MLP`` (a copy, on the stack's device)."""
+        model = MLP(self.blocks, self.n_classes, self.output_relu, n_inputs=self.linears[0].in_features)
+        like = self.linears[0].weight
+        model = model.to(device=like.device, dtype=like.dtype)
+        with torch.no_grad():
+            for mine, theirs in zip(model.linears, self.linears):
+                mine.weight.copy_(theirs.weight[s])
+                mine.bias.copy_(theirs.bias[s])
+        return model
+
+    def unstack(self) -> list[MLP]:
+        return [self.member(s) for s in range(self.n_seeds)]
+
+
+def stack_forward(model: StackedMLP, params: Sequence[torch.Tensor], x: torch.Tensor) -> torch.Tensor:
+    """``model``'s function with other stacked tensors (weight, bias per layer, in order), on
+    per-seed inputs: noisy weights are evaluated without writing the model, and a subset of the
+    seeds (``params`` sliced along the seed axis) runs on its own."""
+    h = x.flatten(2)
+    last = len(model.linears) - 1
+    for i in range(len(model.linears)):
+        weight, bias = params[2 * i], params[2 * i + 1]
+        # One batched matmul with the bias fused in: slice s is exactly F.linear of seed s.
+        h = torch.baddbmm(bias.unsqueeze(1), h, weight.transpose(1, 2))
+        if i < last or model.output_relu:
+            h = torch.relu(h)
+    return h

@@ -12,7 +12,7 @@ import sqlalchemy.exc
 from optuna.trial import TrialState
 
 from .config import check, config_hash, override
-from .experiment import ExperimentConfig, get_or_run
+from .experiment import ExperimentConfig, get_or_run_seeds
 from .profiles import Profile
 from .protocol import protocol_for
 from .store import Store, atomic_write_json, hold
@@ -101,14 +101,14 @@ def run_search(cfg: SearchConfig, n_trials: int, store: Store, device: str | Non
 
     def objective(trial: optuna.Trial) -> float:
         lambdas = _lambdas_of({k: trial.suggest_float(k, 0.0, 1.0) for k in names})
-        scores = []
         try:
-            for seed in cfg.search_seeds:
-                result = get_or_run(cfg.trial_config(seed, lambdas), store, device, progress=False, kind="search")
-                scores.append(result["fgsm"]["acc"][-1])
+            # All seeds of a trial train as one stack.
+            results = get_or_run_seeds([cfg.trial_config(seed, lambdas) for seed in cfg.search_seeds], store, device,
+                                       progress=False, kind="search")
         except TrainingDiverged:
             trial.set_user_attr("diverged", True)  # a finished trial: it counts towards the sampler seed
             raise
+        scores = [result["fgsm"]["acc"][-1] for result in results]
         trial.set_user_attr("fgsm_per_seed", scores)
         trial.set_user_attr("lambdas", list(lambdas))
         return sum(scores) / len(scores)

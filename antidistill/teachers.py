@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import pickle
 import time
 from dataclasses import dataclass, field
+from typing import Sequence
 
 import torch
 
+from .config import check
 from .data import C1, DataConfig, FashionMNIST
 from .losses import ClassMask, plain_ce
-from .models import MLP, teacher_model
+from .models import MLP, StackedMLP, teacher_model
 from .protocol import PAPER, Protocol
 from .seeding import Streams
 from .store import Store, atomic_torch_save, unusable
@@ -29,43 +32,83 @@ class TeacherConfig:
     data: DataConfig = field(default_factory=DataConfig)
 
 
-def train_teacher(cfg: TeacherConfig, data: FashionMNIST, progress: bool = True) -> tuple[MLP, list[dict]]:
-    """Train a [128, 64, 32] teacher on D1 of ``data`` (already sliced and on the device)."""
-    streams = Streams(cfg.seed, single=cfg.protocol.single_stream)
-    teacher = teacher_model(cfg.protocol.output_relu, generator=streams("teacher_init")).to(data.train.x.device)
+def _same_but_seed(cfgs: Sequence[TeacherConfig]) -> None:
+    check(len(cfgs) >= 1, "no teacher config given")
+    check(all(dataclasses.replace(c, seed=0) == dataclasses.replace(cfgs[0], seed=0) for c in cfgs),
+          "teachers trained together must differ only in their seed")
+
+
+def train_teachers(cfgs: Sequence[TeacherConfig], data: FashionMNIST,
+                   progress: bool = True) -> tuple[list[MLP], list[list[dict]]]:
+    """Train one [128, 64, 32] teacher per config (configs that differ only in the seed), all at
+    once as one stack, on D1 of ``data`` (already sliced and on the device); each seed keeps its
+    own streams, so a teacher is the one a stack of one would give."""
+    _same_but_seed(cfgs)
+    cfg = cfgs[0]
+    streams = [Streams(c.seed, single=cfg.protocol.single_stream) for c in cfgs]
+    teachers = StackedMLP.stack([teacher_model(cfg.protocol.output_relu, generator=st("teacher_init"))
+                                 for st in streams]).to(data.train.x.device)
     mask = ClassMask(C1, cfg.protocol.mask)
     d1 = data.d1()
     if cfg.protocol.teacher_batches == "drop_in_batch":
         train, keep = data.train, C1
     else:
         train, keep = d1.train, None
-    history = fit(teacher, train, d1.test, cfg.train, plain_ce(mask), mask,
-                  streams("teacher_batches") if cfg.protocol.shuffle else None, keep_classes=keep,
-                  desc=f"teacher seed {cfg.seed}", progress=progress)
-    return teacher, history
+    seeds = ", ".join(str(c.seed) for c in cfgs)
+    histories = fit(teachers, train, d1.test, cfg.train, plain_ce(mask), mask,
+                    [st("teacher_batches") if cfg.protocol.shuffle else None for st in streams], keep_classes=keep,
+                    desc=f"teacher seed {seeds}", progress=progress)
+    return teachers.unstack(), histories
+
+
+def get_teachers(cfgs: Sequence[TeacherConfig], data: FashionMNIST, store: Store | None = None,
+                 progress: bool = True) -> list[tuple[MLP, dict]]:
+    """The trained teachers (on the CPU) and their records, loaded from ``store`` where saved
+    there; the missing ones are trained together and saved one file per seed."""
+    _same_but_seed(cfgs)
+    found: dict[int, tuple[MLP, dict]] = {}
+    for i, cfg in enumerate(cfgs):
+        loaded = _load(cfg, store)
+        if loaded is not None:
+            found[i] = loaded
+    missing = [i for i in range(len(cfgs)) if i not in found]
+    if missing:
+        start = time.perf_counter()
+        teachers, histories = train_teachers([cfgs[i] for i in missing], data, progress)
+        # The stack's time, shared out: what each teacher cost.
+        wall = (time.perf_counter() - start) / len(missing)
+        for i, teacher, history in zip(missing, teachers, histories):
+            cfg, teacher = cfgs[i], teacher.cpu()
+            record = {"seed": cfg.seed, "history": history, "val_acc": history[-1]["val_acc"], "wall_time_s": wall}
+            if store is not None:
+                # Weights first: a record only ever points at weights that are fully written.
+                atomic_torch_save(store.path("teachers", _name(cfg), cfg, ".pt"), teacher.state_dict())
+                store.save("teachers", _name(cfg), cfg, record)
+            found[i] = (teacher, {**record, "cached": False})
+    return [found[i] for i in range(len(cfgs))]
 
 
 def get_teacher(cfg: TeacherConfig, data: FashionMNIST, store: Store | None = None,
                 progress: bool = True) -> tuple[MLP, dict]:
-    """The trained teacher on the CPU and its record, loaded from ``store`` when saved there."""
-    name = f"seed{cfg.seed}"
-    if store is not None:
-        record = store.load("teachers", name, cfg, required=("history", "val_acc"))
-        weights = store.path("teachers", name, cfg, ".pt")
-        if record is not None and weights.is_file():
-            teacher = teacher_model(cfg.protocol.output_relu)
-            try:
-                teacher.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))
-                return teacher, {**record, "cached": True}
-            except (OSError, EOFError, RuntimeError, ValueError, KeyError, pickle.UnpicklingError) as exc:
-                unusable(weights, f"unreadable teacher weights ({type(exc).__name__})")
-    start = time.perf_counter()
-    teacher, history = train_teacher(cfg, data, progress)
-    teacher = teacher.cpu()
-    record = {"seed": cfg.seed, "history": history, "val_acc": history[-1]["val_acc"],
-              "wall_time_s": time.perf_counter() - start}
-    if store is not None:
-        # Weights first: a record only ever points at weights that are fully written.
-        atomic_torch_save(store.path("teachers", name, cfg, ".pt"), teacher.state_dict())
-        store.save("teachers", name, cfg, record)
-    return teacher, {**record, "cached": False}
+    """The trained teacher of one seed on the CPU and its record (``get_teachers`` of one)."""
+    return get_teachers([cfg], data, store, progress)[0]
+
+
+def _name(cfg: TeacherConfig) -> str:
+    return f"seed{cfg.seed}"
+
+
+def _load(cfg: TeacherConfig, store: Store | None) -> tuple[MLP, dict] | None:
+    if store is None:
+        return None
+    record = store.load("teachers", _name(cfg), cfg, required=("history", "val_acc"))
+    weights = store.path("teachers", _name(cfg), cfg, ".pt")
+    if record is None or not weights.is_file():
+        return None
+    teacher = teacher_model(cfg.protocol.output_relu)
+    try:
+        teacher.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))
+    except (OSError, EOFError, RuntimeError, ValueError, KeyError, pickle.UnpicklingError) as exc:
+        unusable(weights, f"unreadable teacher weights ({type(exc).__name__})")
+        return None
+    return teacher, {**record, "cached": True}

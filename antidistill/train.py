@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import math
 import os
 from dataclasses import dataclass
+from typing import Sequence
 
 import torch
 from torch import nn
@@ -13,9 +13,10 @@ from tqdm import tqdm
 from .config import check
 from .data import Split
 from .losses import ClassMask, LossFn
-from .models import MLP
+from .models import StackedMLP
 
-EVAL_CHUNK = 10000
+# Images per evaluation chunk, per seed: fixed, so a seed's numbers do not depend on the stack size.
+EVAL_CHUNK = 2500
 
 
 class TrainingDiverged(FloatingPointError):
@@ -69,36 +70,44 @@ def pick_device(name: str | None = "auto") -> torch.device:
     return device
 
 
-def batch_indices(y: torch.Tensor, batch_size: int, generator: torch.Generator | None,
+def batch_indices(y: torch.Tensor, batch_size: int, generators: Sequence[torch.Generator | None],
                   keep_classes: tuple[int, ...] | None = None) -> list[torch.Tensor]:
-    """One epoch of batch index tensors: shuffled from ``generator``, or in dataset order when None.
+    """One epoch of batch index tensors [S, B], one row per seed: shuffled from that seed's
+    generator, or in dataset order where it is None.
 
     ``keep_classes`` drops other samples inside each batch after it is cut (the authors'
-    teacher batches), so batches vary in size.
+    teacher batches), so batches vary in size; all seeds of a stack must then keep the same
+    number in every batch (true in dataset order). Cut on the CPU and moved in one copy, so a
+    CUDA epoch does not wait on the host batch by batch.
     """
-    n = int(y.shape[0])
-    order = torch.randperm(n, generator=generator) if generator is not None else torch.arange(n)
-    order = order.to(y.device)
-    batches = list(order.split(batch_size))
+    labels = y.cpu()
+    n = int(labels.shape[0])
+    orders = torch.stack([torch.arange(n) if g is None else torch.randperm(n, generator=g) for g in generators])
+    sizes = [min(batch_size, n - start) for start in range(0, n, batch_size)]
     if keep_classes is not None:
-        allowed = torch.tensor(keep_classes, device=y.device)
-        batches = [b[torch.isin(y[b], allowed)] for b in batches]
-        batches = [b for b in batches if b.numel()]
-    return batches
+        keep = torch.isin(labels[orders], torch.tensor(keep_classes))
+        counts = torch.stack([k.sum(1) for k in keep.split(batch_size, dim=1)], dim=1)
+        if not bool((counts == counts[:1]).all()):
+            raise ValueError("dropping classes inside shuffled batches gives every seed its own batch sizes; "
+                             "train such seeds one per stack")
+        orders = orders[keep].view(len(generators), -1)
+        sizes = [int(c) for c in counts[0] if c > 0]
+    return list(orders.to(y.device).split(sizes, dim=1))
 
 
 @torch.no_grad()
-def evaluate(model: nn.Module, split: Split, mask: ClassMask) -> tuple[float, float]:
-    """(mean cross-entropy, accuracy) of ``model`` on ``split``."""
+def evaluate(model: StackedMLP, split: Split, mask: ClassMask) -> tuple[list[float], list[float]]:
+    """(mean cross-entropy, accuracy) of every seed of ``model`` on ``split``."""
     was_training = model.training
     model.eval()
-    loss_sum, correct = 0.0, 0
+    loss_sum = torch.zeros(model.n_seeds, dtype=torch.float64, device=split.y.device)
+    correct = torch.zeros(model.n_seeds, dtype=torch.long, device=split.y.device)
     for x, y in zip(split.x.split(EVAL_CHUNK), split.y.split(EVAL_CHUNK)):
-        logits = model(x)
-        loss_sum += float(mask.ce(logits, y)) * len(y)
-        correct += int(mask.correct(logits, y))
+        logits, y = model(model.broadcast(x)), y.expand(model.n_seeds, -1)
+        loss_sum += mask.ce(logits, y).double() * y.shape[1]
+        correct += mask.correct(logits, y)
     model.train(was_training)
-    return loss_sum / len(split), correct / len(split)
+    return (loss_sum / len(split)).tolist(), (correct.double() / len(split)).tolist()
 
 
 def _scheduler(optimizer: torch.optim.Optimizer, cfg: TrainConfig):
@@ -109,74 +118,91 @@ def _scheduler(optimizer: torch.optim.Optimizer, cfg: TrainConfig):
     return None
 
 
-def _set_trainable(model: MLP, head_only: bool) -> None:
+def _set_trainable(model: StackedMLP, head_only: bool) -> None:
     head_params = {id(p) for p in model.linears[-1].parameters()}
     for p in model.parameters():
         p.requires_grad_(not head_only or id(p) in head_params)
 
 
+def _diverged(desc: str, epoch: int, losses: torch.Tensor, terms: list[dict[str, torch.Tensor]]) -> TrainingDiverged:
+    batch, seed = (int(i) for i in torch.nonzero(~torch.isfinite(losses))[0])
+    values = {k: float(v[seed]) for k, v in terms[batch].items()}
+    return TrainingDiverged(f"{desc}: loss is {float(losses[batch, seed])} at epoch {epoch}, batch {batch} "
+                            f"(stack member {seed}); terms: {values}. Lower the learning rate or the lambdas.")
+
+
+def _epoch_mean(values: torch.Tensor, sizes: list[int]) -> torch.Tensor:
+    """Per seed, the sample-weighted mean of per-batch values [batches, seeds], each seed's row
+    reduced on its own (contiguous), so its bits do not depend on the stack size."""
+    weights = torch.tensor(sizes, dtype=torch.float64, device=values.device)
+    return (values.double().T.contiguous() * weights).sum(1) / sum(sizes)
+
+
 def fit(
-    model: MLP,
+    model: StackedMLP,
     train: Split,
     val: Split,
     cfg: TrainConfig,
     loss_fn: LossFn,
     mask: ClassMask,
-    generator: torch.Generator | None,
+    generators: Sequence[torch.Generator | None],
     *,
     keep_classes: tuple[int, ...] | None = None,
     head_only_epochs: int = 0,
     desc: str = "train",
     progress: bool = True,
-) -> list[dict[str, float]]:
-    """Train ``model`` in place for ``cfg.epochs`` whole epochs and return its history.
+) -> list[list[dict[str, float]]]:
+    """Train every seed of ``model`` in place for ``cfg.epochs`` whole epochs; one history per seed.
 
     ``mask`` defines the classes seen by the accuracy and the validation loss (``loss_fn``
-    owns the training loss). ``generator`` reshuffles the batches every epoch (None keeps
-    dataset order). The history
-    has one row per epoch, plus row 0 with the validation metrics before any training; each
-    row holds mean train loss, train accuracy, every loss term, validation loss and accuracy
-    and the learning rate used. During the first ``head_only_epochs`` only the output layer
-    learns. A NaN or infinite loss raises ``TrainingDiverged`` naming the epoch and terms.
+    owns the training loss, per seed). ``generators[s]`` reshuffles seed s's batches every
+    epoch (None keeps dataset order). A history has one row per epoch, plus row 0 with the
+    validation metrics before any training; each row holds mean train loss, train accuracy,
+    every loss term, validation loss and accuracy and the learning rate used. During the first
+    ``head_only_epochs`` only the output layer learns. The loop never waits on the device: the
+    losses are checked once an epoch, and a NaN or infinite one raises ``TrainingDiverged``
+    naming the epoch, batch and terms.
     """
+    check(len(generators) == model.n_seeds, f"one batch generator per seed: {model.n_seeds} seeds, "
+          f"{len(generators)} generators")
     # foreach: one kernel per step for all parameters instead of a Python loop over them (the
     # CPU default); the same arithmetic, so the same numbers.
     optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr, foreach=True)
     scheduler = _scheduler(optimizer, cfg)
     val_loss, val_acc = evaluate(model, val, mask)
-    history = [{"epoch": 0, "val_loss": val_loss, "val_acc": val_acc}]
+    histories = [[{"epoch": 0, "val_loss": vl, "val_acc": va}] for vl, va in zip(val_loss, val_acc)]
     bar = tqdm(range(1, cfg.epochs + 1), desc=desc, disable=not progress, leave=False)
     model.train()
     for epoch in bar:
         _set_trainable(model, head_only=epoch <= head_only_epochs)
         lr = optimizer.param_groups[0]["lr"]
-        seen, correct, loss_sum = 0, 0, 0.0
-        term_sums: dict[str, float] = {}
-        for b, idx in enumerate(batch_indices(train.y, cfg.batch_size, generator, keep_classes)):
+        losses, terms, sizes, correct = [], [], [], 0
+        for idx in batch_indices(train.y, cfg.batch_size, generators, keep_classes):
             x, y = train.x[idx], train.y[idx]
             optimizer.zero_grad(set_to_none=True)
-            loss, terms, logits = loss_fn(model, x, y)
-            value = float(loss.detach())
-            if not math.isfinite(value):
-                raise TrainingDiverged(
-                    f"{desc}: loss is {value} at epoch {epoch}, batch {b}; terms: {terms}. "
-                    "Lower the learning rate or the lambdas."
-                )
-            loss.backward()
+            per_seed, batch_terms, logits = loss_fn(model, x, y)
+            per_seed.sum().backward()
             optimizer.step()
-            n = len(y)
-            seen += n
-            loss_sum += value * n
-            correct += int(mask.correct(logits.detach(), y))
-            for k, v in terms.items():
-                term_sums[k] = term_sums.get(k, 0.0) + v * n
+            losses.append(per_seed.detach())
+            terms.append(batch_terms)
+            sizes.append(y.shape[1])
+            correct = correct + mask.correct(logits.detach(), y)
         if scheduler is not None:
             scheduler.step()
+        losses_t = torch.stack(losses)  # [batches, seeds]
+        if not bool(torch.isfinite(losses_t).all()):
+            raise _diverged(desc, epoch, losses_t.cpu(), terms)
+        seen = sum(sizes)
+        means = {"train_loss": _epoch_mean(losses_t, sizes), "train_acc": correct / seen}
+        means.update({f"train_{k}": _epoch_mean(torch.stack([t[k] for t in terms]), sizes) for k in terms[0]})
+        means_list = {k: v.tolist() for k, v in means.items()}
         val_loss, val_acc = evaluate(model, val, mask)
-        row = {"epoch": epoch, "train_loss": loss_sum / seen, "train_acc": correct / seen,
-               "val_loss": val_loss, "val_acc": val_acc, "lr": lr}
-        row.update({f"train_{k}": v / seen for k, v in term_sums.items()})
-        history.append(row)
-        bar.set_postfix(loss=f"{row['train_loss']:.4f}", val_acc=f"{val_acc:.4f}")
+        for s, history in enumerate(histories):
+            row = {"epoch": epoch, "train_loss": means_list["train_loss"][s], "train_acc": means_list["train_acc"][s],
+                   "val_loss": val_loss[s], "val_acc": val_acc[s], "lr": lr}
+            row.update({k: v[s] for k, v in means_list.items() if k.startswith("train_") and k not in row})
+            history.append(row)
+        bar.set_postfix(loss=f"{sum(means_list['train_loss']) / model.n_seeds:.4f}",
+                        val_acc=f"{sum(val_acc) / model.n_seeds:.4f}")
     _set_trainable(model, head_only=False)
-    return history
+    return histories

@@ -57,7 +57,7 @@ from antidistill.paste import glue
 from antidistill import losses
 from antidistill.data import C1
 from antidistill.growth import METHODS
-from antidistill.models import MLP
+from antidistill.models import MLP, StackedMLP
 from antidistill.protocol import protocol_for
 
 protocol = protocol_for(rep.mode)
@@ -82,17 +82,12 @@ def grown(name: str):
 # %%
 def terms(student, n_probes: int = 32) -> dict:
     gen = torch.Generator().manual_seed(0)
-    ce = mask.ce(student(x), y)
-    draws = []
-    grads = torch.autograd.grad(ce, list(student.parameters()), create_graph=True)
-    for _ in range(n_probes):
-        v = losses.draw_probes(list(student.parameters()), gen, "rademacher")
-        draws.append(float(losses.quadratic_form(grads, list(student.parameters()), v, create_graph=False)))
-    draws = torch.tensor(draws)
+    draws = losses.hutchinson_draws(student, x, y, mask, n_probes, gen)
+    stack = StackedMLP.stack([student])
     return {
-        "CE on D1": float(ce),
-        "L2 = ‖u − Pr[w]‖²": float(losses.projection_distance(student, teacher)),
-        "L3 (noisy-input CE)": float(losses.noisy_input_ce(student, x, y, mask, 0.05, gen)),
+        "CE on D1": float(mask.ce(student(x), y)),
+        "L2 = ‖u − Pr[w]‖²": float(losses.projection_distance(stack, StackedMLP.stack([teacher]))),
+        "L3 (noisy-input CE)": float(losses.noisy_input_ce(stack, x[None], y[None], mask, 0.05, [gen])),
         "L4 ≈ tr H": float(draws.mean()),
         "L4 standard error": float(draws.std() / math.sqrt(n_probes)),
     }
@@ -122,11 +117,7 @@ small_x = torch.nn.functional.avg_pool2d(x[:256, None].double(), 4).squeeze(1)
 small = MLP((8, 6), n_inputs=49, generator=torch.Generator().manual_seed(0)).double()
 exact = losses.exact_hessian_trace(small, small_x, y[:256], mask)
 params = list(small.parameters())
-ce = mask.ce(small(small_x), y[:256])
-grads = torch.autograd.grad(ce, params, create_graph=True)
-gen = torch.Generator().manual_seed(1)
-draws = torch.tensor([float(losses.quadratic_form(grads, params, losses.draw_probes(params, gen, "rademacher"),
-                                                  create_graph=False)) for _ in range(500)])
+draws = losses.hutchinson_draws(small, small_x, y[:256], mask, 500, torch.Generator().manual_seed(1))
 n = torch.arange(1, len(draws) + 1)
 running = draws.cumsum(0) / n
 se = draws.std() / n.sqrt()

@@ -10,8 +10,13 @@ from torch import nn
 from antidistill.attacks import AttackConfig, fgsm, fgsm_curve, weight_noise_curve
 from antidistill.data import DataConfig
 from antidistill.losses import ClassMask, plain_ce
-from antidistill.models import student_model
+from antidistill.models import StackedMLP, student_model
 from antidistill.train import TrainConfig, fit
+
+
+def one(seed=0):
+    """A default-initialised student as a stack of one."""
+    return StackedMLP.stack([student_model(generator=torch.Generator().manual_seed(seed))])
 
 
 @pytest.fixture(scope="module")
@@ -23,10 +28,15 @@ def small_test(fashion):
 def trained(fashion):
     """A student trained briefly on real data, so that noise has accuracy to destroy."""
     data = DataConfig(n_train=4096, n_test=1000).apply(fashion)
-    model = student_model(generator=torch.Generator().manual_seed(0))
+    model = StackedMLP.stack([student_model(generator=torch.Generator().manual_seed(s)) for s in (0, 1)])
     fit(model, data.train, data.test, TrainConfig(epochs=2), plain_ce(ClassMask()), ClassMask(),
-        torch.Generator().manual_seed(0), progress=False)
+        [torch.Generator().manual_seed(0), torch.Generator().manual_seed(1)], progress=False)
     return model
+
+
+def _clean(model, split):
+    with torch.no_grad():
+        return ((model(model.broadcast(split.x)).argmax(-1) == split.y).double().mean(1)).tolist()
 
 
 def test_default_grids_are_the_authors():
@@ -36,55 +46,59 @@ def test_default_grids_are_the_authors():
 
 
 def test_fgsm_eps_zero_returns_x(small_test):
-    model = student_model(generator=torch.Generator().manual_seed(0))
-    assert torch.equal(fgsm(model, small_test.x, small_test.y, 0.0), small_test.x)
+    x = small_test.x[None]
+    assert torch.equal(fgsm(one(), x, small_test.y[None], 0.0), x)
 
 
 def test_fgsm_moves_every_pixel_by_eps(small_test):
-    model = student_model(generator=torch.Generator().manual_seed(0)).double()
-    x = small_test.x.double()
-    gap = (fgsm(model, x, small_test.y, 0.01) - x).abs()
+    model = one().double()
+    x, y = small_test.x.double()[None], small_test.y[None]
+    gap = (fgsm(model, x, y, 0.01) - x).abs()
     assert torch.allclose(gap, torch.full_like(gap, 0.01), atol=1e-12, rtol=0)
-    clamped = fgsm(model, x, small_test.y, 0.01, clamp=True)
+    clamped = fgsm(model, x, y, 0.01, clamp=True)
     assert clamped.min() >= 0 and clamped.max() <= 1
 
 
 def test_fgsm_never_lowers_the_loss_of_a_linear_model(gen):
-    model = nn.Sequential(nn.Flatten(), nn.Linear(784, 10)).double()
-    x = torch.rand(256, 28, 28, generator=gen, dtype=torch.float64)
-    y = torch.randint(0, 10, (256,), generator=gen)
+    model = nn.Sequential(nn.Flatten(2), nn.Linear(784, 10)).double()
+    x = torch.rand(1, 256, 28, 28, generator=gen, dtype=torch.float64)
+    y = torch.randint(0, 10, (1, 256), generator=gen)
     for eps in (0.001, 0.01, 0.1):
-        before = F.cross_entropy(model(x), y, reduction="none")
-        after = F.cross_entropy(model(fgsm(model, x, y, eps)), y, reduction="none")
+        before = F.cross_entropy(model(x)[0], y[0], reduction="none")
+        after = F.cross_entropy(model(fgsm(model, x, y, eps))[0], y[0], reduction="none")
         assert (after >= before - 1e-12).all()
         assert after.mean() > before.mean()
 
 
 def test_fgsm_curve_starts_at_clean_accuracy_and_falls(small_test):
-    model = student_model(generator=torch.Generator().manual_seed(0))
-    with torch.no_grad():
-        clean = (model(small_test.x).argmax(1) == small_test.y).float().mean().item()
-    curve = fgsm_curve(model, small_test, (0.0, 0.05, 0.2))
-    assert curve[0] == pytest.approx(clean)
+    model = one()
+    (curve,) = fgsm_curve(model, small_test, (0.0, 0.05, 0.2))
+    assert curve[0] == pytest.approx(_clean(model, small_test)[0])
     assert curve[2] <= curve[0]
 
 
+def test_fgsm_curves_of_a_stack_are_those_of_its_seeds(small_test, trained):
+    grid = (0.0, 0.01, 0.05)
+    together = fgsm_curve(trained, small_test, grid)
+    alone = [fgsm_curve(StackedMLP.stack([trained.member(s)]), small_test, grid)[0] for s in (0, 1)]
+    assert together == alone and together[0] != together[1]
+
+
 def test_weight_noise_leaves_weights_bit_identical(small_test, gen):
-    model = student_model(generator=torch.Generator().manual_seed(0))
+    model = one()
     before = {k: v.clone() for k, v in model.state_dict().items()}
     for per_batch in (False, True):
-        weight_noise_curve(model, small_test, (0.0, 0.05, 0.5), gen, per_batch=per_batch)
+        weight_noise_curve(model, small_test, (0.0, 0.05, 0.5), [gen], per_batch=per_batch)
     assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
 
 
 def test_weight_noise_curve_is_seeded_and_hurts(small_test, trained):
-    model = trained
-    with torch.no_grad():
-        clean = (model(small_test.x).argmax(1) == small_test.y).float().mean().item()
+    model = StackedMLP.stack([trained.member(0)])
+    clean = _clean(model, small_test)[0]
     grid = (0.0, 0.1, 1.0)
-    a = weight_noise_curve(model, small_test, grid, torch.Generator().manual_seed(4))
-    b = weight_noise_curve(model, small_test, grid, torch.Generator().manual_seed(4))
-    c = weight_noise_curve(model, small_test, grid, torch.Generator().manual_seed(4), per_batch=True)
+    (a,) = weight_noise_curve(model, small_test, grid, [torch.Generator().manual_seed(4)])
+    (b,) = weight_noise_curve(model, small_test, grid, [torch.Generator().manual_seed(4)])
+    (c,) = weight_noise_curve(model, small_test, grid, [torch.Generator().manual_seed(4)], per_batch=True)
     assert a == b and a.acc[0] == pytest.approx(clean) and c.acc[0] == pytest.approx(clean)
     assert a.se[0] == 0 and c.se == [None] * 3
     assert a.acc[1] != c.acc[1]  # a new draw per batch is a different experiment
@@ -96,14 +110,15 @@ def test_weight_noise_mean_meets_its_standard_error(small_test, trained):
     and the mean is the plain mean of that many independent draws."""
     cfg = AttackConfig(noise_se=0.01, noise_min_draws=8, noise_max_draws=400, noise_subset=250)
     grid = (0.01, 0.3)
-    curve = weight_noise_curve(trained, small_test, grid, torch.Generator().manual_seed(3), cfg)
+    model = StackedMLP.stack([trained.member(0)])
+    (curve,) = weight_noise_curve(model, small_test, grid, [torch.Generator().manual_seed(3)], cfg)
     assert all(se < 0.01 for se in curve.se) and all(k % 8 == 0 and k < 400 for k in curve.draws)
     assert curve.draws[1] > curve.draws[0]  # more noise, more spread, more draws
     # Redo the largest eps by hand: the same draws (same generator state) give the same mean.
     from antidistill.attacks import _one_draw
-    params = {n: p.detach() for n, p in trained.named_parameters()}
+    params = [p.detach() for p in model.parameters()]
     gen = torch.Generator().manual_seed(3)
-    values = [_one_draw(trained, params, small_test, 0.3, gen, 250) for _ in range(curve.draws[1])]
+    values = [_one_draw(model, params, small_test, 0.3, [gen], 250)[0] for _ in range(curve.draws[1])]
     assert curve.acc[1] == pytest.approx(sum(values) / len(values), abs=1e-12)
     sample = torch.tensor(values, dtype=torch.float64)
     assert curve.se[1] == pytest.approx(float(sample.std() / len(values) ** 0.5), rel=1e-9)
@@ -111,5 +126,19 @@ def test_weight_noise_mean_meets_its_standard_error(small_test, trained):
 
 def test_weight_noise_stops_at_the_draw_cap(small_test, trained):
     cfg = AttackConfig(noise_se=1e-6, noise_min_draws=4, noise_max_draws=8)
-    curve = weight_noise_curve(trained, small_test, (0.05,), torch.Generator().manual_seed(0), cfg)
-    assert curve.draws == [8] and curve.se[0] > 1e-6
+    curves = weight_noise_curve(trained, small_test, (0.05,), [torch.Generator().manual_seed(s) for s in (0, 1)], cfg)
+    assert [c.draws for c in curves] == [[8], [8]] and all(c.se[0] > 1e-6 for c in curves)
+
+
+@pytest.mark.parametrize("per_batch", [False, True])
+def test_weight_noise_of_a_stack_is_that_of_its_seeds(small_test, trained, per_batch):
+    """Seeds that need different numbers of draws: each stops where it would alone."""
+    cfg = AttackConfig(noise_se=0.004, noise_min_draws=4, noise_max_draws=64, noise_subset=200)
+    grid = (0.0, 0.02, 0.2)
+    gens = lambda: [torch.Generator().manual_seed(s) for s in (5, 6)]  # noqa: E731
+    together = weight_noise_curve(trained, small_test, grid, gens(), cfg, per_batch)
+    alone = [weight_noise_curve(StackedMLP.stack([trained.member(s)]), small_test, grid, [gens()[s]], cfg, per_batch)[0]
+             for s in (0, 1)]
+    assert together == alone
+    if not per_batch:
+        assert together[0].draws != together[1].draws

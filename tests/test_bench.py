@@ -19,6 +19,6 @@ def test_the_authors_30_epoch_rows_add_their_extra_student_epochs():
 def test_each_timing_runs_on_a_small_split(fashion):
     data = DataConfig(n_train=768, n_test=256).apply(fashion)
     cpu = torch.device("cpu")
-    assert fit_epoch(data, cpu) > 0 and tight_epoch(data, cpu) > 0
+    assert fit_epoch(data, cpu) > 0 and fit_epoch(data, cpu, n_seeds=3) > 0 and tight_epoch(data, cpu) > 0
     epoch, parts = authors_style_epoch(data, cpu, n_batches=2)
     assert epoch >= 3 * parts["seconds per step"] and parts["seconds per evaluation pass"] > 0

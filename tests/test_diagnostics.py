@@ -9,7 +9,7 @@ from antidistill.data import DataConfig
 from antidistill.diagnostics import effective_widths, never_predicted
 from antidistill.growth import GrowContext, GrowthConfig, net2net, xavier, zero_pad
 from antidistill.losses import ClassMask, plain_ce
-from antidistill.models import STUDENT_BLOCKS, TEACHER_BLOCKS, teacher_model
+from antidistill.models import STUDENT_BLOCKS, TEACHER_BLOCKS, StackedMLP, teacher_model
 from antidistill.protocol import PAPER
 from antidistill.seeding import Streams
 from antidistill.train import TrainConfig, fit
@@ -24,10 +24,11 @@ def test_effective_width_after_training(grow, expected, fashion):
     student = grow(teacher, ctx).student
     assert effective_widths(student) == list(expected)
     everything = ClassMask()
-    history = fit(student, data.train, data.test, TrainConfig(epochs=2), plain_ce(everything), everything,
-                  torch.Generator().manual_seed(0), progress=False)
+    stack = StackedMLP.stack([student])
+    (history,) = fit(stack, data.train, data.test, TrainConfig(epochs=2), plain_ce(everything), everything,
+                     [torch.Generator().manual_seed(0)], progress=False)
     assert history[-1]["val_acc"] > history[0]["val_acc"]  # it did learn ...
-    assert effective_widths(student) == list(expected)  # ... without ever using the extra units
+    assert effective_widths(stack.member(0)) == list(expected)  # ... without ever using the extra units
 
 
 def test_effective_width_counts_dead_and_duplicate_units():

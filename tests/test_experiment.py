@@ -13,7 +13,7 @@ import torch
 from antidistill import experiment as experiment_mod
 from antidistill.cli import main
 from antidistill.config import config_hash, override
-from antidistill.experiment import ExperimentConfig, get_or_run, run_experiment
+from antidistill.experiment import ExperimentConfig, get_or_run, run_experiment, run_seeds
 from antidistill.growth import METHODS
 from antidistill.protocol import AUTHORS, PAPER
 from antidistill.store import Store, StoreWarning, atomic_write_json
@@ -48,6 +48,46 @@ def test_every_method_runs_in_both_modes(method, mode, tmp_path, device):
     assert result["fgsm"]["acc"][0] == pytest.approx(result["history"][-1]["val_acc"])
     assert (result["teacher"] is not None) == METHODS[method].needs_teacher
     assert (result["pretrain_history"] is not None) == (METHODS[method].lambdas != "none")
+
+
+def _same_numbers(stacked, alone, device):
+    """Every saved number: bit-identical on the CPU; on CUDA batched kernels may round differently."""
+    a, b = (_outcome(r) | {"stacked_seeds": None} for r in (stacked, alone))
+    if device == "cpu":
+        assert a == b
+    else:
+        for key in ("val_acc",):
+            assert a[key] == pytest.approx(b[key], abs=0.02)
+        for key in ("fgsm", "weight_noise"):
+            assert a[key]["acc"] == pytest.approx(b[key]["acc"], abs=0.03)
+
+
+@pytest.mark.parametrize("mode", ["paper", "authors"])
+@pytest.mark.parametrize("method", list(METHODS))
+def test_a_stack_of_seeds_gives_each_seed_its_own_run(method, mode, tmp_path, device):
+    """Seeds 0 and 3 trained as one stack (teachers, growth, pre-training, D2 training, FGSM,
+    weight noise) against each trained alone in a fresh store."""
+    cfgs = [tiny(method, mode, seed=s, **{"student.epochs": 2}) for s in (0, 3)]
+    stacked = run_seeds(cfgs, Store(tmp_path / "stack"), device=device, progress=False)
+    assert [r["stacked_seeds"] for r in stacked] == [2, 2]
+    for cfg, result in zip(cfgs, stacked):
+        alone = run_experiment(cfg, Store(tmp_path / f"seed{cfg.seed}"), device=device, progress=False)
+        assert alone["stacked_seeds"] == 1
+        _same_numbers(result, alone, device)
+    assert stacked[0]["history"] != stacked[1]["history"]
+
+
+def test_runs_are_stacked_by_everything_but_the_seed():
+    configs = [tiny(m, seed=s) for m in ("xavier", "zero_pad") for s in (0, 1, 2)] + [tiny("xavier", seed=5)]
+    assert experiment_mod.stacks(configs) == [[0, 1, 2, 6], [3, 4, 5]]
+    assert experiment_mod.stacks(configs, max_seeds=3) == [[0, 1, 2], [6], [3, 4, 5]]
+    # Classes dropped inside shuffled batches give seeds different batch sizes: one per stack.
+    shuffled = [override(tiny("zero_pad", "authors", seed=s), {"protocol.shuffle": True}) for s in (0, 1)]
+    assert experiment_mod.stacks(shuffled) == [[0], [1]]
+    with pytest.raises(ValueError, match="differ only in their seed"):
+        run_seeds([tiny("xavier"), tiny("zero_pad", seed=1)], None)
+    with pytest.raises(ValueError, match="seeds repeat"):
+        run_seeds([tiny("xavier"), tiny("xavier")], None)
 
 
 def test_modes_resolve_to_their_protocols():
@@ -97,7 +137,8 @@ def test_saved_run_is_reused_without_training(tmp_path, monkeypatch, device):
     second = get_or_run(tiny("uniform_pad"), store, device=device, progress=False)
     assert second["cached"] and _outcome(second) == _outcome(first)
     # The teacher is cached too: a new student method on the same seed reuses it.
-    monkeypatch.setattr(experiment_mod, "fit", lambda *a, **k: [{"epoch": 0, "val_acc": 0.5}, {"epoch": 1, "val_acc": 0.5}])
+    monkeypatch.setattr(experiment_mod, "fit",
+                        lambda *a, **k: [[{"epoch": 0, "val_acc": 0.5}, {"epoch": 1, "val_acc": 0.5}]])
     assert get_or_run(tiny("zero_pad"), store, device=device, progress=False)["teacher"]["cached"]
 
 

@@ -9,10 +9,10 @@ import pytest
 import torch
 
 from antidistill.data import C1, DataConfig
-from antidistill.growth import (METHODS, GrowContext, GrowthConfig, copy_into, net2net, net2wider,
+from antidistill.growth import (METHODS, GrowContext, GrowthConfig, copy_into, grow_seeds, net2net, net2wider,
                                 transfer, uniform_pad, wider_mappings, xavier, zero_pad)
 from antidistill.losses import ClassMask, plain_ce
-from antidistill.models import STUDENT_BLOCKS, student_model, teacher_model
+from antidistill.models import STUDENT_BLOCKS, StackedMLP, student_model, teacher_model
 from antidistill.protocol import AUTHORS, PAPER
 from antidistill.seeding import Streams, derived_seed
 from antidistill.train import TrainConfig, fit
@@ -26,12 +26,12 @@ def _ctx(seed=0, protocol=PAPER, **kwargs):
 def trained_teacher(fashion):
     """A teacher briefly trained on real D1 images (enough to be far from its init)."""
     d1 = DataConfig(n_train=3000, n_test=500).apply(fashion).d1()
-    teacher = teacher_model(generator=torch.Generator().manual_seed(7))
+    teacher = StackedMLP.stack([teacher_model(generator=torch.Generator().manual_seed(7))])
     mask = ClassMask(C1)
-    history = fit(teacher, d1.train, d1.test, TrainConfig(epochs=2, lr=1e-2), plain_ce(mask), mask,
-                  torch.Generator().manual_seed(7), progress=False)
+    (history,) = fit(teacher, d1.train, d1.test, TrainConfig(epochs=2, lr=1e-2), plain_ce(mask), mask,
+                     [torch.Generator().manual_seed(7)], progress=False)
     assert history[-1]["val_acc"] > 0.6
-    return teacher
+    return teacher.member(0)
 
 
 def test_registry_has_exactly_the_paper_methods():
@@ -127,10 +127,10 @@ def test_transfer_trains_only_the_head_first(fashion):
     data = DataConfig(n_train=1024, n_test=256).apply(fashion)
     teacher = teacher_model(generator=torch.Generator().manual_seed(2))
     grown = transfer(teacher, _ctx())
-    model = grown.student
+    model = StackedMLP.stack([grown.student])
     before = [p.detach().clone() for p in model.parameters()]
     everything = ClassMask()
-    fit(model, data.train, data.test, TrainConfig(epochs=1), plain_ce(everything), everything, None,
+    fit(model, data.train, data.test, TrainConfig(epochs=1), plain_ce(everything), everything, [None],
         head_only_epochs=1, progress=False)
     after = list(model.parameters())
     assert all(torch.equal(a, b) for a, b in zip(before[:-2], after[:-2]))
@@ -166,8 +166,8 @@ def test_anti_distillation_pretraining_runs_all_terms(fashion):
     data = DataConfig(n_train=512, n_test=128).apply(fashion)
     cfg = GrowthConfig(pretrain=TrainConfig(epochs=1, lr=5e-3, decay="exponential", gamma=0.85))
     ctx = GrowContext(Streams(0), PAPER, cfg, data=data, lambdas=(1.0, 0.1, 1.0, 0.1), progress=False)
-    grown = METHODS["antidistill"](teacher_model(), ctx)
-    row = grown.pretrain_history[-1]
+    grown = grow_seeds(METHODS["antidistill"], [teacher_model()], [ctx])
+    row = grown.pretrain_histories[0][-1]
     assert {"train_ce", "train_l2", "train_l3", "train_l4"} <= set(row)
     # One Rademacher probe per batch: the estimate of the (non-negative) trace may be negative.
     assert row["train_l2"] > 0 and math.isfinite(row["train_l4"])
@@ -199,13 +199,26 @@ def test_pretraining_batches_follow_the_protocol(fashion, monkeypatch, protocol,
     data = DataConfig(n_train=2048, n_test=128).apply(fashion)
     seen = {}
 
-    def spy(model, train, val, cfg, loss, mask, generator, **kwargs):
-        seen.update(n=len(train), keep=kwargs.get("keep_classes"), shuffled=generator is not None)
-        return [{"epoch": 0, "val_acc": 0.0}]
+    def spy(model, train, val, cfg, loss, mask, generators, **kwargs):
+        seen.update(n=len(train), keep=kwargs.get("keep_classes"), shuffled=generators[0] is not None)
+        return [[{"epoch": 0, "val_acc": 0.0}]]
 
     monkeypatch.setattr(pretrain_mod, "fit", spy)
-    METHODS["data_noise"](None, _ctx(protocol=protocol, data=data))
+    grow_seeds(METHODS["data_noise"], [None], [_ctx(protocol=protocol, data=data)])
     if batches == "d1":
         assert seen == {"n": len(data.d1().train), "keep": None, "shuffled": True}
     else:
         assert seen == {"n": 2048, "keep": C1, "shuffled": False}
+
+
+@pytest.mark.parametrize("protocol", [PAPER, AUTHORS], ids=["paper", "authors"])
+@pytest.mark.parametrize("method", ["xavier", "zero_pad", "uniform_pad", "transfer", "net2net"])
+def test_grow_seeds_stacks_what_each_seed_grows(method, protocol, trained_teacher):
+    """Growth is per seed (Net2Net with its own unit map per seed); the stack holds exactly the
+    students each seed's own call gives."""
+    teachers = [trained_teacher, copy.deepcopy(trained_teacher)]
+    stack = grow_seeds(METHODS[method], teachers, [_ctx(seed=s, protocol=protocol) for s in (0, 1)]).student
+    for s in (0, 1):
+        alone = METHODS[method](teachers[s], _ctx(seed=s, protocol=protocol)).student
+        assert all(torch.equal(p, q[s]) for p, q in zip(alone.parameters(), stack.parameters()))
+    assert not all(torch.equal(q[0], q[1]) for q in stack.parameters()) or method == "zero_pad"

@@ -9,7 +9,7 @@ import torch
 
 from antidistill.losses import (ClassMask, CompositeLoss, LossConfig, check_lambdas, draw_probes, exact_hessian_trace, flat_ce,
                                 hutchinson_trace, projection_distance, quadratic_form, uniform_noise)
-from antidistill.models import MLP, student_model, teacher_model
+from antidistill.models import MLP, StackedMLP, student_model, teacher_model
 from antidistill.growth import copy_into
 from antidistill.config import override
 from antidistill.protocol import PAPER
@@ -25,30 +25,43 @@ def _tiny_batch(seed=0):
     return torch.randn(16, 4, generator=g, dtype=torch.float64), torch.randint(0, 3, (16,), generator=g)
 
 
+def one(model):
+    """``model`` as a stack of one."""
+    return StackedMLP.stack([model])
+
+
+def _batch(gen, n, classes=5):
+    """Images and labels with the leading seed axis of a stack of one."""
+    return torch.rand(1, n, 28, 28, generator=gen), torch.randint(0, classes, (1, n), generator=gen)
+
+
 def test_l2_is_zero_on_the_teacher_block_and_positive_otherwise():
     teacher = teacher_model(generator=torch.Generator().manual_seed(0))
-    student = copy_into(student_model(generator=torch.Generator().manual_seed(1)), teacher)
-    assert projection_distance(student, teacher).item() == 0.0
+    inside = copy_into(student_model(generator=torch.Generator().manual_seed(1)), teacher)
+    student = StackedMLP.stack([inside, inside])
+    teachers = StackedMLP.stack([teacher, teacher])
+    assert projection_distance(student, teachers).tolist() == [0.0, 0.0]
     with torch.no_grad():
-        student.linears[2].weight[3, 5] += 0.5
-        student.linears[0].weight[200, 5] += 10.0  # outside Pr[w]: must not count
-    assert projection_distance(student, teacher).item() == pytest.approx(0.25)
-    assert projection_distance(student, teacher, squared=False).item() == pytest.approx(0.5)
+        student.linears[2].weight[1, 3, 5] += 0.5
+        student.linears[0].weight[1, 200, 5] += 10.0  # outside Pr[w]: must not count
+    assert projection_distance(student, teachers).tolist() == pytest.approx([0.0, 0.25])
+    assert projection_distance(student, teachers, squared=False).tolist() == pytest.approx([0.0, 0.5])
 
 
 def test_l2_gradient_only_reaches_the_projected_block():
     teacher = teacher_model(generator=torch.Generator().manual_seed(0))
-    student = student_model(generator=torch.Generator().manual_seed(1))
-    projection_distance(student, teacher).backward()
-    grad = student.linears[1].weight.grad
+    student = one(student_model(generator=torch.Generator().manual_seed(1)))
+    projection_distance(student, one(teacher)).sum().backward()
+    grad = student.linears[1].weight.grad[0]
     assert grad[:64, :128].abs().min() > 0 and grad[64:].abs().max() == 0 and grad[:, 128:].abs().max() == 0
 
 
 def test_uniform_noise_stays_in_the_delta_box(gen):
-    x = torch.rand(64, 28, 28, generator=gen)
-    noisy = uniform_noise(x, 0.05, gen)
+    x = torch.rand(2, 64, 28, 28, generator=gen)
+    noisy = uniform_noise(x, 0.05, [gen, torch.Generator().manual_seed(8)])
     gap = (noisy - x).abs()
     assert gap.max() <= 0.05 and gap.mean() == pytest.approx(0.025, rel=0.05)
+    assert not torch.equal(gap[0], gap[1])  # each seed its own noise
 
 
 def test_quadratic_form_equals_exact_vHv():
@@ -56,25 +69,44 @@ def test_quadratic_form_equals_exact_vHv():
     x, y = _tiny_batch()
     loss_fn, flat0 = flat_ce(model, x, y)
     hessian = torch.autograd.functional.hessian(loss_fn, flat0)
-    params = list(model.parameters())
-    grads = torch.autograd.grad(torch.nn.functional.cross_entropy(model(x), y), params, create_graph=True)
+    stack = one(model)
+    params = list(stack.parameters())
+    grads = torch.autograd.grad(ClassMask().ce(stack(x[None]), y[None]).sum(), params, create_graph=True)
     for kind in ("rademacher", "uniform"):
-        v = draw_probes(params, torch.Generator().manual_seed(3), kind)
+        v = draw_probes(params, [torch.Generator().manual_seed(3)], kind)
         flat_v = torch.cat([t.flatten() for t in v])
         exact = flat_v @ hessian @ flat_v
         assert quadratic_form(grads, params, v).item() == pytest.approx(exact.item(), abs=1e-8)
+
+
+def test_one_product_gives_each_seed_its_own_quadratic_form():
+    """The Hessian of a sum of per-seed losses is block diagonal: in a stack of two models
+    (different weights, different batches) each seed's v^T H v is its own exact value."""
+    models, batches = [_tiny(0), _tiny(1)], [_tiny_batch(0), _tiny_batch(1)]
+    stack = StackedMLP.stack(models)
+    params = list(stack.parameters())
+    x, y = torch.stack([b[0] for b in batches]), torch.stack([b[1] for b in batches])
+    grads = torch.autograd.grad(ClassMask().ce(stack(x), y).sum(), params, create_graph=True)
+    v = draw_probes(params, [torch.Generator().manual_seed(3), torch.Generator().manual_seed(4)], "rademacher")
+    together = quadratic_form(grads, params, v)
+    for s, (model, (xs, ys)) in enumerate(zip(models, batches)):
+        loss_fn, flat0 = flat_ce(model, xs, ys)
+        flat_v = torch.cat([t[s].flatten() for t in v])
+        exact = flat_v @ torch.autograd.functional.hessian(loss_fn, flat0) @ flat_v
+        assert together[s].item() == pytest.approx(exact.item(), abs=1e-8)
 
 
 def test_hutchinson_mean_is_within_three_standard_errors_of_the_trace():
     model = _tiny()
     x, y = _tiny_batch()
     trace = exact_hessian_trace(model, x, y)
-    params = list(model.parameters())
-    loss = torch.nn.functional.cross_entropy(model(x), y)
+    stack = one(model)
+    params = list(stack.parameters())
+    loss = ClassMask().ce(stack(x[None]), y[None]).sum()
     grads = torch.autograd.grad(loss, params, create_graph=True)
     gen = torch.Generator().manual_seed(0)
-    draws = torch.stack([quadratic_form(grads, params, draw_probes(params, gen, "rademacher"), False)
-                         for _ in range(2000)]).detach()
+    draws = torch.cat([quadratic_form(grads, params, draw_probes(params, [gen], "rademacher"), False)
+                       for _ in range(2000)]).detach()
     se = draws.std().item() / math.sqrt(len(draws))
     assert abs(draws.mean().item() - trace) < 3 * se
     assert trace > 0
@@ -86,53 +118,55 @@ def test_l4_gradient_matches_finite_differences():
     loss_fn, flat0 = flat_ce(model, x, y)
 
     def l4(flat):
-        # The same probes at every evaluation, so L4 is a deterministic function of w.
-        return hutchinson_trace(loss_fn(flat), [flat], torch.Generator().manual_seed(5), n_probes=2)
+        # The same probes at every evaluation, so L4 is a deterministic function of w; the flat
+        # vector [1, P] is a stack of one.
+        return hutchinson_trace(loss_fn(flat[0])[None], [flat], [torch.Generator().manual_seed(5)], n_probes=2)
 
-    assert torch.autograd.gradcheck(l4, (flat0.clone().requires_grad_(True),), eps=1e-6, atol=1e-6)
+    assert torch.autograd.gradcheck(l4, (flat0[None].clone().requires_grad_(True),), eps=1e-6, atol=1e-6)
 
 
 def test_authors_probe_takes_absolute_values():
     model = _tiny()
     x, y = _tiny_batch()
-    loss = torch.nn.functional.cross_entropy(model(x), y)
-    params = list(model.parameters())
-    signed = hutchinson_trace(loss, params, torch.Generator().manual_seed(1), probe="uniform")
-    absolute = hutchinson_trace(loss, params, torch.Generator().manual_seed(1), probe="uniform", absolute=True)
+    stack = one(model)
+    loss = ClassMask().ce(stack(x[None]), y[None])
+    params = list(stack.parameters())
+    signed = hutchinson_trace(loss, params, [torch.Generator().manual_seed(1)], probe="uniform")
+    absolute = hutchinson_trace(loss, params, [torch.Generator().manual_seed(1)], probe="uniform", absolute=True)
     assert absolute.item() == pytest.approx(abs(signed.item()))
 
 
 def test_composite_loss_combines_the_weighted_terms(gen):
-    teacher = teacher_model(generator=torch.Generator().manual_seed(0))
-    student = student_model(generator=torch.Generator().manual_seed(1))
-    x, y = torch.rand(32, 28, 28, generator=gen), torch.randint(0, 5, (32,), generator=gen)
+    teacher = one(teacher_model(generator=torch.Generator().manual_seed(0)))
+    student = one(student_model(generator=torch.Generator().manual_seed(1)))
+    x, y = _batch(gen, 32)
     mask = ClassMask(tuple(range(5)))
     lambdas = (0.5, 0.01, 0.25, 0.1)
-    total, terms, logits = CompositeLoss(lambdas, mask, PAPER, LossConfig(), torch.Generator().manual_seed(9),
-                                         torch.Generator().manual_seed(10), teacher)(student, x, y)
-    assert set(terms) == {"ce", "l2", "l3", "l4"} and logits.shape == (32, 10)
+    total, terms, logits = CompositeLoss(lambdas, mask, PAPER, LossConfig(), [torch.Generator().manual_seed(9)],
+                                         [torch.Generator().manual_seed(10)], teacher)(student, x, y)
+    assert set(terms) == {"ce", "l2", "l3", "l4"} and logits.shape == (1, 32, 10) and total.shape == (1,)
     assert total.item() == pytest.approx(sum(l * terms[k] for l, k in zip(lambdas, ("ce", "l2", "l3", "l4"))),
                                          rel=1e-5)
     assert terms["ce"] == pytest.approx(mask.ce(student(x), y).item(), rel=1e-6)
-    total.backward()
+    total.sum().backward()
     assert all(p.grad is not None for p in student.parameters())
 
 
 def test_zero_lambdas_skip_their_terms(gen):
-    student = student_model()
-    x, y = torch.rand(8, 28, 28, generator=gen), torch.randint(0, 5, (8,), generator=gen)
-    _, terms, _ = CompositeLoss((1, 0, 1, 0), ClassMask((0, 1, 2, 3, 4)), PAPER, LossConfig(), gen, gen)(student, x, y)
+    student = one(student_model())
+    x, y = _batch(gen, 8)
+    _, terms, _ = CompositeLoss((1, 0, 1, 0), ClassMask((0, 1, 2, 3, 4)), PAPER, LossConfig(), [gen], [gen])(student, x, y)
     assert set(terms) == {"ce", "l3"}
 
 
 def test_authors_l4_is_scaled_down(gen):
-    student = student_model(generator=torch.Generator().manual_seed(1))
-    x, y = torch.rand(8, 28, 28, generator=gen), torch.randint(0, 5, (8,), generator=gen)
+    student = one(student_model(generator=torch.Generator().manual_seed(1)))
+    x, y = _batch(gen, 8)
     lambdas, mask = (0, 0, 0, 1), ClassMask(tuple(range(5)))
-    paper = CompositeLoss(lambdas, mask, PAPER, LossConfig(), gen, torch.Generator().manual_seed(2))(student, x, y)[1]
-    authors_like = CompositeLoss(lambdas, mask, override(PAPER, l4_scale=1e-4), LossConfig(), gen,
-                                 torch.Generator().manual_seed(2))(student, x, y)[1]
-    assert authors_like["l4"] == pytest.approx(paper["l4"] * 1e-4, rel=1e-5)
+    paper = CompositeLoss(lambdas, mask, PAPER, LossConfig(), [gen], [torch.Generator().manual_seed(2)])(student, x, y)[1]
+    authors_like = CompositeLoss(lambdas, mask, override(PAPER, l4_scale=1e-4), LossConfig(), [gen],
+                                 [torch.Generator().manual_seed(2)])(student, x, y)[1]
+    assert authors_like["l4"].item() == pytest.approx(paper["l4"].item() * 1e-4, rel=1e-5)
 
 
 def test_class_masks():
@@ -140,6 +174,11 @@ def test_class_masks():
     assert torch.equal(ClassMask((0, 1)).scores(logits), logits[:, :2])
     assert torch.equal(ClassMask((0, 1), "zero").scores(logits), torch.tensor([[1.0, 2.0, 0.0, 0.0]]))
     assert ClassMask((0, 1, 2)).correct(logits, torch.tensor([2])).item() == 1
+    # Per seed on a leading seed axis: seed 0 right, seed 1 wrong.
+    stacked = torch.stack([logits, logits])
+    assert ClassMask((0, 1, 2)).correct(stacked, torch.tensor([[2], [1]])).tolist() == [1, 0]
+    ce = ClassMask((0, 1)).ce(stacked, torch.tensor([[1], [0]]))
+    assert ce.tolist() == pytest.approx([math.log(1 + math.e ** -1), math.log(1 + math.e)])
     with pytest.raises(ValueError):
         ClassMask((0, 1), "nope")
 
@@ -168,15 +207,15 @@ def test_relu_mlp_cross_entropy_hessian_has_a_non_negative_diagonal(images64, ou
 
 def test_l4_without_gradient_adds_only_a_constant(gen):
     """The authors' switch: L4 is computed (same probes, same value) but trains nothing."""
-    student = student_model(generator=torch.Generator().manual_seed(1))
-    x, y = torch.rand(8, 28, 28, generator=gen), torch.randint(0, 5, (8,), generator=gen)
+    student = one(student_model(generator=torch.Generator().manual_seed(1)))
+    x, y = _batch(gen, 8)
     mask = ClassMask(tuple(range(5)))
     values = {}
     for on in (True, False):
-        loss = CompositeLoss((0, 0, 0, 1), mask, override(PAPER, l4_gradient=on), LossConfig(), gen,
-                             torch.Generator().manual_seed(2))
+        loss = CompositeLoss((0, 0, 0, 1), mask, override(PAPER, l4_gradient=on), LossConfig(), [gen],
+                             [torch.Generator().manual_seed(2)])
         total, terms, _ = loss(student, x, y)
-        values[on] = terms["l4"]
-        grads = torch.autograd.grad(total, list(student.parameters()))
+        values[on] = terms["l4"].item()
+        grads = torch.autograd.grad(total.sum(), list(student.parameters()))
         assert any(g.abs().max() > 0 for g in grads) == on
     assert values[False] == pytest.approx(values[True], rel=1e-5)

@@ -44,11 +44,12 @@ def test_more_trials_extend_the_study_and_reuse_runs(cfg, tmp_path, monkeypatch,
     store = Store(tmp_path)
     first = _params(run_search(cfg, 1, store, device=device, progress=False))
     calls = []
-    real = search_mod.get_or_run
-    monkeypatch.setattr(search_mod, "get_or_run", lambda *a, **k: calls.append(real(*a, **k)) or calls[-1])
+    real = search_mod.get_or_run_seeds
+    monkeypatch.setattr(search_mod, "get_or_run_seeds", lambda *a, **k: calls.append(real(*a, **k)) or calls[-1])
     extended = run_search(cfg, 2, store, device=device, progress=False)
     assert _params(extended)[0] == first[0]
-    assert [c["cached"] for c in calls] == [False]  # only the new trial trained
+    # Only the new trial trained, all its seeds in one stack.
+    assert [[r["cached"] for r in c] for c in calls] == [[False] * len(cfg.search_seeds)]
 
 
 def test_interrupted_trial_is_resumed_with_the_same_lambdas(cfg, tmp_path, device):
@@ -80,7 +81,7 @@ def test_a_search_whose_trials_all_diverge_stops(cfg, tmp_path, monkeypatch, dev
     def diverge(*args, **kwargs):
         raise TrainingDiverged("loss is nan")
 
-    monkeypatch.setattr(search_mod, "get_or_run", diverge)
+    monkeypatch.setattr(search_mod, "get_or_run_seeds", diverge)
     with pytest.raises(TrainingDiverged, match="3 trials diverged before 1 finished"):
         run_search(cfg, 1, Store(tmp_path), device=device, progress=False)
 
@@ -128,15 +129,15 @@ def test_ctrl_c_inside_a_trial_resumes_to_the_same_lambdas(cfg, tmp_path, monkey
     reference = _params(run_search(cfg, 2, Store(tmp_path / "ref"), device=device, progress=False))
     store = Store(tmp_path / "cut")
     run_search(cfg, 1, store, device=device, progress=False)
-    real = search_mod.get_or_run
+    real = search_mod.get_or_run_seeds
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(search_mod, "get_or_run", interrupted)
+    monkeypatch.setattr(search_mod, "get_or_run_seeds", interrupted)
     with pytest.raises(KeyboardInterrupt):
         run_search(cfg, 2, store, device=device, progress=False)
-    monkeypatch.setattr(search_mod, "get_or_run", real)
+    monkeypatch.setattr(search_mod, "get_or_run_seeds", real)
     resumed = run_search(cfg, 2, store, device=device, progress=False)
     assert [t.state.name for t in resumed.trials] == ["COMPLETE", "FAIL", "COMPLETE"]
     assert "diverged" not in resumed.trials[1].user_attrs and _params(resumed) == reference

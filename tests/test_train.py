@@ -7,8 +7,12 @@ import torch
 
 from antidistill.data import C1, DataConfig
 from antidistill.losses import ClassMask, plain_ce
-from antidistill.models import teacher_model
+from antidistill.models import StackedMLP, teacher_model
 from antidistill.train import TrainConfig, TrainingDiverged, batch_indices, fit
+
+
+def teachers(*seeds):
+    return StackedMLP.stack([teacher_model(generator=torch.Generator().manual_seed(s)) for s in seeds])
 
 
 @pytest.fixture(scope="module")
@@ -18,20 +22,30 @@ def small(fashion):
 
 def test_batches_cover_the_data_once(gen):
     y = torch.arange(1000) % 10
-    ordered = batch_indices(y, 256, None)
-    assert [len(b) for b in ordered] == [256, 256, 256, 232]
-    assert torch.equal(torch.cat(ordered), torch.arange(1000))
-    shuffled = torch.cat(batch_indices(y, 256, gen))
-    assert not torch.equal(shuffled, torch.arange(1000)) and torch.equal(shuffled.sort().values, torch.arange(1000))
+    ordered = batch_indices(y, 256, [None])
+    assert [b.shape for b in ordered] == [(1, 256)] * 3 + [(1, 232)]
+    assert torch.equal(torch.cat(ordered, dim=1)[0], torch.arange(1000))
+    g2 = torch.Generator().manual_seed(99)
+    shuffled = torch.cat(batch_indices(y, 256, [gen, g2]), dim=1)
+    for row in shuffled:  # each seed its own order, each a permutation
+        assert not torch.equal(row, torch.arange(1000)) and torch.equal(row.sort().values, torch.arange(1000))
+    assert not torch.equal(shuffled[0], shuffled[1])
 
 
 def test_drop_in_batch_keeps_only_d1_inside_full_batches():
     y = torch.arange(1000) % 10
-    batches = batch_indices(y, 256, None, keep_classes=C1)
+    batches = batch_indices(y, 256, [None, None], keep_classes=C1)
     # Cut into 256s first, then filtered: not 500 D1 samples re-batched into [256, 244].
     expected = [int((torch.arange(s, min(s + 256, 1000)) % 10 < 5).sum()) for s in range(0, 1000, 256)]
-    assert [len(b) for b in batches] == expected and sum(expected) == 500
-    assert all((y[b] < 5).all() for b in batches)
+    assert [b.shape[1] for b in batches] == expected and sum(expected) == 500
+    assert all((y[b] < 5).all() and torch.equal(b[0], b[1]) for b in batches)
+
+
+def test_shuffled_drop_in_batch_refuses_unequal_seed_batches(gen):
+    y = torch.arange(1000) % 10
+    with pytest.raises(ValueError, match="one per stack"):
+        batch_indices(y, 256, [gen, torch.Generator().manual_seed(5)], keep_classes=C1)
+    assert sum(b.shape[1] for b in batch_indices(y, 256, [gen], keep_classes=C1)) == 500
 
 
 def test_fit_records_history_and_is_deterministic(small):
@@ -39,9 +53,9 @@ def test_fit_records_history_and_is_deterministic(small):
     cfg = TrainConfig(epochs=2, lr=1e-3)
 
     def once():
-        model = teacher_model(generator=torch.Generator().manual_seed(0))
-        history = fit(model, small.train, small.test, cfg, plain_ce(mask), mask,
-                      torch.Generator().manual_seed(0), progress=False)
+        model = teachers(0)
+        (history,) = fit(model, small.train, small.test, cfg, plain_ce(mask), mask,
+                         [torch.Generator().manual_seed(0)], progress=False)
         return model, history
 
     (m1, h1), (m2, h2) = once(), once()
@@ -54,8 +68,24 @@ def test_step_schedule_divides_the_rate(small):
     mask = ClassMask(C1)
     cfg = TrainConfig(epochs=3, lr=1e-2, decay="step", gamma=0.1, milestones=(2,))
     d1 = small.d1()
-    history = fit(teacher_model(), d1.train, d1.test, cfg, plain_ce(mask), mask, None, progress=False)
+    (history,) = fit(teachers(0), d1.train, d1.test, cfg, plain_ce(mask), mask, [None], progress=False)
     assert [round(row["lr"], 6) for row in history[1:]] == [1e-2, 1e-2, 1e-3]
+
+
+def test_a_stack_trains_each_seed_as_it_trains_alone(small):
+    """Adam on the stacked tensors is each seed's own Adam, every seed keeps its batch order:
+    the stack of three gives, to the bit, the weights and histories of three separate fits."""
+    mask = ClassMask()
+    cfg = TrainConfig(epochs=2, lr=1e-3)
+    gens = lambda seeds: [torch.Generator().manual_seed(10 + s) for s in seeds]  # noqa: E731
+    stack = teachers(0, 1, 2)
+    together = fit(stack, small.train, small.test, cfg, plain_ce(mask), mask, gens((0, 1, 2)), progress=False)
+    for s in range(3):
+        alone = teachers(s)
+        (history,) = fit(alone, small.train, small.test, cfg, plain_ce(mask), mask, gens((s,)), progress=False)
+        assert history == together[s]
+        assert all(torch.equal(p[0], q[s]) for p, q in zip(alone.parameters(), stack.parameters()))
+    assert together[0] != together[1]
 
 
 def test_divergence_names_epoch_and_terms(small):
@@ -63,11 +93,12 @@ def test_divergence_names_epoch_and_terms(small):
 
     def exploding(model, x, y):
         logits = model(x)
-        loss = mask.ce(logits, y) * float("inf")
-        return loss, {"ce": float("inf")}, logits
+        loss = mask.ce(logits, y) * torch.tensor([1.0, float("inf")])  # the second seed diverges
+        return loss, {"ce": loss.detach()}, logits
 
-    with pytest.raises(TrainingDiverged, match=r"epoch 1, batch 0.*'ce': inf"):
-        fit(teacher_model(), small.train, small.test, TrainConfig(epochs=1), exploding, mask, None, progress=False)
+    with pytest.raises(TrainingDiverged, match=r"epoch 1, batch 0 \(stack member 1\).*'ce': inf"):
+        fit(teachers(0, 1), small.train, small.test, TrainConfig(epochs=1), exploding, mask, [None, None],
+            progress=False)
 
 
 @pytest.mark.parametrize("bad", [dict(epochs=-1), dict(lr=0), dict(decay="cosine"), dict(batch_size=0)])

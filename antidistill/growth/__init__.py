@@ -5,18 +5,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from ..models import MLP
-from .context import GrowContext, GrowthConfig, Grown
+from typing import Sequence
+
+import torch
+
+from ..models import MLP, StackedMLP
+from .context import GrowContext, GrowthConfig, Grown, GrownStack, Pretraining
 from .net2net import net2net, net2wider, wider_mappings
 from .pad import copy_into, uniform_pad, zero_pad
-from .pretrain import DATA_NOISE_LAMBDAS, antidistill, antidistill_l4_0, data_noise
+from .pretrain import DATA_NOISE_LAMBDAS, antidistill, antidistill_l4_0, data_noise, pretrain_stack
 from .transfer import transfer
 from .xavier import xavier
 
 
 @dataclass(frozen=True)
 class Method:
-    """A growth method: ``method(teacher, ctx)`` returns the initialised student.
+    """A growth method: ``method(teacher, ctx)`` returns one seed's initialised student (with
+    the D1 pre-training of methods 6-8 still to run: ``grow_seeds`` runs it).
 
     ``needs_teacher``: whether a trained teacher is used. ``lambdas``: "none" (no composite
     loss), "fixed" (data noise) or "searched" (Anti-Distillation, lambdas from the search).
@@ -48,8 +53,24 @@ METHODS: dict[str, Method] = {m.name: m for m in (
     Method("antidistill", "Anti-Distillation", antidistill, needs_teacher=True, lambdas="searched"),
 )}
 
+
+
+def grow_seeds(method: Method, teachers: Sequence[MLP | None], ctxs: Sequence[GrowContext],
+               device: torch.device | str = "cpu") -> GrownStack:
+    """The students of all seeds of a run, grown one by one (cheap) and stacked on ``device``,
+    then pre-trained on D1 together where the method pre-trains. ``teachers[s]`` is used, not changed."""
+    if len(teachers) != len(ctxs) or not ctxs:
+        raise ValueError("grow_seeds needs one teacher (or None) and one context per seed")
+    grown = [method(teacher, ctx) for teacher, ctx in zip(teachers, ctxs)]
+    student = StackedMLP.stack([g.student.to(device) for g in grown])
+    histories = None
+    if grown[0].pretraining is not None:
+        histories = pretrain_stack(student, [g.pretraining for g in grown], ctxs)
+    return GrownStack(student, grown[0].head_only_epochs, histories)
+
+
 __all__ = [
-    "METHODS", "Method", "GrowContext", "GrowthConfig", "Grown", "DATA_NOISE_LAMBDAS",
+    "METHODS", "Method", "GrowContext", "GrowthConfig", "Grown", "GrownStack", "Pretraining", "grow_seeds", "DATA_NOISE_LAMBDAS",
     "xavier", "zero_pad", "uniform_pad", "transfer", "net2net", "data_noise", "antidistill_l4_0",
     "antidistill", "copy_into", "net2wider", "wider_mappings",
 ]

@@ -9,7 +9,7 @@ import torch
 from ..config import check
 from ..data import FashionMNIST
 from ..losses import LossConfig
-from ..models import MLP
+from ..models import MLP, StackedMLP
 from ..protocol import Protocol
 from ..seeding import Streams
 from ..train import TrainConfig
@@ -51,10 +51,30 @@ class GrowContext:
         return self.streams("student_init")
 
 
+@dataclass(frozen=True)
+class Pretraining:
+    """The D1 pre-training a student still needs (methods 6-8): its lambdas and the teacher of
+    its L2 term. ``growth.grow_seeds`` runs it for all seeds of a stack at once."""
+
+    lambdas: tuple[float, ...]
+    teacher: MLP | None
+    desc: str
+
+
 @dataclass
 class Grown:
-    """An initialised student; ``head_only_epochs`` and pre-training history travel with it."""
+    """A student as one growth method builds it for one seed; ``head_only_epochs`` and the
+    pre-training still to run travel with it."""
 
     student: MLP
     head_only_epochs: int = 0
-    pretrain_history: list[dict[str, float]] | None = None
+    pretraining: Pretraining | None = None
+
+
+@dataclass
+class GrownStack:
+    """The grown students of all seeds of a run, stacked, pre-training done (its history per seed)."""
+
+    student: StackedMLP
+    head_only_epochs: int = 0
+    pretrain_histories: list[list[dict[str, float]]] | None = None

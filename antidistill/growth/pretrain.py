@@ -2,36 +2,46 @@
 
 from __future__ import annotations
 
+from typing import Sequence
+
 from ..data import C1
 from ..losses import ClassMask, CompositeLoss
-from ..models import MLP, student_model
+from ..models import MLP, StackedMLP, student_model
 from ..train import fit
-from .context import GrowContext, Grown
+from .context import GrowContext, Grown, Pretraining
 
 DATA_NOISE_LAMBDAS = (1.0, 0.0, 1.0, 0.0)
 
 
 def pretrain(teacher: MLP | None, ctx: GrowContext, lambdas: tuple[float, ...], desc: str) -> Grown:
-    """A fresh student trained on D1 (classes 5-9 masked) to minimise the composite loss.
+    """A fresh student, with the D1 pre-training on the composite loss still to run (by
+    ``pretrain_stack``, for all seeds at once)."""
+    if ctx.data is None:
+        raise ValueError(f"{desc} pre-trains on D1: pass data in the GrowContext")
+    student = student_model(ctx.protocol.output_relu, generator=ctx.init)
+    return Grown(student, pretraining=Pretraining(tuple(lambdas), teacher, desc))
+
+
+def pretrain_stack(student: StackedMLP, plans: Sequence[Pretraining],
+                   ctxs: Sequence[GrowContext]) -> list[list[dict[str, float]]]:
+    """Train the stacked ``student`` (seed s planned by ``plans[s]`` with context ``ctxs[s]``)
+    on D1 (classes 5-9 masked) to minimise the composite loss; one history per seed.
 
     Batches are D1's own, or (``protocol.pretrain_batches == "drop_in_batch"``) batches of the
     whole training set with the other classes dropped inside each, as the authors' loop did.
+    Each seed draws its batches, L3 noise and L4 probes from its own streams.
     """
-    if ctx.data is None:
-        raise ValueError(f"{desc} pre-trains on D1: pass data in the GrowContext")
+    ctx, plan = ctxs[0], plans[0]
     device = ctx.data.train.x.device
-    student = student_model(ctx.protocol.output_relu, generator=ctx.init).to(device)
-    if teacher is not None:
-        teacher = teacher.to(device)
+    teachers = None if plan.teacher is None else StackedMLP.stack([p.teacher for p in plans]).to(device)
     mask = ClassMask(C1, ctx.protocol.mask)
-    loss = CompositeLoss(lambdas, mask, ctx.protocol, ctx.cfg.loss, ctx.streams("input_noise"),
-                         ctx.streams("probes"), teacher)
+    loss = CompositeLoss(plan.lambdas, mask, ctx.protocol, ctx.cfg.loss, [c.streams("input_noise") for c in ctxs],
+                         [c.streams("probes") for c in ctxs], teachers)
     d1 = ctx.data.d1()
     train, keep = (ctx.data.train, C1) if ctx.protocol.pretrain_batches == "drop_in_batch" else (d1.train, None)
-    history = fit(student, train, d1.test, ctx.cfg.pretrain, loss, mask,
-                  ctx.streams("pretrain_batches") if ctx.protocol.shuffle else None, keep_classes=keep,
-                  desc=desc, progress=ctx.progress)
-    return Grown(student, pretrain_history=history)
+    generators = [c.streams("pretrain_batches") if ctx.protocol.shuffle else None for c in ctxs]
+    return fit(student, train, d1.test, ctx.cfg.pretrain, loss, mask, generators, keep_classes=keep,
+               desc=plan.desc, progress=ctx.progress)
 
 
 def data_noise(teacher: MLP | None, ctx: GrowContext) -> Grown:
