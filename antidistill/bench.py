@@ -94,7 +94,7 @@ def tight_epoch(data: FashionMNIST, device: torch.device) -> float:
 
 def pretrain_epoch(data: FashionMNIST, device: torch.device, lambdas: tuple[float, ...]) -> float:
     """One D1 pre-training epoch (paper protocol, one seed) with the composite loss of ``lambdas``."""
-    streams = Streams(0)
+    streams = Streams(0, device=device)
     teacher = StackedMLP.stack([teacher_model(generator=streams("teacher_init"))]).to(device)
     model = StackedMLP.stack([student_model(generator=streams("student_init"))]).to(device)
     mask = ClassMask(C1)

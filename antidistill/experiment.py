@@ -84,7 +84,8 @@ def grow_stack(cfgs: Sequence[ExperimentConfig], teachers: Sequence[MLP | None],
     given). The teachers are left untouched."""
     cfg = _check_stackable(cfgs)
     method = METHODS[cfg.method]
-    streams = streams or [Streams(c.seed, single=cfg.protocol.single_stream) for c in cfgs]
+    device = data.train.x.device
+    streams = streams or [Streams(c.seed, single=cfg.protocol.single_stream, device=device) for c in cfgs]
     ctxs = []
     for st in streams:
         if cfg.protocol.single_stream and method.authors_load_teacher:
@@ -92,7 +93,7 @@ def grow_stack(cfgs: Sequence[ExperimentConfig], teachers: Sequence[MLP | None],
             teacher_model(cfg.protocol.output_relu, generator=st("student_init"))
         ctxs.append(GrowContext(st, cfg.protocol, cfg.growth, data=data if method.lambdas != "none" else None,
                                 lambdas=cfg.lambdas, progress=progress))
-    return grow_seeds(method, teachers, ctxs, data.train.x.device)
+    return grow_seeds(method, teachers, ctxs, device)
 
 
 def grow(cfg: ExperimentConfig, teacher: MLP | None, data: FashionMNIST, streams: Streams | None = None,
@@ -115,7 +116,7 @@ def run_seeds(cfgs: Sequence[ExperimentConfig], store: Store | None = None, devi
     teachers: list[tuple[MLP | None, dict | None]] = [(None, None)] * len(cfgs)
     if method.needs_teacher:
         teachers = get_teachers([c.teacher_config() for c in cfgs], data, store, progress)
-    streams = [Streams(c.seed, single=cfg.protocol.single_stream) for c in cfgs]
+    streams = [Streams(c.seed, single=cfg.protocol.single_stream, device=dev) for c in cfgs]
     grown = grow_stack(cfgs, [t for t, _ in teachers], data, streams, progress)
     student = grown.student
     everything = ClassMask()

@@ -83,9 +83,9 @@ def projection_distance(student: StackedMLP, teacher: StackedMLP, squared: bool 
 
 
 def uniform_noise(x: torch.Tensor, delta: float, generators: Sequence[torch.Generator]) -> torch.Tensor:
-    """x' drawn uniformly from [x - delta, x + delta]; x is [S, B, ...], seed s drawing from ``generators[s]``
-    (on the CPU, so a seed gives the same noise on any device and in a stack of any size)."""
-    u = torch.stack([torch.rand(x.shape[1:], generator=g, dtype=x.dtype) for g in generators])
+    """x' drawn uniformly from [x - delta, x + delta]; x is [S, B, ...], seed s drawing from
+    ``generators[s]`` on that generator's device (see ``seeding.Streams``)."""
+    u = torch.stack([torch.rand(x.shape[1:], generator=g, dtype=x.dtype, device=g.device) for g in generators])
     return x + (2 * u.to(x.device) - 1) * delta
 
 
@@ -97,9 +97,9 @@ def noisy_input_ce(model: StackedMLP, x: torch.Tensor, y: torch.Tensor, mask: Cl
 
 def _probe(shape: torch.Size, generator: torch.Generator, kind: str, dtype: torch.dtype) -> torch.Tensor:
     if kind == "rademacher":
-        return torch.randint(0, 2, shape, generator=generator).to(dtype) * 2 - 1
+        return torch.randint(0, 2, shape, generator=generator, device=generator.device).to(dtype) * 2 - 1
     if kind == "uniform":
-        return torch.rand(shape, generator=generator, dtype=dtype)
+        return torch.rand(shape, generator=generator, dtype=dtype, device=generator.device)
     raise ValueError(f"probe must be 'rademacher' or 'uniform', got {kind!r}")
 
 

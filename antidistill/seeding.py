@@ -13,6 +13,12 @@ that: every student-side purpose returns the same generator (seeded with ``seed`
 every teacher-side purpose another one seeded the same way, so the order of draws is theirs.
 Their Net2Net unit choice came from Python's unseeded ``random``, which no seed reproduces;
 it keeps its own derived stream in both modes.
+
+The draws made during training and measurement (``ON_DEVICE``: L3 noise, L4 probes, weight
+noise) come from a generator on the run's device, seeded by the same rule: on the CPU that is
+the stream above; on CUDA it is the GPU's own generator, so those numbers differ from the
+CPU's (as its floating point does) but repeat exactly from run to run, and no step waits for a
+host-side draw. Initial weights, batch orders and the authors' single stream stay on the CPU.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ PURPOSES = (
     "net2net_units",     # which teacher unit each new Net2Net unit copies (authors: unseeded `random`)
 )
 TEACHER_SIDE = ("teacher_init", "teacher_batches")
+ON_DEVICE = ("input_noise", "probes", "weight_noise")
 OWN_STREAM_ALWAYS = ("net2net_units",)
 
 
@@ -49,9 +56,9 @@ class Streams:
     """The generators of one run. ``streams("probes")`` always returns the same generator
     object for a purpose, so successive draws of one purpose continue one stream."""
 
-    def __init__(self, seed: int, single: bool = False) -> None:
+    def __init__(self, seed: int, single: bool = False, device: torch.device | str = "cpu") -> None:
         derived_seed(seed, PURPOSES[0])  # validates the seed
-        self.seed, self.single = seed, single
+        self.seed, self.single, self.device = seed, single, torch.device(device)
         self._generators: dict[str, torch.Generator] = {}
 
     def _key(self, purpose: str) -> str:
@@ -65,5 +72,6 @@ class Streams:
         key = self._key(purpose)
         if key not in self._generators:
             seed = self.seed if key.startswith("authors_") else derived_seed(self.seed, purpose)
-            self._generators[key] = torch.Generator().manual_seed(seed)
+            device = self.device if key in ON_DEVICE else "cpu"
+            self._generators[key] = torch.Generator(device=device).manual_seed(seed)
         return self._generators[key]

@@ -19,10 +19,13 @@
 #   of the sign of the loss gradient, x + ε·sign(∇ₓ CE), for ε from 0 to 0.018 in steps of 0.002
 #   (the authors' grid). Pixels are not clipped back to [0, 1], as in the authors' code.
 # - **Noise in the weights**: every parameter gets Gaussian noise, **w** + ε**ξ** with
-#   **ξ** ~ N(0, I), for ε from 0 to 0.09 in steps of 0.01. In `paper` mode one draw of **ξ**
-#   serves the whole validation set and every ε, so a curve shows one direction of damage
-#   growing; in `authors` mode a new draw is made for every ε and every batch of 256 images.
-#   The draw is seeded by the run's seed, so every method of a seed meets the same noise.
+#   **ξ** ~ N(0, I), for ε from 0 to 0.09 in steps of 0.01. In `paper` mode the score at each ε
+#   is the expected accuracy under that noise: the mean over independent draws of **ξ**, each
+#   scored on {glue:text}`noise_subset` random validation images, drawn in groups of
+#   {glue:text}`noise_min_draws` until the standard error of the mean is below
+#   {glue:text}`noise_se` (every run saves its draws and standard errors). In `authors` mode, as
+#   in their code, one pass over the validation set draws a new **ξ** for every batch of
+#   {glue:text}`noise_batch` images. Every seed draws from its own stream, the same for every method.
 
 # %% tags=["parameters", "hide-input"]
 mode = "paper"
@@ -58,6 +61,9 @@ for metric in ("fgsm", "noise"):
     glue(f"{metric}_ad0_rank", int(list(ranked.index).index("antidistill_l4_0")) + 1)
     glue(f"{metric}_ad_value", ranked["antidistill"])
     glue(f"{metric}_spread", ranked.iloc[0] - ranked.iloc[-1])
+attack = rep.profile.config("xavier", rep.seeds[0], rep.mode).attack
+for setting in ("noise_subset", "noise_min_draws", "noise_se", "noise_batch"):
+    glue(setting, getattr(attack, setting))
 glue("fgsm_eps_max", runs["fgsm_eps"].iloc[0])
 glue("noise_eps_max", runs["noise_eps"].iloc[0])
 

@@ -96,9 +96,12 @@ def test_weight_noise_curve_is_seeded_and_hurts(small_test, trained):
     model = StackedMLP.stack([trained.member(0)])
     clean = _clean(model, small_test)[0]
     grid = (0.0, 0.1, 1.0)
-    (a,) = weight_noise_curve(model, small_test, grid, [torch.Generator().manual_seed(4)])
-    (b,) = weight_noise_curve(model, small_test, grid, [torch.Generator().manual_seed(4)])
+    whole = AttackConfig(noise_subset=None)  # every draw scored on the whole split: eps 0 is exact
+    (a,) = weight_noise_curve(model, small_test, grid, [torch.Generator().manual_seed(4)], whole)
+    (b,) = weight_noise_curve(model, small_test, grid, [torch.Generator().manual_seed(4)], whole)
     (c,) = weight_noise_curve(model, small_test, grid, [torch.Generator().manual_seed(4)], per_batch=True)
+    (d,) = weight_noise_curve(model, small_test, grid, [torch.Generator().manual_seed(4)])  # random subsets
+    assert abs(d.acc[0] - clean) < 4 * d.se[0] and abs(d.acc[2] - a.acc[2]) < 4 * (d.se[2] + a.se[2])
     assert a == b and a.acc[0] == pytest.approx(clean) and c.acc[0] == pytest.approx(clean)
     assert a.se[0] == 0 and c.se == [None] * 3
     assert a.acc[1] != c.acc[1]  # a new draw per batch is a different experiment
@@ -118,7 +121,7 @@ def test_weight_noise_mean_meets_its_standard_error(small_test, trained):
     from antidistill.attacks import _one_draw
     params = [p.detach() for p in model.parameters()]
     gen = torch.Generator().manual_seed(3)
-    values = [_one_draw(model, params, small_test, 0.3, [gen], 250)[0] for _ in range(curve.draws[1])]
+    values = [_one_draw(model, params, small_test, 0.3, [gen], 250)[0].item() for _ in range(curve.draws[1])]
     assert curve.acc[1] == pytest.approx(sum(values) / len(values), abs=1e-12)
     sample = torch.tensor(values, dtype=torch.float64)
     assert curve.se[1] == pytest.approx(float(sample.std() / len(values) ** 0.5), rel=1e-9)

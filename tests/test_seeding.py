@@ -95,3 +95,17 @@ def test_authors_transfer_head_is_their_third_draw():
     teacher_model(True), teacher_model(True)
     reference = torch.nn.Linear(32, 10)
     assert torch.equal(head.weight, reference.weight) and torch.equal(head.bias, reference.bias)
+
+
+def test_training_draws_come_from_the_run_device(device):
+    """L3 noise, probes and weight noise are drawn where the run computes; everything else (and
+    the authors' single stream) on the CPU. On the CPU these are the documented streams."""
+    from antidistill.seeding import ON_DEVICE, PURPOSES
+
+    streams = Streams(6, device=device)
+    for purpose in PURPOSES:
+        expected = torch.device(device).type if purpose in ON_DEVICE else "cpu"
+        assert streams(purpose).device.type == expected, purpose
+    assert streams("probes").initial_seed() == derived_seed(6, "probes")
+    single = Streams(6, single=True, device=device)
+    assert all(single(p).device.type == "cpu" for p in PURPOSES)
