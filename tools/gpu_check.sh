@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The GPU check: the test suite with its experiment-level tests on CUDA and, at the same time, one
 # full paper-mode run per method on CUDA and on the CPU cores; then each method's CUDA-CPU
-# differences and whether a repeated run (same seed, same device) is identical.
+# differences and whether a repeated run (same seed, same device) is identical; then, on CUDA,
+# `python -m antidistill bench` and every method with 10 seeds trained as one stack.
 # From the repository root, on a machine with a GPU: bash tools/gpu_check.sh [OUTDIR] [PROFILE]
 # Uses .venv/bin/python when present, else python3 (which needs torch, numpy, tqdm and pytest;
 # tests that need optuna or papermill skip where those are missing).
@@ -31,5 +32,8 @@ wait "$cuda_pid"; cat "$OUT/cuda.log"
 wait "$cpu_pid"; cat "$OUT/cpu.log"
 "$PY" tools/gpu_compare.py diff "$OUT/cuda.json" "$OUT/cpu.json" | tee "$OUT/diff.txt"
 same=${PIPESTATUS[0]}
+"$PY" -m antidistill bench --device cuda --out "$OUT/bench" 2>&1 | tee "$OUT/bench.log"
+"$PY" tools/gpu_compare.py stack --device cuda --seeds 10 --profile "$PROFILE" --out "$OUT/stack.json" 2>&1 \
+  | tee "$OUT/stack.log"
 echo "gpu_check: tests on CUDA exit $tests; repeated runs identical: $([ "$same" -eq 0 ] && echo yes || echo no)"
 exit $(( tests != 0 || same != 0 ))

@@ -2,10 +2,13 @@
 
   python tools/gpu_compare.py run --device cuda --out cuda.json [--threads N] [--repeat xavier] [--profile paper]
   python tools/gpu_compare.py diff cuda.json cpu.json
+  python tools/gpu_compare.py stack --device cuda --seeds 10 [--profile paper] [--out stack.json]
 
 Part of tools/gpu_check.sh. Anti-Distillation's lambdas are fixed here (not searched): the point
 is the device, not the method. ``--repeat`` runs the named methods a second time in a fresh
-store, to show that the same seed on the same device gives the same numbers.
+store, to show that the same seed on the same device gives the same numbers. ``stack`` times
+every method with its seeds trained as one stack (what a book build does), and compares seed 0
+of the stack with seed 0 run alone.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 import torch  # noqa: E402
 
-from antidistill.experiment import run_experiment  # noqa: E402
+from antidistill.experiment import run_experiment, run_seeds  # noqa: E402
 from antidistill.growth import METHODS  # noqa: E402
 from antidistill.profiles import PROFILES  # noqa: E402
 from antidistill.store import Store  # noqa: E402
@@ -57,6 +60,28 @@ def run(device: str, out: Path, threads: int | None, repeat: list[str], profile:
             out.write_text(json.dumps(results, indent=1))
 
 
+def stack(device: str, n_seeds: int, profile: str, out: Path | None) -> None:
+    times: dict = {}
+    with tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b:
+        for method in METHODS:
+            cfgs = [PROFILES[profile].config(method, s, "paper", LAMBDAS.get(method)) for s in range(n_seeds)]
+            start = time.perf_counter()
+            together = run_seeds(cfgs, Store(a), device=device, progress=False)
+            seconds = time.perf_counter() - start
+            alone = _summary(run_experiment(cfgs[0], Store(b), device=device, progress=False))
+            first = _summary(together[0])
+            gap = max(abs(p - q) for k in ("history", "fgsm", "weight_noise") for p, q in zip(first[k], alone[k]))
+            times[method] = {"seconds": seconds, "single_seed_seconds": alone["wall_time_s"], "max_diff_seed0": gap}
+            print(f"{device} {method}: {n_seeds} seeds as one stack {seconds:.1f} s ({seconds / n_seeds:.2f} s a seed; "
+                  f"one seed alone {alone['wall_time_s']:.1f} s); seed 0 stacked vs alone, max |diff| {gap:.4f}",
+                  flush=True)
+            if out:
+                out.write_text(json.dumps({"torch": torch.__version__, "profile": profile, "seeds": n_seeds,
+                                           "device": device, "methods": times}, indent=1))
+    total = sum(t["seconds"] for t in times.values())
+    print(f"{device}: all {len(times)} methods x {n_seeds} seeds, {profile} schedules, fixed lambdas: {total:.1f} s")
+
+
 def diff(cuda: Path, cpu: Path) -> int:
     a, b = json.loads(cuda.read_text()), json.loads(cpu.read_text())
     print(f"CUDA - CPU, paper mode, {a['profile']} profile, seed 0 (torch {a['torch']}); max |diff| over each curve")
@@ -86,12 +111,20 @@ def main() -> int:
     r.add_argument("--threads", type=int)
     r.add_argument("--repeat", default="xavier", help="comma-separated methods to run twice")
     r.add_argument("--profile", default="paper", choices=list(PROFILES), help="schedules and data (default: paper)")
+    st = sub.add_parser("stack")
+    st.add_argument("--device", required=True)
+    st.add_argument("--seeds", type=int, default=10)
+    st.add_argument("--profile", default="paper", choices=list(PROFILES))
+    st.add_argument("--out", type=Path)
     d = sub.add_parser("diff")
     d.add_argument("cuda", type=Path)
     d.add_argument("cpu", type=Path)
     args = parser.parse_args()
     if args.command == "run":
         run(args.device, args.out, args.threads, [m for m in args.repeat.split(",") if m], args.profile)
+        return 0
+    if args.command == "stack":
+        stack(args.device, args.seeds, args.profile, args.out)
         return 0
     return diff(args.cuda, args.cpu)
 
