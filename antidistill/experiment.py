@@ -68,18 +68,20 @@ class ExperimentConfig:
 
 
 def _check_stackable(cfgs: Sequence[ExperimentConfig]) -> ExperimentConfig:
-    """The configs of one stack differ only in their seed; returns the first."""
+    """The configs of one stack differ only in their seed and (for λ-search trials) their
+    lambdas, with the same lambdas at zero; returns the first."""
     check(len(cfgs) >= 1, "no run config given")
     first = cfgs[0]
-    check(all(dataclasses.replace(c, seed=0) == dataclasses.replace(first, seed=0) for c in cfgs),
-          "runs trained together must differ only in their seed")
-    check(len({c.seed for c in cfgs}) == len(cfgs), f"seeds repeat in {[c.seed for c in cfgs]}")
+    check(all(dataclasses.replace(c, seed=0, lambdas=first.lambdas) == dataclasses.replace(first, seed=0)
+              for c in cfgs), "runs trained together must differ only in their seed and lambdas")
+    keys = [(c.seed, c.lambdas) for c in cfgs]
+    check(len(set(keys)) == len(keys), f"runs repeat in a stack: seeds {[c.seed for c in cfgs]}")
     return first
 
 
 def grow_stack(cfgs: Sequence[ExperimentConfig], teachers: Sequence[MLP | None], data: FashionMNIST,
                streams: Sequence[Streams] | None = None, progress: bool = True) -> GrownStack:
-    """The students of ``cfgs`` (one per seed) as initialised, before D2 training, stacked on the
+    """The students of ``cfgs`` (one per run) as initialised, before D2 training, stacked on the
     data's device: exactly the ones ``run_seeds`` trains (``streams`` continue into training when
     given). The teachers are left untouched."""
     cfg = _check_stackable(cfgs)
@@ -87,12 +89,12 @@ def grow_stack(cfgs: Sequence[ExperimentConfig], teachers: Sequence[MLP | None],
     device = data.train.x.device
     streams = streams or [Streams(c.seed, single=cfg.protocol.single_stream, device=device) for c in cfgs]
     ctxs = []
-    for st in streams:
+    for c, st in zip(cfgs, streams):
         if cfg.protocol.single_stream and method.authors_load_teacher:
             # Their notebooks build a teacher-shaped model before loading the teacher's weights.
             teacher_model(cfg.protocol.output_relu, generator=st("student_init"))
         ctxs.append(GrowContext(st, cfg.protocol, cfg.growth, data=data if method.lambdas != "none" else None,
-                                lambdas=cfg.lambdas, progress=progress))
+                                lambdas=c.lambdas, progress=progress))
     return grow_seeds(method, teachers, ctxs, device)
 
 
@@ -155,7 +157,7 @@ def run_seeds(cfgs: Sequence[ExperimentConfig], store: Store | None = None, devi
             "weight_noise": {"eps": list(c.attack.noise_eps), "acc": noise[s].acc, "se": noise[s].se,
                              "draws": noise[s].draws},
             "wall_time_s": wall,
-            "stacked_seeds": len(cfgs),
+            "stack_size": len(cfgs),
             "device": str(dev),
             "environment": runtime(),
         })

@@ -200,39 +200,54 @@ LossFn = Callable[[nn.Module, torch.Tensor, torch.Tensor], "tuple[torch.Tensor, 
 
 
 class CompositeLoss:
-    """L(w) = l1*CE(w, D1) + l2*L2(w, u) + l3*L3(w, D1) + l4*L4(w) on one batch, for every seed of a stack.
+    """L(w) = l1*CE(w, D1) + l2*L2(w, u) + l3*L3(w, D1) + l4*L4(w) on one batch, for every member of a stack.
 
-    Terms with a zero lambda are not computed. Seed s draws its L3 input noise from
-    ``noise_generators[s]`` and its L4 probes from ``probe_generators[s]`` (the same object in
-    the authors' single stream). With ``protocol.l4_gradient`` off, L4 is computed and logged
-    but adds only a constant (no gradient), as in the authors' code. Called as
-    ``loss(model, x, y)`` with x [S, B, ...] and y [S, B]; returns each seed's total [S] (their
-    sum is what is differentiated), each computed term per seed (detached), and the clean logits.
+    ``lambdas`` is one (l1, l2, l3, l4) for every member, or one per member (λ-search trials
+    sharing a stack); all members must then use the same terms (the same lambdas at zero), so
+    no member draws noise or probes that its own run would not. Terms with a zero lambda are not
+    computed. Member s draws its L3 input noise from ``noise_generators[s]`` and its L4 probes
+    from ``probe_generators[s]`` (the same object in the authors' single stream). With
+    ``protocol.l4_gradient`` off, L4 is computed and logged but adds only a constant (no
+    gradient), as in the authors' code. Called as ``loss(model, x, y)`` with x [S, B, ...] and
+    y [S, B]; returns each member's total [S] (their sum is what is differentiated), each
+    computed term per member (detached), and the clean logits.
     """
 
-    def __init__(self, lambdas: Sequence[float], mask: ClassMask, protocol: Protocol, cfg: LossConfig,
-                 noise_generators: Sequence[torch.Generator], probe_generators: Sequence[torch.Generator],
-                 teacher: StackedMLP | None = None) -> None:
-        self.lambdas = check_lambdas(lambdas)
-        check(self.lambdas[1] == 0 or teacher is not None, "the L2 term (lambda2 > 0) needs a teacher")
-        check(len(noise_generators) == len(probe_generators), "one noise and one probe generator per seed")
+    def __init__(self, lambdas: Sequence[float] | Sequence[Sequence[float]], mask: ClassMask, protocol: Protocol,
+                 cfg: LossConfig, noise_generators: Sequence[torch.Generator],
+                 probe_generators: Sequence[torch.Generator], teacher: StackedMLP | None = None) -> None:
+        check(len(noise_generators) == len(probe_generators), "one noise and one probe generator per stack member")
+        n = len(noise_generators)
+        per_member = [lambdas] * n if not isinstance(lambdas[0], Sequence) else list(lambdas)
+        check(len(per_member) == n, f"{len(per_member)} sets of lambdas for a stack of {n}")
+        self.per_member = [check_lambdas(l) for l in per_member]
+        self.used = tuple(v > 0 for v in self.per_member[0])
+        check(all(tuple(v > 0 for v in l) == self.used for l in self.per_member),
+              "members of one stack must use the same loss terms (the same lambdas at zero)")
+        check(not self.used[1] or teacher is not None, "the L2 term (lambda2 > 0) needs a teacher")
+        self.weights = torch.tensor(self.per_member, dtype=torch.float64)  # [S, 4], cast where used
         self.mask, self.protocol, self.cfg = mask, protocol, cfg
         self.noise_generators, self.probe_generators = list(noise_generators), list(probe_generators)
         self.teacher = teacher
 
+    @property
+    def lambdas(self) -> tuple[float, float, float, float]:
+        """The lambdas of the first member (all of them when the stack shares one set)."""
+        return self.per_member[0]
+
     def __call__(self, model: StackedMLP, x: torch.Tensor, y: torch.Tensor):
-        l1, l2, l3, l4 = self.lambdas
         logits = model(x)
+        l1, l2, l3, l4 = self.weights.to(device=logits.device, dtype=logits.dtype).unbind(1)
         ce = self.mask.ce(logits, y)
         terms = {"ce": ce}
         total = l1 * ce
-        if l2 > 0:
+        if self.used[1]:
             terms["l2"] = projection_distance(model, self.teacher, squared=self.protocol.l2_squared)
             total = total + l2 * terms["l2"]
-        if l3 > 0:
+        if self.used[2]:
             terms["l3"] = noisy_input_ce(model, x, y, self.mask, self.cfg.delta, self.noise_generators)
             total = total + l3 * terms["l3"]
-        if l4 > 0:
+        if self.used[3]:
             trace = hutchinson_trace(ce, list(model.parameters()), self.probe_generators, self.cfg.n_probes,
                                      self.protocol.probe, self.protocol.probe_abs,
                                      create_graph=self.protocol.l4_gradient)

@@ -19,6 +19,11 @@ from .store import Store, atomic_write_json, hold
 from .train import TrainingDiverged
 
 SEARCHED = {"antidistill_l4_0": ("l1", "l2", "l3"), "antidistill": ("l1", "l2", "l3", "l4")}
+# TPE draws at random until this many trials are complete (Optuna's default, stated here so the
+# pre-run below and the report use the number the sampler uses).
+N_STARTUP = 10
+# The most runs (trials x seeds) one pre-run stack trains at once.
+PRERUN_MAX_RUNS = 100
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,22 @@ class SearchConfig:
     @property
     def study_name(self) -> str:
         return f"{self.mode}-{self.profile.name}-{self.method}-{config_hash(self.identity)}"
+
+
+def sampler(cfg: SearchConfig, counted: int) -> optuna.samplers.TPESampler:
+    """The sampler of the trial that follows ``counted`` counted trials: seeded from (sampler seed, count)."""
+    return optuna.samplers.TPESampler(seed=cfg.sampler_seed * 100003 + counted, n_startup_trials=N_STARTUP)
+
+
+def _suggest(trial: optuna.Trial, method: str) -> tuple[float, float, float, float]:
+    return _lambdas_of({k: trial.suggest_float(k, 0.0, 1.0) for k in SEARCHED[method]})
+
+
+def startup_lambdas(cfg: SearchConfig, counted: int) -> tuple[float, float, float, float]:
+    """The lambdas of the trial after ``counted`` counted trials while fewer than ``N_STARTUP``
+    are complete: TPE then draws at random from its seed alone, whatever the history."""
+    study = optuna.create_study(direction="maximize", sampler=sampler(cfg, counted))
+    return _suggest(study.ask(), cfg.method)
 
 
 def _lambdas_of(params: dict[str, float]) -> tuple[float, float, float, float]:
@@ -97,10 +118,9 @@ def run_search(cfg: SearchConfig, n_trials: int, store: Store, device: str | Non
     check(n_trials >= 1, f"n_trials must be >= 1, got {n_trials}")
     optuna.logging.set_verbosity(logging.WARNING)
     storage = _storage(store, cfg)
-    names = SEARCHED[cfg.method]
 
     def objective(trial: optuna.Trial) -> float:
-        lambdas = _lambdas_of({k: trial.suggest_float(k, 0.0, 1.0) for k in names})
+        lambdas = _suggest(trial, cfg.method)
         try:
             # All seeds of a trial train as one stack.
             results = get_or_run_seeds([cfg.trial_config(seed, lambdas) for seed in cfg.search_seeds], store, device,
@@ -114,7 +134,7 @@ def run_search(cfg: SearchConfig, n_trials: int, store: Store, device: str | Non
         return sum(scores) / len(scores)
 
     with _locked(store, cfg):
-        return _complete(cfg, n_trials, store, storage, objective, progress)
+        return _complete(cfg, n_trials, store, storage, objective, progress, device)
 
 
 def _locked(store: Store, cfg: SearchConfig):
@@ -136,7 +156,9 @@ def _open(cfg: SearchConfig, store: Store, storage: str, sampler: optuna.sampler
                            "search draws the same lambdas and reuses them") from None
 
 
-def _complete(cfg: SearchConfig, n_trials: int, store: Store, storage: str, objective, progress: bool) -> optuna.Study:
+def _complete(cfg: SearchConfig, n_trials: int, store: Store, storage: str, objective, progress: bool,
+              device: str | None = "auto") -> optuna.Study:
+    prerun = True
     while True:
         study = _open(cfg, store, storage)
         _close_interrupted(study)
@@ -147,11 +169,35 @@ def _complete(cfg: SearchConfig, n_trials: int, store: Store, storage: str, obje
         if counted - done >= 3 * n_trials:
             raise TrainingDiverged(f"{cfg.study_name}: {counted - done} trials diverged before {n_trials} "
                                    "finished; narrow the lambda range or lower the learning rate")
-        sampler = optuna.samplers.TPESampler(seed=cfg.sampler_seed * 100003 + counted)
-        study = _open(cfg, store, storage, sampler)
+        if prerun:
+            _prerun_startup(cfg, counted, min(n_trials, N_STARTUP) - done, store, device, progress)
+            prerun = False
+        study = _open(cfg, store, storage, sampler(cfg, counted))
         if progress:
             print(f"{cfg.method}: trial {counted + 1} ({done}/{n_trials} complete)", flush=True)
         study.optimize(objective, n_trials=1, catch=(TrainingDiverged,))
+
+
+def _prerun_startup(cfg: SearchConfig, counted: int, n: int, store: Store, device: str | None,
+                    progress: bool) -> None:
+    """Train the runs of the next ``n`` random (start-up) trials ahead, many trials in one stack,
+    and save them where the trials will look: the trials then find them done. Their lambdas are
+    known in advance (``startup_lambdas``) as long as none diverges; a stack that diverges is
+    dropped and its trials run one by one as usual, so the search is the sequential one."""
+    configs = [cfg.trial_config(seed, startup_lambdas(cfg, counted + k)) for k in range(max(n, 0))
+               for seed in cfg.search_seeds]
+    if len(configs) <= len(cfg.search_seeds):
+        return  # one trial or none: nothing to share
+    per_stack = max(PRERUN_MAX_RUNS // len(cfg.search_seeds), 1) * len(cfg.search_seeds)
+    for start in range(0, len(configs), per_stack):
+        if progress:
+            print(f"{cfg.method}: training trials {counted + 1 + start // len(cfg.search_seeds)}-"
+                  f"{counted + (start + len(configs[start:start + per_stack])) // len(cfg.search_seeds)} "
+                  "as one stack", flush=True)
+        try:
+            get_or_run_seeds(configs[start:start + per_stack], store, device, progress=False, kind="search")
+        except TrainingDiverged:
+            continue
 
 
 def importance_lambdas(study: optuna.Study, seed: int = 0) -> tuple[float, float, float, float]:

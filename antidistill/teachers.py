@@ -66,6 +66,10 @@ def get_teachers(cfgs: Sequence[TeacherConfig], data: FashionMNIST, store: Store
     """The trained teachers (on the CPU) and their records, loaded from ``store`` where saved
     there; the missing ones are trained together and saved one file per seed."""
     _same_but_seed(cfgs)
+    unique = list({cfg.seed: cfg for cfg in cfgs}.values())
+    if len(unique) < len(cfgs):  # λ-search trials of one seed share its teacher
+        by_seed = {cfg.seed: pair for cfg, pair in zip(unique, get_teachers(unique, data, store, progress))}
+        return [by_seed[cfg.seed] for cfg in cfgs]
     found: dict[int, tuple[MLP, dict]] = {}
     for i, cfg in enumerate(cfgs):
         loaded = _load(cfg, store)

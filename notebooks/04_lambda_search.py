@@ -45,7 +45,7 @@ from antidistill.paste import glue
 
 from antidistill import figures
 from antidistill.growth import METHODS
-from antidistill.search import SEARCHED, run_search, uses_importance
+from antidistill.search import N_STARTUP, SEARCHED, run_search, uses_importance
 
 studies, best = {}, {}
 for method in SEARCHED:
@@ -62,7 +62,7 @@ glue("full_lambdas_source", "Optuna's fANOVA parameter importances taken as Î»1â
      else "the best trial")
 glue("trials_l4_0", rep.profile.trials("antidistill_l4_0"))
 glue("trials_full", rep.profile.trials("antidistill"))
-glue("tpe_startup", optuna.samplers.TPESampler()._n_startup_trials)
+glue("tpe_startup", N_STARTUP)
 
 # %% [markdown]
 # In this build each trial pre-trains for {glue:text}`search_pretrain_epochs` epochs and trains

@@ -52,7 +52,7 @@ def test_every_method_runs_in_both_modes(method, mode, tmp_path, device):
 
 def _same_numbers(stacked, alone, device):
     """Every saved number: bit-identical on the CPU; on CUDA batched kernels may round differently."""
-    a, b = (_outcome(r) | {"stacked_seeds": None} for r in (stacked, alone))
+    a, b = (_outcome(r) | {"stack_size": None} for r in (stacked, alone))
     if device == "cpu":
         assert a == b
     else:
@@ -69,10 +69,10 @@ def test_a_stack_of_seeds_gives_each_seed_its_own_run(method, mode, tmp_path, de
     weight noise) against each trained alone in a fresh store."""
     cfgs = [tiny(method, mode, seed=s, **{"student.epochs": 2}) for s in (0, 3)]
     stacked = run_seeds(cfgs, Store(tmp_path / "stack"), device=device, progress=False)
-    assert [r["stacked_seeds"] for r in stacked] == [2, 2]
+    assert [r["stack_size"] for r in stacked] == [2, 2]
     for cfg, result in zip(cfgs, stacked):
         alone = run_experiment(cfg, Store(tmp_path / f"seed{cfg.seed}"), device=device, progress=False)
-        assert alone["stacked_seeds"] == 1
+        assert alone["stack_size"] == 1
         _same_numbers(result, alone, device)
     assert stacked[0]["history"] != stacked[1]["history"]
 
@@ -86,7 +86,7 @@ def test_runs_are_stacked_by_everything_but_the_seed():
     assert experiment_mod.stacks(shuffled) == [[0], [1]]
     with pytest.raises(ValueError, match="differ only in their seed"):
         run_seeds([tiny("xavier"), tiny("zero_pad", seed=1)], None)
-    with pytest.raises(ValueError, match="seeds repeat"):
+    with pytest.raises(ValueError, match="runs repeat"):
         run_seeds([tiny("xavier"), tiny("xavier")], None)
 
 

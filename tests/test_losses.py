@@ -219,3 +219,23 @@ def test_l4_without_gradient_adds_only_a_constant(gen):
         grads = torch.autograd.grad(total.sum(), list(student.parameters()))
         assert any(g.abs().max() > 0 for g in grads) == on
     assert values[False] == pytest.approx(values[True], rel=1e-5)
+
+
+def test_members_with_their_own_lambdas_equal_their_own_losses(gen):
+    """λ-search trials share a stack: each member's total is its own composite loss."""
+    teacher = teacher_model(generator=torch.Generator().manual_seed(0))
+    students = [student_model(generator=torch.Generator().manual_seed(s)) for s in (1, 2)]
+    x = torch.rand(2, 16, 28, 28, generator=gen)
+    y = torch.randint(0, 5, (2, 16), generator=gen)
+    mask, lambdas = ClassMask(tuple(range(5))), [(1.0, 0.01, 0.5, 0.2), (0.3, 0.2, 0.9, 0.7)]
+    gens = lambda s: ([torch.Generator().manual_seed(10 + s)], [torch.Generator().manual_seed(20 + s)])  # noqa: E731
+    both = CompositeLoss(lambdas, mask, PAPER, LossConfig(), [gens(0)[0][0], gens(1)[0][0]],
+                         [gens(0)[1][0], gens(1)[1][0]], StackedMLP.stack([teacher, teacher]))
+    total, terms, _ = both(StackedMLP.stack(students), x, y)
+    for s in (0, 1):
+        alone = CompositeLoss(lambdas[s], mask, PAPER, LossConfig(), *gens(s), one(teacher))
+        total_s, terms_s, _ = alone(one(students[s]), x[s:s + 1], y[s:s + 1])
+        assert total[s].item() == total_s.item() and all(terms[k][s] == terms_s[k][0] for k in terms)
+    with pytest.raises(ValueError, match="same loss terms"):
+        CompositeLoss([(1, 0, 1, 0), (1, 0.5, 1, 0)], mask, PAPER, LossConfig(), [gen, gen], [gen, gen],
+                      StackedMLP.stack([teacher, teacher]))

@@ -12,7 +12,8 @@ optuna = pytest.importorskip("optuna", reason="the lambda search needs optuna (t
 
 from antidistill import search as search_mod
 from antidistill.profiles import PROFILES
-from antidistill.search import SearchConfig, _lambdas_of, best_lambdas, importance_lambdas, run_search
+from antidistill.search import (SearchConfig, _lambdas_of, best_lambdas, importance_lambdas, run_search,
+                                startup_lambdas)
 from antidistill.store import Store
 
 
@@ -58,7 +59,7 @@ def test_interrupted_trial_is_resumed_with_the_same_lambdas(cfg, tmp_path, devic
     run_search(cfg, 1, store, device=device, progress=False)
     # A killed process leaves its trial RUNNING in the storage file.
     study = optuna.load_study(study_name=cfg.study_name, storage=search_mod._storage(store, cfg),
-                              sampler=optuna.samplers.TPESampler(seed=cfg.sampler_seed * 100003 + 1))
+                              sampler=search_mod.sampler(cfg, 1))
     study.ask({k: optuna.distributions.FloatDistribution(0, 1) for k in ("l1", "l2", "l3", "l4")})
     resumed = run_search(cfg, 2, store, device=device, progress=False)
     states = [t.state.name for t in resumed.trials]
@@ -185,3 +186,23 @@ def test_sigint_to_a_running_search_resumes_to_the_same_lambdas(cfg, tmp_path, d
     assert process.wait(timeout=120) != 0
     resumed = run_search(cfg, 3, Store(tmp_path / "cut"), device=device, progress=False)
     assert _params(resumed) == reference
+
+
+def test_startup_trials_train_as_one_stack_and_change_nothing(tmp_path, monkeypatch, device):
+    """The random start-up trials are trained ahead in one stack; the study (lambdas, values)
+    is the one a trial-by-trial search gives."""
+    cfg = SearchConfig("antidistill_l4_0", "paper", PROFILES["smoke"], (0, 1))
+    sizes = []
+    real = search_mod.get_or_run_seeds
+    monkeypatch.setattr(search_mod, "get_or_run_seeds", lambda cfgs, *a, **k: sizes.append(len(cfgs)) or real(cfgs, *a, **k))
+    together = run_search(cfg, 3, Store(tmp_path / "stacked"), device=device, progress=False)
+    assert sizes[0] == 6 and sizes[1:] == [2, 2, 2]  # one stack of 3 trials x 2 seeds, then three cached reads
+    monkeypatch.setattr(search_mod, "_prerun_startup", lambda *a, **k: None)
+    alone = run_search(cfg, 3, Store(tmp_path / "sequential"), device=device, progress=False)
+    assert _params(together) == _params(alone)
+    assert [startup_lambdas(cfg, k)[:3] for k in range(3)] == [tuple(p.values()) for p in _params(alone)]
+    values = lambda study: [t.value for t in study.trials]  # noqa: E731
+    if device == "cpu":
+        assert values(together) == values(alone)
+    else:
+        assert values(together) == pytest.approx(values(alone), abs=0.03)

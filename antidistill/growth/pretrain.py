@@ -24,8 +24,8 @@ def pretrain(teacher: MLP | None, ctx: GrowContext, lambdas: tuple[float, ...], 
 
 def pretrain_stack(student: StackedMLP, plans: Sequence[Pretraining],
                    ctxs: Sequence[GrowContext]) -> list[list[dict[str, float]]]:
-    """Train the stacked ``student`` (seed s planned by ``plans[s]`` with context ``ctxs[s]``)
-    on D1 (classes 5-9 masked) to minimise the composite loss; one history per seed.
+    """Train the stacked ``student`` (member s as ``plans[s]`` plans it, its own lambdas included,
+    with context ``ctxs[s]``) on D1 (classes 5-9 masked) to minimise the composite loss; one history per seed.
 
     Batches are D1's own, or (``protocol.pretrain_batches == "drop_in_batch"``) batches of the
     whole training set with the other classes dropped inside each, as the authors' loop did.
@@ -35,7 +35,7 @@ def pretrain_stack(student: StackedMLP, plans: Sequence[Pretraining],
     device = ctx.data.train.x.device
     teachers = None if plan.teacher is None else StackedMLP.stack([p.teacher for p in plans]).to(device)
     mask = ClassMask(C1, ctx.protocol.mask)
-    loss = CompositeLoss(plan.lambdas, mask, ctx.protocol, ctx.cfg.loss, [c.streams("input_noise") for c in ctxs],
+    loss = CompositeLoss([p.lambdas for p in plans], mask, ctx.protocol, ctx.cfg.loss, [c.streams("input_noise") for c in ctxs],
                          [c.streams("probes") for c in ctxs], teachers)
     d1 = ctx.data.d1()
     train, keep = (ctx.data.train, C1) if ctx.protocol.pretrain_batches == "drop_in_batch" else (d1.train, None)
