@@ -220,20 +220,15 @@ class CompositeLoss:
         n = len(noise_generators)
         per_member = [lambdas] * n if not isinstance(lambdas[0], Sequence) else list(lambdas)
         check(len(per_member) == n, f"{len(per_member)} sets of lambdas for a stack of {n}")
-        self.per_member = [check_lambdas(l) for l in per_member]
-        self.used = tuple(v > 0 for v in self.per_member[0])
-        check(all(tuple(v > 0 for v in l) == self.used for l in self.per_member),
+        members = [check_lambdas(l) for l in per_member]
+        self.used = tuple(v > 0 for v in members[0])
+        check(all(tuple(v > 0 for v in l) == self.used for l in members),
               "members of one stack must use the same loss terms (the same lambdas at zero)")
         check(not self.used[1] or teacher is not None, "the L2 term (lambda2 > 0) needs a teacher")
-        self.weights = torch.tensor(self.per_member, dtype=torch.float64)  # [S, 4], cast where used
+        self.weights = torch.tensor(members, dtype=torch.float64)  # [S, 4], cast where used
         self.mask, self.protocol, self.cfg = mask, protocol, cfg
         self.noise_generators, self.probe_generators = list(noise_generators), list(probe_generators)
         self.teacher = teacher
-
-    @property
-    def lambdas(self) -> tuple[float, float, float, float]:
-        """The lambdas of the first member (all of them when the stack shares one set)."""
-        return self.per_member[0]
 
     def __call__(self, model: StackedMLP, x: torch.Tensor, y: torch.Tensor):
         logits = model(x)
