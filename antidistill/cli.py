@@ -1,4 +1,4 @@
-"""Command line: ``run`` trains one (method, seed) and writes its JSON; ``book`` builds the report."""
+"""Command line: ``run`` trains a (method, seed) or a stack of seeds and writes their JSON; ``book`` builds the report."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import sys
 from typing import Any, Sequence
 
 from .config import override
-from .experiment import ExperimentConfig, get_or_run
+from .experiment import ExperimentConfig, get_or_run_seeds
 from .growth import METHODS
 from .protocol import MODES
 from .profiles import PROFILES, validate_parameters
@@ -56,7 +56,10 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="train one student (and its teacher if needed), write a JSON result")
     run.add_argument("--mode", choices=MODES, default="paper", help="protocol: the paper's text or the authors' code")
     run.add_argument("--method", choices=list(METHODS), required=True, help="growth method")
-    run.add_argument("--seed", type=_non_negative_int, default=0)
+    which = run.add_mutually_exclusive_group()
+    which.add_argument("--seed", type=_non_negative_int, default=0)
+    which.add_argument("--seeds", type=_seeds, help="comma-separated seeds, trained together as one stack "
+                       "(each seed's numbers are those of its own run)")
     run.add_argument("--epochs", type=_non_negative_int, help="student epochs on D2 (default 10)")
     run.add_argument("--lambdas", type=_lambdas, help="l1,l2,l3,l4 for antidistill methods")
     run.add_argument("--set", dest="settings", type=_setting, action="append", default=[], metavar="KEY=VALUE",
@@ -133,19 +136,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     changes = dict(args.settings)
     if args.epochs is not None:
         changes["student.epochs"] = args.epochs
+    seeds = args.seeds or (args.seed,)
     try:
-        cfg = override(ExperimentConfig(method=args.method, seed=args.seed, mode=args.mode,
-                                        lambdas=args.lambdas), changes)
+        if len(set(seeds)) != len(seeds):
+            raise ValueError(f"--seeds repeats a seed: {','.join(map(str, seeds))}")
+        cfgs = [override(ExperimentConfig(method=args.method, seed=seed, mode=args.mode, lambdas=args.lambdas),
+                         changes) for seed in seeds]
         pick_device(args.device)
         check_writable(args.out)
     except (ValueError, TypeError) as exc:
         parser.error(str(exc))
-    result = get_or_run(cfg, Store(args.out), device=args.device, progress=not args.quiet, force=args.force)
-    where = result.get("path") or "(cached) " + str(Store(args.out).path("runs", cfg.run_name, cfg))
-    print(f"{cfg.run_name}: final validation accuracy {result['val_acc']:.4f}")
-    print(f"  FGSM eps={result['fgsm']['eps'][-1]}: {result['fgsm']['acc'][-1]:.4f}; "
-          f"weight noise eps={result['weight_noise']['eps'][-1]}: {result['weight_noise']['acc'][-1]:.4f}")
-    print(f"  wall time {result['wall_time_s']:.1f} s; result: {where}")
+    results = get_or_run_seeds(cfgs, Store(args.out), device=args.device, progress=not args.quiet, force=args.force)
+    for cfg, result in zip(cfgs, results):
+        where = result.get("path") or "(cached) " + str(Store(args.out).path("runs", cfg.run_name, cfg))
+        print(f"{cfg.run_name}: final validation accuracy {result['val_acc']:.4f}")
+        print(f"  FGSM eps={result['fgsm']['eps'][-1]}: {result['fgsm']['acc'][-1]:.4f}; "
+              f"weight noise eps={result['weight_noise']['eps'][-1]}: {result['weight_noise']['acc'][-1]:.4f}")
+        print(f"  wall time {result['wall_time_s']:.1f} s; result: {where}")
     return 0
 
 

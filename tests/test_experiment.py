@@ -187,6 +187,21 @@ def test_cli_runs_and_writes_json(tmp_path, capsys, device):
     assert f"{saved['val_acc']:.4f}" in out
 
 
+def test_cli_trains_several_seeds_as_one_stack(tmp_path, capsys, device):
+    assert main(["run", "--method", "uniform_pad", "--seeds", "2,5", "--out", str(tmp_path), "--device", device,
+                 *TINY_ARGS]) == 0
+    out = capsys.readouterr().out
+    assert "paper-uniform_pad-seed2" in out and "paper-uniform_pad-seed5" in out
+    saved = [json.loads(p.read_text()) for p in sorted((tmp_path / "runs").glob("*.json"))]
+    assert [(r["seed"], r["stack_size"]) for r in saved] == [(2, 2), (5, 2)]
+    with pytest.raises(SystemExit):
+        main(["run", "--method", "xavier", "--seeds", "1,1", "--out", str(tmp_path), *TINY_ARGS])
+    assert "repeats a seed" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["run", "--method", "xavier", "--seed", "1", "--seeds", "2,3", "--out", str(tmp_path), *TINY_ARGS])
+    assert "not allowed with argument" in capsys.readouterr().err
+
+
 def test_cli_twice_same_seed_is_identical(tmp_path, capsys, device):
     for out in ("a", "b"):
         main(["run", "--method", "net2net", "--seed", "3", "--out", str(tmp_path / out), "--device", device,
