@@ -61,7 +61,8 @@ def matmul_gflops(device: torch.device, n: int, repeats: int) -> float:
 
 
 def _students(n_seeds: int, device: torch.device) -> StackedMLP:
-    return StackedMLP.stack([student_model(generator=torch.Generator().manual_seed(s)) for s in range(n_seeds)]).to(device)
+    students = [student_model(generator=torch.Generator().manual_seed(s)) for s in range(n_seeds)]
+    return StackedMLP.stack(students).to(device)
 
 
 def fit_epoch(data: FashionMNIST, device: torch.device, n_seeds: int = 1) -> float:

@@ -1,4 +1,4 @@
-"""Command line: ``run`` trains a (method, seed) or a stack of seeds and writes their JSON; ``book`` builds the report."""
+"""Command line: ``run`` trains a (method, seed) or a stack of seeds, ``book`` builds the report, ``bench`` times."""
 
 from __future__ import annotations
 

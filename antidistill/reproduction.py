@@ -13,7 +13,7 @@ from .models import MLP
 from .profiles import Profile, check_injected, validate_parameters
 from .search import SEARCHED, SearchConfig, best_lambdas
 from .store import Store
-from .teachers import get_teacher
+from .teachers import get_teacher, get_teachers
 from .train import pick_device
 
 
@@ -55,6 +55,12 @@ class Reproduction:
         cfg = self.profile.config("zero_pad", seed, self.mode)
         data = self.data().to(pick_device(self.device))
         return get_teacher(cfg.teacher_config(), data, self.store, progress)
+
+    def teacher_records(self, progress: bool = False) -> dict[int, dict[str, Any]]:
+        """Every seed's teacher record (history, accuracy, time), the missing teachers trained as one stack."""
+        cfgs = [self.profile.config("zero_pad", seed, self.mode).teacher_config() for seed in self.seeds]
+        data = self.data().to(pick_device(self.device))
+        return {seed: record for seed, (_, record) in zip(self.seeds, get_teachers(cfgs, data, self.store, progress))}
 
     def grow(self, method: str, seed: int) -> Grown:
         """The student of (method, seed) as initialised, the very one the experiment trains

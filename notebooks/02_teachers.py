@@ -36,11 +36,10 @@ print(rep.describe())
 # %%
 import pandas as pd
 from antidistill.paste import glue
-from tqdm import tqdm
 
 from antidistill import figures
 
-records = {seed: rep.teacher(seed)[1] for seed in tqdm(rep.seeds, desc="teachers")}
+records = rep.teacher_records(progress=True)
 curves = pd.DataFrame([{"seed": seed, **row} for seed, r in records.items() for row in r["history"]])
 summary = pd.DataFrame({
     "seed": list(records),

@@ -155,7 +155,8 @@ def test_composite_loss_combines_the_weighted_terms(gen):
 def test_zero_lambdas_skip_their_terms(gen):
     student = one(student_model())
     x, y = _batch(gen, 8)
-    _, terms, _ = CompositeLoss((1, 0, 1, 0), ClassMask((0, 1, 2, 3, 4)), PAPER, LossConfig(), [gen], [gen])(student, x, y)
+    loss = CompositeLoss((1, 0, 1, 0), ClassMask((0, 1, 2, 3, 4)), PAPER, LossConfig(), [gen], [gen])
+    _, terms, _ = loss(student, x, y)
     assert set(terms) == {"ce", "l3"}
 
 
@@ -163,7 +164,8 @@ def test_authors_l4_is_scaled_down(gen):
     student = one(student_model(generator=torch.Generator().manual_seed(1)))
     x, y = _batch(gen, 8)
     lambdas, mask = (0, 0, 0, 1), ClassMask(tuple(range(5)))
-    paper = CompositeLoss(lambdas, mask, PAPER, LossConfig(), [gen], [torch.Generator().manual_seed(2)])(student, x, y)[1]
+    paper = CompositeLoss(lambdas, mask, PAPER, LossConfig(), [gen], [torch.Generator().manual_seed(2)])
+    paper = paper(student, x, y)[1]
     authors_like = CompositeLoss(lambdas, mask, override(PAPER, l4_scale=1e-4), LossConfig(), [gen],
                                  [torch.Generator().manual_seed(2)])(student, x, y)[1]
     assert authors_like["l4"].item() == pytest.approx(paper["l4"].item() * 1e-4, rel=1e-5)

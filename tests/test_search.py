@@ -194,7 +194,8 @@ def test_startup_trials_train_as_one_stack_and_change_nothing(tmp_path, monkeypa
     cfg = SearchConfig("antidistill_l4_0", "paper", PROFILES["smoke"], (0, 1))
     sizes = []
     real = search_mod.get_or_run_seeds
-    monkeypatch.setattr(search_mod, "get_or_run_seeds", lambda cfgs, *a, **k: sizes.append(len(cfgs)) or real(cfgs, *a, **k))
+    monkeypatch.setattr(search_mod, "get_or_run_seeds",
+                        lambda cfgs, *a, **k: sizes.append(len(cfgs)) or real(cfgs, *a, **k))
     together = run_search(cfg, 3, Store(tmp_path / "stacked"), device=device, progress=False)
     assert sizes[0] == 6 and sizes[1:] == [2, 2, 2]  # one stack of 3 trials x 2 seeds, then three cached reads
     monkeypatch.setattr(search_mod, "_prerun_startup", lambda *a, **k: None)

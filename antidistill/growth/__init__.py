@@ -70,7 +70,8 @@ def grow_seeds(method: Method, teachers: Sequence[MLP | None], ctxs: Sequence[Gr
 
 
 __all__ = [
-    "METHODS", "Method", "GrowContext", "GrowthConfig", "Grown", "GrownStack", "Pretraining", "grow_seeds", "DATA_NOISE_LAMBDAS",
+    "METHODS", "Method", "GrowContext", "GrowthConfig", "Grown", "GrownStack", "Pretraining", "grow_seeds",
+    "DATA_NOISE_LAMBDAS",
     "xavier", "zero_pad", "uniform_pad", "transfer", "net2net", "data_noise", "antidistill_l4_0",
     "antidistill", "copy_into", "net2wider", "wider_mappings",
 ]

@@ -35,7 +35,8 @@ def pretrain_stack(student: StackedMLP, plans: Sequence[Pretraining],
     device = ctx.data.train.x.device
     teachers = None if plan.teacher is None else StackedMLP.stack([p.teacher for p in plans]).to(device)
     mask = ClassMask(C1, ctx.protocol.mask)
-    loss = CompositeLoss([p.lambdas for p in plans], mask, ctx.protocol, ctx.cfg.loss, [c.streams("input_noise") for c in ctxs],
+    loss = CompositeLoss([p.lambdas for p in plans], mask, ctx.protocol, ctx.cfg.loss,
+                         [c.streams("input_noise") for c in ctxs],
                          [c.streams("probes") for c in ctxs], teachers)
     d1 = ctx.data.d1()
     train, keep = (ctx.data.train, C1) if ctx.protocol.pretrain_batches == "drop_in_batch" else (d1.train, None)
