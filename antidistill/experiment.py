@@ -107,9 +107,9 @@ def grow(cfg: ExperimentConfig, teacher: MLP | None, data: FashionMNIST, streams
 
 def run_seeds(cfgs: Sequence[ExperimentConfig], store: Store | None = None, device: str | None = "auto",
               progress: bool = True) -> list[dict[str, Any]]:
-    """Runs that differ only in the seed, trained together as one stack: teachers, growth, D2
-    training, FGSM and weight noise. Each seed draws from its own streams, so its result is the
-    one a run of that seed alone gives (to the last bit on the CPU)."""
+    """Runs that differ only in the seed (and, for λ-search trials, the lambdas), trained together
+    as one stack: teachers, growth, D2 training, FGSM and weight noise. Each run draws from its
+    own streams, so its result is the one it gives alone (to the last bit on the CPU)."""
     start = time.perf_counter()
     cfg = _check_stackable(cfgs)
     dev = pick_device(device)

@@ -182,20 +182,22 @@ def _prerun_startup(cfg: SearchConfig, counted: int, n: int, store: Store, devic
                     progress: bool) -> None:
     """Train the runs of the next ``n`` random (start-up) trials ahead, many trials in one stack,
     and save them where the trials will look: the trials then find them done. Their lambdas are
-    known in advance (``startup_lambdas``) as long as none diverges; a stack that diverges is
-    dropped and its trials run one by one as usual, so the search is the sequential one."""
+    known in advance (``startup_lambdas``; a diverged trial counts, so the numbering holds); a
+    stack that diverges is dropped and its trials run one by one as usual, so the search is the
+    sequential one."""
+    n_seeds = len(cfg.search_seeds)
     configs = [cfg.trial_config(seed, startup_lambdas(cfg, counted + k)) for k in range(max(n, 0))
                for seed in cfg.search_seeds]
-    if len(configs) <= len(cfg.search_seeds):
+    if len(configs) <= n_seeds:
         return  # one trial or none: nothing to share
-    per_stack = max(PRERUN_MAX_RUNS // len(cfg.search_seeds), 1) * len(cfg.search_seeds)
+    per_stack = max(PRERUN_MAX_RUNS // n_seeds, 1) * n_seeds
     for start in range(0, len(configs), per_stack):
+        chunk = configs[start:start + per_stack]
         if progress:
-            print(f"{cfg.method}: training trials {counted + 1 + start // len(cfg.search_seeds)}-"
-                  f"{counted + (start + len(configs[start:start + per_stack])) // len(cfg.search_seeds)} "
-                  "as one stack", flush=True)
+            first = counted + 1 + start // n_seeds
+            print(f"{cfg.method}: training trials {first}-{first + len(chunk) // n_seeds - 1} as one stack", flush=True)
         try:
-            get_or_run_seeds(configs[start:start + per_stack], store, device, progress=False, kind="search")
+            get_or_run_seeds(chunk, store, device, progress=False, kind="search")
         except TrainingDiverged:
             continue
 
