@@ -13,6 +13,8 @@ from .data import Split
 from .models import StackedMLP, stack_forward
 from .train import EVAL_CHUNK
 
+FGSM_IMAGES = 25000  # images x stack members attacked at once (a chunk's memory)
+
 
 @dataclass(frozen=True)
 class AttackConfig:
@@ -77,7 +79,10 @@ def fgsm_curve(model: StackedMLP, split: Split, eps_grid: tuple[float, ...], cla
     was_training = model.training
     model.eval()
     correct = torch.zeros(model.n_seeds, len(eps_grid), dtype=torch.long, device=split.y.device)
-    for x, y in zip(split.x.split(EVAL_CHUNK), split.y.split(EVAL_CHUNK)):
+    # Each image's direction is its own (a summed loss) and the counts are integers, so the chunk
+    # may shrink as the stack grows (a 100-member stack of λ-search trials) without changing a bit.
+    rows = min(EVAL_CHUNK, max(1, FGSM_IMAGES // model.n_seeds))
+    for x, y in zip(split.x.split(rows), split.y.split(rows)):
         x, y = model.broadcast(x), y.expand(model.n_seeds, -1)
         direction = input_gradient_sign(model, x, y)
         with torch.no_grad():

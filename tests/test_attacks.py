@@ -84,6 +84,15 @@ def test_fgsm_curves_of_a_stack_are_those_of_its_seeds(small_test, trained):
     assert together == alone and together[0] != together[1]
 
 
+def test_fgsm_curve_does_not_depend_on_the_chunk(small_test, trained, monkeypatch):
+    import antidistill.attacks as attacks_mod
+
+    grid = (0.0, 0.01, 0.05)
+    whole = fgsm_curve(trained, small_test, grid)
+    monkeypatch.setattr(attacks_mod, "FGSM_IMAGES", 2 * 37)  # 37 images a chunk for the two members
+    assert fgsm_curve(trained, small_test, grid) == whole
+
+
 def test_weight_noise_leaves_weights_bit_identical(small_test, gen):
     model = one()
     before = {k: v.clone() for k, v in model.state_dict().items()}
