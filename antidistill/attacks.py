@@ -11,6 +11,7 @@ import torch.nn.functional as F
 from .config import check
 from .data import Split
 from .models import StackedMLP, stack_forward
+from .seeding import member_draws
 from .train import EVAL_CHUNK
 
 FGSM_IMAGES = 25000  # images x stack members attacked at once (a chunk's memory)
@@ -95,9 +96,8 @@ def fgsm_curve(model: StackedMLP, split: Split, eps_grid: tuple[float, ...], cla
 def _draw(params: list[torch.Tensor], generators: list[torch.Generator]) -> list[torch.Tensor]:
     """xi ~ N(0, I) for every stacked parameter, seed s from ``generators[s]``, on that
     generator's device (see ``seeding.Streams``)."""
-    per_seed = [[torch.randn(p.shape[1:], generator=g, dtype=p.dtype, device=g.device) for p in params]
-                for g in generators]
-    return [torch.stack([xi[i] for xi in per_seed]).to(p.device) for i, p in enumerate(params)]
+    return member_draws(params, generators,
+                        lambda shape, g, dtype: torch.randn(shape, generator=g, dtype=dtype, device=g.device))
 
 
 def _shifted(params: list[torch.Tensor], xi: list[torch.Tensor], eps: float) -> list[torch.Tensor]:

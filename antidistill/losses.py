@@ -14,6 +14,7 @@ from torch.func import functional_call
 from .config import check
 from .models import MLP, StackedMLP
 from .protocol import Protocol
+from .seeding import member_draws
 
 TERMS = ("ce", "l2", "l3", "l4")
 
@@ -85,8 +86,9 @@ def projection_distance(student: StackedMLP, teacher: StackedMLP, squared: bool 
 def uniform_noise(x: torch.Tensor, delta: float, generators: Sequence[torch.Generator]) -> torch.Tensor:
     """x' drawn uniformly from [x - delta, x + delta]; x is [S, B, ...], seed s drawing from
     ``generators[s]`` on that generator's device (see ``seeding.Streams``)."""
-    u = torch.stack([torch.rand(x.shape[1:], generator=g, dtype=x.dtype, device=g.device) for g in generators])
-    return x + (2 * u.to(x.device) - 1) * delta
+    (u,) = member_draws([x], generators, lambda shape, g, dtype: torch.rand(shape, generator=g, dtype=dtype,
+                                                                            device=g.device))
+    return x + (2 * u - 1) * delta
 
 
 def noisy_input_ce(model: StackedMLP, x: torch.Tensor, y: torch.Tensor, mask: ClassMask,
@@ -109,8 +111,7 @@ def draw_probes(params: Sequence[torch.Tensor], generators: Sequence[torch.Gener
     Seed s draws its vectors for all parameters, in order, from ``generators[s]``: the draws a
     single-seed run of s makes.
     """
-    per_seed = [[_probe(p.shape[1:], g, kind, p.dtype) for p in params] for g in generators]
-    return [torch.stack([seed[i] for seed in per_seed]).to(p.device) for i, p in enumerate(params)]
+    return member_draws(params, generators, lambda shape, g, dtype: _probe(shape, g, kind, dtype))
 
 
 def quadratic_form(grads: Sequence[torch.Tensor], params: Sequence[torch.Tensor],

@@ -23,6 +23,8 @@ host-side draw. Initial weights, batch orders and the authors' single stream sta
 
 from __future__ import annotations
 
+from typing import Callable, Sequence
+
 import numpy as np
 import torch
 
@@ -50,6 +52,15 @@ def derived_seed(seed: int, purpose: str) -> int:
         raise ValueError(f"seed must be an integer >= 0, got {seed!r}")
     sequence = np.random.SeedSequence(seed, spawn_key=(PURPOSES.index(purpose),))
     return int(sequence.generate_state(1, dtype=np.uint64)[0])
+
+
+def member_draws(like: Sequence[torch.Tensor], generators: Sequence[torch.Generator],
+                 draw: Callable[[torch.Size, torch.Generator, torch.dtype], torch.Tensor]) -> list[torch.Tensor]:
+    """For stacked tensors ``like`` ([S, ...] each), one draw per member: member s draws its
+    slice of every tensor, in order, from ``generators[s]`` (on that generator's device) -- the
+    draws a run of s alone makes -- stacked and moved to each tensor's device."""
+    per_member = [[draw(t.shape[1:], g, t.dtype) for t in like] for g in generators]
+    return [torch.stack([drawn[i] for drawn in per_member]).to(t.device) for i, t in enumerate(like)]
 
 
 class Streams:

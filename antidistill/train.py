@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from typing import Sequence
 
 import torch
-from torch import nn
 from tqdm import tqdm
 
 from .config import check

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
-
-from typing import Sequence
+from typing import Callable, Sequence
 
 import torch
 
@@ -52,7 +50,6 @@ METHODS: dict[str, Method] = {m.name: m for m in (
     Method("antidistill_l4_0", "Anti-Distillation, λ4 = 0", antidistill_l4_0, needs_teacher=True, lambdas="searched"),
     Method("antidistill", "Anti-Distillation", antidistill, needs_teacher=True, lambdas="searched"),
 )}
-
 
 
 def grow_seeds(method: Method, teachers: Sequence[MLP | None], ctxs: Sequence[GrowContext],
