@@ -230,10 +230,20 @@ class CompositeLoss:
         self.mask, self.protocol, self.cfg = mask, protocol, cfg
         self.noise_generators, self.probe_generators = list(noise_generators), list(probe_generators)
         self.teacher = teacher
+        # No random draws (no L3 noise, no L4 probes): a training step can be a CUDA graph (steps.py).
+        self.graph_safe = not (self.used[2] or self.used[3])
+        self._weights: dict[tuple[torch.device, torch.dtype], torch.Tensor] = {}
+
+    def _weights_like(self, t: torch.Tensor) -> torch.Tensor:
+        # Copied to the device once: a copy from the host cannot be part of a CUDA graph.
+        key = (t.device, t.dtype)
+        if key not in self._weights:
+            self._weights[key] = self.weights.to(device=t.device, dtype=t.dtype)
+        return self._weights[key]
 
     def __call__(self, model: StackedMLP, x: torch.Tensor, y: torch.Tensor):
         logits = model(x)
-        l1, l2, l3, l4 = self.weights.to(device=logits.device, dtype=logits.dtype).unbind(1)
+        l1, l2, l3, l4 = self._weights_like(logits).unbind(1)
         ce = self.mask.ce(logits, y)
         terms = {"ce": ce}
         total = l1 * ce
@@ -260,4 +270,5 @@ def plain_ce(mask: ClassMask) -> LossFn:
         ce = mask.ce(logits, y)
         return ce, {"ce": ce.detach()}, logits
 
+    loss.graph_safe = True  # type: ignore[attr-defined]  # no random draws (steps.py)
     return loss

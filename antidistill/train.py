@@ -13,6 +13,7 @@ from .config import check
 from .data import Split
 from .losses import ClassMask, LossFn
 from .models import StackedMLP
+from .steps import Steps, make_optimizer, use_graphs
 
 # Images per evaluation chunk, per seed: fixed, so a seed's numbers do not depend on the stack size.
 EVAL_CHUNK = 2500
@@ -164,9 +165,9 @@ def fit(
     """
     check(len(generators) == model.n_seeds, f"one batch generator per seed: {model.n_seeds} seeds, "
           f"{len(generators)} generators")
-    # foreach: one kernel per step for all parameters instead of a Python loop over them (the
-    # CPU default); the same arithmetic, so the same numbers.
-    optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr, foreach=True)
+    graphs = use_graphs(train.x.device, loss_fn)
+    optimizer = make_optimizer(model, cfg.lr, graphs)
+    step = Steps(model, optimizer, loss_fn, mask, graphs)
     scheduler = _scheduler(optimizer, cfg)
     val_loss, val_acc = evaluate(model, val, mask)
     histories = [[{"epoch": 0, "val_loss": vl, "val_acc": va}] for vl, va in zip(val_loss, val_acc)]
@@ -174,18 +175,14 @@ def fit(
     model.train()
     for epoch in bar:
         _set_trainable(model, head_only=epoch <= head_only_epochs)
-        lr = optimizer.param_groups[0]["lr"]
+        lr = float(optimizer.param_groups[0]["lr"])
         losses, terms, sizes, correct = [], [], [], 0
         for idx in batch_indices(train.y, cfg.batch_size, generators, keep_classes):
-            x, y = train.x[idx], train.y[idx]
-            optimizer.zero_grad(set_to_none=True)
-            per_seed, batch_terms, logits = loss_fn(model, x, y)
-            per_seed.sum().backward()
-            optimizer.step()
-            losses.append(per_seed.detach())
+            per_seed, batch_terms, batch_correct = step(train.x, train.y, idx)
+            losses.append(per_seed)
             terms.append(batch_terms)
-            sizes.append(y.shape[1])
-            correct = correct + mask.correct(logits.detach(), y)
+            sizes.append(idx.shape[1])
+            correct = correct + batch_correct
         if scheduler is not None:
             scheduler.step()
         losses_t = torch.stack(losses)  # [batches, seeds]

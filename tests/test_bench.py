@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from antidistill.bench import authors_style_epoch, fit_epoch, protocol_sample_passes, tight_epoch
+from antidistill.bench import authors_style_epoch, fit_epoch, pretrain_epoch, protocol_sample_passes, tight_epoch
 from antidistill.data import DataConfig
 from antidistill.protocol import RECORDED_LONG
 
@@ -20,5 +20,6 @@ def test_each_timing_runs_on_a_small_split(fashion):
     data = DataConfig(n_train=768, n_test=256).apply(fashion)
     cpu = torch.device("cpu")
     assert fit_epoch(data, cpu) > 0 and fit_epoch(data, cpu, n_seeds=3) > 0 and tight_epoch(data, cpu) > 0
+    assert pretrain_epoch(data, cpu, (1.0, 1.0, 1.0, 1.0), n_seeds=2) > 0
     epoch, parts = authors_style_epoch(data, cpu, n_batches=2)
     assert epoch >= 3 * parts["seconds per step"] and parts["seconds per evaluation pass"] > 0

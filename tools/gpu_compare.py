@@ -2,13 +2,14 @@
 
   python tools/gpu_compare.py run --device cuda --out cuda.json [--threads N] [--repeat xavier] [--profile paper]
   python tools/gpu_compare.py diff cuda.json cpu.json
-  python tools/gpu_compare.py stack --device cuda --seeds 10 [--profile paper] [--out stack.json]
+  python tools/gpu_compare.py stack --device cuda --seeds 10 [--profile paper] [--out stack.json] [--repeat xavier] [--methods a,b]
 
 Part of tools/gpu_check.sh. Anti-Distillation's lambdas are fixed here (not searched): the point
 is the device, not the method. ``--repeat`` runs the named methods a second time in a fresh
 store, to show that the same seed on the same device gives the same numbers. ``stack`` times
-every method with its seeds trained as one stack (what a book build does), and compares seed 0
-of the stack with seed 0 run alone.
+every method with its seeds trained as one stack (what a book build does), compares seed 0
+of the stack with seed 0 run alone, and saves seed 0 alone in `run`'s format, so that `diff`
+can compare it with a CPU `run`.
 """
 
 from __future__ import annotations
@@ -60,10 +61,13 @@ def run(device: str, out: Path, threads: int | None, repeat: list[str], profile:
             out.write_text(json.dumps(results, indent=1))
 
 
-def stack(device: str, n_seeds: int, profile: str, out: Path | None) -> None:
+def stack(device: str, n_seeds: int, profile: str, out: Path | None, repeat: list[str], methods: list[str]) -> None:
     times: dict = {}
-    with tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b:
-        for method in METHODS:
+    # Seed 0 alone, in `run`'s format: `diff` compares it with a CPU run of the same configs.
+    record: dict = {"torch": torch.__version__, "profile": profile, "seeds": n_seeds, "device": device,
+                    "methods": times, "runs": {}, "repeats": {}}
+    with tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b, tempfile.TemporaryDirectory() as c:
+        for method in methods:
             cfgs = [PROFILES[profile].config(method, s, "paper", LAMBDAS.get(method)) for s in range(n_seeds)]
             start = time.perf_counter()
             together = run_seeds(cfgs, Store(a), device=device, progress=False)
@@ -72,12 +76,21 @@ def stack(device: str, n_seeds: int, profile: str, out: Path | None) -> None:
             first = _summary(together[0])
             gap = max(abs(p - q) for k in ("history", "fgsm", "weight_noise") for p, q in zip(first[k], alone[k]))
             times[method] = {"seconds": seconds, "single_seed_seconds": alone["wall_time_s"], "max_diff_seed0": gap}
+            record["runs"][method] = alone
             print(f"{device} {method}: {n_seeds} seeds as one stack {seconds:.1f} s ({seconds / n_seeds:.2f} s a seed; "
                   f"one seed alone {alone['wall_time_s']:.1f} s); seed 0 stacked vs alone, max |diff| {gap:.4f}",
                   flush=True)
             if out:
-                out.write_text(json.dumps({"torch": torch.__version__, "profile": profile, "seeds": n_seeds,
-                                           "device": device, "methods": times}, indent=1))
+                out.write_text(json.dumps(record, indent=1))
+        for method in repeat:
+            again = _summary(run_experiment(PROFILES[profile].config(method, 0, "paper", LAMBDAS.get(method)),
+                                            Store(c), device=device, progress=False))
+            first = record["runs"][method]
+            record["repeats"][method] = all(first[k] == again[k] for k in ("history", "fgsm", "weight_noise"))
+            print(f"{device} {method} alone, again: {'identical' if record['repeats'][method] else 'DIFFERENT'}",
+                  flush=True)
+            if out:
+                out.write_text(json.dumps(record, indent=1))
     total = sum(t["seconds"] for t in times.values())
     print(f"{device}: all {len(times)} methods x {n_seeds} seeds, {profile} schedules, fixed lambdas: {total:.1f} s")
 
@@ -116,6 +129,8 @@ def main() -> int:
     st.add_argument("--seeds", type=int, default=10)
     st.add_argument("--profile", default="paper", choices=list(PROFILES))
     st.add_argument("--out", type=Path)
+    st.add_argument("--repeat", default="xavier", help="comma-separated methods whose seed 0 runs alone twice")
+    st.add_argument("--methods", default=",".join(METHODS), help="comma-separated methods (default: all)")
     d = sub.add_parser("diff")
     d.add_argument("cuda", type=Path)
     d.add_argument("cpu", type=Path)
@@ -124,7 +139,11 @@ def main() -> int:
         run(args.device, args.out, args.threads, [m for m in args.repeat.split(",") if m], args.profile)
         return 0
     if args.command == "stack":
-        stack(args.device, args.seeds, args.profile, args.out)
+        methods = [m for m in args.methods.split(",") if m]
+        unknown = [m for m in methods if m not in METHODS]
+        if unknown:
+            parser.error(f"unknown methods {unknown}; choose from {', '.join(METHODS)}")
+        stack(args.device, args.seeds, args.profile, args.out, [m for m in args.repeat.split(",") if m], methods)
         return 0
     return diff(args.cuda, args.cpu)
 

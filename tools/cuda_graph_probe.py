@@ -1,0 +1,88 @@
+"""Does a CUDA graph help `fit`'s step? Times one D2 epoch of S stacked students, eager vs one captured step.
+
+  python tools/cuda_graph_probe.py [--seeds 1,10,40]
+
+A probe for issue 8 (item 3), not part of the engine: the step is `fit`'s (gather, forward,
+per-seed cross-entropy, backward, foreach Adam), replayed as one graph with capturable Adam.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import torch  # noqa: E402
+
+from antidistill.data import load_fashion_mnist  # noqa: E402
+from antidistill.experiment import STUDENT_TRAIN  # noqa: E402
+from antidistill.losses import ClassMask, plain_ce  # noqa: E402
+from antidistill.models import StackedMLP, student_model  # noqa: E402
+from antidistill.train import batch_indices  # noqa: E402
+
+
+def epoch(n_seeds: int, graph: bool, data, device) -> float:
+    model = StackedMLP.stack([student_model(generator=torch.Generator().manual_seed(s))
+                              for s in range(n_seeds)]).to(device)
+    loss_fn = plain_ce(ClassMask())
+    opt = torch.optim.Adam(model.parameters(), lr=STUDENT_TRAIN.lr, foreach=True, capturable=graph)
+    gens = [torch.Generator().manual_seed(s) for s in range(n_seeds)]
+    batches = [b.to(device) for b in batch_indices(data.train.y.cpu(), STUDENT_TRAIN.batch_size, gens)]
+    batches = [b for b in batches if b.shape[1] == batches[0].shape[1]]  # a graph needs one shape
+    x_all, y_all = data.train.x, data.train.y
+
+    def step(idx):
+        opt.zero_grad(set_to_none=False)
+        loss, _, _ = loss_fn(model, x_all[idx], y_all[idx])
+        loss.sum().backward()
+        opt.step()
+        return loss.detach()
+
+    if graph:
+        static_idx = batches[0].clone()
+        side = torch.cuda.Stream()
+        side.wait_stream(torch.cuda.current_stream())
+        with torch.cuda.stream(side):
+            for _ in range(3):
+                step(static_idx)
+        torch.cuda.current_stream().wait_stream(side)
+        g = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(g):
+            static_loss = step(static_idx)
+        torch.cuda.synchronize()
+        start = time.perf_counter()
+        losses = []
+        for idx in batches:
+            static_idx.copy_(idx)
+            g.replay()
+            losses.append(static_loss.clone())
+        torch.cuda.synchronize()
+        return time.perf_counter() - start
+    for idx in batches[:3]:
+        step(idx)
+    torch.cuda.synchronize()
+    start = time.perf_counter()
+    losses = [step(idx) for idx in batches]
+    torch.cuda.synchronize()
+    return time.perf_counter() - start
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seeds", default="1,10,40")
+    args = parser.parse_args()
+    device = torch.device("cuda")
+    data = load_fashion_mnist().to(device)
+    for s in (int(v) for v in args.seeds.split(",")):
+        eager = min(epoch(s, False, data, device) for _ in range(2))
+        graph = min(epoch(s, True, data, device) for _ in range(2))
+        print(f"S = {s:3d}: eager {eager:.3f} s an epoch ({eager / s:.4f} s a seed), CUDA graph {graph:.3f} s "
+              f"({graph / s:.4f} s a seed): {eager / graph:.2f}x", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
