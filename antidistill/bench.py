@@ -18,7 +18,7 @@ from .losses import ClassMask, CompositeLoss, LossConfig, plain_ce
 from .models import StackedMLP, n_params, student_model, teacher_model
 from .profiles import PROFILES
 from .protocol import protocol_for
-from .provenance import runtime
+from .environment import runtime
 from .seeding import Streams
 from .store import RESULTS_VERSION, Store, atomic_write_json
 from .train import TrainConfig, batch_indices, fit, pick_device
@@ -193,7 +193,7 @@ def protocol_sample_passes(mode: str) -> dict[str, float]:
     for method, count, epochs in runs:
         passes["student"] += count * epochs * n_train
         if METHODS[method].lambdas != "none":
-            kind = "pretrain_l4" if method == "antidistill" else "pretrain_l3"
+            kind = "pretrain_l4" if "l4" in METHODS[method].searched else "pretrain_l3"
             passes[kind] += count * cfg.growth.pretrain.epochs * n_d1
     return passes
 

@@ -114,7 +114,7 @@ def _book(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         validate_parameters(args.mode, args.profile, args.seeds, args.device, args.results_dir)
     except ValueError as exc:
         parser.error(str(exc))
-    from .book import build_html, execute  # papermill and jupytext load only for this command
+    from .report.book import build_html, execute  # papermill and jupytext load only for this command
 
     try:
         execute(args.mode, args.profile, args.seeds, args.device, args.results_dir)

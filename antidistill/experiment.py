@@ -17,7 +17,7 @@ from .growth import METHODS, GrowContext, GrowthConfig, Grown, GrownStack, grow_
 from .losses import ClassMask, check_lambdas, plain_ce
 from .models import MLP, teacher_model
 from .protocol import MODES, Protocol, protocol_for
-from .provenance import runtime
+from .environment import runtime
 from .seeding import Streams
 from .store import Store
 from .teachers import TEACHER_TRAIN, TeacherConfig, get_teachers
@@ -52,9 +52,7 @@ class ExperimentConfig:
         if kind == "searched":
             check(self.lambdas is not None,
                   f"{self.method} needs lambdas l1,l2,l3,l4 (found by the lambda search, notebook 4)")
-            object.__setattr__(self, "lambdas", check_lambdas(self.lambdas))
-            check(self.method != "antidistill_l4_0" or self.lambdas[3] == 0,
-                  f"antidistill_l4_0 fixes lambda4 = 0; got lambdas {self.lambdas}")
+            object.__setattr__(self, "lambdas", METHODS[self.method].check_searched(check_lambdas(self.lambdas)))
         else:
             check(self.lambdas is None,
                   f"lambdas apply only to antidistill and antidistill_l4_0, not {self.method}")

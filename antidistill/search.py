@@ -13,12 +13,14 @@ from optuna.trial import TrialState
 
 from .config import check, config_hash, override
 from .experiment import ExperimentConfig, get_or_run_seeds
+from .growth import METHODS
 from .profiles import Profile
 from .protocol import protocol_for
 from .store import Store, atomic_write_json, hold
 from .train import TrainingDiverged
 
-SEARCHED = {"antidistill_l4_0": ("l1", "l2", "l3"), "antidistill": ("l1", "l2", "l3", "l4")}
+# Each searched method and the lambdas its search tunes, as ``METHODS`` declares them.
+SEARCHED = {name: m.searched for name, m in METHODS.items() if m.searched}
 # TPE draws at random until this many trials are complete (Optuna's default, stated here so the
 # pre-run below and the report use the number the sampler uses).
 N_STARTUP = 10
@@ -28,8 +30,9 @@ PRERUN_MAX_RUNS = 100
 
 @dataclass(frozen=True)
 class SearchConfig:
-    """One lambda search. The trial count is not part of its identity: asking for more trials
-    extends the same study."""
+    """One lambda search: its method, trials, seeds, schedule and sampler, all from the profile
+    (``Profile.search`` makes it). The trial count is not part of its identity: asking for more
+    trials extends the same study."""
 
     method: str
     mode: str
@@ -39,6 +42,11 @@ class SearchConfig:
 
     def __post_init__(self) -> None:
         check(self.method in SEARCHED, f"only {', '.join(SEARCHED)} have searched lambdas, not {self.method!r}")
+
+    @property
+    def n_trials(self) -> int:
+        """The profile's trial budget for this method."""
+        return self.profile.trials(self.method)
 
     @property
     def search_seeds(self) -> tuple[int, ...]:
@@ -54,7 +62,8 @@ class SearchConfig:
 
     @property
     def identity(self) -> dict[str, Any]:
-        base = self.trial_config(self.search_seeds[0], (1.0, 1.0, 1.0, 0.0 if self.method.endswith("l4_0") else 1.0))
+        base = self.trial_config(self.search_seeds[0], tuple(1.0 if f"l{i}" in SEARCHED[self.method] else 0.0
+                                                             for i in range(1, 5)))
         return {"method": self.method, "mode": self.mode, "seeds": list(self.search_seeds),
                 "sampler_seed": self.sampler_seed, "trial_config": config_hash(base)}
 

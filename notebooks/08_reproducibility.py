@@ -28,56 +28,42 @@
 # .venv/bin/jupyter-book build book
 # ```
 
-# %% tags=["parameters", "hide-input"]
-mode = "paper"
-profile = "quick"
-seeds = None
-device = "auto"
-results_dir = "results"
+# %% tags=["parameters", "remove-input"]
+mode = "paper"  # "paper": the protocol as written; "authors": as the authors' public code runs it
+profile = "quick"  # "smoke" (about a minute), "quick" (minutes) or "paper" (the full protocol)
+seeds = None  # a list of seeds, or None for the profile's
+device = "auto"  # "auto" (CUDA when present), "cpu" or "cuda"
+results_dir = "results"  # where runs are saved and reused
 
-# %%
-from antidistill.reproduction import Reproduction
+# %% tags=["remove-cell"]
+from antidistill.report.glue import glue_all
+from antidistill.report.pages import reproducibility
+from antidistill.report.reproduction import Reproduction
 
 rep = Reproduction.from_parameters(mode, profile, seeds, device, results_dir, executed=In)
-print(rep.describe())
-
-# %%
-import pandas as pd
-
-from antidistill.provenance import build_record, provenance
-
-info = provenance(rep.device)
-pd.Series(info, name="value").to_frame()
-
-# %%
-record = build_record(rep.store, rep.mode, rep.profile.name)
-timings = pd.DataFrame(record.get("notebooks", []))
-timings
-
-# %%
-from antidistill.results import runs_frame
-
-runs = runs_frame(rep.run(progress=False))
-compute = runs.groupby("label", observed=True)["wall_time_s"].agg(["count", "mean", "sum"]).round(1)
-compute.columns = ["runs", "mean time per run (s)", "total (s)"]
-compute
+glue_all(reproducibility.page(rep))
 
 # %% [markdown]
-# The table above counts the time of each saved run when it was computed (including its teacher
-# when that was trained in the same run); a rebuild that reuses saved runs costs only the
-# notebooks' own time.
-
-# %%
-from antidistill.bench import saved_benches
-from antidistill.paste import glue
-from antidistill.results import bench_frame
-
-benches = saved_benches(rep.store)
-glue("bench_note", "" if benches else "No benchmark is saved in this results folder yet: "
-     "`python -m antidistill bench --out <results folder>` measures one.")
-bench_frame(benches)
-
-# %% [markdown]
+# This build: {glue:md}`set_mode` mode, {glue:md}`set_profile` profile, seeds {glue:md}`set_seeds`.
+#
+# ```{glue} provenance
+# ```
+#
+# How long each notebook of this build took:
+#
+# ```{glue} timings
+# ```
+#
+# The time of each saved run when it was computed (including its teacher when that was trained
+# in the same run; runs trained together as one stack share their time); a rebuild that reuses
+# saved runs costs only the notebooks' own time:
+#
+# ```{glue} compute
+# ```
+#
 # The benchmark (one column per machine and device it was run on) times a student epoch of this
-# package against the machine's matrix-multiplication rate and against the same epoch run the
-# way the authors' pipeline runs it. {glue:md}`bench_note`
+# package against the machine's matrix-multiplication rate and against the same epoch run the way
+# the authors' pipeline runs it:
+#
+# ```{glue} bench
+# ```

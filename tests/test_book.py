@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import re
 import shutil
 from pathlib import Path
@@ -12,12 +13,15 @@ import pytest
 nbformat = pytest.importorskip("nbformat", reason="the report's tools are not installed (tools/setup.sh installs them)")
 papermill = pytest.importorskip("papermill", reason="the report's tools are not installed (tools/setup.sh installs them)")
 
-from antidistill.book import NOTEBOOKS, build_html, execute
-from antidistill.provenance import REPO
+from antidistill.report.book import NOTEBOOKS, build_html, execute
+from antidistill.report.provenance import REPO
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = REPO / "artifacts"
 FIGURE_PAGES = ("01_problem", "02_teachers", "03_extension", "04_lambda_search", "05_experiment", "06_robustness")
+MIN_FIGURE_PX = 1600
+# Input cells a reader may see: the first page's, which shows how every page calls the package.
+ALLOWED_INPUTS = {"00_intro": 1}
 METHOD_LABELS = ("Xavier", "Zero Pad", "Uniform Pad", "Transfer Learning", "Net2Net", "With Data Noise",
                  "Anti-Distillation, λ4 = 0", "Anti-Distillation")
 
@@ -67,6 +71,21 @@ def _internal_links(page, base: Path) -> list[tuple[str, Path, str]]:
     return links
 
 
+def _spaces(text: str) -> str:
+    return text.replace("\u00a0", " ")
+
+
+def _table_one_cells(text: str) -> dict[str, list[str]]:
+    """From Table I's inner text: per initialisation, its three "this build" cells (mean ± std)."""
+    cells = {}
+    for line in text.splitlines():
+        found = re.findall(r"\d\.\d\d\s±\s\d\.\d\d", line)
+        if len(found) == 6:  # ours and the paper's for each of the three metrics
+            label = line.split("\t")[0].strip()
+            cells[label] = [_spaces(v) for v in (found[0], found[2], found[4])]
+    return cells
+
+
 def test_report_in_a_real_browser(built):
     sync_api = pytest.importorskip("playwright.sync_api")
     if not Path(CHROMIUM).exists():
@@ -82,11 +101,17 @@ def test_report_in_a_real_browser(built):
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(index.as_uri())
         page.wait_for_url("**/00_intro.html")  # index.html only redirects to the root page
-        broken = []
+        broken, small, inputs, page_refs = [], [], [], []
         for path in pages:
             page.goto(path.as_uri(), wait_until="load")
             images = page.eval_on_selector_all("img", "els => els.map(e => [e.src, e.complete, e.naturalWidth])")
             assert all(complete and width > 0 for _, complete, width in images), (path.name, images)
+            small += [(path.name, src, width) for src, _, width in images if width < MIN_FIGURE_PX]
+            shown = [c for c in page.locator("div.cell div.cell_input").all() if c.is_visible()]
+            if len(shown) > ALLOWED_INPUTS.get(path.stem, 0):
+                inputs.append((path.name, len(shown)))
+            text = page.locator("main").inner_text()
+            page_refs += [(path.name, m) for m in re.findall(r"\b(?:page \d+|next page|previous page)\b", text, re.I)]
             if path.stem in FIGURE_PAGES:
                 assert page.locator("figure img").count() >= 1, f"{path.name} shows no figure"
             if path.stem in NOTEBOOKS:
@@ -103,6 +128,9 @@ def test_report_in_a_real_browser(built):
                     if fragment not in known:
                         broken.append((path.name, href))
         assert not broken, broken
+        assert not small, f"figures narrower than {MIN_FIGURE_PX} px: {small}"
+        assert not inputs, f"pages showing input cells: {inputs}"
+        assert not page_refs, f"cross-references written as text, not links: {page_refs}"
 
         page.goto((html / "07_table_one.html").as_uri(), wait_until="load")
         tables = page.locator("table")
@@ -111,6 +139,21 @@ def test_report_in_a_real_browser(built):
         assert table_one, "no table lists the 8 methods"
         assert all(metric in table_one[0] for metric in ("Accuracy", "FGSM attack", "Noise in parameters"))
         assert len(re.findall(r"\d\.\d\d\s±\s\d\.\d\d", table_one[0])) == 8 * 3 * 2  # ours and the paper's
+        shown = _table_one_cells(table_one[0])
+        links = page.eval_on_selector_all("a.download, a[download]", "els => els.map(e => e.href)")
+        csvs = {Path(urlparse(href).path).name: Path(unquote(urlparse(href).path)) for href in links}
+        assert {"runs.csv", "table_one.csv"} <= set(csvs), csvs
+        with csvs["table_one.csv"].open(newline="") as f:
+            rows = list(csv.DictReader(f))
+        assert [r["Initialisation"] for r in rows] == list(shown)
+        for row in rows:
+            ours = [_spaces(v) for k, v in row.items() if k.endswith(": this build")]
+            assert len(ours) == 3 and ours == shown[row["Initialisation"]], row
+        with csvs["runs.csv"].open(newline="") as f:
+            runs = list(csv.DictReader(f))
+        # Table I marks a method whose pre-training collapsed; the runs carry that in their own column.
+        assert {r["label"] for r in runs} == {label.split(" (collapsed")[0] for label in shown}
+        assert all(0 <= float(r["val_acc"]) <= 1 and r["collapsed"] in ("True", "False") for r in runs)
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "table_one.png"), full_page=True)
         browser.close()
@@ -134,7 +177,7 @@ def test_notebook_rejects_bad_parameters(parameters, message, tmp_path):
 
 def test_an_interrupted_build_leaves_the_book_as_it_was(tmp_path, monkeypatch):
     """Notebooks are executed into a staging folder and moved into book/ only when all succeeded."""
-    import antidistill.book as book_mod
+    import antidistill.report.book as book_mod
 
     (tmp_path / "book").mkdir()
     old = tmp_path / "book" / "01_problem.ipynb"

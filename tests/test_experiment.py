@@ -103,7 +103,7 @@ def test_modes_resolve_to_their_protocols():
     (dict(method="xavier", seed=-1), "seed"),
     (dict(method="antidistill"), "needs lambdas"),
     (dict(method="xavier", lambdas=(1, 1, 1, 1)), "apply only"),
-    (dict(method="antidistill_l4_0", lambdas=(1, 1, 1, 1)), "lambda4 = 0"),
+    (dict(method="antidistill_l4_0", lambdas=(1, 1, 1, 1)), "searches l1, l2, l3 only: l4 must be 0"),
 ])
 def test_bad_experiment_configs_are_rejected(bad, match):
     with pytest.raises(ValueError, match=match):
@@ -367,7 +367,7 @@ def test_a_corrupt_teacher_is_retrained_with_a_warning(damage, tmp_path, device)
 def test_reproduction_trains_the_missing_teachers_as_one_stack(tmp_path, monkeypatch, device):
     pytest.importorskip("optuna")  # the report's Reproduction imports the search (not on the GPU machine)
     from antidistill import teachers as teachers_mod
-    from antidistill.reproduction import Reproduction
+    from antidistill.report.reproduction import Reproduction
 
     rep = Reproduction.from_parameters("paper", "smoke", [0, 4], device, str(tmp_path))
     stacks = []

@@ -156,7 +156,7 @@ def test_pretraining_methods_reject_missing_or_wrong_lambdas(fashion):
     teacher = teacher_model()
     with pytest.raises(ValueError, match="needs lambdas"):
         METHODS["antidistill"](teacher, _ctx(data=data))
-    with pytest.raises(ValueError, match="lambda4 = 0"):
+    with pytest.raises(ValueError, match="searches l1, l2, l3 only: l4 must be 0"):
         METHODS["antidistill_l4_0"](teacher, _ctx(data=data, lambdas=(1, 1, 1, 1)))
     with pytest.raises(ValueError, match="grows a trained teacher"):
         METHODS["zero_pad"](None, _ctx())
@@ -222,3 +222,13 @@ def test_grow_seeds_stacks_what_each_seed_grows(method, protocol, trained_teache
         alone = METHODS[method](teachers[s], _ctx(seed=s, protocol=protocol)).student
         assert all(torch.equal(p, q[s]) for p, q in zip(alone.parameters(), stack.parameters()))
     assert not all(torch.equal(q[0], q[1]) for q in stack.parameters()) or method == "zero_pad"
+
+
+def test_which_lambdas_a_method_searches_is_declared_once():
+    from antidistill.search import SEARCHED
+
+    assert SEARCHED == {"antidistill_l4_0": ("l1", "l2", "l3"), "antidistill": ("l1", "l2", "l3", "l4")}
+    assert METHODS["antidistill"].check_searched((1, 1, 1, 1)) == (1, 1, 1, 1)
+    assert METHODS["antidistill_l4_0"].check_searched((0.5, 0, 1, 0)) == (0.5, 0, 1, 0)
+    with pytest.raises(ValueError, match="l4 must be 0"):
+        METHODS["antidistill_l4_0"].check_searched((1, 1, 1, 0.1))

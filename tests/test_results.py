@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from antidistill.results import (PAPER_TABLE_I, curves_frame, history_frame, labels, metric_epochs_sentence,
-                                 never_predicted_sentence, runs_frame, summarise, table_one)
+from antidistill.growth import METHODS
+from antidistill.report.tables import (METRICS, PAPER_TABLE_I, compare_with_paper, comparison_sentences,
+                                      curves_frame, history_frame, labels, metric_epochs_sentence,
+                                      never_predicted_sentence, ranking, ranking_sentence, runs_frame, summarise,
+                                      table_one)
 
 
 def _fake(method, label, seed, acc, fgsm, noise):
@@ -37,7 +40,7 @@ def test_table_one_sets_ours_beside_the_papers(results):
     table = table_one(runs_frame(results))
     assert list(table.index) == ["Xavier", "Zero Pad"]
     assert table.loc["Zero Pad", ("Accuracy", "this build")] == "0.85\u00a0±\u00a00.05"
-    paper = PAPER_TABLE_I["zero_pad"][0]
+    paper = PAPER_TABLE_I["zero_pad"]["val_acc"]
     assert table.loc["Zero Pad", ("Accuracy", "paper (reported)")] == f"{paper[0]:.2f}\u00a0±\u00a0{paper[1]:.2f}"
     assert table.loc["Zero Pad", ("Accuracy", "Δ")] == f"{0.85 - paper[0]:+.2f}"
     assert table.loc["Xavier", ("FGSM attack", "this build")] == "0.30\u00a0±\u00a00.00"
@@ -71,3 +74,25 @@ def test_lost_classes_are_reported(results):
     sentence = never_predicted_sentence(results, True)
     assert sentence.startswith("1 of the 4") and "Xavier, seed 0: class 9" in sentence and "ReLU" in sentence
     assert "ReLU" not in never_predicted_sentence(results, False)
+
+
+def test_the_papers_table_is_keyed_by_metric_name():
+    assert set(PAPER_TABLE_I) == set(METHODS)
+    assert all(list(row) == list(METRICS) for row in PAPER_TABLE_I.values())
+    assert PAPER_TABLE_I["antidistill"]["fgsm"] == (0.57, 0.03)  # the paper's best FGSM row
+    assert PAPER_TABLE_I["xavier"]["noise"] == (0.58, 0.06)
+
+
+def test_ranking_and_the_comparison_with_the_paper(results):
+    runs = runs_frame(results)
+    ranked = ranking(runs, "val_acc")
+    assert list(ranked.index) == ["zero_pad", "xavier"] and list(ranked["rank"]) == [1, 2]
+    assert ranked.loc["zero_pad", "mean"] == pytest.approx(0.85)
+    assert ranking_sentence(runs, "val_acc").startswith("Zero Pad is best (0.850)")
+    compared = compare_with_paper(runs)
+    acc = compared.loc["Accuracy"]
+    # Zero pad 0.85 vs the paper's 0.86 ± 0.02 is within; Xavier's mean vs 0.68 ± 0.08 decides the other.
+    xavier = summarise(runs).loc["xavier", "val_acc_mean"]
+    assert acc["best here"] == "Zero Pad" and acc["best in the paper"] == "Zero Pad"
+    assert acc["methods within one paper std"] == 1 + (abs(xavier - 0.68) <= 0.08)
+    assert "best here Zero Pad (0.850)" in comparison_sentences(runs)

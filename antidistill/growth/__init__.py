@@ -24,7 +24,8 @@ class Method:
     ``needs_teacher``: whether a trained teacher is used. ``lambdas``: "none" (no composite
     loss), "fixed" (data noise) or "searched" (Anti-Distillation, lambdas from the search).
     ``authors_load_teacher``: the authors' notebook for it builds and loads a teacher (drawing
-    a teacher-shaped model from their stream first), needed or not.
+    a teacher-shaped model from their stream first), needed or not. ``searched``: the lambdas
+    the λ search tunes; the others are 0 (the one place that says "λ4 = 0" for method 7).
     """
 
     name: str
@@ -33,10 +34,21 @@ class Method:
     needs_teacher: bool
     lambdas: str = "none"
     authors_load_teacher: bool = True
+    searched: tuple[str, ...] = ()
+
+    def check_searched(self, lambdas: tuple[float, ...]) -> tuple[float, ...]:
+        """``lambdas`` if every lambda this method does not search is 0; else a ValueError naming them."""
+        off = [f"l{i}" for i, v in enumerate(lambdas, start=1) if f"l{i}" not in self.searched and v != 0]
+        if off:
+            raise ValueError(f"{self.name} searches {', '.join(self.searched)} only: {', '.join(off)} must be 0; "
+                             f"got lambdas {tuple(lambdas)}")
+        return lambdas
 
     def __call__(self, teacher: MLP | None, ctx: GrowContext) -> Grown:
         if self.needs_teacher and teacher is None:
             raise ValueError(f"{self.name} grows a trained teacher; none was given")
+        if self.searched and ctx.lambdas is not None:
+            self.check_searched(ctx.lambdas)
         return self.grow(teacher, ctx)
 
 
@@ -47,8 +59,10 @@ METHODS: dict[str, Method] = {m.name: m for m in (
     Method("transfer", "Transfer Learning", transfer, needs_teacher=True),
     Method("net2net", "Net2Net", net2net, needs_teacher=True),
     Method("data_noise", "With Data Noise", data_noise, needs_teacher=False, lambdas="fixed"),
-    Method("antidistill_l4_0", "Anti-Distillation, λ4 = 0", antidistill_l4_0, needs_teacher=True, lambdas="searched"),
-    Method("antidistill", "Anti-Distillation", antidistill, needs_teacher=True, lambdas="searched"),
+    Method("antidistill_l4_0", "Anti-Distillation, λ4 = 0", antidistill_l4_0, needs_teacher=True, lambdas="searched",
+           searched=("l1", "l2", "l3")),
+    Method("antidistill", "Anti-Distillation", antidistill, needs_teacher=True, lambdas="searched",
+           searched=("l1", "l2", "l3", "l4")),
 )}
 
 

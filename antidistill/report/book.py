@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -14,9 +15,10 @@ from typing import Sequence
 import jupytext
 import papermill
 
-from .profiles import validate_parameters
+from ..profiles import validate_parameters
+from ..store import Store, hold
+from .pages.table_one import DOWNLOADS
 from .provenance import REPO, save_build_record
-from .store import Store, hold
 
 # Execution order: the introduction and the reproducibility page summarise the others, so run last.
 NOTEBOOKS = ("01_problem", "02_teachers", "03_extension", "04_lambda_search", "05_experiment",
@@ -46,12 +48,17 @@ def execute(mode: str, profile: str, seeds: Sequence[int] | None = None, device:
             source = jupytext.read(REPO / "notebooks" / f"{name}.py")
             print(f"executing {name} ...", flush=True)
             start = time.perf_counter()
+            # Run inside the staging folder: files a page writes (Table I's CSV downloads) land
+            # beside it and reach the book with it.
             papermill.execute_notebook(source, str(staging / f"{name}.ipynb"), parameters=parameters,
-                                       kernel_name="python3", cwd=str(root), progress_bar=progress)
+                                       kernel_name="python3", cwd=str(staging), progress_bar=progress)
             timings.append({"notebook": name, "wall time (s)": round(time.perf_counter() - start, 1)})
             save_build_record(Store(results_dir), mode, profile, {"parameters": parameters, "notebooks": timings})
         for name in notebooks:
             os.replace(staging / f"{name}.ipynb", root / "book" / f"{name}.ipynb")
+        if (staging / DOWNLOADS).is_dir():
+            shutil.rmtree(root / "book" / DOWNLOADS, ignore_errors=True)
+            os.replace(staging / DOWNLOADS, root / "book" / DOWNLOADS)
     return timings
 
 

@@ -6,24 +6,27 @@ from typing import Any, Iterable
 
 import pandas as pd
 
-from .data import C1
-from .growth import METHODS
+from ..data import C1
+from ..growth import METHODS
 
 METHOD_ORDER = list(METHODS)
 LABELS = {name: m.label for name, m in METHODS.items()}
 METRICS = {"val_acc": "Accuracy", "fgsm": "FGSM attack", "noise": "Noise in parameters"}
 
 # The paper's Table I, as printed (mean, std over 10 seeds), shown only for comparison and
-# always labelled as the paper's. Order of each row: accuracy, FGSM attack, weight noise.
-PAPER_TABLE_I = {
-    "xavier": ((0.68, 0.08), (0.42, 0.04), (0.58, 0.06)),
-    "zero_pad": ((0.86, 0.02), (0.50, 0.01), (0.71, 0.03)),
-    "uniform_pad": ((0.85, 0.04), (0.52, 0.03), (0.73, 0.03)),
-    "transfer": ((0.74, 0.09), (0.50, 0.06), (0.53, 0.05)),
-    "net2net": ((0.85, 0.04), (0.51, 0.02), (0.70, 0.03)),
-    "data_noise": ((0.81, 0.07), (0.51, 0.03), (0.70, 0.05)),
-    "antidistill_l4_0": ((0.86, 0.05), (0.53, 0.03), (0.73, 0.04)),
-    "antidistill": ((0.86, 0.05), (0.57, 0.03), (0.67, 0.03)),
+# always labelled as the paper's; keyed by method, then by metric (the keys of METRICS).
+PAPER_TABLE_I: dict[str, dict[str, tuple[float, float]]] = {
+    method: dict(zip(METRICS, row)) for method, row in {
+        # method:          accuracy       FGSM attack    noise in parameters
+        "xavier": ((0.68, 0.08), (0.42, 0.04), (0.58, 0.06)),
+        "zero_pad": ((0.86, 0.02), (0.50, 0.01), (0.71, 0.03)),
+        "uniform_pad": ((0.85, 0.04), (0.52, 0.03), (0.73, 0.03)),
+        "transfer": ((0.74, 0.09), (0.50, 0.06), (0.53, 0.05)),
+        "net2net": ((0.85, 0.04), (0.51, 0.02), (0.70, 0.03)),
+        "data_noise": ((0.81, 0.07), (0.51, 0.03), (0.70, 0.05)),
+        "antidistill_l4_0": ((0.86, 0.05), (0.53, 0.03), (0.73, 0.04)),
+        "antidistill": ((0.86, 0.05), (0.57, 0.03), (0.67, 0.03)),
+    }.items()
 }
 
 
@@ -125,9 +128,9 @@ def table_one(runs: pd.DataFrame) -> pd.DataFrame:
     rows = {}
     for method in stats.index:
         row = {}
-        for i, (metric, title) in enumerate(METRICS.items()):
+        for metric, title in METRICS.items():
             mean, std = stats.loc[method, f"{metric}_mean"], stats.loc[method, f"{metric}_std"]
-            paper_mean, paper_std = PAPER_TABLE_I[method][i]
+            paper_mean, paper_std = PAPER_TABLE_I[method][metric]
             # Non-breaking spaces keep "mean ± std" on one line in narrow columns.
             row[(title, "this build")] = f"{mean:.2f}\u00a0±\u00a0{std:.2f}"
             row[(title, "paper (reported)")] = f"{paper_mean:.2f}\u00a0±\u00a0{paper_std:.2f}"
@@ -137,6 +140,58 @@ def table_one(runs: pd.DataFrame) -> pd.DataFrame:
     table.columns = pd.MultiIndex.from_tuples(table.columns)
     table.index.name = "Initialisation"
     return table
+
+
+def ranking(runs: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """Methods from best to worst on ``metric`` (a key of METRICS): label (marked where runs
+    collapsed), mean, population std and rank."""
+    stats = summarise(runs)
+    marked = labels(runs)
+    ranked = stats[[f"{metric}_mean", f"{metric}_std"]].sort_values(f"{metric}_mean", ascending=False)
+    ranked.columns = ["mean", "std"]
+    ranked.insert(0, "label", [marked[m] for m in ranked.index])
+    ranked["rank"] = range(1, len(ranked) + 1)
+    return ranked
+
+
+def ranking_sentence(runs: pd.DataFrame, metric: str) -> str:
+    """Who is best on ``metric``, where full Anti-Distillation and Xavier land: one sentence."""
+    ranked = ranking(runs, metric)
+    best = ranked.iloc[0]
+    parts = [f"{best['label']} is best ({best['mean']:.3f})"]
+    if "antidistill" in ranked.index:
+        ad = ranked.loc["antidistill"]
+        parts.append(f"full Anti-Distillation ranks {ad['rank']} of {len(ranked)} ({ad['mean']:.3f})")
+    if "xavier" in ranked.index:
+        parts.append(f"Xavier reaches {ranked.loc['xavier', 'mean']:.3f}")
+    return "; ".join(parts)
+
+
+def compare_with_paper(runs: pd.DataFrame) -> pd.DataFrame:
+    """Per metric: the best method here and in the paper's Table I, and how many methods land
+    within one of the paper's standard deviations of its mean."""
+    stats = summarise(runs)
+    marked = labels(runs)
+    rows = {}
+    for metric, title in METRICS.items():
+        ours = stats[f"{metric}_mean"]
+        paper = {m: PAPER_TABLE_I[m][metric] for m in ours.index}
+        ours_best = ours.idxmax()
+        paper_best = max(paper, key=lambda m: paper[m][0])
+        rows[title] = {"best here": marked[ours_best], "its mean here": ours[ours_best],
+                       "best in the paper": LABELS[paper_best], "its mean in the paper": paper[paper_best][0],
+                       "methods within one paper std": sum(abs(ours[m] - paper[m][0]) <= paper[m][1] for m in ours.index),
+                       "methods": len(ours)}
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def comparison_sentences(runs: pd.DataFrame) -> str:
+    """``compare_with_paper`` as a Markdown list, one line per metric."""
+    table = compare_with_paper(runs)
+    return "\n".join(f"- **{title}**: best here {r['best here']} ({r['its mean here']:.3f}); best in the paper "
+                     f"{r['best in the paper']} ({r['its mean in the paper']:.2f}). {r['methods within one paper std']} "
+                     f"of {r['methods']} methods land within one of the paper's standard deviations of its mean."
+                     for title, r in table.iterrows())
 
 
 def bench_frame(benches: Iterable[dict[str, Any]]) -> pd.DataFrame:

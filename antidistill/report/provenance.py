@@ -13,12 +13,12 @@ from typing import Any
 
 import torch
 
-from .store import Store, atomic_write_json
-from .train import pick_device
+from ..store import Store, atomic_write_json
+from ..train import pick_device
 
 PACKAGES = ("antidistill", "torch", "numpy", "optuna", "pandas", "matplotlib", "seaborn", "papermill",
             "jupyter-book", "myst-nb")
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 def git_commit(repo: Path = REPO) -> str:
@@ -37,12 +37,6 @@ def _version(package: str) -> str:
         return metadata.version(package)
     except metadata.PackageNotFoundError:
         return "not installed"
-
-
-def runtime() -> dict[str, Any]:
-    """The few facts saved with every run: what computed it."""
-    return {"torch": torch.__version__, "python": platform.python_version(), "machine": platform.machine(),
-            "cpu_threads": torch.get_num_threads()}
 
 
 def provenance(device: str | None = "auto") -> dict[str, Any]:

@@ -6,15 +6,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
-from .data import FashionMNIST, load_fashion_mnist
-from .experiment import ExperimentConfig, grow, run_many
-from .growth import METHODS, Grown
-from .models import MLP
-from .profiles import Profile, check_injected, validate_parameters
-from .search import SEARCHED, SearchConfig, best_lambdas
-from .store import Store
-from .teachers import get_teacher, get_teachers
-from .train import pick_device
+from ..data import FashionMNIST, load_fashion_mnist
+from ..experiment import ExperimentConfig, grow, run_many
+from ..growth import METHODS, Grown
+from ..models import MLP
+from ..profiles import Profile, check_injected, validate_parameters
+from ..search import SEARCHED, SearchConfig, best_lambdas, run_search
+from ..store import Store
+from ..teachers import get_teacher, get_teachers
+from ..train import pick_device
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ class Reproduction:
 
     def describe(self) -> str:
         return "\n".join([f"mode:    {self.mode}",
-                          f"profile: {self.profile.name} ({self.profile.description})",
+                          f"profile: {self.profile.name}",
                           f"seeds:   {list(self.seeds)}",
                           f"device:  {pick_device(self.device)}",
                           f"results: {self.store.root}"])
@@ -71,11 +71,12 @@ class Reproduction:
         return grow(cfg, teacher, self.data().to(pick_device(self.device)), progress=False)
 
     def search(self, method: str) -> SearchConfig:
-        return SearchConfig(method, self.mode, self.profile, self.seeds)
+        return self.profile.search(method, self.mode, self.seeds)
 
     def lambdas(self, method: str, progress: bool = True) -> tuple[float, float, float, float]:
         """The searched lambdas of an Anti-Distillation method (runs the missing trials first)."""
-        return best_lambdas(self.search(method), self.profile.trials(method), self.store, self.device, progress)
+        search = self.search(method)
+        return best_lambdas(search, search.n_trials, self.store, self.device, progress)
 
     def configs(self, methods: Sequence[str] | None = None) -> list[ExperimentConfig]:
         """One config per (method, seed), methods in the paper's order."""
@@ -87,3 +88,20 @@ class Reproduction:
         """Every (method, seed) run: loaded when saved, computed (and saved) otherwise."""
         return run_many(self.configs(methods), self.store, self.device, desc=f"{self.mode}/{self.profile.name}",
                         progress=progress)
+
+    def runs(self, progress: bool = False):
+        """``run()`` as one row per run (``tables.runs_frame``)."""
+        from .tables import runs_frame
+
+        return runs_frame(self.run(progress=progress))
+
+    def study(self, method: str):
+        """The Optuna study of ``method``'s λ search, its missing trials run first."""
+        search = self.search(method)
+        return run_search(search, search.n_trials, self.store, self.device, progress=False)
+
+    def settings(self) -> dict[str, Any]:
+        """Every setting the pages state, from this build's configs (``settings.settings``)."""
+        from .settings import settings
+
+        return settings(self.profile, self.mode, self.seeds)

@@ -1,4 +1,4 @@
-"""myst-nb's ``glue`` made safe for the values our notebooks compute (numpy scalars, strings)."""
+"""myst-nb's ``glue`` made safe for the values our pages compute (numpy scalars, strings), and a whole page's values at once."""
 
 from __future__ import annotations
 
@@ -24,3 +24,9 @@ def plain(value: Any) -> Any:
 def glue(name: str, value: Any, display: bool = False) -> None:
     """``myst_nb.glue`` of ``plain(value)``; not displayed by default (the narrative pastes it)."""
     _glue(name, plain(value), display=display)
+
+
+def glue_all(values: dict[str, Any]) -> None:
+    """Glue every (name, value) a page function computed; the page's Markdown pastes them by name."""
+    for name, value in values.items():
+        glue(name, value)

@@ -1,0 +1,155 @@
+"""The report's figures, drawn with seaborn from the tidy DataFrames of ``antidistill.report.tables``."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import seaborn as sns
+from matplotlib.ticker import MaxNLocator
+
+from ..data import CLASS_NAMES, FashionMNIST
+
+# Every figure is saved at least this many pixels wide (after the tight crop), so a reader can zoom.
+MIN_WIDTH_PX = 1600
+
+
+def _finish(fig: plt.Figure) -> plt.Figure:
+    """Lay out, close, and raise the resolution to MIN_WIDTH_PX with room for the tight crop
+    (after closing: ``plt.close`` resets a figure's dpi)."""
+    fig.tight_layout()
+    plt.close(fig)
+    fig.set_dpi(max(fig.dpi, 1.4 * MIN_WIDTH_PX / fig.get_figwidth()))
+    return fig
+
+
+def population_sd(values: pd.Series) -> tuple[float, float]:
+    """mean ± population std (ddof=0), the band the paper's figures and Table I use."""
+    mean, sd = values.mean(), values.std(ddof=0)
+    return mean - sd, mean + sd
+
+
+def _lines(frame: pd.DataFrame, x: str, y: str, xlabel: str, ylabel: str, title: str,
+           integer_x: bool = False) -> plt.Figure:
+    sns.set_theme(style="whitegrid", context="notebook")
+    fig, ax = plt.subplots(figsize=(9.5, 5))
+    sns.lineplot(data=frame, x=x, y=y, hue="label", style="label", markers=True, dashes=False,
+                 errorbar=population_sd, palette="tab10", ax=ax)
+    ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
+    if integer_x:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.legend(title="initialisation", fontsize="small", bbox_to_anchor=(1.02, 1), loc="upper left")
+    return _finish(fig)
+
+
+def accuracy_per_epoch(history: pd.DataFrame, title: str = "Validation accuracy while training on D2") -> plt.Figure:
+    """Figure 1: validation accuracy per epoch (epoch 0 = straight after growth), mean ± std band."""
+    return _lines(history, "epoch", "val_acc", "epoch", "validation accuracy", title, integer_x=True)
+
+
+def accuracy_vs_eps(curves: pd.DataFrame, attack: str, title: str | None = None) -> plt.Figure:
+    """Figure 2 (``attack="FGSM"``) or Figure 3 (``"weight noise"``): accuracy against eps."""
+    label = {"FGSM": "FGSM step ε", "weight noise": "weight noise ε"}[attack]
+    return _lines(curves[curves["attack"] == attack], "eps", "acc", label, "validation accuracy",
+                  title or f"Validation accuracy under {attack}")
+
+
+def sample_grid(data: FashionMNIST, per_class: int = 8) -> plt.Figure:
+    """The first ``per_class`` training images of every class, one row per class."""
+    fig, axes = plt.subplots(len(CLASS_NAMES), per_class, figsize=(per_class * 0.9, len(CLASS_NAMES) * 0.95))
+    for label, row in enumerate(axes):
+        images = data.train.x[data.train.y == label][:per_class]
+        for ax, image in zip(row, images):
+            ax.imshow(image.numpy(), cmap="gray_r", vmin=0, vmax=1)
+            ax.set_xticks([])
+            ax.set_yticks([])
+        row[0].set_ylabel(f"{label}: {CLASS_NAMES[label]}", rotation=0, ha="right", va="center", fontsize=9)
+    return _finish(fig)
+
+
+def bars(frame: pd.DataFrame, x: str, y: str, title: str, hue: str | None = None) -> plt.Figure:
+    """A grouped bar chart (parameter importances per method)."""
+    sns.set_theme(style="whitegrid", context="notebook")
+    fig, ax = plt.subplots(figsize=(7, 3.5))
+    sns.barplot(data=frame, x=x, y=y, hue=hue, ax=ax)
+    ax.set(title=title, xlabel=x, ylabel=y)
+    ax.tick_params(axis="x", rotation=30)
+    return _finish(fig)
+
+
+def search_history(trials: pd.DataFrame, title: str) -> plt.Figure:
+    """Objective of every finished trial and the best value so far."""
+    sns.set_theme(style="whitegrid", context="notebook")
+    fig, ax = plt.subplots(figsize=(7, 3.5))
+    done = trials.dropna(subset=["value"]).sort_values("number")
+    ax.plot(done["number"], done["value"], "o", label="trial")
+    ax.plot(done["number"], done["value"].cummax(), "-", label="best so far")
+    ax.set(title=title, xlabel="trial", ylabel="mean FGSM accuracy (largest ε)")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.legend()
+    return _finish(fig)
+
+
+def learning_curves(history: pd.DataFrame, y: str, title: str, ylabel: str) -> plt.Figure:
+    """One line per seed (teachers' D1 curves)."""
+    sns.set_theme(style="whitegrid", context="notebook")
+    fig, ax = plt.subplots(figsize=(7, 4))
+    sns.lineplot(data=history, x="epoch", y=y, hue="seed", palette="viridis", ax=ax)
+    ax.set(title=title, ylabel=ylabel)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    return _finish(fig)
+
+
+def hutchinson_convergence(draws, exact: float, n_params: int) -> plt.Figure:
+    """The running mean of Hutchinson's probes vᵀHv with ± 2 standard errors, against the exact trace."""
+    import torch
+
+    n = torch.arange(1, len(draws) + 1)
+    running = draws.cumsum(0) / n
+    se = draws.std() / n.sqrt()
+    sns.set_theme(style="whitegrid", context="notebook")
+    fig, ax = plt.subplots(figsize=(8, 4))
+    ax.plot(n, running, label="running mean of vᵀHv")
+    ax.fill_between(n, running - 2 * se, running + 2 * se, alpha=0.25, label="± 2 standard errors")
+    ax.axhline(exact, color="black", linestyle="--", label="exact trace")
+    ax.set(xlabel="probe vectors", ylabel="trace estimate", xscale="log",
+           title=f"Hutchinson's estimator on a {n_params}-parameter MLP")
+    ax.legend()
+    return _finish(fig)
+
+
+def difference_from_xavier(curves: pd.DataFrame, attack: str) -> plt.Figure:
+    """One panel per method: its accuracy minus Xavier's (same seed) against ε, mean ± population std over seeds."""
+    frame = curves[curves["attack"] == attack]
+    base = frame[frame["method"] == "xavier"].set_index(["seed", "eps"])["acc"]
+    others = frame[frame["method"] != "xavier"].copy()
+    others["diff"] = others["acc"].to_numpy() - base.reindex(list(zip(others["seed"], others["eps"]))).to_numpy()
+    methods = [m for m in others["label"].cat.categories if m in set(others["label"])]
+    sns.set_theme(style="whitegrid", context="notebook")
+    cols = 4
+    rows = -(-len(methods) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(12, 3 * rows), sharex=True, sharey=True, squeeze=False)
+    palette = sns.color_palette("tab10", len(methods) + 1)[1:]
+    label = {"FGSM": "FGSM step ε", "weight noise": "weight noise ε"}[attack]
+    for ax, method, colour in zip(axes.flat, methods, palette):
+        part = others[others["label"] == method]
+        sns.lineplot(data=part, x="eps", y="diff", errorbar=population_sd, color=colour, marker="o", ax=ax)
+        ax.axhline(0, color="black", linewidth=0.8)
+        ax.set(title=method, xlabel=label, ylabel="accuracy − Xavier's")
+    for ax in list(axes.flat)[len(methods):]:
+        ax.axis("off")
+    fig.suptitle(f"{attack}: each initialisation's accuracy minus Xavier's, mean ± std over seeds")
+    return _finish(fig)
+
+
+def dots_at_largest_eps(curves: pd.DataFrame, attack: str) -> plt.Figure:
+    """Every seed's accuracy at the largest ε, one row per method, with the mean and ± population std."""
+    frame = curves[curves["attack"] == attack]
+    top = frame[frame["eps"] == frame["eps"].max()]
+    sns.set_theme(style="whitegrid", context="notebook")
+    fig, ax = plt.subplots(figsize=(9, 4.5))
+    sns.stripplot(data=top, x="acc", y="label", hue="label", palette="tab10", alpha=0.6, legend=False, ax=ax)
+    sns.pointplot(data=top, x="acc", y="label", errorbar=population_sd, color="black", linestyle="none",
+                  marker="D", markersize=5, ax=ax)
+    ax.set(xlabel=f"validation accuracy at ε = {top['eps'].max():g}", ylabel="",
+           title=f"{attack} at the largest ε: every seed (dots), mean ± std (black)")
+    return _finish(fig)

@@ -1,0 +1,27 @@
+"""The reproducibility page: software, machine, the build's timings, each method's compute, and the saved benchmarks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from ...bench import saved_benches
+from ..provenance import build_record, provenance
+from ..tables import bench_frame, runs_frame
+from . import common
+
+
+def page(rep) -> dict[str, Any]:
+    runs = runs_frame(rep.run(progress=False))
+    compute = runs.groupby("label", observed=True)["wall_time_s"].agg(["count", "mean", "sum"]).round(1)
+    compute.columns = ["runs", "mean time per run (s)", "total (s)"]
+    record = build_record(rep.store, rep.mode, rep.profile.name)
+    benches = saved_benches(rep.store)
+    return {**common(rep),
+            "provenance": pd.Series(provenance(rep.device), name="value").to_frame(),
+            "timings": pd.DataFrame(record.get("notebooks", [])),
+            "compute": compute,
+            "bench": bench_frame(benches) if benches else
+            "No benchmark is saved in this results folder yet: `python -m antidistill bench --out <results folder>` "
+            "measures one."}

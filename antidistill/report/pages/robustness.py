@@ -1,0 +1,31 @@
+"""Page 6, robustness: accuracy under FGSM (Figure 2) and with noisy weights (Figure 3), and where each method ranks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import figures
+from ..tables import curves_frame, ranking, runs_frame
+from . import common
+
+ATTACKS = {"fgsm": "FGSM", "noise": "weight noise"}
+
+
+def page(rep) -> dict[str, Any]:
+    results = rep.run()
+    curves, runs = curves_frame(results), runs_frame(results)
+    values: dict[str, Any] = {**common(rep), "n_methods_run": runs["method"].nunique()}
+    for number, (metric, attack) in zip((2, 3), ATTACKS.items()):
+        values[f"fig{number}"] = figures.accuracy_vs_eps(
+            curves, attack, title=f"Paper Fig. {number} (reproduced): validation accuracy under {attack}")
+        values[f"diff_{metric}"] = figures.difference_from_xavier(curves, attack)
+        values[f"dots_{metric}"] = figures.dots_at_largest_eps(curves, attack)
+        ranked = ranking(runs, metric)
+        values[f"{metric}_best"] = ranked.iloc[0]["label"]
+        values[f"{metric}_best_value"] = ranked.iloc[0]["mean"]
+        values[f"{metric}_spread"] = ranked["mean"].iloc[0] - ranked["mean"].iloc[-1]
+        for method in ("antidistill", "antidistill_l4_0"):
+            key = "ad" if method == "antidistill" else "ad0"
+            values[f"{metric}_{key}_rank"] = int(ranked.loc[method, "rank"])
+            values[f"{metric}_{key}_value"] = ranked.loc[method, "mean"]
+    return values

@@ -1,0 +1,94 @@
+"""Page 4, choosing the λ: every trial of each search, the λ the final runs use, history and importances."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import optuna
+import pandas as pd
+
+from ...growth import METHODS
+from ...profiles import PROFILES
+from ...search import N_STARTUP, SEARCHED, uses_importance
+from .. import figures
+from . import common
+
+# Below this many finished trials fANOVA has too little to attribute: no importance figure.
+MIN_IMPORTANCE_TRIALS = 10
+
+
+def _greek(name: str) -> str:
+    """l1 -> λ1: the axis and column labels the reader knows."""
+    return "λ" + name[1:] if name.startswith("l") and name[1:].isdigit() else name
+
+
+def trial_table(study: optuna.Study, search_seeds: tuple[int, ...]) -> pd.DataFrame:
+    """One row per finished trial: its λ, the FGSM accuracy of each seed, the objective."""
+    rows = []
+    for t in study.trials:
+        if t.state.name != "COMPLETE":
+            continue
+        row = {"trial": t.number, **{_greek(k): round(v, 4) for k, v in t.params.items()}}
+        row.update({f"FGSM seed {s}": v for s, v in zip(search_seeds, t.user_attrs["fgsm_per_seed"])})
+        row["objective"] = t.value
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("trial")
+
+
+def importances(study: optuna.Study) -> pd.DataFrame:
+    """fANOVA importances of each λ (NaN where none can be computed)."""
+    names = sorted(study.best_trial.params)
+    try:
+        scores = optuna.importance.get_param_importances(study)
+    except (RuntimeError, ValueError):
+        scores = {}
+    return pd.DataFrame({"λ": [_greek(n) for n in names], "importance": [scores.get(n, float("nan")) for n in names]})
+
+
+def page(rep) -> dict[str, Any]:
+    values: dict[str, Any] = {**common(rep)}
+    paper = PROFILES["paper"]
+    finished = {}
+    for method in SEARCHED:
+        lambdas = rep.lambdas(method)
+        study = rep.study(method)
+        search = rep.search(method)
+        table = trial_table(study, search.search_seeds)
+        finished[method] = len(table)
+        values[f"trials_table_{method}"] = table
+        values[f"searched_{method}"] = ", ".join(_greek(n) for n in SEARCHED[method])
+        values[f"paper_trials_{method}"] = paper.trials(method)
+        for i, value in enumerate(lambdas, start=1):
+            values[f"{method}_l{i}"] = value
+        values[f"{method}_best"] = study.best_value
+        history = pd.DataFrame([{"number": t.number, "value": t.value} for t in study.trials])
+        values[f"history_{method}"] = figures.search_history(history, f"{METHODS[method].label}: optimisation history")
+    search = rep.search("antidistill")
+    trial = search.trial_config(search.search_seeds[0], (1.0, 1.0, 1.0, 1.0))
+    values.update({
+        "search_seeds": ", ".join(map(str, search.search_seeds)),
+        "search_pretrain_epochs": trial.growth.pretrain.epochs,
+        "search_student_epochs": trial.student.epochs,
+        "full_lambdas_source": ("Optuna's fANOVA parameter importances taken as λ1–λ4 in order of importance, "
+                                "as the authors' final run did (its best trial is in the table above)"
+                                if uses_importance(search) else "the best trial"),
+        "tpe_startup": N_STARTUP,
+    })
+    budget = " and ".join(str(paper.trials(m)) for m in SEARCHED)
+    values["random_start"] = (
+        f"With the paper's budget of {budget} trials, every one of its trials falls in that random start, so its "
+        "\"Bayesian optimisation\" is a random search over [0, 1]⁴."
+        if all(paper.trials(m) <= N_STARTUP for m in SEARCHED) else
+        f"The paper's budget of {budget} trials goes beyond that random start, so TPE's model does shape its later trials.")
+    if min(finished.values()) >= MIN_IMPORTANCE_TRIALS:
+        imp = pd.concat([importances(rep.study(m)).assign(method=METHODS[m].label) for m in SEARCHED])
+        values["importances"] = figures.bars(imp, "λ", "importance", "Parameter importances (fANOVA)", hue="method")
+        values["importance_note"] = ("How much of the objective's variation across trials each λ explains "
+                                     "(Optuna's fANOVA evaluator).")
+    else:  # the sentence takes the figure's place
+        values["importances"] = (
+            f"No importance figure: the searches finished {min(finished.values())} to {max(finished.values())} "
+            f"trials, and with fewer than {MIN_IMPORTANCE_TRIALS} fANOVA has too few points to attribute the "
+            "objective's variation to the λ (its numbers would be noise).")
+        values["importance_note"] = "Parameter importances: not computed at this build's size."
+    return values

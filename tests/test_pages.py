@@ -1,0 +1,25 @@
+"""The chapters' computed sentences follow the numbers (a verdict is never stated whatever the runs say)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from antidistill.models import TEACHER_BLOCKS
+from antidistill.report.pages.experiment import width_verdict, widths
+
+
+def _runs(zero_pad, net2net):
+    return [{"method": "zero_pad", "effective_widths": zero_pad}, {"method": "net2net", "effective_widths": net2net}]
+
+
+def test_the_width_verdict_follows_the_counted_units():
+    teacher = list(TEACHER_BLOCKS)
+    assert width_verdict(widths(_runs(teacher, teacher))).startswith("Neither left the teacher's width")
+    one = width_verdict(widths(_runs(teacher, [200, 64, 32])))
+    assert one.startswith("Zero Pad stayed at the teacher's width") and "Net2Net" not in one
+    assert "does not hold here" in width_verdict(widths(_runs([130, 64, 32], [200, 64, 32])))
+
+
+def test_widths_average_over_seeds():
+    table = widths(_runs([128, 64, 32], [128, 64, 32]) + _runs([130, 64, 32], [128, 64, 32]))
+    assert isinstance(table, pd.DataFrame) and table.loc["zero_pad", "layer 1"] == 129

@@ -1,0 +1,29 @@
+"""The settings the report states come from the configs of the build, and the box says how far it is from the paper's protocol."""
+
+from __future__ import annotations
+
+from antidistill.profiles import PROFILES
+from antidistill.report.settings import _grid, protocol_box, settings
+
+
+def test_a_quick_build_states_its_own_schedules_not_the_papers():
+    quick, paper = settings(PROFILES["quick"], "paper"), settings(PROFILES["paper"], "paper")
+    assert (quick["student_epochs"], quick["pretrain_epochs"], quick["teacher_epochs"]) == (4, 4, 8)
+    assert (paper["student_epochs"], paper["pretrain_epochs"], paper["teacher_epochs"]) == (10, 15, 30)
+    assert quick["head_only_epochs"] < paper["head_only_epochs"] == 3  # scaled with the student epochs
+    assert (paper["trials_antidistill_l4_0"], paper["trials_antidistill"]) == (5, 10)
+    assert quick["search_seeds"] == "0, 1" and paper["n_seeds"] == 10
+    assert settings(PROFILES["smoke"], "paper", (4, 7))["seeds"] == "4, 7"
+
+
+def test_grids_read_as_ranges():
+    assert settings(PROFILES["paper"], "paper")["fgsm_grid"] == "0 to 0.018 in steps of 0.002"
+    assert settings(PROFILES["paper"], "paper")["noise_grid"] == "0 to 0.09 in steps of 0.01"
+    assert _grid((0.0, 0.1, 0.5)) == "0, 0.1, 0.5"
+
+
+def test_the_box_compares_row_by_row_and_says_whether_this_is_the_papers_protocol():
+    box = protocol_box(PROFILES["quick"], "paper")
+    assert "smaller than the paper's protocol" in box
+    assert "| D1 pre-training epochs | 4 | 15 |" in box and "| seeds | 3 | 10 |" in box
+    assert protocol_box(PROFILES["paper"], "authors").startswith("This build runs the paper's full protocol.")
