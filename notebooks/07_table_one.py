@@ -58,7 +58,7 @@ glue_all(table_one.page(rep))
 # ```
 #
 # Two cautions for reading the differences. The paper's numbers come from its authors' code,
-# whose protocol differs from the text in several places (the `authors` mode of the package
-# follows the code; a ReLU after the output layer is one difference that directly affects
-# accuracy); and the box above says how far this build's schedules and search are from the
-# paper's.
+# whose protocol differs from the text in several places ({ref}`protocol-differences` lists
+# them; the `authors` mode of the package follows the code, and a ReLU after the output layer is
+# one difference that directly affects accuracy); and the box above says how far this build's
+# schedules and search are from the paper's.

@@ -46,6 +46,23 @@ glue_all(reproducibility.page(rep))
 # %% [markdown]
 # This build: {glue:md}`set_mode` mode, {glue:md}`set_profile` profile, seeds {glue:md}`set_seeds`.
 #
+# (protocol-differences)=
+# ## Paper text, authors' code, this build
+#
+# Every setting where the paper's text and its authors' code differ, or where the paper says
+# nothing, with where each says it (a section of the paper; a file of
+# [their repository](https://github.com/intsystems/anti-distillation)) and the value this build
+# used, read from its configs. `paper` mode follows the text where it speaks; `authors` mode
+# follows the code.
+#
+# ````{div} differences-table
+# ```{glue:md} differences
+# :format: myst
+# ```
+# ````
+#
+# ## Software, machine and timings
+#
 # ```{glue} provenance
 # ```
 #

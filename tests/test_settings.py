@@ -27,3 +27,18 @@ def test_the_box_compares_row_by_row_and_says_whether_this_is_the_papers_protoco
     assert "smaller than the paper's protocol" in box
     assert "| D1 pre-training epochs | 4 | 15 |" in box and "| seeds | 3 | 10 |" in box
     assert protocol_box(PROFILES["paper"], "authors").startswith("This build runs the paper's full protocol.")
+
+
+def test_the_differences_table_covers_every_protocol_switch_with_this_builds_value():
+    import dataclasses
+
+    from antidistill.protocol import AUTHORS, PAPER, Protocol
+    from antidistill.report.differences import differences, to_markdown
+
+    for mode, protocol in (("paper", PAPER), ("authors", AUTHORS)):
+        table = differences(PROFILES["quick"], mode)
+        for field in dataclasses.fields(Protocol):
+            assert table.loc[field.name, f"this build ({mode} mode)"] == str(getattr(protocol, field.name))
+        assert all(table["code: where"].str.len() > 0) and all(table["authors' code"].str.len() > 0)
+        assert table.loc["pre-training epochs", f"this build ({mode} mode)"] == "4"  # the quick profile's
+    assert "| `shuffle` | silent |" in to_markdown(differences(PROFILES["paper"], "paper"))

@@ -7,6 +7,7 @@ from typing import Any
 import pandas as pd
 
 from ...bench import saved_benches
+from ..differences import differences, to_markdown
 from ..provenance import build_record, provenance
 from ..tables import bench_frame, runs_frame
 from . import common
@@ -22,6 +23,7 @@ def page(rep) -> dict[str, Any]:
             "provenance": pd.Series(provenance(rep.device), name="value").to_frame(),
             "timings": pd.DataFrame(record.get("notebooks", [])),
             "compute": compute,
+            "differences": to_markdown(differences(rep.profile, rep.mode, rep.seeds)),
             "bench": bench_frame(benches) if benches else
             "No benchmark is saved in this results folder yet: `python -m antidistill bench --out <results folder>` "
             "measures one."}
