@@ -117,15 +117,72 @@ def _one_draw(model: StackedMLP, params: list[torch.Tensor], split: Split, eps: 
     """Per seed, the accuracy of w + eps * xi on a random subset of ``split`` (xi, then the
     subset, from that seed's generator), as a tensor on the device (no wait for it).
     ``params`` and ``generators`` are those of the seeds drawn."""
-    weights = _shifted(params, _draw(params, generators), eps)
+    xi, x, y = _one_noise(params, split, generators, subset)
+    return _correct(model, _shifted(params, xi, eps), x, y).double() / y.shape[1]
+
+
+def _one_noise(params: list[torch.Tensor], split: Split, generators: list[torch.Generator],
+               subset: int | None) -> tuple[list[torch.Tensor], torch.Tensor, torch.Tensor]:
+    """One draw per seed: xi for every parameter, then the test images it is scored on (all of
+    ``split``, or a random subset), each seed from its own generator."""
+    xi = _draw(params, generators)
     n = len(generators)
     if subset is not None and subset < len(split):
         idx = torch.stack([torch.randperm(len(split), generator=g, device=g.device)[:subset]
                            for g in generators]).to(split.y.device)
-        x, y = split.x[idx], split.y[idx]
-    else:
-        x, y = split.x.unsqueeze(0).expand(n, *split.x.shape), split.y.expand(n, -1)
-    return _correct(model, weights, x, y).double() / y.shape[1]
+        return xi, split.x[idx], split.y[idx]
+    return xi, split.x.unsqueeze(0).expand(n, *split.x.shape), split.y.expand(n, -1)
+
+
+def _expected_accuracy(model: StackedMLP, params: list[torch.Tensor], split: Split, eps_grid: tuple[float, ...],
+                       generators: list[torch.Generator], cfg: AttackConfig, curves: list[NoiseCurve]) -> None:
+    """The mean accuracy over draws of xi at every eps, until each mean's standard error is small.
+
+    Every eps of a seed meets the same sequence of draws, so a draw (xi and its test images) is
+    made once and scored at every eps of that seed still drawing: a seed draws as many times as
+    its slowest eps needs, not the sum over eps. Groups of ``cfg.noise_min_draws`` draws; after
+    each group, an eps whose standard error fell below ``cfg.noise_se`` (or that reached
+    ``cfg.noise_max_draws``) stops; a seed stops when all its eps have.
+    """
+    n_seeds = len(generators)
+    values = [[[] for _ in eps_grid] for _ in range(n_seeds)]  # values[seed][eps index]
+    done: list[dict[int, tuple[float, float, int]]] = [{} for _ in range(n_seeds)]
+    active = list(range(n_seeds))
+    while active:
+        chosen = torch.tensor(active, device=params[0].device)
+        sub = [p.index_select(0, chosen) for p in params]
+        gens = [generators[s] for s in active]
+        # Per eps still open for some active seed: the rows (positions in ``active``) that need it.
+        rows = {e: [i for i, s in enumerate(active) if e not in done[s]] for e in range(len(eps_grid))}
+        rows = {e: r for e, r in rows.items() if r}
+        scores: dict[int, list[torch.Tensor]] = {e: [] for e in rows}
+        for _ in range(cfg.noise_min_draws):
+            xi, x, y = _one_noise(sub, split, gens, cfg.noise_subset)
+            for e, r in rows.items():
+                weights = _shifted(sub, xi, eps_grid[e])
+                if len(r) < len(active):
+                    pick = torch.tensor(r, device=params[0].device)
+                    weights = [w.index_select(0, pick) for w in weights]
+                    xe, ye = x.index_select(0, pick.to(x.device)), y.index_select(0, pick.to(y.device))
+                else:
+                    xe, ye = x, y
+                scores[e].append(_correct(model, weights, xe, ye).double() / ye.shape[1])
+        group = {e: torch.stack(v, dim=1).tolist() for e, v in scores.items()}  # one wait per group
+        for e, r in rows.items():
+            for i, accs in zip(r, group[e]):
+                s = active[i]
+                values[s][e] += accs
+                sample = torch.tensor(values[s][e], dtype=torch.float64)
+                error = float(sample.std(correction=1) / math.sqrt(len(values[s][e])))  # noise_min_draws >= 2
+                if error < cfg.noise_se or len(values[s][e]) >= cfg.noise_max_draws:
+                    done[s][e] = (float(sample.mean()), error, len(values[s][e]))
+        active = [s for s in active if len(done[s]) < len(eps_grid)]
+    for s, curve in enumerate(curves):
+        for e in range(len(eps_grid)):
+            acc, error, draws = done[s][e]
+            curve.acc.append(acc)
+            curve.se.append(error)
+            curve.draws.append(draws)
 @dataclass(frozen=True)
 class NoiseCurve:
     """Accuracy with noisy weights per eps: the mean over ``draws`` draws of xi and its
@@ -148,9 +205,10 @@ def weight_noise_curve(model: StackedMLP, split: Split, eps_grid: tuple[float, .
     (an unbiased estimate of the whole test set's expected accuracy), drawn in groups of
     ``cfg.noise_min_draws`` until the standard error of the mean is below ``cfg.noise_se`` (or
     ``cfg.noise_max_draws`` is reached); a seed that is done stops drawing while the others go
-    on. Every eps sees the same sequence of draws (each generator is rewound), so eps are
-    compared like with like. ``per_batch`` instead runs one pass per eps with a fresh xi for
-    every test batch of ``cfg.noise_batch`` (the authors' code), continuing the generators.
+    on. Every eps sees the same sequence of draws, so eps are
+    compared like with like (each draw is made once and scored at every eps). ``per_batch``
+    instead runs one pass per eps with a fresh xi for every test batch of ``cfg.noise_batch``
+    (the authors' code), continuing the generators.
     """
     cfg = cfg or AttackConfig()
     check(len(generators) == model.n_seeds, "one weight-noise generator per seed")
@@ -159,9 +217,8 @@ def weight_noise_curve(model: StackedMLP, split: Split, eps_grid: tuple[float, .
     params = [p.detach() for p in model.parameters()]
     n_seeds = model.n_seeds
     curves = [NoiseCurve([], [], []) for _ in range(n_seeds)]
-    starts = [g.get_state() for g in generators]
-    for eps in eps_grid:
-        if per_batch:
+    if per_batch:
+        for eps in eps_grid:
             correct = torch.zeros(n_seeds, dtype=torch.long, device=split.y.device)
             for x, y in zip(split.x.split(cfg.noise_batch), split.y.split(cfg.noise_batch)):
                 weights = _shifted(params, _draw(params, generators), eps)
@@ -170,28 +227,7 @@ def weight_noise_curve(model: StackedMLP, split: Split, eps_grid: tuple[float, .
                 curve.acc.append(c)
                 curve.se.append(None)
                 curve.draws.append(-(-len(split) // cfg.noise_batch))
-            continue
-        for g, state in zip(generators, starts):
-            g.set_state(state)
-        values: list[list[float]] = [[] for _ in range(n_seeds)]
-        active = list(range(n_seeds))
-        while active:
-            chosen = torch.tensor(active, device=params[0].device)
-            sub = [p.index_select(0, chosen) for p in params]
-            group = torch.stack([_one_draw(model, sub, split, eps, [generators[s] for s in active], cfg.noise_subset)
-                                 for _ in range(cfg.noise_min_draws)], dim=1).tolist()  # one wait per group
-            for s, accs in zip(active, group):
-                values[s] += accs
-            still = []
-            for s in active:
-                sample = torch.tensor(values[s], dtype=torch.float64)
-                error = float(sample.std(correction=1) / math.sqrt(len(values[s])))  # noise_min_draws >= 2
-                if error < cfg.noise_se or len(values[s]) >= cfg.noise_max_draws:
-                    curves[s].acc.append(float(sample.mean()))
-                    curves[s].se.append(error)
-                    curves[s].draws.append(len(values[s]))
-                else:
-                    still.append(s)
-            active = still
+    else:
+        _expected_accuracy(model, params, split, eps_grid, generators, cfg, curves)
     model.train(was_training)
     return curves

@@ -55,8 +55,14 @@ glue_all(search.page(rep))
 # A detail worth knowing when reading the paper's choice: Optuna's TPE samples its first
 # {glue:text}`tpe_startup` trials at random before its model takes over. {glue:md}`random_start`
 #
+# Every finished trial of the search for Anti-Distillation with λ4 = 0: its λ, each seed's FGSM
+# accuracy at the largest ε, and the objective (their mean):
+#
 # ```{glue} trials_table_antidistill_l4_0
 # ```
+#
+# The same for full Anti-Distillation (both searches use the same sampler seed, so their random
+# start-up trials draw the same first three λ):
 #
 # ```{glue} trials_table_antidistill
 # ```

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from antidistill.growth import METHODS
@@ -96,3 +97,13 @@ def test_ranking_and_the_comparison_with_the_paper(results):
     assert acc["best here"] == "Zero Pad" and acc["best in the paper"] == "Zero Pad"
     assert acc["methods within one paper std"] == 1 + (abs(xavier - 0.68) <= 0.08)
     assert "best here Zero Pad (0.850)" in comparison_sentences(runs)
+
+
+def test_tables_are_shown_rounded_with_missing_terms_marked():
+    import math
+
+    from antidistill.report.tables import for_display
+
+    shown = for_display(pd.DataFrame({"acc": [0.123456, math.nan], "units": [128.0, 64.0], "name": ["a", "b"]}))
+    assert shown["acc"].tolist() == [0.123, "—"] and shown["units"].tolist() == [128, 64]
+    assert shown["name"].tolist() == ["a", "b"]

@@ -142,6 +142,18 @@ def table_one(runs: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
+def for_display(frame: pd.DataFrame, digits: int = 3) -> pd.DataFrame:
+    """A table as a page shows it: floats rounded to ``digits`` places, whole numbers without a
+    decimal part, and a missing value (a term a method does not use) as "—"."""
+    def cell(v):
+        if isinstance(v, float):
+            if v != v:
+                return "—"
+            return int(v) if v.is_integer() and abs(v) < 1e6 else round(v, digits)
+        return v
+    return frame.apply(lambda column: column.map(cell)).astype(object)
+
+
 def ranking(runs: pd.DataFrame, metric: str) -> pd.DataFrame:
     """Methods from best to worst on ``metric`` (a key of METRICS): label (marked where runs
     collapsed), mean, population std and rank."""

@@ -10,8 +10,8 @@ import pandas as pd
 from ...models import STUDENT_BLOCKS, TEACHER_BLOCKS
 from ...protocol import protocol_for
 from .. import figures
-from ..tables import (COLLAPSE_THRESHOLD, LABELS, history_frame, labels, never_predicted_sentence, runs_frame,
-                      summarise)
+from ..tables import (COLLAPSE_THRESHOLD, LABELS, for_display, history_frame, labels, never_predicted_sentence,
+                      runs_frame, summarise)
 from . import common
 
 PRETRAIN_COLUMNS = {"val_acc": "D1 accuracy", "train_ce": "CE", "train_l2": "L2", "train_l3": "L3", "train_l4": "L4"}
@@ -112,7 +112,7 @@ def page(rep) -> dict[str, Any]:
         "n_runs": len(results), "n_seeds": len(rep.seeds),
         "fig1": figures.accuracy_per_epoch(history_frame(results),
                                            title="Paper Fig. 1 (reproduced): validation accuracy while training on D2"),
-        "overview": table.set_index("initialisation"),
+        "overview": for_display(table.set_index("initialisation")),
         "best_method": LABELS[best], "best_acc": table.loc[best, "final accuracy"],
         "worst_method": LABELS[worst], "worst_acc": table.loc[worst, "final accuracy"],
         "xavier_acc": table.loc["xavier", "final accuracy"], "ad_acc": table.loc["antidistill", "final accuracy"],
@@ -120,11 +120,11 @@ def page(rep) -> dict[str, Any]:
         "zero_pad_start": table.loc["zero_pad", "accuracy at epoch 0"],
         "ad_start": table.loc["antidistill", "accuracy at epoch 0"],
         "student_widths": str(list(STUDENT_BLOCKS)), "teacher_widths": str(list(TEACHER_BLOCKS)),
-        "width_table": width_table.set_index("initialisation"),
+        "width_table": for_display(width_table.set_index("initialisation"), digits=1),
         "zero_pad_widths": _widths_phrase(width_table, "zero_pad"),
         "net2net_widths": _widths_phrase(width_table, "net2net"),
         "width_verdict": width_verdict(width_table),
         "never_predicted": never_predicted_sentence(results, protocol_for(rep.mode).output_relu),
-        **{k: (v.set_index("initialisation") if isinstance(v, pd.DataFrame) and "initialisation" in v else v)
-           for k, v in pretraining(results, rep.mode).items()},
+        **{k: (for_display(v.set_index("initialisation")) if isinstance(v, pd.DataFrame) and "initialisation" in v
+               else v) for k, v in pretraining(results, rep.mode).items()},
     }

@@ -14,6 +14,7 @@ from ...growth import DATA_NOISE_LAMBDAS, METHODS
 from ...models import MLP, StackedMLP, n_params
 from ...protocol import protocol_for
 from .. import figures
+from ..tables import for_display
 from . import common
 
 N_IMAGES = 1000  # D1 validation images the terms are scored on
@@ -95,10 +96,12 @@ def page(rep) -> dict[str, Any]:
                    f"For a fresh student the squared distance is {l2 / ce:.1f} times its cross-entropy: neither term "
                    "dominates the sum from the start.")
     gaps = kept.set_index("initialisation")["max |student − teacher| logit"]
-    return {**common(rep), "seed": seed, "n_images": N_IMAGES, "n_probes": N_PROBES, "term_table": terms,
+    shown = kept.set_index("initialisation")
+    shown["max |student − teacher| logit"] = [("—" if v != v else f"{v:.1e}") for v in shown["max |student − teacher| logit"]]
+    return {**common(rep), "seed": seed, "n_images": N_IMAGES, "n_probes": N_PROBES, "term_table": for_display(terms),
             "l2_uniform_pad": terms.loc["Uniform Pad", "L2 = ‖u − Pr[w]‖²"], "l2_xavier": l2, "l2_sentence": l2_sentence,
             **hutchinson_check(x, y, mask),
-            "preservation": kept.set_index("initialisation"),
+            "preservation": for_display(shown),
             "gap_zero_pad": gaps["Zero Pad"], "gap_net2net": gaps["Net2Net"], "gap_uniform_pad": gaps["Uniform Pad"],
             "teacher_d2_acc": kept.loc["teacher", "D2 accuracy before training"],
             "probe_kind": protocol.probe,
