@@ -112,15 +112,6 @@ def _correct(model: StackedMLP, weights: list[torch.Tensor], x: torch.Tensor, y:
     return correct
 
 
-def _one_draw(model: StackedMLP, params: list[torch.Tensor], split: Split, eps: float,
-              generators: list[torch.Generator], subset: int | None) -> torch.Tensor:
-    """Per seed, the accuracy of w + eps * xi on a random subset of ``split`` (xi, then the
-    subset, from that seed's generator), as a tensor on the device (no wait for it).
-    ``params`` and ``generators`` are those of the seeds drawn."""
-    xi, x, y = _one_noise(params, split, generators, subset)
-    return _correct(model, _shifted(params, xi, eps), x, y).double() / y.shape[1]
-
-
 def _one_noise(params: list[torch.Tensor], split: Split, generators: list[torch.Generator],
                subset: int | None) -> tuple[list[torch.Tensor], torch.Tensor, torch.Tensor]:
     """One draw per seed: xi for every parameter, then the test images it is scored on (all of
@@ -155,17 +146,18 @@ def _expected_accuracy(model: StackedMLP, params: list[torch.Tensor], split: Spl
         # Per eps still open for some active seed: the rows (positions in ``active``) that need it.
         rows = {e: [i for i, s in enumerate(active) if e not in done[s]] for e in range(len(eps_grid))}
         rows = {e: r for e, r in rows.items() if r}
+        # Where only some active seeds still need an eps, their rows are picked out of the draw.
+        picks = {e: torch.tensor(r, device=params[0].device) for e, r in rows.items() if len(r) < len(active)}
         scores: dict[int, list[torch.Tensor]] = {e: [] for e in rows}
         for _ in range(cfg.noise_min_draws):
             xi, x, y = _one_noise(sub, split, gens, cfg.noise_subset)
-            for e, r in rows.items():
+            for e in rows:
                 weights = _shifted(sub, xi, eps_grid[e])
-                if len(r) < len(active):
-                    pick = torch.tensor(r, device=params[0].device)
+                xe, ye = x, y
+                if e in picks:
+                    pick = picks[e]
                     weights = [w.index_select(0, pick) for w in weights]
                     xe, ye = x.index_select(0, pick.to(x.device)), y.index_select(0, pick.to(y.device))
-                else:
-                    xe, ye = x, y
                 scores[e].append(_correct(model, weights, xe, ye).double() / ye.shape[1])
         group = {e: torch.stack(v, dim=1).tolist() for e, v in scores.items()}  # one wait per group
         for e, r in rows.items():
@@ -205,10 +197,10 @@ def weight_noise_curve(model: StackedMLP, split: Split, eps_grid: tuple[float, .
     (an unbiased estimate of the whole test set's expected accuracy), drawn in groups of
     ``cfg.noise_min_draws`` until the standard error of the mean is below ``cfg.noise_se`` (or
     ``cfg.noise_max_draws`` is reached); a seed that is done stops drawing while the others go
-    on. Every eps sees the same sequence of draws, so eps are
-    compared like with like (each draw is made once and scored at every eps). ``per_batch``
-    instead runs one pass per eps with a fresh xi for every test batch of ``cfg.noise_batch``
-    (the authors' code), continuing the generators.
+    on. Every eps sees the same sequence of draws (each draw is made once and scored at every
+    eps), so eps are compared like with like. ``per_batch`` instead runs one pass per eps with a
+    fresh xi for every test batch of ``cfg.noise_batch`` (the authors' code), continuing the
+    generators.
     """
     cfg = cfg or AttackConfig()
     check(len(generators) == model.n_seeds, "one weight-noise generator per seed")

@@ -64,8 +64,7 @@ class Steps:
 
     def __call__(self, x_all: torch.Tensor, y_all: torch.Tensor, idx: torch.Tensor) -> StepOutput:
         if not self.graphs:
-            self.optimizer.zero_grad(set_to_none=True)
-            return self._step(x_all, y_all, idx)
+            return self._eager(x_all, y_all, idx)
         key = (tuple(idx.shape), tuple(p.requires_grad for p in self.model.parameters()))
         if key not in self._warm:
             self._warm.add(key)

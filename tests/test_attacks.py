@@ -127,10 +127,13 @@ def test_weight_noise_mean_meets_its_standard_error(small_test, trained):
     assert all(se < 0.01 for se in curve.se) and all(k % 8 == 0 and k < 400 for k in curve.draws)
     assert curve.draws[1] > curve.draws[0]  # more noise, more spread, more draws
     # Redo the largest eps by hand: the same draws (same generator state) give the same mean.
-    from antidistill.attacks import _one_draw
+    from antidistill.attacks import _correct, _one_noise, _shifted
     params = [p.detach() for p in model.parameters()]
     gen = torch.Generator().manual_seed(3)
-    values = [_one_draw(model, params, small_test, 0.3, [gen], 250)[0].item() for _ in range(curve.draws[1])]
+    values = []
+    for _ in range(curve.draws[1]):
+        xi, x, y = _one_noise(params, small_test, [gen], 250)  # xi, then the 250 images, as one draw
+        values.append(_correct(model, _shifted(params, xi, 0.3), x, y)[0].item() / 250)
     assert curve.acc[1] == pytest.approx(sum(values) / len(values), abs=1e-12)
     sample = torch.tensor(values, dtype=torch.float64)
     assert curve.se[1] == pytest.approx(float(sample.std() / len(values) ** 0.5), rel=1e-9)
