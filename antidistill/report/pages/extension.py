@@ -30,13 +30,14 @@ def loss_terms(student: MLP, teacher: MLP, x: torch.Tensor, y: torch.Tensor, mas
     gen = torch.Generator().manual_seed(0)
     draws = losses.hutchinson_draws(student, x, y, mask, N_PROBES, gen)
     stack = StackedMLP.stack([student])
-    return {
-        "CE on D1": float(mask.ce(student(x), y)),
-        "L2 = ‖u − Pr[w]‖²": float(losses.projection_distance(stack, StackedMLP.stack([teacher]))),
-        "L3 (noisy-input CE)": float(losses.noisy_input_ce(stack, x[None], y[None], mask, delta, [gen])),
-        "L4 ≈ tr H": float(draws.mean()),
-        "L4 standard error": float(draws.std() / math.sqrt(N_PROBES)),
-    }
+    with torch.no_grad():  # the other terms are only evaluated
+        return {
+            "CE on D1": float(mask.ce(student(x), y)),
+            "L2 = ‖u − Pr[w]‖²": float(losses.projection_distance(stack, StackedMLP.stack([teacher]))),
+            "L3 (noisy-input CE)": float(losses.noisy_input_ce(stack, x[None], y[None], mask, delta, [gen])),
+            "L4 ≈ tr H": float(draws.mean()),
+            "L4 standard error": float(draws.std() / math.sqrt(N_PROBES)),
+        }
 
 
 def hutchinson_check(x: torch.Tensor, y: torch.Tensor, mask: losses.ClassMask) -> dict[str, Any]:
@@ -52,7 +53,7 @@ def hutchinson_check(x: torch.Tensor, y: torch.Tensor, mask: losses.ClassMask) -
             "hutchinson_fig": figures.hutchinson_convergence(draws, exact, n_params(small))}
 
 
-def preservation(rep, seed: int, teacher: MLP, mask: losses.ClassMask) -> pd.DataFrame:
+def preservation(rep, students: dict[str, MLP], teacher: MLP, mask: losses.ClassMask) -> pd.DataFrame:
     """For the methods without an optimisation: how far each student's logits are from the teacher's."""
     data = rep.data()
     d1 = data.d1()
@@ -61,8 +62,7 @@ def preservation(rep, seed: int, teacher: MLP, mask: losses.ClassMask) -> pd.Dat
     rows = {}
     with torch.no_grad():
         t_logits = teacher(data.test.x)
-        for name in ("xavier", "zero_pad", "uniform_pad", "transfer", "net2net"):
-            student = rep.grow(name, seed).student.cpu()
+        for name, student in students.items():
             s_logits = student(data.test.x)
             rows[name] = {
                 "initialisation": METHODS[name].label,
@@ -86,9 +86,12 @@ def page(rep) -> dict[str, Any]:
     x, y = d1.test.x[:N_IMAGES], d1.test.y[:N_IMAGES]
     mask = losses.ClassMask(C1, protocol.mask)
     delta = rep.settings()["delta"]
-    terms = pd.DataFrame({METHODS[name].label: loss_terms(rep.grow(name, seed).student.cpu(), teacher, x, y, mask, delta)
+    # The students as the experiment trains them, before any training (no optimisation in these five).
+    students = {name: rep.grow(name, seed).student.cpu()
+                for name in ("xavier", "zero_pad", "uniform_pad", "transfer", "net2net")}
+    terms = pd.DataFrame({METHODS[name].label: loss_terms(students[name], teacher, x, y, mask, delta)
                           for name in ("xavier", "uniform_pad", "zero_pad")}).T
-    kept = preservation(rep, seed, teacher, mask)
+    kept = preservation(rep, students, teacher, mask)
     l2, ce = terms.loc["Xavier", "L2 = ‖u − Pr[w]‖²"], terms.loc["Xavier", "CE on D1"]
     l2_sentence = (f"For a fresh student the squared distance is {l2 / ce:.0f} times its cross-entropy, so with λ in "
                    "[0, 1] as the search allows it dominates the sum at first: the Anti-Distillation pre-training "

@@ -48,10 +48,10 @@ def importances(study: optuna.Study) -> pd.DataFrame:
 def page(rep) -> dict[str, Any]:
     values: dict[str, Any] = {**common(rep)}
     paper = PROFILES["paper"]
-    finished = {}
+    finished, studies = {}, {}
     for method in SEARCHED:
-        lambdas = rep.lambdas(method)
-        study = rep.study(method)
+        lambdas = rep.lambdas(method)  # runs the missing trials
+        study = studies[method] = rep.study(method)
         search = rep.search(method)
         table = trial_table(study, search.search_seeds)
         finished[method] = len(table)
@@ -81,7 +81,7 @@ def page(rep) -> dict[str, Any]:
         if all(paper.trials(m) <= N_STARTUP for m in SEARCHED) else
         f"The paper's budget of {budget} trials goes beyond that random start, so TPE's model does shape its later trials.")
     if min(finished.values()) >= MIN_IMPORTANCE_TRIALS:
-        imp = pd.concat([importances(rep.study(m)).assign(method=METHODS[m].label) for m in SEARCHED])
+        imp = pd.concat([importances(studies[m]).assign(method=METHODS[m].label) for m in SEARCHED])
         values["importances"] = figures.bars(imp, "λ", "importance", "Parameter importances (fANOVA)", hue="method")
         values["importance_note"] = ("How much of the objective's variation across trials each λ explains "
                                      "(Optuna's fANOVA evaluator).")
