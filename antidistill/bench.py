@@ -11,7 +11,7 @@ from typing import Any, Callable
 import torch
 from torch import nn
 
-from .data import C1, FashionMNIST, Split, load_fashion_mnist
+from .data import C1, SIZES, FashionMNIST, Split, load_fashion_mnist
 from .experiment import STUDENT_TRAIN
 from .growth import METHODS
 from .losses import ClassMask, CompositeLoss, LossConfig, plain_ce
@@ -183,7 +183,8 @@ def protocol_sample_passes(mode: str) -> dict[str, float]:
     profile = PROFILES["paper"]
     protocol = protocol_for(mode)
     cfg = profile.config("xavier", 0, mode)
-    n_train, n_d1 = 60000, 30000
+    n_train = SIZES["train"]
+    n_d1 = n_train // 2  # classes 0-4 of a balanced set
     seeds = len(profile.seeds)
     search_seeds = seeds if profile.search_seeds is None else profile.search_seeds
     passes = {"teacher": seeds * cfg.teacher.epochs * n_d1, "student": 0.0, "pretrain_l3": 0.0, "pretrain_l4": 0.0}

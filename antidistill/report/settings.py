@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..data import SIZES
 from ..growth import METHODS
 from ..profiles import PROFILES, Profile
 from ..search import SEARCHED
@@ -30,7 +31,7 @@ def settings(profile: Profile, mode: str, seeds: tuple[int, ...] | None = None) 
         "n_seeds": len(seeds),
         "seeds": ", ".join(map(str, seeds)),
         "n_methods": len(METHODS),
-        "n_train": cfg.data.n_train or 60000,
+        "n_train": cfg.data.n_train or SIZES["train"],
         "teacher_epochs": cfg.teacher.epochs,
         "teacher_lr": cfg.teacher.lr,
         "teacher_milestones": ", ".join(map(str, cfg.teacher.milestones)) or "none",
