@@ -83,12 +83,16 @@ def fgsm_curve(model: StackedMLP, split: Split, eps_grid: tuple[float, ...], cla
     # Each image's direction is its own (a summed loss) and the counts are integers, so the chunk
     # may shrink as the stack grows (a 100-member stack of λ-search trials) without changing a bit.
     rows = min(EVAL_CHUNK, max(1, FGSM_IMAGES // model.n_seeds))
+    eps_t = torch.tensor(eps_grid, dtype=torch.float64, device=split.y.device)
     for x, y in zip(split.x.split(rows), split.y.split(rows)):
         x, y = model.broadcast(x), y.expand(model.n_seeds, -1)
         direction = input_gradient_sign(model, x, y)
         with torch.no_grad():
-            for i, eps in enumerate(eps_grid):
-                correct[:, i] += (model(_step(x, direction, eps, clamp)).argmax(-1) == y).sum(1)
+            if clamp:  # clipping is not linear in eps: one pass per eps
+                for i, eps in enumerate(eps_grid):
+                    correct[:, i] += (model(_step(x, direction, eps, clamp)).argmax(-1) == y).sum(1)
+            else:
+                correct += (fgsm_logits(model, x, direction, eps_t).argmax(-1) == y).sum(-1).T
     model.train(was_training)
     return (correct.double() / len(split)).tolist()
 
@@ -109,6 +113,65 @@ def _correct(model: StackedMLP, weights: list[torch.Tensor], x: torch.Tensor, y:
     correct = torch.zeros(y.shape[0], dtype=torch.long, device=y.device)
     for xc, yc in zip(x.split(EVAL_CHUNK, dim=1), y.split(EVAL_CHUNK, dim=1)):
         correct += (stack_forward(model, weights, xc).argmax(-1) == yc).sum(1)
+    return correct
+
+
+def _eps_layers(model: StackedMLP, first: torch.Tensor, shift: torch.Tensor, eps: torch.Tensor,
+                rest: list[torch.Tensor]) -> torch.Tensor:
+    """The logits [k, S, B, C] of a stack whose first layer's pre-activation is first + eps[j] *
+    shift [S, B, width] for each of k eps (the perturbation, of the weights or of the inputs, is
+    linear in eps there), and whose later layers are ``rest`` [k * S, ...] (weight, bias per
+    layer, eps major)."""
+    k, n = eps.shape[0], first.shape[0]
+    h = torch.addcmul(first.unsqueeze(0), eps.view(k, 1, 1, 1).to(first.dtype), shift.unsqueeze(0)).flatten(0, 1)
+    last = len(model.linears) - 1
+    for i in range(len(model.linears)):
+        if i > 0:
+            weight, bias = rest[2 * i - 2], rest[2 * i - 1]
+            h = torch.baddbmm(bias.unsqueeze(1), h, weight.transpose(1, 2))
+        if i < last or model.output_relu:
+            h = torch.relu(h)
+    return h.view(k, n, *h.shape[1:])
+
+
+def noisy_logits(model: StackedMLP, params: list[torch.Tensor], xi: list[torch.Tensor], x: torch.Tensor,
+                 eps: torch.Tensor) -> torch.Tensor:
+    """The logits [k, S, B, C] of the weights ``params + eps[j] * xi`` for every eps[j], on per-seed
+    inputs x [S, B, ...]: what ``stack_forward`` gives with the shifted weights, to float rounding.
+
+    The first layer holds most of the weights (201k of the student's 243k), and its product is
+    linear in them: x (W + eps xi)^T + (b + eps xi_b) = (x W^T + b) + eps (x xi^T + xi_b). So two
+    products serve every eps, where shifting the weights costs one per eps; the smaller layers
+    after it run once for all eps together (eps folded into the seed axis).
+    """
+    h = x.flatten(2)
+    first = torch.baddbmm(params[1].unsqueeze(1), h, params[0].transpose(1, 2))
+    shift = torch.baddbmm(xi[1].unsqueeze(1), h, xi[0].transpose(1, 2))
+    k = eps.shape[0]
+    rest = [torch.addcmul(p.unsqueeze(0), eps.view(k, *(1,) * p.dim()).to(p.dtype), d.unsqueeze(0)).flatten(0, 1)
+            for p, d in zip(params[2:], xi[2:])]
+    return _eps_layers(model, first, shift, eps, rest)
+
+
+def fgsm_logits(model: StackedMLP, x: torch.Tensor, direction: torch.Tensor, eps: torch.Tensor) -> torch.Tensor:
+    """The logits [k, S, B, C] of the unclipped FGSM images x + eps[j] * direction for every
+    eps[j]: ``model`` on each, to float rounding, with the first layer's product split as in
+    ``noisy_logits``: (x + eps d) W^T + b = (x W^T + b) + eps (d W^T)."""
+    params = [p.detach() for p in model.parameters()]
+    first = torch.baddbmm(params[1].unsqueeze(1), x.flatten(2), params[0].transpose(1, 2))
+    shift = torch.bmm(direction.flatten(2), params[0].transpose(1, 2))
+    k = eps.shape[0]
+    rest = [p.repeat(k, *(1,) * (p.dim() - 1)) for p in params[2:]]
+    return _eps_layers(model, first, shift, eps, rest)
+
+
+def _noisy_correct(model: StackedMLP, params: list[torch.Tensor], xi: list[torch.Tensor], x: torch.Tensor,
+                   y: torch.Tensor, eps: list[float]) -> torch.Tensor:
+    """Correct predictions [k, S] of the noisy weights at every eps of ``eps``, by chunks of images."""
+    eps_t = torch.tensor(eps, dtype=torch.float64, device=y.device)
+    correct = torch.zeros(len(eps), y.shape[0], dtype=torch.long, device=y.device)
+    for xc, yc in zip(x.split(EVAL_CHUNK, dim=1), y.split(EVAL_CHUNK, dim=1)):
+        correct += (noisy_logits(model, params, xi, xc, eps_t).argmax(-1) == yc).sum(-1)
     return correct
 
 
@@ -151,14 +214,11 @@ def _expected_accuracy(model: StackedMLP, params: list[torch.Tensor], split: Spl
         scores: dict[int, list[torch.Tensor]] = {e: [] for e in rows}
         for _ in range(cfg.noise_min_draws):
             xi, x, y = _one_noise(sub, split, gens, cfg.noise_subset)
-            for e in rows:
-                weights = _shifted(sub, xi, eps_grid[e])
-                xe, ye = x, y
-                if e in picks:
-                    pick = picks[e]
-                    weights = [w.index_select(0, pick) for w in weights]
-                    xe, ye = x.index_select(0, pick.to(x.device)), y.index_select(0, pick.to(y.device))
-                scores[e].append(_correct(model, weights, xe, ye).double() / ye.shape[1])
+            # Every active seed is scored at every eps still open (each slice of the batched
+            # products is its seed's own), and the rows an eps needs are kept.
+            correct = _noisy_correct(model, sub, xi, x, y, [eps_grid[e] for e in rows])
+            for c, e in zip(correct, rows):
+                scores[e].append((c if e not in picks else c.index_select(0, picks[e])).double() / y.shape[1])
         group = {e: torch.stack(v, dim=1).tolist() for e, v in scores.items()}  # one wait per group
         for e, r in rows.items():
             for i, accs in zip(r, group[e]):

@@ -11,8 +11,9 @@ from typing import Any, Callable
 import torch
 from torch import nn
 
+from .attacks import AttackConfig, fgsm_curve, weight_noise_curve
 from .data import C1, SIZES, FashionMNIST, Split, load_fashion_mnist
-from .experiment import STUDENT_TRAIN
+from .experiment import STUDENT_TRAIN, ExperimentConfig, run_seeds
 from .growth import METHODS
 from .losses import ClassMask, CompositeLoss, LossConfig, plain_ce
 from .models import StackedMLP, n_params, student_model, teacher_model
@@ -65,9 +66,7 @@ def _students(n_seeds: int, device: torch.device) -> StackedMLP:
     return StackedMLP.stack(students).to(device)
 
 
-def fit_epoch(data: FashionMNIST, device: torch.device, n_seeds: int = 1) -> float:
-    """One D2 epoch of a stack of ``n_seeds`` students in ``train.fit`` (its two validation
-    passes included): the time for all of them."""
+def _trained_epoch(data: FashionMNIST, device: torch.device, n_seeds: int) -> tuple[float, StackedMLP]:
     model = _students(n_seeds, device)
     everything = ClassMask()
     _sync(device)
@@ -75,22 +74,57 @@ def fit_epoch(data: FashionMNIST, device: torch.device, n_seeds: int = 1) -> flo
     fit(model, data.train, data.test, TrainConfig(epochs=1, lr=STUDENT_TRAIN.lr), plain_ce(everything),
         everything, [torch.Generator().manual_seed(s) for s in range(n_seeds)], progress=False)
     _sync(device)
-    return time.perf_counter() - start
+    return time.perf_counter() - start, model
 
 
-def tight_epoch(data: FashionMNIST, device: torch.device) -> float:
-    """The same epoch as a bare loop: batches, forward, backward, fused Adam, nothing else."""
+def fit_epoch(data: FashionMNIST, device: torch.device, n_seeds: int = 1) -> float:
+    """One D2 epoch of a stack of ``n_seeds`` students in ``train.fit`` (its two validation
+    passes included): the time for all of them."""
+    return _trained_epoch(data, device, n_seeds)[0]
+
+
+def tight_epoch(data: FashionMNIST, device: torch.device, epochs: int = 1) -> float:
+    """The same epochs as a bare loop: batches, forward, backward, fused Adam, nothing else."""
     model = student_model(generator=torch.Generator().manual_seed(0)).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=STUDENT_TRAIN.lr, fused=True)
     batches = [b[0] for b in batch_indices(data.train.y, STUDENT_TRAIN.batch_size, [torch.Generator().manual_seed(1)])]
     _sync(device)
     start = time.perf_counter()
-    for idx in batches:
-        optimizer.zero_grad(set_to_none=True)
-        nn.functional.cross_entropy(model(data.train.x[idx]), data.train.y[idx]).backward()
-        optimizer.step()
+    for _ in range(epochs):
+        for idx in batches:
+            optimizer.zero_grad(set_to_none=True)
+            nn.functional.cross_entropy(model(data.train.x[idx]), data.train.y[idx]).backward()
+            optimizer.step()
     _sync(device)
     return time.perf_counter() - start
+
+
+def single_run(device: torch.device, cfg: ExperimentConfig | None = None) -> float:
+    """A whole single-seed run, nothing cached (by default Xavier, seed 0, paper profile and
+    mode): growth, D2 training with its per-epoch validation, the FGSM and the weight-noise curves."""
+    cfg = cfg or PROFILES["paper"].config("xavier", 0, "paper")
+    _sync(device)
+    start = time.perf_counter()
+    run_seeds([cfg], None, str(device), progress=False)
+    _sync(device)
+    return time.perf_counter() - start
+
+
+def attack_curves(model: StackedMLP, data: FashionMNIST, device: torch.device) -> tuple[float, float]:
+    """Seconds for the FGSM curve and for the weight-noise curve (the protocol's grids and
+    stopping rule) of every seed of ``model``. The noise curve's draws depend on how the
+    accuracy spreads under noise, so ``model`` should be trained (an untrained one sits at
+    chance and stops early)."""
+    cfg = AttackConfig()
+    _sync(device)
+    start = time.perf_counter()
+    fgsm_curve(model, data.test, cfg.fgsm_eps)
+    _sync(device)
+    middle = time.perf_counter()
+    weight_noise_curve(model, data.test, cfg.noise_eps,
+                       [Streams(s, device=device)("weight_noise") for s in range(model.n_seeds)], cfg)
+    _sync(device)
+    return middle - start, time.perf_counter() - middle
 
 
 def pretrain_epoch(data: FashionMNIST, device: torch.device, lambdas: tuple[float, ...], n_seeds: int = 1) -> float:
@@ -199,6 +233,16 @@ def protocol_sample_passes(mode: str) -> dict[str, float]:
     return passes
 
 
+def protocol_curves(mode: str) -> dict[str, int]:
+    """Seed runs of the full `paper` profile in ``mode`` that compute an FGSM curve (the final
+    runs and every search trial's seeds) and a weight-noise curve (the final runs only)."""
+    profile = PROFILES["paper"]
+    seeds = len(profile.seeds)
+    search_seeds = seeds if profile.search_seeds is None else profile.search_seeds
+    final = len(METHODS) * seeds
+    return {"fgsm": final + sum(t for _, t in profile.search_trials) * search_seeds, "weight_noise": final}
+
+
 def run_bench(cfg: BenchConfig = BenchConfig(), progress: bool = True) -> dict[str, Any]:
     """Every timing of the table, measured in one run on one device."""
     device = pick_device(cfg.device)
@@ -211,8 +255,17 @@ def run_bench(cfg: BenchConfig = BenchConfig(), progress: bool = True) -> dict[s
     say("student epochs ...", flush=True)
     # Each epoch function times itself (model set-up excluded); keep the best of the repeats.
     ours = min(fit_epoch(data, device) for _ in range(cfg.repeats))
-    stacked = min(fit_epoch(data, device, cfg.stack) for _ in range(cfg.repeats)) / cfg.stack
+    stacked_runs = [_trained_epoch(data, device, cfg.stack) for _ in range(cfg.repeats)]
+    stacked = min(t for t, _ in stacked_runs) / cfg.stack
     tight = min(tight_epoch(data, device) for _ in range(cfg.repeats))
+    say("attack curves ...", flush=True)
+    fgsm_s, noise_s = (t / cfg.stack for t in attack_curves(stacked_runs[-1][1], data, device))
+    say("a single-seed run and ten tight epochs ...", flush=True)
+    # Alternated, best of each: the machine's speed drifts (by a third on a shared VM).
+    run_s, ten_tight = [], []
+    for _ in range(cfg.repeats):
+        ten_tight.append(tight_epoch(data, device, STUDENT_TRAIN.epochs))
+        run_s.append(single_run(device))
     say("pre-training epochs ...", flush=True)
     plain_d1, with_l3, with_l4, l4_only = (min(pretrain_epoch(data, device, lambdas) for _ in range(cfg.repeats))
                                            for lambdas in ((1.0, 0.0, 0.0, 0.0), (1.0, 1.0, 1.0, 0.0),
@@ -222,11 +275,14 @@ def run_bench(cfg: BenchConfig = BenchConfig(), progress: bool = True) -> dict[s
                               for lambdas in ((1.0, 1.0, 1.0, 0.0), (1.0, 1.0, 1.0, 1.0)))
     say("the authors' pipeline ...", flush=True)
     theirs, parts = authors_style_epoch(load_fashion_mnist(), device, cfg.authors_batches)
-    # Runs train their seeds as one stack: a sample costs what it costs in a stack.
+    # Runs train their seeds as one stack: a sample costs what it costs in a stack, and so does
+    # a curve. Not counted: teachers' and students' set-up, the book, Optuna's own time.
     n_d1 = len(data.train) / 2
     per_sample = {"teacher": stacked / len(data.train) * n_params(teacher_model()) / params,
                   "student": stacked / len(data.train), "pretrain_l3": stacked_l3 / n_d1, "pretrain_l4": stacked_l4 / n_d1}
-    estimate = {mode: sum(per_sample[k] * n for k, n in protocol_sample_passes(mode).items()) / 3600
+    per_curve = {"fgsm": fgsm_s, "weight_noise": noise_s}
+    estimate = {mode: (sum(per_sample[k] * n for k, n in protocol_sample_passes(mode).items())
+                       + sum(per_curve[k] * n for k, n in protocol_curves(mode).items())) / 3600
                 for mode in ("paper", "authors")}
     return {
         "device": str(device),
@@ -240,6 +296,11 @@ def run_bench(cfg: BenchConfig = BenchConfig(), progress: bool = True) -> dict[s
         f"student epoch, S = {cfg.stack}, per seed (s)": stacked,
         f"student epoch, S = {cfg.stack}: % of matmul": 100 * flop_epoch / stacked / 1e9 / gflops,
         f"S = {cfg.stack} vs S = 1, per seed (x faster)": ours / stacked,
+        f"FGSM curve, S = {cfg.stack}, per seed (s)": fgsm_s,
+        f"weight-noise curve, S = {cfg.stack}, per seed (s)": noise_s,
+        "single-seed run, Xavier (s)": min(run_s),
+        f"{STUDENT_TRAIN.epochs} tight-loop epochs (s)": min(ten_tight),
+        f"single-seed run / {STUDENT_TRAIN.epochs} tight-loop epochs": min(run_s) / min(ten_tight),
         "D1 epoch with L2 + L3 / plain": with_l3 / plain_d1,
         "D1 epoch with L2 + L3 + L4 / plain": with_l4 / plain_d1,
         "D1 epoch with L4 alone / plain": l4_only / plain_d1,
@@ -248,7 +309,7 @@ def run_bench(cfg: BenchConfig = BenchConfig(), progress: bool = True) -> dict[s
         "authors'-style epoch (s, extrapolated)": theirs,
         **{f"authors'-style: {k}": v for k, v in parts.items()},
         "ours vs authors'-style (x faster)": theirs / ours,
-        **{f"full paper profile, {mode} mode (training hours, estimated)": h for mode, h in estimate.items()},
+        **{f"full paper profile, {mode} mode (hours, estimated)": h for mode, h in estimate.items()},
     }
 
 

@@ -21,6 +21,7 @@ import torch
 
 from .losses import ClassMask, LossFn
 from .models import StackedMLP
+from .optim import MemberAdam
 
 # Set to 0 to train every step eagerly on CUDA too (to compare, or to debug a step).
 GRAPHS_ENV = "ANTIDISTILL_CUDA_GRAPHS"
@@ -36,11 +37,13 @@ def use_graphs(device: torch.device, loss_fn: LossFn) -> bool:
 
 
 def make_optimizer(model: StackedMLP, lr: float, graphs: bool) -> torch.optim.Adam:
-    # foreach: one kernel per step for all parameters instead of a Python loop over them (the
-    # CPU default); the same arithmetic, so the same numbers. A graph needs its step count and
-    # learning rate as device tensors.
+    """Adam over the stacked tensors: fused per member on the CPU (``optim.MemberAdam``); on CUDA
+    foreach (one kernel per op for all tensors; every element updated alike, whatever the stack),
+    keeping its step count and learning rate on the device when the step is a graph."""
+    device = next(model.parameters()).device
+    if device.type == "cpu":
+        return MemberAdam(model.parameters(), lr=lr)
     if graphs:
-        device = next(model.parameters()).device
         return torch.optim.Adam(model.parameters(), lr=torch.tensor(lr, device=device), foreach=True, capturable=True)
     return torch.optim.Adam(model.parameters(), lr=lr, foreach=True)
 

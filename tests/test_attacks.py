@@ -10,7 +10,7 @@ from torch import nn
 from antidistill.attacks import AttackConfig, fgsm, fgsm_curve, weight_noise_curve
 from antidistill.data import DataConfig
 from antidistill.losses import ClassMask, plain_ce
-from antidistill.models import StackedMLP, student_model
+from antidistill.models import StackedMLP, stack_forward, student_model
 from antidistill.train import TrainConfig, fit
 
 
@@ -93,6 +93,36 @@ def test_fgsm_curve_does_not_depend_on_the_chunk(small_test, trained, monkeypatc
     assert fgsm_curve(trained, small_test, grid) == whole
 
 
+@pytest.mark.parametrize("output_relu", [False, True])
+def test_fgsm_logits_are_the_models_on_the_attacked_images(small_test, output_relu):
+    """All eps at once, the first layer split in two: the logits of the model on x + eps * sign(grad)."""
+    from antidistill.attacks import fgsm_logits, input_gradient_sign
+
+    model = StackedMLP.stack([student_model(output_relu, generator=torch.Generator().manual_seed(s)) for s in (0, 1)])
+    x, y = model.broadcast(small_test.x[:300]), small_test.y[:300].expand(2, -1)
+    direction = input_gradient_sign(model, x, y)
+    eps = (0.0, 0.01, 0.3)
+    attacked = [fgsm(model, x, y, e) for e in eps]
+    with torch.no_grad():
+        logits = fgsm_logits(model, x, direction, torch.tensor(eps, dtype=torch.float64))
+        for j, images in enumerate(attacked):
+            expected = model(images)
+            assert (logits[j] - expected).abs().max() <= 1e-5 * expected.abs().max()  # float32 rounding
+        assert torch.equal(logits[0], model(x))
+
+
+def test_clamped_fgsm_curve_scores_the_clipped_images(small_test):
+    model = one()
+    grid = (0.0, 0.2)
+    (curve,) = fgsm_curve(model, small_test, grid, clamp=True)
+    x, y = model.broadcast(small_test.x), small_test.y.expand(1, -1)
+    attacked = [fgsm(model, x, y, e, clamp=True) for e in grid]
+    with torch.no_grad():
+        expected = [float((model(images).argmax(-1) == y).double().mean()) for images in attacked]
+    assert curve == pytest.approx(expected, abs=1e-12)
+    assert curve != fgsm_curve(model, small_test, grid)  # clipping changes the attack
+
+
 def test_weight_noise_leaves_weights_bit_identical(small_test, gen):
     model = one()
     before = {k: v.clone() for k, v in model.state_dict().items()}
@@ -127,16 +157,36 @@ def test_weight_noise_mean_meets_its_standard_error(small_test, trained):
     assert all(se < 0.01 for se in curve.se) and all(k % 8 == 0 and k < 400 for k in curve.draws)
     assert curve.draws[1] > curve.draws[0]  # more noise, more spread, more draws
     # Redo the largest eps by hand: the same draws (same generator state) give the same mean.
-    from antidistill.attacks import _correct, _one_noise, _shifted
+    from antidistill.attacks import _noisy_correct, _one_noise
     params = [p.detach() for p in model.parameters()]
     gen = torch.Generator().manual_seed(3)
     values = []
     for _ in range(curve.draws[1]):
         xi, x, y = _one_noise(params, small_test, [gen], 250)  # xi, then the 250 images, as one draw
-        values.append(_correct(model, _shifted(params, xi, 0.3), x, y)[0].item() / 250)
+        values.append(_noisy_correct(model, params, xi, x, y, [0.3])[0, 0].item() / 250)
     assert curve.acc[1] == pytest.approx(sum(values) / len(values), abs=1e-12)
     sample = torch.tensor(values, dtype=torch.float64)
     assert curve.se[1] == pytest.approx(float(sample.std() / len(values) ** 0.5), rel=1e-9)
+
+
+@pytest.mark.parametrize("output_relu", [False, True])
+def test_noisy_logits_are_those_of_the_shifted_weights(small_test, output_relu):
+    """The first layer's product split in two (clean + eps * noise) gives the logits of the
+    weights w + eps * xi, for every eps at once, every member of a stack."""
+    from antidistill.attacks import _draw, _shifted, noisy_logits
+
+    model = StackedMLP.stack([student_model(output_relu, generator=torch.Generator().manual_seed(s)) for s in (0, 1)])
+    params = [p.detach() for p in model.parameters()]
+    xi = _draw(params, [torch.Generator().manual_seed(s) for s in (2, 3)])
+    x = model.broadcast(small_test.x[:300])
+    eps = (0.0, 0.03, 0.5)
+    logits = noisy_logits(model, params, xi, x, torch.tensor(eps, dtype=torch.float64))
+    assert logits.shape == (3, 2, 300, 10)
+    for j, e in enumerate(eps):
+        expected = stack_forward(model, _shifted(params, xi, e), x)
+        assert (logits[j] - expected).abs().max() <= 1e-5 * expected.abs().max()  # float32 rounding
+    assert torch.equal(logits[0], stack_forward(model, params, x))  # eps 0: the clean network
+    assert not torch.allclose(logits[1], logits[0], atol=1e-3)
 
 
 def test_weight_noise_stops_at_the_draw_cap(small_test, trained):

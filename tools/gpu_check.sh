@@ -16,8 +16,8 @@ set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 OUT="${1:-gpu-check}"
 PROFILE="${2:-paper}"
-BENCH_S="${BENCH_S:-140}"
-PROBE_S="${PROBE_S:-50}"
+BENCH_S="${BENCH_S:-170}"
+PROBE_S="${PROBE_S:-30}"
 STAGE2_S="${STAGE2_S:-300}"
 mkdir -p "$OUT"
 PY=python3
