@@ -144,6 +144,72 @@ def hutchinson_trace(losses: torch.Tensor, params: Sequence[torch.Tensor], gener
     return torch.stack(estimates).mean(0)
 
 
+def activations(model: StackedMLP, x: torch.Tensor) -> list[torch.Tensor]:
+    """The stack's forward pass, keeping every layer's output: [x flattened, h_1, ..., logits]."""
+    hs = [x.flatten(2)]
+    last = len(model.linears) - 1
+    for i, layer in enumerate(model.linears):
+        h = torch.baddbmm(layer.bias.unsqueeze(1), hs[-1], layer.weight.transpose(1, 2))
+        hs.append(torch.relu(h) if i < last or model.output_relu else h)
+    return hs
+
+
+def curvature_along(model: StackedMLP, hs: list[torch.Tensor], y: torch.Tensor, mask: ClassMask,
+                    v: Sequence[torch.Tensor]) -> torch.Tensor:
+    """v^T H v per seed, H the Hessian in the weights of the mean cross-entropy of the batch whose
+    forward pass ``hs`` is (``activations``): the second derivative of the loss along w + t v.
+
+    A ReLU network is piecewise multilinear in its layers' weights, so along w + t v every
+    pre-activation is a polynomial in t whose first two derivatives pass forward layer by layer:
+    a' = h' W^T + h V^T + v_b and a'' = h'' W^T + 2 h' V^T, masked by the ReLU where it is applied
+    (its second derivative is 0 almost everywhere, as autograd takes it). At the scores s, with
+    p = softmax(s): d^2 CE / dt^2 = sum_c p_c s'_c^2 - (sum_c p_c s'_c)^2 + (p - e_y)^T s''. The
+    same number as Pearlmutter's double backward (``quadratic_form``), from a forward pass and
+    first-order autograd alone: its gradient in w (L4 in paper mode) costs one backward, not the
+    third-order pass a differentiated Hessian-vector product needs.
+    """
+    d1 = d2 = None  # h' and h'' of the layer's input (zero at the images)
+    last = len(model.linears) - 1
+    for i, layer in enumerate(model.linears):
+        weight_t, probe_t = layer.weight.transpose(1, 2), v[2 * i].transpose(1, 2)
+        a1 = torch.baddbmm(v[2 * i + 1].unsqueeze(1), hs[i], probe_t)
+        a2 = None
+        if d1 is not None:
+            a1 = a1 + torch.bmm(d1, weight_t)
+            a2 = 2 * torch.bmm(d1, probe_t)
+            if d2 is not None:
+                a2 = a2 + torch.bmm(d2, weight_t)
+        if i < last or model.output_relu:
+            on = (hs[i + 1] > 0).to(a1.dtype)
+            a1 = a1 * on
+            a2 = None if a2 is None else a2 * on
+        d1, d2 = a1, a2
+    scores = mask.scores(hs[-1])
+    s1 = mask.scores(d1)
+    p = torch.softmax(scores, dim=-1)
+    q = (p * s1 * s1).sum(-1) - (p * s1).sum(-1).square()
+    if d2 is not None:
+        residual = p - F.one_hot(y, scores.shape[-1]).to(p.dtype)
+        q = q + (residual * mask.scores(d2)).sum(-1)
+    return q.mean(-1)
+
+
+def hutchinson_forward(model: StackedMLP, hs: list[torch.Tensor], y: torch.Tensor, mask: ClassMask,
+                       generators: Sequence[torch.Generator], n_probes: int = 1, probe: str = "rademacher",
+                       absolute: bool = False, create_graph: bool = True) -> torch.Tensor:
+    """``hutchinson_trace`` of the stack's mean cross-entropy on the batch of ``hs``, each v^T H v
+    from ``curvature_along``: the same probes from the same generators, the same estimate to
+    float rounding. Without ``create_graph`` the estimate is a constant (no gradient)."""
+    params = list(model.parameters())
+    estimates = []
+    with torch.set_grad_enabled(create_graph and torch.is_grad_enabled()):
+        for _ in range(n_probes):
+            q = curvature_along(model, hs if create_graph else [h.detach() for h in hs], y, mask,
+                                draw_probes(params, generators, probe))
+            estimates.append(q.abs() if absolute else q)
+    return torch.stack(estimates).mean(0)
+
+
 def hutchinson_draws(model: MLP, x: torch.Tensor, y: torch.Tensor, mask: ClassMask, n_probes: int,
                      generator: torch.Generator, probe: str = "rademacher") -> torch.Tensor:
     """``n_probes`` single-probe values v^T H v of one model's CE Hessian on (x, y): their mean
@@ -242,7 +308,9 @@ class CompositeLoss:
         return self._weights[key]
 
     def __call__(self, model: StackedMLP, x: torch.Tensor, y: torch.Tensor):
-        logits = model(x)
+        # L4 reads every layer's output of the clean pass; otherwise the plain forward does.
+        hs = activations(model, x) if self.used[3] else None
+        logits = model(x) if hs is None else hs[-1]
         l1, l2, l3, l4 = self._weights_like(logits).unbind(1)
         ce = self.mask.ce(logits, y)
         terms = {"ce": ce}
@@ -254,9 +322,9 @@ class CompositeLoss:
             terms["l3"] = noisy_input_ce(model, x, y, self.mask, self.cfg.delta, self.noise_generators)
             total = total + l3 * terms["l3"]
         if self.used[3]:
-            trace = hutchinson_trace(ce, list(model.parameters()), self.probe_generators, self.cfg.n_probes,
-                                     self.protocol.probe, self.protocol.probe_abs,
-                                     create_graph=self.protocol.l4_gradient)
+            trace = hutchinson_forward(model, hs, y, self.mask, self.probe_generators, self.cfg.n_probes,
+                                       self.protocol.probe, self.protocol.probe_abs,
+                                       create_graph=self.protocol.l4_gradient)
             terms["l4"] = self.protocol.l4_scale * trace
             total = total + l4 * terms["l4"]
         return total, {k: v.detach() for k, v in terms.items()}, logits

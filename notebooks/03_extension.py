@@ -29,6 +29,11 @@
 #   quarter of a million parameters is out of the question, so the trace is estimated with
 #   Hutchinson's method {cite}`bai1996some`: for random vectors **v** with independent ±1 entries,
 #   E[**v**ᵀH**v**] = tr H, and H**v** costs one extra backward pass {cite}`pearlmutter1994fast`.
+#   This build gets the same **v**ᵀH**v** without that second backward pass: along **w** + t**v**,
+#   as long as no ReLU switches, every pre-activation of the network is a polynomial in t, so the
+#   loss's second derivative in t can be carried forward layer by layer (`losses.curvature_along`; the tests check it against the full
+#   Hessian of a small model), and its gradient, which `paper` mode trains on, costs one ordinary
+#   backward pass.
 #
 # Below, each term is evaluated on real D1 images; Hutchinson's estimate is checked against the
 # exact trace of a model small enough to form its Hessian; and the growth methods are built and
