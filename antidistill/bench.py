@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import platform
 import time
+from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -12,6 +13,7 @@ import torch
 from torch import nn
 
 from .attacks import AttackConfig, fgsm_curve, weight_noise_curve
+from .config import to_dict
 from .data import C1, SIZES, FashionMNIST, Split, load_fashion_mnist
 from .experiment import STUDENT_TRAIN, ExperimentConfig, run_seeds
 from .growth import METHODS
@@ -319,6 +321,44 @@ def save_bench(store: Store, table: dict[str, Any]) -> Path:
     path = store.root / "bench" / f"{platform.node()}-{table['device'].replace(':', '')}.json"
     atomic_write_json(path, {**record, "config": {"device": table["device"]}, "results_version": RESULTS_VERSION})
     return path
+
+
+def measured_profile(store: Store, mode: str, profile_name: str = "paper") -> list[tuple[str, int, int, float]]:
+    """What a profile's saved results took to compute: (what, saved, expected, hours) per kind of
+    work (teachers, each method's search trials and final runs). A saved result counts when its
+    config is the one the profile asks for (its lambdas and seed aside) under the current results
+    version, so other profiles or modes in the same folder are left out.
+
+    Each saved teacher and run records its own wall time (a stack's time shared among its
+    members), so the sums are what the profile cost, however many processes and sessions computed
+    it; a stack interrupted before it saved is not counted (its rerun is). Optuna's own time and
+    the book's rendering are not included. The search's trial configs need Optuna (extra ``[search]``).
+    """
+    from .search import SEARCHED
+
+    profile = PROFILES[profile_name]
+    search_seeds = profile.seeds if profile.search_seeds is None else profile.seeds[:profile.search_seeds]
+
+    def wanted(record: dict[str, Any]) -> dict[str, Any]:
+        cfg, seed = record["config"], record["config"]["seed"]
+        if "train" in cfg:  # a teacher
+            return to_dict(profile.config("zero_pad", seed, mode).teacher_config())
+        lambdas = None if cfg["lambdas"] is None else tuple(cfg["lambdas"])
+        if record["kind"] == "search":
+            return to_dict(profile.search(cfg["method"], mode).trial_config(seed, lambdas))
+        return to_dict(profile.config(cfg["method"], seed, mode, lambdas))
+
+    times: dict[tuple[str, str], list[float]] = defaultdict(list)
+    for kind in ("teachers", "search", "runs"):
+        for record in store.results(kind):
+            if record.get("results_version") == RESULTS_VERSION and record["config"] == wanted({**record, "kind": kind}):
+                times[kind, record["config"].get("method", "")].append(record["wall_time_s"])
+    rows = [("teachers", len(times["teachers", ""]), len(profile.seeds), sum(times["teachers", ""]) / 3600)]
+    rows += [(f"search trials: {m}", len(times["search", m]), profile.trials(m) * len(search_seeds),
+              sum(times["search", m]) / 3600) for m in SEARCHED]
+    rows += [(f"final runs: {m}", len(times["runs", m]), len(profile.seeds), sum(times["runs", m]) / 3600)
+             for m in METHODS]
+    return rows
 
 
 def saved_benches(store: Store) -> list[dict[str, Any]]:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 import torch
 
-from antidistill.bench import (_trained_epoch, attack_curves, authors_style_epoch, fit_epoch, pretrain_epoch,
-                               protocol_curves, protocol_sample_passes, single_run, tight_epoch)
+from antidistill.bench import (_trained_epoch, attack_curves, authors_style_epoch, fit_epoch, measured_profile,
+                               pretrain_epoch, protocol_curves, protocol_sample_passes, single_run, tight_epoch)
 from antidistill.data import DataConfig
 from antidistill.profiles import PROFILES
 from antidistill.protocol import RECORDED_LONG
@@ -21,6 +22,25 @@ def test_the_authors_30_epoch_rows_add_their_extra_student_epochs():
 def test_curves_are_counted_per_seed_run():
     # 8 methods x 10 seeds of final runs; the search adds (5 + 10) trials x 10 seeds of FGSM only.
     assert protocol_curves("paper") == protocol_curves("authors") == {"fgsm": 80 + 150, "weight_noise": 80}
+
+
+def test_measured_profile_sums_the_saved_wall_times_of_that_profile_only(tmp_path):
+    pytest.importorskip("optuna")
+    from antidistill.store import Store
+
+    store, smoke, quick = Store(tmp_path), PROFILES["smoke"], PROFILES["quick"]
+    store.save("teachers", "t0", smoke.config("zero_pad", 0, "paper").teacher_config(), {"wall_time_s": 36.0})
+    store.save("teachers", "t0q", quick.config("zero_pad", 0, "paper").teacher_config(), {"wall_time_s": 1e4})
+    for seed in smoke.seeds:
+        store.save("runs", f"x{seed}", smoke.config("xavier", seed, "paper"), {"method": "xavier", "wall_time_s": 72.0})
+        store.save("runs", f"a{seed}", smoke.config("xavier", seed, "authors"), {"method": "xavier", "wall_time_s": 1e4})
+    trial = smoke.search("antidistill", "paper").trial_config(0, (0.5, 0.25, 0.125, 0.0625))
+    store.save("search", "s0", trial, {"method": "antidistill", "wall_time_s": 180.0})
+    rows = {what: (saved, expected, hours) for what, saved, expected, hours in measured_profile(store, "paper", "smoke")}
+    assert rows["teachers"] == (1, len(smoke.seeds), 0.01)
+    assert rows["final runs: xavier"] == (len(smoke.seeds), len(smoke.seeds), 0.02 * len(smoke.seeds))
+    assert rows["search trials: antidistill"] == (1, smoke.trials("antidistill") * len(smoke.seeds), 0.05)
+    assert rows["final runs: net2net"] == (0, len(smoke.seeds), 0.0)
 
 
 def test_each_timing_runs_on_a_small_split(fashion):
