@@ -124,12 +124,11 @@ def _eps_layers(model: StackedMLP, first: torch.Tensor, shift: torch.Tensor, eps
     layer, eps major)."""
     k, n = eps.shape[0], first.shape[0]
     h = torch.addcmul(first.unsqueeze(0), eps.view(k, 1, 1, 1).to(first.dtype), shift.unsqueeze(0)).flatten(0, 1)
-    last = len(model.linears) - 1
     for i in range(len(model.linears)):
         if i > 0:
             weight, bias = rest[2 * i - 2], rest[2 * i - 1]
             h = torch.baddbmm(bias.unsqueeze(1), h, weight.transpose(1, 2))
-        if i < last or model.output_relu:
+        if model.relu_after(i):
             h = torch.relu(h)
     return h.view(k, n, *h.shape[1:])
 

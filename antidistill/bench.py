@@ -339,19 +339,18 @@ def measured_profile(store: Store, mode: str, profile_name: str = "paper") -> li
     profile = PROFILES[profile_name]
     search_seeds = profile.seeds if profile.search_seeds is None else profile.seeds[:profile.search_seeds]
 
-    def wanted(record: dict[str, Any]) -> dict[str, Any]:
-        cfg, seed = record["config"], record["config"]["seed"]
-        if "train" in cfg:  # a teacher
-            return to_dict(profile.config("zero_pad", seed, mode).teacher_config())
+    def wanted(kind: str, cfg: dict[str, Any]) -> dict[str, Any]:
+        if kind == "teachers":
+            return to_dict(profile.config("zero_pad", cfg["seed"], mode).teacher_config())
         lambdas = None if cfg["lambdas"] is None else tuple(cfg["lambdas"])
-        if record["kind"] == "search":
-            return to_dict(profile.search(cfg["method"], mode).trial_config(seed, lambdas))
-        return to_dict(profile.config(cfg["method"], seed, mode, lambdas))
+        if kind == "search":
+            return to_dict(profile.search(cfg["method"], mode).trial_config(cfg["seed"], lambdas))
+        return to_dict(profile.config(cfg["method"], cfg["seed"], mode, lambdas))
 
     times: dict[tuple[str, str], list[float]] = defaultdict(list)
     for kind in ("teachers", "search", "runs"):
         for record in store.results(kind):
-            if record.get("results_version") == RESULTS_VERSION and record["config"] == wanted({**record, "kind": kind}):
+            if record.get("results_version") == RESULTS_VERSION and record["config"] == wanted(kind, record["config"]):
                 times[kind, record["config"].get("method", "")].append(record["wall_time_s"])
     rows = [("teachers", len(times["teachers", ""]), len(profile.seeds), sum(times["teachers", ""]) / 3600)]
     rows += [(f"search trials: {m}", len(times["search", m]), profile.trials(m) * len(search_seeds),

@@ -12,7 +12,7 @@ from torch import nn
 from torch.func import functional_call
 
 from .config import check
-from .models import MLP, StackedMLP
+from .models import MLP, StackedMLP, stack_activations
 from .protocol import Protocol
 from .seeding import member_draws
 
@@ -144,20 +144,11 @@ def hutchinson_trace(losses: torch.Tensor, params: Sequence[torch.Tensor], gener
     return torch.stack(estimates).mean(0)
 
 
-def activations(model: StackedMLP, x: torch.Tensor) -> list[torch.Tensor]:
-    """The stack's forward pass, keeping every layer's output: [x flattened, h_1, ..., logits]."""
-    hs = [x.flatten(2)]
-    last = len(model.linears) - 1
-    for i, layer in enumerate(model.linears):
-        h = torch.baddbmm(layer.bias.unsqueeze(1), hs[-1], layer.weight.transpose(1, 2))
-        hs.append(torch.relu(h) if i < last or model.output_relu else h)
-    return hs
-
-
 def curvature_along(model: StackedMLP, hs: list[torch.Tensor], y: torch.Tensor, mask: ClassMask,
                     v: Sequence[torch.Tensor]) -> torch.Tensor:
     """v^T H v per seed, H the Hessian in the weights of the mean cross-entropy of the batch whose
-    forward pass ``hs`` is (``activations``): the second derivative of the loss along w + t v.
+    forward pass ``hs`` is (``models.stack_activations``): the second derivative of the loss along
+    w + t v.
 
     A ReLU network is piecewise multilinear in its layers' weights, so along w + t v every
     pre-activation is a polynomial in t whose first two derivatives pass forward layer by layer:
@@ -169,7 +160,6 @@ def curvature_along(model: StackedMLP, hs: list[torch.Tensor], y: torch.Tensor, 
     third-order pass a differentiated Hessian-vector product needs.
     """
     d1 = d2 = None  # h' and h'' of the layer's input (zero at the images)
-    last = len(model.linears) - 1
     for i, layer in enumerate(model.linears):
         weight_t, probe_t = layer.weight.transpose(1, 2), v[2 * i].transpose(1, 2)
         a1 = torch.baddbmm(v[2 * i + 1].unsqueeze(1), hs[i], probe_t)
@@ -179,7 +169,7 @@ def curvature_along(model: StackedMLP, hs: list[torch.Tensor], y: torch.Tensor, 
             a2 = 2 * torch.bmm(d1, probe_t)
             if d2 is not None:
                 a2 = a2 + torch.bmm(d2, weight_t)
-        if i < last or model.output_relu:
+        if model.relu_after(i):
             on = (hs[i + 1] > 0).to(a1.dtype)
             a1 = a1 * on
             a2 = None if a2 is None else a2 * on
@@ -204,8 +194,7 @@ def hutchinson_forward(model: StackedMLP, hs: list[torch.Tensor], y: torch.Tenso
     estimates = []
     with torch.set_grad_enabled(create_graph and torch.is_grad_enabled()):
         for _ in range(n_probes):
-            q = curvature_along(model, hs if create_graph else [h.detach() for h in hs], y, mask,
-                                draw_probes(params, generators, probe))
+            q = curvature_along(model, hs, y, mask, draw_probes(params, generators, probe))
             estimates.append(q.abs() if absolute else q)
     return torch.stack(estimates).mean(0)
 
@@ -309,7 +298,7 @@ class CompositeLoss:
 
     def __call__(self, model: StackedMLP, x: torch.Tensor, y: torch.Tensor):
         # L4 reads every layer's output of the clean pass; otherwise the plain forward does.
-        hs = activations(model, x) if self.used[3] else None
+        hs = stack_activations(model, list(model.parameters()), x) if self.used[3] else None
         logits = model(x) if hs is None else hs[-1]
         l1, l2, l3, l4 = self._weights_like(logits).unbind(1)
         ce = self.mask.ce(logits, y)

@@ -107,6 +107,11 @@ class StackedMLP(nn.Module):
             raise ValueError(f"inputs must have a leading seed axis of {self.n_seeds}; got shape {tuple(x.shape)}")
         return stack_forward(self, list(self.parameters()), x)
 
+    def relu_after(self, i: int) -> bool:
+        """Whether layer i's output goes through a ReLU: every hidden layer's, and the output
+        layer's with ``output_relu``."""
+        return i < len(self.linears) - 1 or self.output_relu
+
     def broadcast(self, x: torch.Tensor) -> torch.Tensor:
         """One batch [B, ...] given to every seed: [S, B, ...] (a view, no copy)."""
         return x.unsqueeze(0).expand(self.n_seeds, *x.shape)
@@ -144,16 +149,20 @@ class StackedMLP(nn.Module):
         return [self.member(s) for s in range(self.n_seeds)]
 
 
-def stack_forward(model: StackedMLP, params: Sequence[torch.Tensor], x: torch.Tensor) -> torch.Tensor:
-    """``model``'s function with other stacked tensors (weight, bias per layer, in order), on
-    per-seed inputs: noisy weights are evaluated without writing the model, and a subset of the
-    seeds (``params`` sliced along the seed axis) runs on its own."""
-    h = x.flatten(2)
-    last = len(model.linears) - 1
+def stack_activations(model: StackedMLP, params: Sequence[torch.Tensor], x: torch.Tensor) -> list[torch.Tensor]:
+    """Every layer's output of ``model``'s function with stacked tensors ``params`` (weight, bias
+    per layer, in order) on per-seed inputs: [x flattened, h_1, ..., logits]. Other tensors than
+    the model's own evaluate noisy weights without writing the model, and a subset of the seeds
+    (``params`` sliced along the seed axis) runs on its own."""
+    hs = [x.flatten(2)]
     for i in range(len(model.linears)):
         weight, bias = params[2 * i], params[2 * i + 1]
         # One batched matmul with the bias fused in: slice s is exactly F.linear of seed s.
-        h = torch.baddbmm(bias.unsqueeze(1), h, weight.transpose(1, 2))
-        if i < last or model.output_relu:
-            h = torch.relu(h)
-    return h
+        h = torch.baddbmm(bias.unsqueeze(1), hs[-1], weight.transpose(1, 2))
+        hs.append(torch.relu(h) if model.relu_after(i) else h)
+    return hs
+
+
+def stack_forward(model: StackedMLP, params: Sequence[torch.Tensor], x: torch.Tensor) -> torch.Tensor:
+    """The logits of ``stack_activations``."""
+    return stack_activations(model, params, x)[-1]

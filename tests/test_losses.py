@@ -7,10 +7,10 @@ import math
 import pytest
 import torch
 
-from antidistill.losses import (ClassMask, CompositeLoss, LossConfig, activations, check_lambdas, curvature_along,
+from antidistill.losses import (ClassMask, CompositeLoss, LossConfig, check_lambdas, curvature_along,
                                 draw_probes, exact_hessian_trace, flat_ce, hutchinson_forward, hutchinson_trace,
                                 projection_distance, quadratic_form, uniform_noise)
-from antidistill.models import MLP, StackedMLP, student_model, teacher_model
+from antidistill.models import MLP, StackedMLP, stack_activations, student_model, teacher_model
 from antidistill.growth import copy_into
 from antidistill.config import override
 from antidistill.protocol import PAPER
@@ -110,7 +110,7 @@ def test_curvature_along_v_is_the_exact_vHv(mask, output_relu):
     x, y = torch.stack([b[0] for b in batches]), torch.stack([b[1] for b in batches])
     for kind in ("rademacher", "uniform"):
         v = draw_probes(list(stack.parameters()), [torch.Generator().manual_seed(s) for s in (3, 4)], kind)
-        q = curvature_along(stack, activations(stack, x), y, mask, v)
+        q = curvature_along(stack, stack_activations(stack, list(stack.parameters()), x), y, mask, v)
         for s, (model, (xs, ys)) in enumerate(zip(models, batches)):
             loss_fn, flat0 = flat_ce(model, xs, ys, mask)
             flat_v = torch.cat([t[s].flatten() for t in v])
@@ -127,13 +127,13 @@ def test_forward_hutchinson_trains_as_the_double_backward_one(probe, absolute):
     x, y = torch.stack([_tiny_batch(s)[0] for s in (0, 1)]), torch.stack([_tiny_batch(s)[1] for s in (0, 1)])
     mask = ClassMask()
     gens = lambda: [torch.Generator().manual_seed(s) for s in (7, 8)]  # noqa: E731
-    forward = hutchinson_forward(stack, activations(stack, x), y, mask, gens(), 2, probe, absolute)
+    forward = hutchinson_forward(stack, stack_activations(stack, list(stack.parameters()), x), y, mask, gens(), 2, probe, absolute)
     backward = hutchinson_trace(mask.ce(stack(x), y), params, gens(), 2, probe, absolute)
     assert torch.allclose(forward, backward, rtol=1e-10, atol=1e-12)
     g_forward = torch.autograd.grad(forward.sum(), params)
     g_backward = torch.autograd.grad(backward.sum(), params)
     assert all(torch.allclose(a, b, rtol=1e-8, atol=1e-10) for a, b in zip(g_forward, g_backward))
-    constant = hutchinson_forward(stack, activations(stack, x), y, mask, gens(), 2, probe, absolute, create_graph=False)
+    constant = hutchinson_forward(stack, stack_activations(stack, list(stack.parameters()), x), y, mask, gens(), 2, probe, absolute, create_graph=False)
     assert torch.allclose(constant, forward) and not constant.requires_grad
 
 
