@@ -138,7 +138,7 @@ def noisy_logits(model: StackedMLP, params: list[torch.Tensor], xi: list[torch.T
     """The logits [k, S, B, C] of the weights ``params + eps[j] * xi`` for every eps[j], on per-seed
     inputs x [S, B, ...]: what ``stack_forward`` gives with the shifted weights, to float rounding.
 
-    The first layer holds most of the weights (201k of the student's 243k), and its product is
+    The first layer holds most of the weights (784 inputs to the first hidden layer), and its product is
     linear in them: x (W + eps xi)^T + (b + eps xi_b) = (x W^T + b) + eps (x xi^T + xi_b). So two
     products serve every eps, where shifting the weights costs one per eps; the smaller layers
     after it run once for all eps together (eps folded into the seed axis).
