@@ -14,7 +14,7 @@ from torch.func import functional_call
 from .config import check
 from .models import MLP, StackedMLP, stack_activations
 from .protocol import Protocol
-from .seeding import member_draws
+from .seeding import member_rademacher, member_uniform
 
 TERMS = ("ce", "l2", "l3", "l4")
 
@@ -86,9 +86,8 @@ def projection_distance(student: StackedMLP, teacher: StackedMLP, squared: bool 
 def uniform_noise(x: torch.Tensor, delta: float, generators: Sequence[torch.Generator]) -> torch.Tensor:
     """x' drawn uniformly from [x - delta, x + delta]; x is [S, B, ...], seed s drawing from
     ``generators[s]`` on that generator's device (see ``seeding.Streams``)."""
-    (u,) = member_draws([x], generators, lambda shape, g, dtype: torch.rand(shape, generator=g, dtype=dtype,
-                                                                            device=g.device))
-    return x + (2 * u - 1) * delta
+    (u,) = member_uniform([x], generators)
+    return u.mul_(2).sub_(1).mul_(delta).add_(x)  # x + (2u - 1) delta, in u's memory
 
 
 def noisy_input_ce(model: StackedMLP, x: torch.Tensor, y: torch.Tensor, mask: ClassMask,
@@ -97,21 +96,17 @@ def noisy_input_ce(model: StackedMLP, x: torch.Tensor, y: torch.Tensor, mask: Cl
     return mask.ce(model(uniform_noise(x, delta, generators)), y)
 
 
-def _probe(shape: torch.Size, generator: torch.Generator, kind: str, dtype: torch.dtype) -> torch.Tensor:
-    if kind == "rademacher":
-        return torch.randint(0, 2, shape, generator=generator, device=generator.device).to(dtype) * 2 - 1
-    if kind == "uniform":
-        return torch.rand(shape, generator=generator, dtype=dtype, device=generator.device)
-    raise ValueError(f"probe must be 'rademacher' or 'uniform', got {kind!r}")
-
-
 def draw_probes(params: Sequence[torch.Tensor], generators: Sequence[torch.Generator], kind: str) -> list[torch.Tensor]:
     """Hutchinson probe vectors for seed-stacked parameters: Rademacher +-1, or U[0, 1) (authors).
 
     Seed s draws its vectors for all parameters, in order, from ``generators[s]``: the draws a
     single-seed run of s makes.
     """
-    return member_draws(params, generators, lambda shape, g, dtype: _probe(shape, g, kind, dtype))
+    if kind == "rademacher":
+        return member_rademacher(params, generators)
+    if kind == "uniform":
+        return member_uniform(params, generators)
+    raise ValueError(f"probe must be 'rademacher' or 'uniform', got {kind!r}")
 
 
 def quadratic_form(grads: Sequence[torch.Tensor], params: Sequence[torch.Tensor],

@@ -109,3 +109,25 @@ def test_training_draws_come_from_the_run_device(device):
     assert streams("probes").initial_seed() == derived_seed(6, "probes")
     single = Streams(6, single=True, device=device)
     assert all(single(p).device.type == "cpu" for p in PURPOSES)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_fast_draws_are_torch_rand_and_randint_number_for_number(dtype):
+    """member_uniform / member_rademacher (int32 bits on the CPU for float32, torch's own
+    functions otherwise) give the numbers member_draws of torch.rand / randint(0, 2) * 2 - 1
+    gives, and leave every generator where those leave it (a shared generator included)."""
+    from antidistill.seeding import member_draws, member_rademacher, member_uniform
+
+    like = [torch.zeros(3, 33, 7, dtype=dtype), torch.zeros(3, 5, dtype=dtype), torch.zeros(3, 1, dtype=dtype)]
+    rand = lambda shape, g, dt: torch.rand(shape, generator=g, dtype=dt)  # noqa: E731
+    signs = lambda shape, g, dt: torch.randint(0, 2, shape, generator=g).to(dt) * 2 - 1  # noqa: E731
+    for fast, slow in ((member_uniform, rand), (member_rademacher, signs)):
+        shared = torch.Generator().manual_seed(5)
+        for gens in ([torch.Generator().manual_seed(s) for s in (1, 2, 3)], [shared] * 3):
+            twins = [torch.Generator().set_state(g.get_state()) for g in gens] if gens[0] is not shared else \
+                [torch.Generator().set_state(shared.get_state())] * 3
+            got, want = fast(like, gens), member_draws(like, twins, slow)
+            for a, b, t in zip(got, want, like):
+                assert a.dtype == dtype and a.shape == t.shape and torch.equal(a, b)
+            assert all(torch.equal(g.get_state(), h.get_state()) for g, h in zip(gens, twins))
+    assert set(member_rademacher(like, [torch.Generator().manual_seed(0)] * 3)[0].unique().tolist()) == {-1.0, 1.0}
