@@ -149,6 +149,31 @@ class StackedMLP(nn.Module):
         return [self.member(s) for s in range(self.n_seeds)]
 
 
+class _InputLinear(torch.autograd.Function):
+    """``baddbmm(b, x, W^T)`` whose weight gradient is computed in W's own layout, dL/dW = g^T x.
+
+    Autograd differentiates the transposed view W^T, so it computes (x^T g) [S, in, out] and
+    copies its transpose into W's gradient; for the first layer (784 inputs, most of the
+    weights) that copy and the slower product it follows cost a third as much as the layer's
+    matmul itself. Used for the first layer only: its g^T x gives each stack member the bits it gives
+    that member alone (tested), which MKL does not guarantee for the 10-output layer. Its
+    backward is made of differentiable ops, so second derivatives pass through it.
+    """
+
+    @staticmethod
+    def forward(ctx, x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+        ctx.save_for_backward(x, weight)
+        return torch.baddbmm(bias.unsqueeze(1), x, weight.transpose(1, 2))
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor):
+        x, weight = ctx.saved_tensors
+        need_x, need_w, need_b = ctx.needs_input_grad
+        return (torch.bmm(grad, weight) if need_x else None,
+                torch.bmm(grad.transpose(1, 2), x) if need_w else None,
+                grad.sum(1) if need_b else None)
+
+
 def stack_activations(model: StackedMLP, params: Sequence[torch.Tensor], x: torch.Tensor) -> list[torch.Tensor]:
     """Every layer's output of ``model``'s function with stacked tensors ``params`` (weight, bias
     per layer, in order) on per-seed inputs: [x flattened, h_1, ..., logits]. Other tensors than
@@ -158,7 +183,8 @@ def stack_activations(model: StackedMLP, params: Sequence[torch.Tensor], x: torc
     for i in range(len(model.linears)):
         weight, bias = params[2 * i], params[2 * i + 1]
         # One batched matmul with the bias fused in: slice s is exactly F.linear of seed s.
-        h = torch.baddbmm(bias.unsqueeze(1), hs[-1], weight.transpose(1, 2))
+        h = (_InputLinear.apply(hs[-1], weight, bias) if i == 0
+             else torch.baddbmm(bias.unsqueeze(1), hs[-1], weight.transpose(1, 2)))
         hs.append(torch.relu(h) if model.relu_after(i) else h)
     return hs
 

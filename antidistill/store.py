@@ -16,7 +16,7 @@ from .config import config_hash, to_dict
 
 # Bumped whenever the code computes a saved result differently for the same config, so that
 # results of older code are recomputed instead of reused.
-RESULTS_VERSION = 6
+RESULTS_VERSION = 7
 
 
 def _umask() -> int:
