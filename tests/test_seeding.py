@@ -112,22 +112,41 @@ def test_training_draws_come_from_the_run_device(device):
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
-def test_fast_draws_are_torch_rand_and_randint_number_for_number(dtype):
-    """member_uniform / member_rademacher (int32 bits on the CPU for float32, torch's own
-    functions otherwise) give the numbers member_draws of torch.rand / randint(0, 2) * 2 - 1
-    gives, and leave every generator where those leave it (a shared generator included)."""
-    from antidistill.seeding import member_draws, member_rademacher, member_uniform
+def test_uniform_draws_are_torch_rand_number_for_number(dtype):
+    """member_uniform (int32 bits on the CPU for float32, torch.rand otherwise) gives the numbers
+    member_draws of torch.rand gives, and leaves every generator where that leaves it (a shared
+    generator included)."""
+    from antidistill.seeding import member_draws, member_uniform
 
     like = [torch.zeros(3, 33, 7, dtype=dtype), torch.zeros(3, 5, dtype=dtype), torch.zeros(3, 1, dtype=dtype)]
     rand = lambda shape, g, dt: torch.rand(shape, generator=g, dtype=dt)  # noqa: E731
-    signs = lambda shape, g, dt: torch.randint(0, 2, shape, generator=g).to(dt) * 2 - 1  # noqa: E731
-    for fast, slow in ((member_uniform, rand), (member_rademacher, signs)):
-        shared = torch.Generator().manual_seed(5)
-        for gens in ([torch.Generator().manual_seed(s) for s in (1, 2, 3)], [shared] * 3):
-            twins = [torch.Generator().set_state(g.get_state()) for g in gens] if gens[0] is not shared else \
-                [torch.Generator().set_state(shared.get_state())] * 3
-            got, want = fast(like, gens), member_draws(like, twins, slow)
-            for a, b, t in zip(got, want, like):
-                assert a.dtype == dtype and a.shape == t.shape and torch.equal(a, b)
-            assert all(torch.equal(g.get_state(), h.get_state()) for g, h in zip(gens, twins))
-    assert set(member_rademacher(like, [torch.Generator().manual_seed(0)] * 3)[0].unique().tolist()) == {-1.0, 1.0}
+    shared = torch.Generator().manual_seed(5)
+    for gens in ([torch.Generator().manual_seed(s) for s in (1, 2, 3)], [shared] * 3):
+        twins = [torch.Generator().set_state(g.get_state()) for g in gens] if gens[0] is not shared else \
+            [torch.Generator().set_state(shared.get_state())] * 3
+        got, want = member_uniform(like, gens), member_draws(like, twins, rand)
+        for a, b, t in zip(got, want, like):
+            assert a.dtype == dtype and a.shape == t.shape and torch.equal(a, b)
+        assert all(torch.equal(g.get_state(), h.get_state()) for g, h in zip(gens, twins))
+
+
+def test_rademacher_draws_unpack_one_byte_per_eight_entries():
+    """On the CPU member s's probe for a tensor of n entries is the bits, lowest first, of
+    ceil(n / 8) bytes randint(0, 256) draws from its generator (bit 1 -> +1), tensors in order;
+    each member's draws are its own (a stack member equals the member alone)."""
+    from antidistill.seeding import member_rademacher
+
+    like = [torch.zeros(3, 33, 7), torch.zeros(3, 5), torch.zeros(3, 1)]
+    got = member_rademacher(like, [torch.Generator().manual_seed(s) for s in (1, 2, 3)])
+    for s in (1, 2, 3):
+        g = torch.Generator().manual_seed(s)
+        for t, drawn in zip(like, got):
+            n = t[0].numel()
+            bytes_ = torch.randint(0, 256, (-(-n // 8),), generator=g)
+            signs = ((bytes_.unsqueeze(1) >> torch.arange(8)) & 1).flatten()[:n] * 2 - 1
+            assert torch.equal(drawn[s - 1].flatten(), signs.float())
+        alone = member_rademacher([t[:1] for t in like], [torch.Generator().manual_seed(s)])
+        assert all(torch.equal(a[0], b[s - 1]) for a, b in zip(alone, got))
+    big = member_rademacher([torch.zeros(1, 200_000)], [torch.Generator().manual_seed(0)])[0].flatten()
+    assert set(big.unique().tolist()) == {-1.0, 1.0}
+    assert abs(float(big.mean())) < 0.01 and abs(float((big[1:] * big[:-1]).mean())) < 0.01  # fair, uncorrelated
