@@ -225,13 +225,15 @@ def protocol_sample_passes(mode: str) -> dict[str, float]:
     search_seeds = seeds if profile.search_seeds is None else profile.search_seeds
     passes = {"teacher": seeds * cfg.teacher.epochs * n_d1, "student": 0.0, "pretrain_l3": 0.0, "pretrain_l4": 0.0}
     # The final runs (the authors' 30-epoch rows included), then the search trials (plain epochs).
-    runs = [(m, seeds, protocol.epochs_recorded(m, cfg.student.epochs)) for m in METHODS]
-    runs += [(m, trials * search_seeds, cfg.student.epochs) for m, trials in profile.search_trials]
-    for method, count, epochs in runs:
+    final_d1 = cfg.growth.pretrain.epochs
+    runs = [(m, seeds, protocol.epochs_recorded(m, cfg.student.epochs), final_d1) for m in METHODS]
+    runs += [(m, trials * search_seeds, cfg.student.epochs, protocol.trial_pretrain_epochs(final_d1))
+             for m, trials in profile.search_trials]
+    for method, count, epochs, d1_epochs in runs:
         passes["student"] += count * epochs * n_train
         if METHODS[method].lambdas != "none":
             kind = "pretrain_l4" if "l4" in METHODS[method].searched else "pretrain_l3"
-            passes[kind] += count * cfg.growth.pretrain.epochs * n_d1
+            passes[kind] += count * d1_epochs * n_d1
     return passes
 
 

@@ -68,6 +68,10 @@ class Protocol:
     # Their six 30-epoch Table I rows (RECORDED_LONG): students trained this many times the
     # student epochs, accuracy read at the student epochs, FGSM and weight noise after the last.
     recorded_epochs_factor: int = 1
+    # A lambda-search trial pre-trains on D1 for at most this many epochs (authors: 10, as their
+    # Optuna notebooks hard-code, where their final runs take 15), or for the final runs' epochs
+    # (None; paper mode, the text is silent).
+    search_pretrain_epochs: int | None = None
 
     def __post_init__(self) -> None:
         check(self.probe in ("rademacher", "uniform"), f"probe must be 'rademacher' or 'uniform', got {self.probe!r}")
@@ -79,6 +83,14 @@ class Protocol:
               f"pretrain_batches must be 'd1' or 'drop_in_batch', got {self.pretrain_batches!r}")
         check(isinstance(self.recorded_epochs_factor, int) and self.recorded_epochs_factor >= 1,
               f"recorded_epochs_factor must be an integer >= 1, got {self.recorded_epochs_factor!r}")
+        check(self.search_pretrain_epochs is None
+              or (isinstance(self.search_pretrain_epochs, int) and self.search_pretrain_epochs >= 1),
+              f"search_pretrain_epochs must be None or an integer >= 1, got {self.search_pretrain_epochs!r}")
+
+    def trial_pretrain_epochs(self, epochs: int) -> int:
+        """The D1 pre-training epochs of a lambda-search trial whose final runs pre-train ``epochs``
+        (a profile's shorter schedule is kept)."""
+        return epochs if self.search_pretrain_epochs is None else min(epochs, self.search_pretrain_epochs)
 
     def epochs_recorded(self, method: str, epochs: int) -> int:
         """How many D2 epochs ``method`` trains before FGSM and weight noise are measured."""
@@ -101,6 +113,7 @@ AUTHORS = Protocol(
     pretrain_batches="drop_in_batch",
     lambdas_from_importance=True,
     zero_pad_teacher_sized=True,
+    search_pretrain_epochs=10,
     recorded_epochs_factor=3,
 )
 

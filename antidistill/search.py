@@ -54,11 +54,14 @@ class SearchConfig:
         return self.seeds if n is None else self.seeds[:n]
 
     def trial_config(self, seed: int, lambdas: tuple[float, ...]) -> ExperimentConfig:
-        """A trial's run: the final runs' schedule. The authors' 30-epoch recordings were not
-        used in their search (its objective read FGSM after 10 epochs), so the factor is off;
-        the objective needs no weight-noise curve, so none is computed."""
+        """A trial's run: the final runs' schedule, its pre-training cut to the protocol's
+        ``trial_pretrain_epochs``. The authors' 30-epoch recordings were not used in their search
+        (its objective read FGSM after 10 epochs), so the factor is off; the objective needs no
+        weight-noise curve, so none is computed."""
         cfg = self.profile.config(self.method, seed, self.mode, lambdas)
-        return override(cfg, {"protocol.recorded_epochs_factor": 1, "attack.noise_eps": ()})
+        assert cfg.protocol is not None
+        return override(cfg, {"protocol.recorded_epochs_factor": 1, "attack.noise_eps": (),
+                              "growth.pretrain.epochs": cfg.protocol.trial_pretrain_epochs(cfg.growth.pretrain.epochs)})
 
     @property
     def identity(self) -> dict[str, Any]:

@@ -46,8 +46,9 @@ glue_all(search.page(rep))
 # ```
 # ````
 #
-# In this build each trial pre-trains for {glue:text}`search_pretrain_epochs` epochs and trains
-# on D2 for {glue:text}`search_student_epochs` (the schedule of the final runs), on seeds
+# In this build each trial pre-trains for {glue:text}`search_pretrain_epochs` epochs (the final
+# runs: {glue:text}`set_pretrain_epochs`) and trains on D2 for {glue:text}`search_student_epochs`,
+# as the final runs do, on seeds
 # {glue:md}`search_seeds`; {glue:text}`set_trials_antidistill_l4_0` and
 # {glue:text}`set_trials_antidistill` trials are run (the paper's budget:
 # {glue:text}`paper_trials_antidistill_l4_0` and {glue:text}`paper_trials_antidistill`).

@@ -11,6 +11,7 @@ import torch
 optuna = pytest.importorskip("optuna", reason="the lambda search needs optuna (tools/setup.sh installs it)")
 
 from antidistill import search as search_mod
+from antidistill.config import override
 from antidistill.profiles import PROFILES
 from antidistill.search import (SearchConfig, _lambdas_of, best_lambdas, importance_lambdas, run_search,
                                 startup_lambdas)
@@ -116,14 +117,21 @@ def test_authors_full_anti_distillation_takes_importances_as_lambdas(tmp_path, m
     assert saved["final_lambdas_from"] == "importance" and saved["best_lambdas"] == list(best)
 
 
-def test_search_trials_train_on_the_final_schedule():
+@pytest.mark.parametrize("profile", ["quick", "paper"])
+def test_search_trials_train_on_the_final_schedule(profile):
+    """The final runs' schedule, but the authors' trials pre-train at most 10 epochs (their
+    notebooks' range(10); 15 in their final runs), a profile's shorter pre-training kept."""
     for mode in ("paper", "authors"):
-        cfg = SearchConfig("antidistill_l4_0", mode, PROFILES["quick"], (0, 1, 2))
-        final = PROFILES["quick"].config("antidistill_l4_0", 0, mode, (1.0, 1.0, 1.0, 0.0))
+        cfg = SearchConfig("antidistill_l4_0", mode, PROFILES[profile], (0, 1, 2))
+        final = PROFILES[profile].config("antidistill_l4_0", 0, mode, (1.0, 1.0, 1.0, 0.0))
         trial = cfg.trial_config(0, (1.0, 1.0, 1.0, 0.0))
-        assert trial.student == final.student and trial.growth == final.growth
+        assert trial.student == final.student
+        expected = final.growth.pretrain.epochs if mode == "paper" else min(10, final.growth.pretrain.epochs)
+        assert trial.growth == override(final.growth, {"pretrain.epochs": expected})
         # Their search read FGSM after the plain student epochs, not their 30-epoch recordings.
         assert trial.protocol.recorded_epochs_factor == 1
+    assert SearchConfig("antidistill", "authors", PROFILES["paper"], (0,)).trial_config(
+        0, (1.0, 1.0, 1.0, 1.0)).growth.pretrain.epochs == 10
 
 
 def test_ctrl_c_inside_a_trial_resumes_to_the_same_lambdas(cfg, tmp_path, monkeypatch, device):
