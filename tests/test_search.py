@@ -185,7 +185,7 @@ def test_sigint_to_a_running_search_resumes_to_the_same_lambdas(cfg, tmp_path, d
     # One trial per pre-run stack, so runs are saved one by one and the signal lands while the
     # search still trains (with all start-up trials in one stack the rest is cached and quick).
     script = (f"from antidistill.profiles import PROFILES; from antidistill.search import SearchConfig, run_search;"
-              f"from antidistill.store import Store; import antidistill.search as s; s.PRERUN_MAX_RUNS = 1;"
+              f"from antidistill.store import Store; import antidistill.search as s; s.PRERUN_MAX_RUNS = {{'cpu': 1, 'cuda': 1}};"
               f"run_search(SearchConfig('antidistill', 'paper', PROFILES['smoke'], (0,)), 3, "
               f"Store({str(tmp_path / 'cut')!r}), device={device!r}, progress=False)")
     process = subprocess.Popen([sys.executable, "-c", script], start_new_session=True)
@@ -217,3 +217,22 @@ def test_startup_trials_train_as_one_stack_and_change_nothing(tmp_path, monkeypa
         assert values(together) == values(alone)
     else:
         assert values(together) == pytest.approx(values(alone), abs=0.03)
+
+
+def test_prerun_stacks_are_capped_by_the_device_type(tmp_path, monkeypatch):
+    """3 start-up trials x 2 seeds under a CPU cap of 4 runs: stacks of 2 trials, then 1 (a
+    diverged stack is skipped, so the chunks are seen without training anything)."""
+    from antidistill.search import _prerun_startup
+    from antidistill.train import TrainingDiverged
+
+    sizes = []
+
+    def record(cfgs, *args, **kwargs):
+        sizes.append(len(cfgs))
+        raise TrainingDiverged("not trained in this test")
+
+    monkeypatch.setattr(search_mod, "get_or_run_seeds", record)
+    monkeypatch.setattr(search_mod, "PRERUN_MAX_RUNS", {"cpu": 4, "cuda": 100})
+    _prerun_startup(SearchConfig("antidistill_l4_0", "paper", PROFILES["smoke"], (0, 1)), 0, 3, Store(tmp_path),
+                    "cpu", progress=False)
+    assert sizes == [4, 2]
