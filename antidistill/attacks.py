@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
+from torch.func import functional_call
 
 from .config import check
 from .data import Split
@@ -55,7 +56,9 @@ def input_gradient_sign(model: StackedMLP, x: torch.Tensor, y: torch.Tensor) -> 
     """sign(d CE / d x) for per-seed inputs x [S, B, ...]: the FGSM direction; the model's
     parameter gradients are left untouched."""
     x = x.detach().clone().requires_grad_(True)
-    logits = model(x)
+    # With detached weights no weight gradient is computed (the first layer's own backward,
+    # models._InputLinear, would otherwise compute one nobody reads).
+    logits = functional_call(model, {name: p.detach() for name, p in model.named_parameters()}, (x,))
     # A sum, not a mean: each image's direction is then its own loss's, whatever the chunk size.
     loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1), reduction="sum")
     (grad,) = torch.autograd.grad(loss, x)
