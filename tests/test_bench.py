@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from antidistill.bench import (_trained_epoch, attack_curves, authors_style_epoch, fit_epoch, measured_profile,
-                               pretrain_epoch, protocol_curves, protocol_sample_passes, single_run, tight_epoch)
+from antidistill.bench import (_trained_epoch, attack_curves, authors_style_epoch, fit_epoch, matmul_flops_per_sample,
+                               measured_profile, pretrain_epoch, protocol_curves, protocol_sample_passes, single_run, tight_epoch)
 from antidistill.data import DataConfig
 from antidistill.profiles import PROFILES
 from antidistill.protocol import RECORDED_LONG
@@ -20,6 +20,20 @@ def test_the_authors_30_epoch_rows_add_their_extra_student_epochs():
     # pre-training 15 epochs (paper mode) or 10 (the authors' notebooks).
     assert paper["pretrain_l4"] == (1 + 10) * 10 * 15 * 30000
     assert authors["pretrain_l4"] == (10 * 15 + 10 * 10 * 10) * 30000
+
+
+def test_matmul_flops_are_the_hand_count_of_forward_and_backward():
+    """Forward 2*in*out per layer, backward the weight gradient (2*in*out) and the gradient of
+    every layer's input but the images' (2*in*out); L3 repeats the whole step on noisy images."""
+    def plain(widths):
+        pairs = [a * b for a, b in zip(widths[:-1], widths[1:])]
+        return 2 * sum(pairs) + 2 * sum(pairs) + 2 * sum(pairs[1:])
+
+    flops = matmul_flops_per_sample()
+    assert flops["student"] == plain((784, 256, 128, 64, 10)) == 1_052_416
+    assert flops["teacher"] == plain((784, 128, 64, 32, 10))
+    assert flops["pretrain_l3"] == 2 * flops["student"]
+    assert flops["pretrain_l4"] > flops["pretrain_l3"] + 784 * 256 * 2  # L4 adds at least x V^T
 
 
 def test_curves_are_counted_per_seed_run():
