@@ -154,10 +154,10 @@ class _InputLinear(torch.autograd.Function):
 
     Autograd differentiates the transposed view W^T, so it computes (x^T g) [S, in, out] and
     copies its transpose into W's gradient; for the first layer (784 inputs, most of the
-    weights) that copy and the slower product it follows cost a third as much as the layer's
-    matmul itself. Used for the first layer only: its g^T x gives each stack member the bits it gives
-    that member alone (tested), which MKL does not guarantee for the 10-output layer. Its
-    backward is made of differentiable ops, so second derivatives pass through it.
+    weights) that copy, and the slower product before it, were the largest cost of a training
+    step after the matmuls. Used for the first layer only: its g^T x gives each stack member the
+    bits it gives that member alone (tested), which MKL does not guarantee for the 10-output
+    layer. Its backward is made of differentiable ops, so second derivatives pass through it.
     """
 
     @staticmethod

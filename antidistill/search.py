@@ -26,8 +26,8 @@ SEARCHED = {name: m.searched for name, m in METHODS.items() if m.searched}
 N_STARTUP = 10
 # The most runs (trials x seeds) one pre-run stack trains at once, by device type. A stack is
 # saved when it finishes, so an interruption loses the unfinished one. On a GPU a bigger stack
-# is much cheaper per run; on the CPU 20 cost per run what 50 do (a D2 epoch per seed, 2 cores),
-# and 20 bound the loss to about 13 minutes of full Anti-Distillation trials instead of an hour.
+# is much cheaper per run; on the CPU a stack of 20 costs per run what one of 50 does (measured:
+# a D2 epoch per seed, 2 cores) and loses a fifth of full Anti-Distillation's pre-run at most.
 PRERUN_MAX_RUNS = {"cpu": 20, "cuda": 100}
 
 

@@ -106,9 +106,9 @@ def member_rademacher(like: Sequence[torch.Tensor], generators: Sequence[torch.G
 
     On the CPU each generator output gives one byte (uint8 ``random_``), whose bits, lowest
     first, give 8 consecutive entries (bit 1 -> +1): a tensor of n entries takes ceil(n / 8)
-    outputs, where ``randint(0, 2)`` takes n at ~3 ns each (for the 2.4 million weights of a
-    stack of 10 students that was a tenth of a pre-training step with L4). On CUDA,
-    ``randint(0, 2) * 2 - 1`` from the GPU's generator, which costs the host nothing.
+    outputs, where ``randint(0, 2)`` takes n, one by one (for a stack of students, every step,
+    a good share of a pre-training step with L4). On CUDA, ``randint(0, 2) * 2 - 1`` from the
+    GPU's generator, which costs the host nothing.
     """
     if not _on_cpu(generators):
         return member_draws(like, generators, lambda shape, g, dtype: torch.randint(
