@@ -14,7 +14,7 @@ from torch import nn
 
 from .attacks import AttackConfig, fgsm_curve, weight_noise_curve
 from .config import to_dict
-from .data import C1, SIZES, FashionMNIST, Split, load_fashion_mnist
+from .data import C1, SIZES, FashionMNIST, Split, load_fashion_mnist, take
 from .experiment import STUDENT_TRAIN, ExperimentConfig, run_seeds
 from .growth import METHODS
 from .losses import ClassMask, CompositeLoss, LossConfig, plain_ce
@@ -86,7 +86,8 @@ def fit_epoch(data: FashionMNIST, device: torch.device, n_seeds: int = 1) -> flo
 
 
 def tight_epoch(data: FashionMNIST, device: torch.device, epochs: int = 1) -> float:
-    """The same epochs as a bare loop: batches, forward, backward, fused Adam, nothing else."""
+    """The same epochs as a bare loop: batches (gathered as ``fit`` gathers them), forward,
+    backward, fused Adam, nothing else."""
     model = student_model(generator=torch.Generator().manual_seed(0)).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=STUDENT_TRAIN.lr, fused=True)
     batches = [b[0] for b in batch_indices(data.train.y, STUDENT_TRAIN.batch_size, [torch.Generator().manual_seed(1)])]
@@ -95,7 +96,7 @@ def tight_epoch(data: FashionMNIST, device: torch.device, epochs: int = 1) -> fl
     for _ in range(epochs):
         for idx in batches:
             optimizer.zero_grad(set_to_none=True)
-            nn.functional.cross_entropy(model(data.train.x[idx]), data.train.y[idx]).backward()
+            nn.functional.cross_entropy(model(take(data.train.x, idx)), take(data.train.y, idx)).backward()
             optimizer.step()
     _sync(device)
     return time.perf_counter() - start

@@ -19,6 +19,7 @@ from typing import Callable
 
 import torch
 
+from .data import take
 from .losses import ClassMask, LossFn
 from .models import StackedMLP
 from .optim import MemberAdam
@@ -59,7 +60,7 @@ class Steps:
         self._graphs: dict[tuple, tuple[torch.cuda.CUDAGraph, torch.Tensor, StepOutput]] = {}
 
     def _step(self, x_all: torch.Tensor, y_all: torch.Tensor, idx: torch.Tensor) -> StepOutput:
-        x, y = x_all[idx], y_all[idx]
+        x, y = take(x_all, idx), take(y_all, idx)
         per_seed, terms, logits = self.loss_fn(self.model, x, y)
         per_seed.sum().backward()
         self.optimizer.step()

@@ -9,6 +9,7 @@ from typing import Sequence
 import torch
 from tqdm import tqdm
 
+from .allocator import keep_freed_memory
 from .config import check
 from .data import Split
 from .losses import ClassMask, LossFn
@@ -165,6 +166,7 @@ def fit(
     """
     check(len(generators) == model.n_seeds, f"one batch generator per seed: {model.n_seeds} seeds, "
           f"{len(generators)} generators")
+    keep_freed_memory()
     graphs = use_graphs(train.x.device, loss_fn)
     optimizer = make_optimizer(model, cfg.lr, graphs)
     step = Steps(model, optimizer, loss_fn, mask, graphs)

@@ -77,3 +77,10 @@ def test_a_damaged_gzip_stream_is_a_data_error(tmp_path, fashion):
     with pytest.raises(DataError, match="cannot read .*t10k-labels-idx1-ubyte.gz.*apt-get install"):
         _read_idx(path, 2049, (10,))
     assert SYSTEM_DIR.name == "fashion-mnist"
+
+
+def test_take_is_advanced_indexing(fashion):
+    idx = torch.randint(0, 1000, (3, 17), generator=torch.Generator().manual_seed(0))
+    assert torch.equal(data_mod.take(fashion.train.x, idx), fashion.train.x[idx])
+    assert torch.equal(data_mod.take(fashion.train.y, idx), fashion.train.y[idx])
+    assert torch.equal(data_mod.take(fashion.test.x, idx[0]), fashion.test.x[idx[0]])
