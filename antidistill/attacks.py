@@ -10,9 +10,8 @@ import torch.nn.functional as F
 from torch.func import functional_call
 
 from .config import check
-from .data import Split
+from .data import Split, take
 from .models import StackedMLP, stack_forward
-from .seeding import member_draws
 from .train import EVAL_CHUNK
 
 FGSM_IMAGES = 25000  # images x stack members attacked at once (a chunk's memory)
@@ -100,11 +99,18 @@ def fgsm_curve(model: StackedMLP, split: Split, eps_grid: tuple[float, ...], cla
     return (correct.double() / len(split)).tolist()
 
 
-def _draw(params: list[torch.Tensor], generators: list[torch.Generator]) -> list[torch.Tensor]:
-    """xi ~ N(0, I) for every stacked parameter, seed s from ``generators[s]``, on that
-    generator's device (see ``seeding.Streams``)."""
-    return member_draws(params, generators,
-                        lambda shape, g, dtype: torch.randn(shape, generator=g, dtype=dtype, device=g.device))
+def _draw(params: list[torch.Tensor], generators: list[torch.Generator],
+          out: list[torch.Tensor] | None = None) -> list[torch.Tensor]:
+    """xi ~ N(0, I) for every stacked parameter, seed s from ``generators[s]``, on the
+    generators' device (see ``seeding.Streams``): what ``torch.randn`` of each member's shapes
+    gives, written straight into the stacked tensors ``out`` (made when not given) instead of
+    being stacked afterwards."""
+    device = generators[0].device
+    out = out or [torch.empty((len(generators), *p.shape[1:]), dtype=p.dtype, device=device) for p in params]
+    for s, g in enumerate(generators):
+        for t in out:
+            t[s].normal_(generator=g)
+    return [t.to(p.device) for t, p in zip(out, params)]
 
 
 def _shifted(params: list[torch.Tensor], xi: list[torch.Tensor], eps: float) -> list[torch.Tensor]:
@@ -136,18 +142,25 @@ def _eps_layers(model: StackedMLP, first: torch.Tensor, shift: torch.Tensor, eps
     return h.view(k, n, *h.shape[1:])
 
 
+def first_layer(params: list[torch.Tensor], x: torch.Tensor) -> torch.Tensor:
+    """The clean first layer's pre-activation x W^T + b [S, B, width] of stacked ``params`` on
+    per-seed inputs x [S, B, ...]."""
+    return torch.baddbmm(params[1].unsqueeze(1), x.flatten(2), params[0].transpose(1, 2))
+
+
 def noisy_logits(model: StackedMLP, params: list[torch.Tensor], xi: list[torch.Tensor], x: torch.Tensor,
-                 eps: torch.Tensor) -> torch.Tensor:
+                 eps: torch.Tensor, first: torch.Tensor | None = None) -> torch.Tensor:
     """The logits [k, S, B, C] of the weights ``params + eps[j] * xi`` for every eps[j], on per-seed
     inputs x [S, B, ...]: what ``stack_forward`` gives with the shifted weights, to float rounding.
 
     The first layer holds most of the weights (784 inputs to the first hidden layer), and its product is
     linear in them: x (W + eps xi)^T + (b + eps xi_b) = (x W^T + b) + eps (x xi^T + xi_b). So two
-    products serve every eps, where shifting the weights costs one per eps; the smaller layers
-    after it run once for all eps together (eps folded into the seed axis).
+    products serve every eps, where shifting the weights costs one per eps, and the clean one,
+    ``first_layer(params, x)``, may come computed (``first``): it is the same for every draw of xi.
+    The smaller layers after it run once for all eps together (eps folded into the seed axis).
     """
     h = x.flatten(2)
-    first = torch.baddbmm(params[1].unsqueeze(1), h, params[0].transpose(1, 2))
+    first = first_layer(params, x) if first is None else first
     shift = torch.baddbmm(xi[1].unsqueeze(1), h, xi[0].transpose(1, 2))
     k = eps.shape[0]
     rest = [torch.addcmul(p.unsqueeze(0), eps.view(k, *(1,) * p.dim()).to(p.dtype), d.unsqueeze(0)).flatten(0, 1)
@@ -160,7 +173,7 @@ def fgsm_logits(model: StackedMLP, x: torch.Tensor, direction: torch.Tensor, eps
     eps[j]: ``model`` on each, to float rounding, with the first layer's product split as in
     ``noisy_logits``: (x + eps d) W^T + b = (x W^T + b) + eps (d W^T)."""
     params = [p.detach() for p in model.parameters()]
-    first = torch.baddbmm(params[1].unsqueeze(1), x.flatten(2), params[0].transpose(1, 2))
+    first = first_layer(params, x)
     shift = torch.bmm(direction.flatten(2), params[0].transpose(1, 2))
     k = eps.shape[0]
     rest = [p.repeat(k, *(1,) * (p.dim() - 1)) for p in params[2:]]
@@ -168,26 +181,38 @@ def fgsm_logits(model: StackedMLP, x: torch.Tensor, direction: torch.Tensor, eps
 
 
 def _noisy_correct(model: StackedMLP, params: list[torch.Tensor], xi: list[torch.Tensor], x: torch.Tensor,
-                   y: torch.Tensor, eps: list[float]) -> torch.Tensor:
-    """Correct predictions [k, S] of the noisy weights at every eps of ``eps``, by chunks of images."""
+                   y: torch.Tensor, eps: list[float], first: torch.Tensor | None = None) -> torch.Tensor:
+    """Correct predictions [k, S] of the noisy weights at every eps of ``eps``, by chunks of images
+    (``first``: their clean first layer, when computed)."""
     eps_t = torch.tensor(eps, dtype=torch.float64, device=y.device)
     correct = torch.zeros(len(eps), y.shape[0], dtype=torch.long, device=y.device)
-    for xc, yc in zip(x.split(EVAL_CHUNK, dim=1), y.split(EVAL_CHUNK, dim=1)):
-        correct += (noisy_logits(model, params, xi, xc, eps_t).argmax(-1) == yc).sum(-1)
+    firsts = [None] * -(-y.shape[1] // EVAL_CHUNK) if first is None else first.split(EVAL_CHUNK, dim=1)
+    for xc, yc, fc in zip(x.split(EVAL_CHUNK, dim=1), y.split(EVAL_CHUNK, dim=1), firsts):
+        correct += (noisy_logits(model, params, xi, xc, eps_t, fc).argmax(-1) == yc).sum(-1)
     return correct
 
 
-def _one_noise(params: list[torch.Tensor], split: Split, generators: list[torch.Generator],
-               subset: int | None) -> tuple[list[torch.Tensor], torch.Tensor, torch.Tensor]:
-    """One draw per seed: xi for every parameter, then the test images it is scored on (all of
-    ``split``, or a random subset), each seed from its own generator."""
-    xi = _draw(params, generators)
+def _clean_first(params: list[torch.Tensor], split: Split) -> torch.Tensor:
+    """``first_layer`` of every seed on every image of ``split`` [S, N, width], by chunks: made
+    once per curve, then each draw's images take their rows of it."""
+    n_seeds = params[0].shape[0]
+    return torch.cat([first_layer(params, x.unsqueeze(0).expand(n_seeds, *x.shape))
+                      for x in split.x.split(EVAL_CHUNK)], dim=1)
+
+
+def _one_noise(params: list[torch.Tensor], split: Split, generators: list[torch.Generator], subset: int | None,
+               out: list[torch.Tensor] | None = None
+               ) -> tuple[list[torch.Tensor], torch.Tensor, torch.Tensor, torch.Tensor | None]:
+    """One draw per seed: xi for every parameter (into ``out`` when given), then the test images
+    it is scored on (all of ``split``, or a random subset), each seed from its own generator.
+    Returns xi, the images, their labels, and their row numbers in ``split`` [S, B] (None: all)."""
+    xi = _draw(params, generators, out)
     n = len(generators)
     if subset is not None and subset < len(split):
         idx = torch.stack([torch.randperm(len(split), generator=g, device=g.device)[:subset]
                            for g in generators]).to(split.y.device)
-        return xi, split.x[idx], split.y[idx]
-    return xi, split.x.unsqueeze(0).expand(n, *split.x.shape), split.y.expand(n, -1)
+        return xi, take(split.x, idx), take(split.y, idx), idx
+    return xi, split.x.unsqueeze(0).expand(n, *split.x.shape), split.y.expand(n, -1), None
 
 
 def _expected_accuracy(model: StackedMLP, params: list[torch.Tensor], split: Split, eps_grid: tuple[float, ...],
@@ -201,6 +226,7 @@ def _expected_accuracy(model: StackedMLP, params: list[torch.Tensor], split: Spl
     ``cfg.noise_max_draws``) stops; a seed stops when all its eps have.
     """
     n_seeds = len(generators)
+    clean = _clean_first(params, split)  # [S, N, width]
     values = [[[] for _ in eps_grid] for _ in range(n_seeds)]  # values[seed][eps index]
     done: list[dict[int, tuple[float, float, int]]] = [{} for _ in range(n_seeds)]
     active = list(range(n_seeds))
@@ -214,11 +240,16 @@ def _expected_accuracy(model: StackedMLP, params: list[torch.Tensor], split: Spl
         # Where only some active seeds still need an eps, their rows are picked out of the draw.
         picks = {e: torch.tensor(r, device=params[0].device) for e, r in rows.items() if len(r) < len(active)}
         scores: dict[int, list[torch.Tensor]] = {e: [] for e in rows}
+        buffers = [torch.empty_like(p, device=gens[0].device) for p in sub]  # each draw's xi, rewritten
+        clean_sub = clean if len(active) == n_seeds else clean.index_select(0, chosen)
+        offsets = torch.arange(len(active), device=clean.device).unsqueeze(1) * clean.shape[1]
         for _ in range(cfg.noise_min_draws):
-            xi, x, y = _one_noise(sub, split, gens, cfg.noise_subset)
+            xi, x, y, idx = _one_noise(sub, split, gens, cfg.noise_subset, buffers)
+            # The draw's images' rows of the clean first layer, each active seed its own.
+            first = clean_sub if idx is None else take(clean_sub.flatten(0, 1), idx + offsets)
             # Every active seed is scored at every eps still open (each slice of the batched
             # products is its seed's own), and the rows an eps needs are kept.
-            correct = _noisy_correct(model, sub, xi, x, y, [eps_grid[e] for e in rows])
+            correct = _noisy_correct(model, sub, xi, x, y, [eps_grid[e] for e in rows], first)
             for c, e in zip(correct, rows):
                 scores[e].append((c if e not in picks else c.index_select(0, picks[e])).double() / y.shape[1])
         group = {e: torch.stack(v, dim=1).tolist() for e, v in scores.items()}  # one wait per group

@@ -162,7 +162,7 @@ def test_weight_noise_mean_meets_its_standard_error(small_test, trained):
     gen = torch.Generator().manual_seed(3)
     values = []
     for _ in range(curve.draws[1]):
-        xi, x, y = _one_noise(params, small_test, [gen], 250)  # xi, then the 250 images, as one draw
+        xi, x, y, _ = _one_noise(params, small_test, [gen], 250)  # xi, then the 250 images, as one draw
         values.append(_noisy_correct(model, params, xi, x, y, [0.3])[0, 0].item() / 250)
     assert curve.acc[1] == pytest.approx(sum(values) / len(values), abs=1e-12)
     sample = torch.tensor(values, dtype=torch.float64)
@@ -207,3 +207,22 @@ def test_weight_noise_of_a_stack_is_that_of_its_seeds(small_test, trained, per_b
     assert together == alone
     if not per_batch:
         assert together[0].draws != together[1].draws
+
+
+def test_noise_is_torch_randn_of_each_member_written_in_place():
+    """xi of a stack: member s gets what torch.randn of its own shapes gives from its generator,
+    in order, also when drawn into reused tensors."""
+    from antidistill.attacks import _draw
+
+    params = [p.detach() for p in StackedMLP.stack([one(0).member(0), one(1).member(0)]).parameters()]
+    gens = lambda: [torch.Generator().manual_seed(s) for s in (7, 8)]  # noqa: E731
+    mine = gens()
+    buffers = [torch.full_like(p, float("nan")) for p in params]
+    for _ in range(2):  # twice: the second draw continues the streams into the same tensors
+        drawn = _draw(params, mine, buffers)
+    ref_gens = gens()
+    for _ in range(2):
+        per_member = [[torch.randn(p.shape[1:], generator=g) for p in params] for g in ref_gens]
+    assert all(torch.equal(d, torch.stack([m[i] for m in per_member])) for i, d in enumerate(drawn))
+    assert all(d.data_ptr() == b.data_ptr() for d, b in zip(drawn, buffers))
+    assert all(torch.equal(a.get_state(), b.get_state()) for a, b in zip(mine, ref_gens))
