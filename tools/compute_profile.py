@@ -1,0 +1,58 @@
+"""Computes a profile's results without the book (teachers, λ searches, final runs), then prints what they took.
+
+    python tools/compute_profile.py RESULTS_DIR [--mode paper] [--profile paper] [--device auto]
+
+What `python -m antidistill book` computes before rendering, in the notebooks' order and through
+the same entry point (``Reproduction``), so its results serve the book too; saved results are
+loaded, not recomputed, so an interrupted call resumes. Each stage's end is appended to
+RESULTS_DIR/compute_profile.log; the table at the end is ``tools/profile_time.py``'s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import time
+from pathlib import Path
+
+from antidistill.bench import measured_profile
+from antidistill.profiles import PROFILES
+from antidistill.protocol import MODES
+from antidistill.report.reproduction import Reproduction
+from antidistill.search import SEARCHED
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("results_dir")
+    parser.add_argument("--mode", default="paper", choices=list(MODES))
+    parser.add_argument("--profile", default="paper", choices=list(PROFILES))
+    parser.add_argument("--device", default="auto")
+    args = parser.parse_args()
+    Path(args.results_dir).mkdir(parents=True, exist_ok=True)
+    rep = Reproduction.from_parameters(args.mode, args.profile, None, args.device, args.results_dir)
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                            cwd=Path(__file__).parent).stdout.strip() or "unknown"
+    start = time.perf_counter()
+    with open(Path(args.results_dir) / "compute_profile.log", "a", buffering=1) as log:
+        def done(what: str) -> None:
+            log.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {what} done, {time.perf_counter() - start:.0f} s\n")
+
+        log.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {args.profile} profile, {args.mode} mode, "
+                  f"device {args.device}, commit {commit}\n")
+        rep.teacher_records(progress=True)
+        done("teachers")
+        for method in SEARCHED:
+            rep.lambdas(method, progress=True)
+            done(f"search {method}")
+        rep.run(progress=True)
+        done("final runs")
+    rows = measured_profile(rep.store, args.mode, args.profile)
+    for what, saved, expected, hours in rows:
+        print(f"{what:40s} {saved:4d} / {expected:<4d} {hours * 60:8.1f} min")
+    total = sum(h for *_, h in rows)
+    print(f"{'total':40s} {'':11s} {total * 60:8.1f} min = {total:.2f} h")
+
+
+if __name__ == "__main__":
+    main()
