@@ -23,9 +23,9 @@ def keep_freed_memory() -> bool:
 
     Without it, on the CPU every step of a stack allocates its batch-sized tensors (8 MiB for
     10 students) by mmap and frees them by munmap, and the kernel zero-fills their pages again
-    at their first touch next step: measured, 660k page faults in 125 pre-training steps of 10
-    students with L2 + L3 + L4, about a tenth of their time. glibc raises its threshold by
-    itself only after such a free, and trims the heap's top again soon after. Other C libraries
+    at their first touch next step: for a pre-training step with L2 + L3 + L4, most of its page
+    faults and system time. glibc raises its threshold by itself only after such a free, and
+    trims the heap's top again soon after. Other C libraries
     (musl, macOS, Windows) are left alone, as is a process whose environment sets ``ENV`` to 0.
     Applied once per process; it only changes where freed memory waits, never a number.
     """

@@ -38,8 +38,8 @@ class DataError(RuntimeError):
 
 def take(t: torch.Tensor, idx: torch.Tensor) -> torch.Tensor:
     """The rows of ``t`` at ``idx`` (any shape, e.g. [S, B] per-seed batches): ``t[idx]``, by
-    ``index_select`` on a flat index, which copies whole rows (measured 5x faster than
-    advanced indexing on the CPU for a stack's batch of images)."""
+    ``index_select`` on a flat index, which copies whole rows (advanced indexing takes a slower
+    general path on the CPU)."""
     return t.index_select(0, idx.reshape(-1)).view(*idx.shape, *t.shape[1:])
 
 
