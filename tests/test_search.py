@@ -184,7 +184,10 @@ def test_sigint_to_a_running_search_resumes_to_the_same_lambdas(cfg, tmp_path, d
     reference = _params(run_search(cfg, 3, Store(tmp_path / "ref"), device=device, progress=False))
     # One trial per pre-run stack, so runs are saved one by one and the signal lands while the
     # search still trains (with all start-up trials in one stack the rest is cached and quick).
-    script = (f"from antidistill.profiles import PROFILES; from antidistill.search import SearchConfig, run_search;"
+    # Python raises KeyboardInterrupt only if SIGINT was not ignored when it started, and a shell
+    # starts background jobs with SIGINT ignored: the child restores the handler itself.
+    script = (f"import signal; signal.signal(signal.SIGINT, signal.default_int_handler);"
+              f"from antidistill.profiles import PROFILES; from antidistill.search import SearchConfig, run_search;"
               f"from antidistill.store import Store; import antidistill.search as s; s.PRERUN_MAX_RUNS = {{'cpu': 1, 'cuda': 1}};"
               f"run_search(SearchConfig('antidistill', 'paper', PROFILES['smoke'], (0,)), 3, "
               f"Store({str(tmp_path / 'cut')!r}), device={device!r}, progress=False)")
