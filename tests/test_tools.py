@@ -26,6 +26,7 @@ def test_compute_profile_saves_every_result_then_resumes(tmp_path):
     rows = [line for line in first if " / " in line]
     assert len(rows) == 1 + 2 + 8  # teachers, two searches, eight methods
     assert all(int(r.split("/")[0].split()[-1]) == int(r.split("/")[1].split()[0]) for r in rows)  # all saved
+
     def results():  # the saved teachers and runs (a study's summary is rewritten on every read)
         return {p: p.stat().st_mtime_ns for kind in ("teachers", "search", "runs") for p in (tmp_path / kind).iterdir()}
 

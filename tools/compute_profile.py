@@ -11,15 +11,16 @@ RESULTS_DIR/compute_profile.log; the table at the end is ``tools/profile_time.py
 from __future__ import annotations
 
 import argparse
-import subprocess
 import time
 from pathlib import Path
 
 from antidistill.bench import measured_profile
 from antidistill.profiles import PROFILES
 from antidistill.protocol import MODES
+from antidistill.report.provenance import git_commit
 from antidistill.report.reproduction import Reproduction
 from antidistill.search import SEARCHED
+from profile_time import print_table  # this folder's sibling tool (a script's folder is on sys.path)
 
 
 def main() -> None:
@@ -31,8 +32,7 @@ def main() -> None:
     args = parser.parse_args()
     Path(args.results_dir).mkdir(parents=True, exist_ok=True)
     rep = Reproduction.from_parameters(args.mode, args.profile, None, args.device, args.results_dir)
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                            cwd=Path(__file__).parent).stdout.strip() or "unknown"
+    commit = git_commit()
     start = time.perf_counter()
     with open(Path(args.results_dir) / "compute_profile.log", "a", buffering=1) as log:
         def done(what: str) -> None:
@@ -47,11 +47,7 @@ def main() -> None:
             done(f"search {method}")
         rep.run(progress=True)
         done("final runs")
-    rows = measured_profile(rep.store, args.mode, args.profile)
-    for what, saved, expected, hours in rows:
-        print(f"{what:40s} {saved:4d} / {expected:<4d} {hours * 60:8.1f} min")
-    total = sum(h for *_, h in rows)
-    print(f"{'total':40s} {'':11s} {total * 60:8.1f} min = {total:.2f} h")
+    print_table(measured_profile(rep.store, args.mode, args.profile))
 
 
 if __name__ == "__main__":
