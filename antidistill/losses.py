@@ -280,8 +280,12 @@ class CompositeLoss:
         self.mask, self.protocol, self.cfg = mask, protocol, cfg
         self.noise_generators, self.probe_generators = list(noise_generators), list(probe_generators)
         self.teacher = teacher
-        # No random draws (no L3 noise, no L4 probes): a training step can be a CUDA graph (steps.py).
-        self.graph_safe = not (self.used[2] or self.used[3])
+        # The generators a step draws from, each once. A training step can be a CUDA graph
+        # (steps.py) when it draws nothing, or draws only from CUDA generators (registered with
+        # the graph); the authors' single stream lives on the CPU, whose draws a graph cannot hold.
+        drawing = [*(noise_generators if self.used[2] else ()), *(probe_generators if self.used[3] else ())]
+        self.graph_generators = list({id(g): g for g in drawing}.values())
+        self.graph_safe = all(g.device.type == "cuda" for g in self.graph_generators)
         self._weights: dict[tuple[torch.device, torch.dtype], torch.Tensor] = {}
 
     def _weights_like(self, t: torch.Tensor) -> torch.Tensor:

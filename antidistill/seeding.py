@@ -24,7 +24,7 @@ host-side draw. Initial weights, batch orders and the authors' single stream sta
 from __future__ import annotations
 
 import math
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import torch
@@ -64,6 +64,26 @@ def member_draws(like: Sequence[torch.Tensor], generators: Sequence[torch.Genera
     return [torch.stack([drawn[i] for drawn in per_member]).to(t.device) for i, t in enumerate(like)]
 
 
+def member_flat(like: Sequence[torch.Tensor], generators: Sequence[torch.Generator],
+                fill: Callable[[torch.Tensor, torch.Generator], Any]) -> list[torch.Tensor]:
+    """For stacked tensors ``like`` ([S, ...] each, one dtype), one draw per member made as one
+    in-place ``fill`` of member s's row of a [S, n] buffer from ``generators[s]`` (n = the
+    entries of one member's slices of all tensors), then cut into views shaped like ``like``.
+
+    A member's numbers do not depend on the stack (its row is a contiguous tensor of n entries,
+    filled from its generator alone); they differ from ``member_draws`` (one call per tensor).
+    On CUDA that is one kernel per member instead of one per member and tensor, and a CUDA graph
+    can hold it (``steps``)."""
+    dtypes = {t.dtype for t in like}
+    if len(dtypes) != 1:
+        raise ValueError(f"member_flat draws for tensors of one dtype, got {sorted(map(str, dtypes))}")
+    sizes = [math.prod(t.shape[1:]) for t in like]
+    flat = torch.empty(len(generators), sum(sizes), dtype=like[0].dtype, device=generators[0].device)
+    for row, g in zip(flat, generators):
+        fill(row, g)
+    return [part.view(len(generators), *t.shape[1:]).to(t.device) for part, t in zip(flat.split(sizes, dim=1), like)]
+
+
 def _member_ints(shapes: Sequence[tuple[int, ...]], generators: Sequence[torch.Generator],
                  dtype: torch.dtype) -> list[torch.Tensor]:
     """Stacked CPU tensors of ``shapes`` (seed axis first), member s filling its slice of each,
@@ -87,9 +107,12 @@ def member_uniform(like: Sequence[torch.Tensor], generators: Sequence[torch.Gene
     (bits & (2**24 - 1)) * 2**-24, and int32 ``random_`` consumes one output per element too,
     so the same arithmetic on its bits gives the same numbers from the same stream positions,
     in about half the time (its per-element kernel is lighter; the conversion is vectorised).
-    Elsewhere (CUDA's generator, other dtypes) it calls ``torch.rand``.
+    From CUDA's generators: ``member_flat`` of ``uniform_`` (other numbers, one kernel a member).
+    Other dtypes on the CPU: ``torch.rand``.
     """
-    if not _on_cpu(generators) or any(t.dtype != torch.float32 for t in like):
+    if not _on_cpu(generators):
+        return member_flat(like, generators, lambda row, g: row.uniform_(generator=g))
+    if any(t.dtype != torch.float32 for t in like):
         return member_draws(like, generators, lambda shape, g, dtype: torch.rand(shape, generator=g, dtype=dtype,
                                                                                  device=g.device))
     ints = _member_ints([(len(generators), *t.shape[1:]) for t in like], generators, torch.int32)
@@ -107,12 +130,11 @@ def member_rademacher(like: Sequence[torch.Tensor], generators: Sequence[torch.G
     On the CPU each generator output gives one byte (uint8 ``random_``), whose bits, lowest
     first, give 8 consecutive entries (bit 1 -> +1): a tensor of n entries takes ceil(n / 8)
     outputs, where ``randint(0, 2)`` takes n, one by one (for a stack of students, every step,
-    a good share of a pre-training step with L4). On CUDA, ``randint(0, 2) * 2 - 1`` from the
-    GPU's generator, which costs the host nothing.
+    a good share of a pre-training step with L4). From CUDA's generators, ``member_flat`` of
+    ``random_(0, 2)`` (one kernel a member, all tensors at once), then 2 b - 1.
     """
     if not _on_cpu(generators):
-        return member_draws(like, generators, lambda shape, g, dtype: torch.randint(
-            0, 2, shape, generator=g, device=g.device).to(dtype) * 2 - 1)
+        return [t.mul_(2).sub_(1) for t in member_flat(like, generators, lambda row, g: row.random_(0, 2, generator=g))]
     sizes = [math.prod(t.shape[1:]) for t in like]
     packed = _member_ints([(len(generators), -(-n // 8)) for n in sizes], generators, torch.uint8)
     return [_SIGNS.to(t.dtype).index_select(0, b.view(-1).int()).view(len(generators), -1)[:, :n]

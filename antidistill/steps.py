@@ -4,8 +4,12 @@ On a GPU a step of these small MLPs is a few dozen tiny kernels, and launching t
 than running them; a CUDA graph launches the whole step at once (measured on an H100 by
 ``tools/cuda_graph_probe.py``: an epoch 6.5x faster for one seed, 3.4x for a stack of 10).
 A graph replays fixed kernels on fixed memory, so it is used only where a step's work is fixed:
-on CUDA, for losses that draw no random numbers (``graph_safe``; the L3 noise and L4 probes come
-from per-member generators, which a graph would freeze). One graph is captured per batch shape
+on CUDA, for losses that say so (``graph_safe``): those that draw no random numbers, and those
+whose L3 noise and L4 probes come from per-member CUDA generators (``graph_generators``). Each
+such generator is registered with the graph, which reads its state at every replay and advances
+it by what one step draws, so replays draw what eager steps would (PyTorch's graph-safe RNG);
+draws from CPU generators (the authors' single stream) would be frozen, so those steps stay
+eager. One graph is captured per batch shape
 and set of trainable tensors (a short last batch, head-only epochs), after one eager step of that
 kind has run (the warm-up a capture needs; it is a real training step). Adam then keeps its step
 count and learning rate on the device (``capturable``), so a learning-rate schedule still
@@ -31,22 +35,29 @@ StepOutput = tuple[torch.Tensor, dict[str, torch.Tensor], torch.Tensor]
 
 
 def use_graphs(device: torch.device, loss_fn: LossFn) -> bool:
-    """Whether ``fit`` replays its steps as CUDA graphs: on CUDA, for a loss without random draws,
-    unless the environment variable ANTIDISTILL_CUDA_GRAPHS is 0."""
-    return (device.type == "cuda" and bool(getattr(loss_fn, "graph_safe", False))
+    """Whether ``fit`` replays its steps as CUDA graphs: on CUDA, for a loss that is ``graph_safe``
+    (its draws, if any, from CUDA generators that this torch can register with a graph), unless
+    the environment variable ANTIDISTILL_CUDA_GRAPHS is 0."""
+    registers = not getattr(loss_fn, "graph_generators", None) or hasattr(torch.cuda.CUDAGraph,
+                                                                          "register_generator_state")
+    return (device.type == "cuda" and bool(getattr(loss_fn, "graph_safe", False)) and registers
             and os.environ.get(GRAPHS_ENV, "1") != "0")
 
 
 def make_optimizer(model: StackedMLP, lr: float, graphs: bool) -> torch.optim.Adam:
     """Adam over the stacked tensors: fused per member on the CPU (``optim.MemberAdam``); on CUDA
-    foreach (one kernel per op for all tensors; every element updated alike, whatever the stack),
-    keeping its step count and learning rate on the device when the step is a graph."""
+    torch's fused Adam (one pass over all tensors; every element updated alike, whatever the
+    stack), keeping its learning rate on the device when the step is a graph.
+
+    Fused, not foreach, on CUDA: the foreach update makes one memory-bound pass over every
+    parameter and its moments per elementwise op (2.4 M parameters for a stack of 10 students);
+    the fused kernel makes one pass in all (``tools/cuda_graph_probe.py`` times both)."""
     device = next(model.parameters()).device
     if device.type == "cpu":
         return MemberAdam(model.parameters(), lr=lr)
     if graphs:
-        return torch.optim.Adam(model.parameters(), lr=torch.tensor(lr, device=device), foreach=True, capturable=True)
-    return torch.optim.Adam(model.parameters(), lr=lr, foreach=True)
+        return torch.optim.Adam(model.parameters(), lr=torch.tensor(lr, device=device), fused=True, capturable=True)
+    return torch.optim.Adam(model.parameters(), lr=lr, fused=True)
 
 
 class Steps:
@@ -102,6 +113,8 @@ class Steps:
         # Gradients set to None here are allocated inside the graph, which rewrites (not
         # accumulates) them at every replay; tensors that do not train keep None and Adam skips them.
         self.optimizer.zero_grad(set_to_none=True)
+        for generator in getattr(self.loss_fn, "graph_generators", ()):
+            graph.register_generator_state(generator)
         with torch.cuda.graph(graph):
             out = self._step(x_all, y_all, static_idx)
         return graph, static_idx, out

@@ -65,6 +65,7 @@ def test_each_timing_runs_on_a_small_split(fashion):
     cpu = torch.device("cpu")
     assert fit_epoch(data, cpu) > 0 and fit_epoch(data, cpu, n_seeds=3) > 0 and tight_epoch(data, cpu) > 0
     assert pretrain_epoch(data, cpu, (1.0, 1.0, 1.0, 1.0), n_seeds=2) > 0
+    assert pretrain_epoch(data, cpu, (1.0, 1.0, 1.0, 1.0), n_seeds=2, mode="authors") > 0
     assert tight_epoch(data, cpu, epochs=2) > 0
     _, model = _trained_epoch(data, cpu, 2)
     assert all(t > 0 for t in attack_curves(model, data, cpu))

@@ -225,6 +225,7 @@ def test_grow_seeds_stacks_what_each_seed_grows(method, protocol, trained_teache
 
 
 def test_which_lambdas_a_method_searches_is_declared_once():
+    pytest.importorskip("optuna")  # the search module (not on the GPU machine)
     from antidistill.search import SEARCHED
 
     assert SEARCHED == {"antidistill_l4_0": ("l1", "l2", "l3"), "antidistill": ("l1", "l2", "l3", "l4")}

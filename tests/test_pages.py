@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
-from antidistill.models import TEACHER_BLOCKS
-from antidistill.report.pages.experiment import width_verdict, widths
+pytest.importorskip("optuna", reason="the report's pages import the search (tools/setup.sh installs optuna)")
+
+from antidistill.models import TEACHER_BLOCKS  # noqa: E402
+from antidistill.report.pages.experiment import width_verdict, widths  # noqa: E402
 
 
 def _runs(zero_pad, net2net):

@@ -150,3 +150,22 @@ def test_rademacher_draws_unpack_one_byte_per_eight_entries():
     big = member_rademacher([torch.zeros(1, 200_000)], [torch.Generator().manual_seed(0)])[0].flatten()
     assert set(big.unique().tolist()) == {-1.0, 1.0}
     assert abs(float(big.mean())) < 0.01 and abs(float((big[1:] * big[:-1]).mean())) < 0.01  # fair, uncorrelated
+
+
+def test_flat_member_draws_are_one_fill_per_member_whatever_the_stack():
+    """member_flat (the CUDA draws): member s's slices of all tensors are, in order, one fill of
+    a row of their total size from its generator, so a stack member equals the member alone;
+    tensors of several dtypes are refused."""
+    from antidistill.seeding import member_flat
+
+    like = [torch.zeros(3, 33, 7), torch.zeros(3, 5), torch.zeros(3, 1)]
+    fill = lambda row, g: row.uniform_(generator=g)  # noqa: E731
+    got = member_flat(like, [torch.Generator().manual_seed(s) for s in (1, 2, 3)], fill)
+    assert [t.shape for t in got] == [t.shape for t in like]
+    for s in (1, 2, 3):
+        row = torch.empty(33 * 7 + 5 + 1).uniform_(generator=torch.Generator().manual_seed(s))
+        assert torch.equal(torch.cat([t[s - 1].flatten() for t in got]), row)
+        alone = member_flat([t[:1] for t in like], [torch.Generator().manual_seed(s)], fill)
+        assert all(torch.equal(a[0], b[s - 1]) for a, b in zip(alone, got))
+    with pytest.raises(ValueError, match="one dtype"):
+        member_flat([torch.zeros(1, 2), torch.zeros(1, 2, dtype=torch.float64)], [torch.Generator()], fill)
