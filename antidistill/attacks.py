@@ -12,6 +12,7 @@ from torch.func import functional_call
 from .config import check
 from .data import Split, take
 from .models import StackedMLP, stack_forward
+from .seeding import per_member
 from .train import EVAL_CHUNK
 
 FGSM_IMAGES = 25000  # images x stack members attacked at once (a chunk's memory)
@@ -107,9 +108,12 @@ def _draw(params: list[torch.Tensor], generators: list[torch.Generator],
     being stacked afterwards."""
     device = generators[0].device
     out = out or [torch.empty((len(generators), *p.shape[1:]), dtype=p.dtype, device=device) for p in params]
-    for s, g in enumerate(generators):
+
+    def fill(s: int) -> None:
         for t in out:
-            t[s].normal_(generator=g)
+            t[s].normal_(generator=generators[s])
+
+    per_member(generators, fill)
     return [t.to(p.device) for t, p in zip(out, params)]
 
 

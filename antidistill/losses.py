@@ -83,17 +83,22 @@ def projection_distance(student: StackedMLP, teacher: StackedMLP, squared: bool 
     return total if squared else total.sqrt()
 
 
-def uniform_noise(x: torch.Tensor, delta: float, generators: Sequence[torch.Generator]) -> torch.Tensor:
+def uniform_noise(x: torch.Tensor, delta: float, generators: Sequence[torch.Generator],
+                  u: torch.Tensor | None = None) -> torch.Tensor:
     """x' drawn uniformly from [x - delta, x + delta]; x is [S, B, ...], seed s drawing from
-    ``generators[s]`` on that generator's device (see ``seeding.Streams``)."""
-    (u,) = member_uniform([x], generators)
-    return u.mul_(2).sub_(1).mul_(delta).add_(x)  # x + (2u - 1) delta, in u's memory
+    ``generators[s]`` on that generator's device (see ``seeding.Streams``), or from ``u``
+    (U[0, 1) of x's shape, drawn beforehand: left unchanged)."""
+    if u is None:
+        (u,) = member_uniform([x], generators)
+        return u.mul_(2).sub_(1).mul_(delta).add_(x)  # x + (2u - 1) delta, in u's memory
+    return (u * 2 - 1).mul_(delta).add_(x)
 
 
 def noisy_input_ce(model: StackedMLP, x: torch.Tensor, y: torch.Tensor, mask: ClassMask,
-                   delta: float, generators: Sequence[torch.Generator]) -> torch.Tensor:
-    """L3 per seed: cross-entropy on inputs drawn uniformly from the delta-box around x (one draw per sample)."""
-    return mask.ce(model(uniform_noise(x, delta, generators)), y)
+                   delta: float, generators: Sequence[torch.Generator], u: torch.Tensor | None = None) -> torch.Tensor:
+    """L3 per seed: cross-entropy on inputs drawn uniformly from the delta-box around x (one draw
+    per sample; ``u`` as in ``uniform_noise``)."""
+    return mask.ce(model(uniform_noise(x, delta, generators, u)), y)
 
 
 def draw_probes(params: Sequence[torch.Tensor], generators: Sequence[torch.Generator], kind: str) -> list[torch.Tensor]:
@@ -181,15 +186,18 @@ def curvature_along(model: StackedMLP, hs: list[torch.Tensor], y: torch.Tensor, 
 
 def hutchinson_forward(model: StackedMLP, hs: list[torch.Tensor], y: torch.Tensor, mask: ClassMask,
                        generators: Sequence[torch.Generator], n_probes: int = 1, probe: str = "rademacher",
-                       absolute: bool = False, create_graph: bool = True) -> torch.Tensor:
+                       absolute: bool = False, create_graph: bool = True,
+                       probes: Sequence[Sequence[torch.Tensor]] | None = None) -> torch.Tensor:
     """``hutchinson_trace`` of the stack's mean cross-entropy on the batch of ``hs``, each v^T H v
-    from ``curvature_along``: the same probes from the same generators, the same estimate to
-    float rounding. Without ``create_graph`` the estimate is a constant (no gradient)."""
+    from ``curvature_along``: the same probes from the same generators (or ``probes``, one set
+    per probe drawn beforehand), the same estimate to float rounding. Without ``create_graph``
+    the estimate is a constant (no gradient)."""
     params = list(model.parameters())
     estimates = []
     with torch.set_grad_enabled(create_graph and torch.is_grad_enabled()):
-        for _ in range(n_probes):
-            q = curvature_along(model, hs, y, mask, draw_probes(params, generators, probe))
+        for i in range(n_probes):
+            v = draw_probes(params, generators, probe) if probes is None else probes[i]
+            q = curvature_along(model, hs, y, mask, v)
             estimates.append(q.abs() if absolute else q)
     return torch.stack(estimates).mean(0)
 
@@ -280,12 +288,15 @@ class CompositeLoss:
         self.mask, self.protocol, self.cfg = mask, protocol, cfg
         self.noise_generators, self.probe_generators = list(noise_generators), list(probe_generators)
         self.teacher = teacher
-        # The generators a step draws from, each once. A training step can be a CUDA graph
-        # (steps.py) when it draws nothing, or draws only from CUDA generators (registered with
-        # the graph); the authors' single stream lives on the CPU, whose draws a graph cannot hold.
-        drawing = [*(noise_generators if self.used[2] else ()), *(probe_generators if self.used[3] else ())]
-        self.graph_generators = list({id(g): g for g in drawing}.values())
-        self.graph_safe = all(g.device.type == "cuda" for g in self.graph_generators)
+        # A training step can be a CUDA graph (steps.py). Draws from CUDA generators happen in the
+        # graph (each generator registered with it, once); draws from CPU generators (the authors'
+        # single stream) cannot, so they are made before each replay (``draw``) and copied in.
+        drawing = list({id(g): g for g in [*(noise_generators if self.used[2] else ()),
+                                           *(probe_generators if self.used[3] else ())]}.values())
+        on_gpu = all(g.device.type == "cuda" for g in drawing)
+        self.graph_generators = drawing if on_gpu else []
+        self.host_draws = not on_gpu
+        self.graph_safe = True
         self._weights: dict[tuple[torch.device, torch.dtype], torch.Tensor] = {}
 
     def _weights_like(self, t: torch.Tensor) -> torch.Tensor:
@@ -295,7 +306,26 @@ class CompositeLoss:
             self._weights[key] = self.weights.to(device=t.device, dtype=t.dtype)
         return self._weights[key]
 
-    def __call__(self, model: StackedMLP, x: torch.Tensor, y: torch.Tensor):
+    def draw(self, model: StackedMLP, x: torch.Tensor) -> list[torch.Tensor]:
+        """The random numbers of one step on a batch shaped like ``x``, drawn in the order the
+        step draws them (L3's U[0, 1) for x, then each L4 probe's vectors): ``self(model, x, y,
+        draws)`` then computes what ``self(model, x, y)`` computes, with the generators where
+        the draws left them."""
+        draws: list[torch.Tensor] = []
+        if self.used[2]:
+            draws += member_uniform([x], self.noise_generators)
+        if self.used[3]:
+            params = list(model.parameters())
+            for _ in range(self.cfg.n_probes):
+                draws += draw_probes(params, self.probe_generators, self.protocol.probe)
+        return draws
+
+    def __call__(self, model: StackedMLP, x: torch.Tensor, y: torch.Tensor, draws: list[torch.Tensor] | None = None):
+        u, probes = None, None
+        if draws is not None:
+            u = draws[0] if self.used[2] else None
+            rest, n = draws[1:] if self.used[2] else draws, len(list(model.parameters()))
+            probes = [rest[i * n:(i + 1) * n] for i in range(self.cfg.n_probes)] if self.used[3] else None
         # L4 reads every layer's output of the clean pass; otherwise the plain forward does.
         hs = stack_activations(model, list(model.parameters()), x) if self.used[3] else None
         logits = model(x) if hs is None else hs[-1]
@@ -307,12 +337,12 @@ class CompositeLoss:
             terms["l2"] = projection_distance(model, self.teacher, squared=self.protocol.l2_squared)
             total = total + l2 * terms["l2"]
         if self.used[2]:
-            terms["l3"] = noisy_input_ce(model, x, y, self.mask, self.cfg.delta, self.noise_generators)
+            terms["l3"] = noisy_input_ce(model, x, y, self.mask, self.cfg.delta, self.noise_generators, u)
             total = total + l3 * terms["l3"]
         if self.used[3]:
             trace = hutchinson_forward(model, hs, y, self.mask, self.probe_generators, self.cfg.n_probes,
                                        self.protocol.probe, self.protocol.probe_abs,
-                                       create_graph=self.protocol.l4_gradient)
+                                       create_graph=self.protocol.l4_gradient, probes=probes)
             terms["l4"] = self.protocol.l4_scale * trace
             total = total + l4 * terms["l4"]
         return total, {k: v.detach() for k, v in terms.items()}, logits

@@ -23,7 +23,10 @@ host-side draw. Initial weights, batch orders and the authors' single stream sta
 
 from __future__ import annotations
 
+import functools
 import math
+import os
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -84,20 +87,50 @@ def member_flat(like: Sequence[torch.Tensor], generators: Sequence[torch.Generat
     return [part.view(len(generators), *t.shape[1:]).to(t.device) for part, t in zip(flat.split(sizes, dim=1), like)]
 
 
+def _on_cpu(generators: Sequence[torch.Generator]) -> bool:
+    return all(g.device.type == "cpu" for g in generators)
+
+
+@functools.cache
+def _draw_threads() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="antidistill-draws")
+
+
+def per_member(generators: Sequence[torch.Generator], draw: Callable[[int], Any]) -> None:
+    """``draw(s)`` for every member s, each drawing from ``generators[s]`` alone.
+
+    A CPU generator's fill runs on one core and torch releases the GIL while it runs, so when
+    the members' generators are distinct CPU generators the members draw in parallel threads
+    (S members in about the time of one, on S cores); each member's numbers are its
+    generator's, in its order, either way. A generator shared by members, or a CUDA one (a
+    kernel launch; a CUDA graph captures one thread's launches), is drawn member by member."""
+    if (len(generators) > 1 and (os.cpu_count() or 1) > 1 and _on_cpu(generators)
+            and len({id(g) for g in generators}) == len(generators)):
+        list(_draw_threads().map(draw, range(len(generators))))
+    else:
+        for s in range(len(generators)):
+            draw(s)
+
+
 def _member_ints(shapes: Sequence[tuple[int, ...]], generators: Sequence[torch.Generator],
-                 dtype: torch.dtype) -> list[torch.Tensor]:
+                 dtype: torch.dtype, pin: bool = False) -> list[torch.Tensor]:
     """Stacked CPU tensors of ``shapes`` (seed axis first), member s filling its slice of each,
-    in order, from ``generators[s]`` by ``random_``: one 32-bit Mersenne-Twister output per
-    element, of which int32 keeps the low 31 bits and uint8 the low 8."""
-    ints = [torch.empty(shape, dtype=dtype) for shape in shapes]
-    for s, g in enumerate(generators):
+    in order, from ``generators[s]`` by ``random_`` (``per_member``): one 32-bit
+    Mersenne-Twister output per element, of which int32 keeps the low 31 bits and uint8 the
+    low 8. With ``pin`` the tensors are page-locked, so their copy to the GPU does not wait
+    for the host."""
+    ints = [torch.empty(shape, dtype=dtype, pin_memory=pin) for shape in shapes]
+
+    def fill(s: int) -> None:
         for t in ints:
-            t[s].random_(generator=g)
+            t[s].random_(generator=generators[s])
+
+    per_member(generators, fill)
     return ints
 
 
-def _on_cpu(generators: Sequence[torch.Generator]) -> bool:
-    return all(g.device.type == "cpu" for g in generators)
+def _pin(like: Sequence[torch.Tensor]) -> bool:
+    return any(t.device.type == "cuda" for t in like)
 
 
 def member_uniform(like: Sequence[torch.Tensor], generators: Sequence[torch.Generator]) -> list[torch.Tensor]:
@@ -115,12 +148,17 @@ def member_uniform(like: Sequence[torch.Tensor], generators: Sequence[torch.Gene
     if any(t.dtype != torch.float32 for t in like):
         return member_draws(like, generators, lambda shape, g, dtype: torch.rand(shape, generator=g, dtype=dtype,
                                                                                  device=g.device))
-    ints = _member_ints([(len(generators), *t.shape[1:]) for t in like], generators, torch.int32)
-    return [b.bitwise_and_((1 << 24) - 1).to(t.dtype).mul_(2.0 ** -24).to(t.device) for b, t in zip(ints, like)]
+    # The bits travel to the tensors' device and are converted there (exact integer and
+    # power-of-two arithmetic: the same numbers on any device).
+    ints = _member_ints([(len(generators), *t.shape[1:]) for t in like], generators, torch.int32, _pin(like))
+    return [b.to(t.device, non_blocking=True).bitwise_and_((1 << 24) - 1).to(t.dtype).mul_(2.0 ** -24)
+            for b, t in zip(ints, like)]
 
 
-# _SIGNS[b, k] is +1 where bit k of the byte b is set (lowest bit first), else -1.
-_SIGNS = ((torch.arange(256).unsqueeze(1) >> torch.arange(8)) & 1).float() * 2 - 1
+@functools.cache
+def _signs(device: torch.device, dtype: torch.dtype) -> torch.Tensor:
+    """[256, 8]: entry (b, k) is +1 where bit k of the byte b is set (lowest bit first), else -1."""
+    return (((torch.arange(256).unsqueeze(1) >> torch.arange(8)) & 1) * 2 - 1).to(device=device, dtype=dtype)
 
 
 def member_rademacher(like: Sequence[torch.Tensor], generators: Sequence[torch.Generator]) -> list[torch.Tensor]:
@@ -136,9 +174,11 @@ def member_rademacher(like: Sequence[torch.Tensor], generators: Sequence[torch.G
     if not _on_cpu(generators):
         return [t.mul_(2).sub_(1) for t in member_flat(like, generators, lambda row, g: row.random_(0, 2, generator=g))]
     sizes = [math.prod(t.shape[1:]) for t in like]
-    packed = _member_ints([(len(generators), -(-n // 8)) for n in sizes], generators, torch.uint8)
-    return [_SIGNS.to(t.dtype).index_select(0, b.view(-1).int()).view(len(generators), -1)[:, :n]
-            .reshape(len(generators), *t.shape[1:]).to(t.device) for b, n, t in zip(packed, sizes, like)]
+    packed = _member_ints([(len(generators), -(-n // 8)) for n in sizes], generators, torch.uint8, _pin(like))
+    # The bytes travel to the tensors' device (an eighth of the signs' size) and are unpacked there.
+    return [_signs(t.device, t.dtype).index_select(0, b.to(t.device, non_blocking=True).view(-1).int())
+            .view(len(generators), -1)[:, :n].reshape(len(generators), *t.shape[1:])
+            for b, n, t in zip(packed, sizes, like)]
 
 
 class Streams:

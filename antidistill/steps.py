@@ -4,12 +4,13 @@ On a GPU a step of these small MLPs is a few dozen tiny kernels, and launching t
 than running them; a CUDA graph launches the whole step at once (measured on an H100 by
 ``tools/cuda_graph_probe.py``: an epoch 6.5x faster for one seed, 3.4x for a stack of 10).
 A graph replays fixed kernels on fixed memory, so it is used only where a step's work is fixed:
-on CUDA, for losses that say so (``graph_safe``): those that draw no random numbers, and those
-whose L3 noise and L4 probes come from per-member CUDA generators (``graph_generators``). Each
-such generator is registered with the graph, which reads its state at every replay and advances
-it by what one step draws, so replays draw what eager steps would (PyTorch's graph-safe RNG);
-draws from CPU generators (the authors' single stream) would be frozen, so those steps stay
-eager. One graph is captured per batch shape
+on CUDA, for losses that say so (``graph_safe``). A loss's random draws (L3 noise, L4 probes)
+reach the graph in one of two ways. Per-member CUDA generators (``graph_generators``) are
+registered with the graph, which reads their state at every replay and advances it by what one
+step draws, so replays draw what eager steps would (PyTorch's graph-safe RNG). CPU generators
+(the authors' single stream, ``host_draws``) cannot run inside a graph: before each replay the
+step's numbers are drawn on the host (``loss.draw``, in the order an eager step draws them) and
+copied into the graph's input tensors, as the batch indices are. One graph is captured per batch shape
 and set of trainable tensors (a short last batch, head-only epochs), after one eager step of that
 kind has run (the warm-up a capture needs; it is a real training step). Adam then keeps its step
 count and learning rate on the device (``capturable``), so a learning-rate schedule still
@@ -36,8 +37,8 @@ StepOutput = tuple[torch.Tensor, dict[str, torch.Tensor], torch.Tensor]
 
 def use_graphs(device: torch.device, loss_fn: LossFn) -> bool:
     """Whether ``fit`` replays its steps as CUDA graphs: on CUDA, for a loss that is ``graph_safe``
-    (its draws, if any, from CUDA generators that this torch can register with a graph), unless
-    the environment variable ANTIDISTILL_CUDA_GRAPHS is 0."""
+    (and whose CUDA generators, if any, this torch can register with a graph), unless the
+    environment variable ANTIDISTILL_CUDA_GRAPHS is 0."""
     registers = not getattr(loss_fn, "graph_generators", None) or hasattr(torch.cuda.CUDAGraph,
                                                                           "register_generator_state")
     return (device.type == "cuda" and bool(getattr(loss_fn, "graph_safe", False)) and registers
@@ -68,11 +69,13 @@ class Steps:
                  graphs: bool) -> None:
         self.model, self.optimizer, self.loss_fn, self.mask, self.graphs = model, optimizer, loss_fn, mask, graphs
         self._warm: set[tuple] = set()
-        self._graphs: dict[tuple, tuple[torch.cuda.CUDAGraph, torch.Tensor, StepOutput]] = {}
+        self._graphs: dict[tuple, tuple[torch.cuda.CUDAGraph, torch.Tensor, list[torch.Tensor], StepOutput]] = {}
 
-    def _step(self, x_all: torch.Tensor, y_all: torch.Tensor, idx: torch.Tensor) -> StepOutput:
+    def _step(self, x_all: torch.Tensor, y_all: torch.Tensor, idx: torch.Tensor,
+              draws: list[torch.Tensor] | None = None) -> StepOutput:
         x, y = take(x_all, idx), take(y_all, idx)
-        per_seed, terms, logits = self.loss_fn(self.model, x, y)
+        per_seed, terms, logits = (self.loss_fn(self.model, x, y) if draws is None
+                                   else self.loss_fn(self.model, x, y, draws))
         per_seed.sum().backward()
         self.optimizer.step()
         return per_seed.detach(), terms, self.mask.correct(logits.detach(), y)
@@ -84,10 +87,17 @@ class Steps:
         if key not in self._warm:
             self._warm.add(key)
             return self._on_side_stream(lambda: self._eager(x_all, y_all, idx))
+        draws = None
+        if getattr(self.loss_fn, "host_draws", False):
+            # Only the batch's shape matters to the draws.
+            like = x_all.new_empty((*idx.shape, *x_all.shape[1:]))
+            draws = self.loss_fn.draw(self.model, like)
         if key not in self._graphs:
-            self._graphs[key] = self._capture(x_all, y_all, idx)
-        graph, static_idx, out = self._graphs[key]
+            self._graphs[key] = self._capture(x_all, y_all, idx, draws)
+        graph, static_idx, static_draws, out = self._graphs[key]
         static_idx.copy_(idx)
+        for static, drawn in zip(static_draws, draws or ()):
+            static.copy_(drawn)
         graph.replay()
         loss, terms, correct = out
         # The graph's outputs are overwritten by its next replay.
@@ -107,8 +117,10 @@ class Steps:
         torch.cuda.current_stream().wait_stream(side)
         return out
 
-    def _capture(self, x_all: torch.Tensor, y_all: torch.Tensor, idx: torch.Tensor):
+    def _capture(self, x_all: torch.Tensor, y_all: torch.Tensor, idx: torch.Tensor,
+                 draws: list[torch.Tensor] | None):
         static_idx = idx.clone()
+        static_draws = None if draws is None else [d.clone() for d in draws]
         graph = torch.cuda.CUDAGraph()
         # Gradients set to None here are allocated inside the graph, which rewrites (not
         # accumulates) them at every replay; tensors that do not train keep None and Adam skips them.
@@ -116,5 +128,5 @@ class Steps:
         for generator in getattr(self.loss_fn, "graph_generators", ()):
             graph.register_generator_state(generator)
         with torch.cuda.graph(graph):
-            out = self._step(x_all, y_all, static_idx)
-        return graph, static_idx, out
+            out = self._step(x_all, y_all, static_idx, static_draws)
+        return graph, static_idx, static_draws or [], out

@@ -6,7 +6,8 @@ import pytest
 import torch
 
 from antidistill.bench import (_trained_epoch, attack_curves, authors_style_epoch, fit_epoch, matmul_flops_per_sample,
-                               measured_profile, pretrain_epoch, protocol_curves, protocol_sample_passes, single_run, tight_epoch)
+                               measured_profile, pretrain_epoch, protocol_curves, protocol_pretrain_fits,
+                               protocol_sample_passes, single_run, tight_epoch)
 from antidistill.data import DataConfig
 from antidistill.profiles import PROFILES
 from antidistill.protocol import RECORDED_LONG
@@ -39,6 +40,11 @@ def test_matmul_flops_are_the_hand_count_of_forward_and_backward():
 def test_curves_are_counted_per_seed_run():
     # 8 methods x 10 seeds of final runs; the search adds (5 + 10) trials x 10 seeds of FGSM only.
     assert protocol_curves("paper") == protocol_curves("authors") == {"fgsm": 80 + 150, "weight_noise": 80}
+
+
+def test_pretraining_fits_are_counted_per_stack():
+    # Final runs: data_noise and antidistill_l4_0 (L3), antidistill (L4); then 5 + 10 search trials.
+    assert protocol_pretrain_fits() == {"pretrain_l3": 2 + 5, "pretrain_l4": 1 + 10}
 
 
 def test_measured_profile_sums_the_saved_wall_times_of_that_profile_only(tmp_path):

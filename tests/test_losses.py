@@ -282,3 +282,31 @@ def test_members_with_their_own_lambdas_equal_their_own_losses(gen):
     with pytest.raises(ValueError, match="same loss terms"):
         CompositeLoss([(1, 0, 1, 0), (1, 0.5, 1, 0)], mask, PAPER, LossConfig(), [gen, gen], [gen, gen],
                       StackedMLP.stack([teacher, teacher]))
+
+
+@pytest.mark.parametrize("mode", ["paper", "authors"])
+def test_a_step_computes_the_same_from_draws_made_beforehand(mode):
+    """CompositeLoss.draw makes a step's draws in the step's own order (noise, then each probe;
+    in authors mode from one shared stream), so the loss on those draws is the loss that draws
+    for itself, number for number, and the generators end where they would."""
+    from antidistill.data import C1
+    from antidistill.protocol import protocol_for
+    from antidistill.seeding import Streams
+
+    protocol = protocol_for(mode)
+    x, y = torch.rand(2, 24, 28, 28), torch.randint(0, 5, (2, 24))
+    teacher = StackedMLP.stack([teacher_model(protocol.output_relu, generator=torch.Generator().manual_seed(s))
+                                for s in (0, 1)])
+    results = []
+    for beforehand in (False, True):
+        streams = [Streams(s, single=protocol.single_stream) for s in (3, 4)]
+        model = StackedMLP.stack([student_model(protocol.output_relu, generator=torch.Generator().manual_seed(s))
+                                  for s in (0, 1)])
+        loss = CompositeLoss((1.0, 0.01, 0.5, 0.1), ClassMask(C1, protocol.mask), protocol, LossConfig(n_probes=2),
+                             [st("input_noise") for st in streams], [st("probes") for st in streams], teacher)
+        total, terms, _ = loss(model, x, y, loss.draw(model, x)) if beforehand else loss(model, x, y)
+        results.append((total.detach(), terms, [st("probes").get_state() for st in streams]))
+    (total_a, terms_a, states_a), (total_b, terms_b, states_b) = results
+    assert torch.equal(total_a, total_b) and all(torch.equal(terms_a[k], terms_b[k]) for k in terms_a)
+    assert set(terms_a) == {"ce", "l2", "l3", "l4"}
+    assert all(torch.equal(a, b) for a, b in zip(states_a, states_b))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pytest
 import torch
@@ -169,3 +171,33 @@ def test_flat_member_draws_are_one_fill_per_member_whatever_the_stack():
         assert all(torch.equal(a[0], b[s - 1]) for a, b in zip(alone, got))
     with pytest.raises(ValueError, match="one dtype"):
         member_flat([torch.zeros(1, 2), torch.zeros(1, 2, dtype=torch.float64)], [torch.Generator()], fill)
+
+
+def test_cpu_stream_draws_for_gpu_tensors_are_the_cpu_numbers(device):
+    """The authors' single stream lives on the CPU; for tensors on the GPU its bits are
+    converted there (page-locked, copied without waiting): the same numbers as on the CPU."""
+    from antidistill.seeding import member_rademacher, member_uniform
+
+    if not device.startswith("cuda"):
+        pytest.skip("needs --device cuda")
+    cpu_like = [torch.zeros(3, 33, 7), torch.zeros(3, 5)]
+    gpu_like = [t.to(device) for t in cpu_like]
+    for draw in (member_uniform, member_rademacher):
+        want = draw(cpu_like, [torch.Generator().manual_seed(s) for s in (1, 2, 3)])
+        got = draw(gpu_like, [torch.Generator().manual_seed(s) for s in (1, 2, 3)])
+        assert all(g.device.type == "cuda" and torch.equal(g.cpu(), w) for g, w in zip(got, want))
+
+
+def test_members_draw_in_parallel_only_from_distinct_cpu_generators(monkeypatch):
+    """per_member uses threads only where each member has its own CPU generator; a shared
+    generator is drawn member by member, in member order."""
+    from antidistill import seeding
+
+    monkeypatch.setattr(seeding.os, "cpu_count", lambda: 4)
+    threads = []
+    record = lambda s: threads.append((s, threading.get_ident()))  # noqa: E731
+    seeding.per_member([torch.Generator() for _ in range(8)], record)
+    assert sorted(s for s, _ in threads) == list(range(8)) and threading.get_ident() not in {t for _, t in threads}
+    threads.clear()
+    seeding.per_member([torch.Generator()] * 8, record)
+    assert threads == [(s, threading.get_ident()) for s in range(8)]

@@ -10,7 +10,7 @@ import torch
 from antidistill.data import C1, DataConfig
 from antidistill.losses import ClassMask, CompositeLoss, LossConfig, plain_ce
 from antidistill.models import StackedMLP, student_model, teacher_model
-from antidistill.protocol import PAPER
+from antidistill.protocol import PAPER, protocol_for
 from antidistill.seeding import Streams
 from antidistill.steps import GRAPHS_ENV, Steps, make_optimizer, use_graphs
 from antidistill.train import TrainConfig, _set_trainable, batch_indices, fit
@@ -25,20 +25,22 @@ def composite(lambdas):
     return CompositeLoss(lambdas, ClassMask(), PAPER, LossConfig(), gens, gens, teacher=teachers(0))
 
 
-def test_graphs_only_on_cuda_for_losses_whose_draws_a_graph_can_hold(monkeypatch):
+def test_graphs_on_cuda_with_draws_in_the_graph_or_before_it(monkeypatch):
     cuda, cpu = torch.device("cuda"), torch.device("cpu")
     assert use_graphs(cuda, plain_ce(ClassMask()))
-    assert use_graphs(cuda, composite((1.0, 0.5, 0.0, 0.0)))  # L2 is fixed work
-    assert not use_graphs(cuda, composite((1.0, 0.5, 0.5, 0.0)))  # L3 draws input noise on the CPU
-    assert not use_graphs(cuda, composite((1.0, 0.0, 0.0, 0.1)))  # L4 draws probes on the CPU
-    # Draws from CUDA generators only: registered with the graph, each generator once.
+    l2 = composite((1.0, 0.5, 0.0, 0.0))  # fixed work
+    assert use_graphs(cuda, l2) and not l2.host_draws and l2.graph_generators == []
+    for lambdas in ((1.0, 0.5, 0.5, 0.0), (1.0, 0.0, 0.0, 0.1)):  # L3 noise, L4 probes from CPU generators
+        drawn_on_host = composite(lambdas)
+        assert use_graphs(cuda, drawn_on_host) and drawn_on_host.host_draws and drawn_on_host.graph_generators == []
+    # Draws from CUDA generators only: in the graph, each generator registered once.
     on_gpu = [SimpleNamespace(device=cuda) for _ in range(3)]
     l3_l4 = CompositeLoss((1.0, 0.0, 0.5, 0.1), ClassMask(), PAPER, LossConfig(), on_gpu[:2], [on_gpu[2], on_gpu[0]])
-    assert use_graphs(cuda, l3_l4) and l3_l4.graph_generators == on_gpu
+    assert use_graphs(cuda, l3_l4) and l3_l4.graph_generators == on_gpu and not l3_l4.host_draws
     l3 = CompositeLoss((1.0, 0.0, 0.5, 0.0), ClassMask(), PAPER, LossConfig(), on_gpu[:1], [torch.Generator()])
-    assert use_graphs(cuda, l3) and l3.graph_generators == on_gpu[:1]  # its probe generator is never drawn
+    assert l3.graph_generators == on_gpu[:1] and not l3.host_draws  # its probe generator is never drawn
     mixed = CompositeLoss((1.0, 0.0, 0.5, 0.1), ClassMask(), PAPER, LossConfig(), on_gpu[:1], [torch.Generator()])
-    assert not use_graphs(cuda, mixed)
+    assert mixed.host_draws and mixed.graph_generators == []
     assert not use_graphs(cpu, plain_ce(ClassMask()))
     assert not use_graphs(cuda, lambda model, x, y: None)  # a loss that does not say it is safe
     monkeypatch.setenv(GRAPHS_ENV, "0")
@@ -72,28 +74,39 @@ def test_a_graphed_step_is_the_eager_step(small_cuda):
     assert all(torch.equal(p, q) for p, q in zip(w_eager, w_graphed))
 
 
-def test_a_graphed_step_with_random_draws_is_the_eager_step(small_cuda):
-    """L2 + L3 + L4 with every member's noise and probes from its own CUDA generators: replays
-    draw what eager steps draw (the generators registered with the graph advance as eager draws
-    advance them), so losses, terms, weights and generator states match the eager run's."""
-    mask, d1 = ClassMask(C1), small_cuda.d1()
-    device = d1.train.x.device
+@pytest.mark.parametrize("mode", ["paper", "authors"])
+def test_a_graphed_step_with_random_draws_is_the_eager_step(small_cuda, mode):
+    """L2 + L3 + L4, every member drawing its noise and probes from its own streams: CUDA
+    generators registered with the graph (paper), or the authors' single CPU stream drawn
+    before each replay (with their drop-in-batch batches, one graph per batch size). Replays
+    draw what eager steps draw, so losses, terms, weights and generator states match."""
+    protocol = protocol_for(mode)
+    mask, data = ClassMask(C1, protocol.mask), small_cuda
+    device = data.train.x.device
+    if mode == "paper":
+        train, keep, epochs = data.d1().train, None, 1
+    else:  # dataset order, so every epoch meets the same batch sizes: warm-up, capture, replay
+        train, keep, epochs = data.train, C1, 3
     runs = []
     for graphs in (False, True):
-        streams = [Streams(s, device=device) for s in (0, 1)]
-        model = StackedMLP.stack([student_model(generator=torch.Generator().manual_seed(s)) for s in (0, 1)]).to(device)
-        loss_fn = CompositeLoss((1.0, 0.01, 0.5, 0.1), mask, PAPER, LossConfig(), [st("input_noise") for st in streams],
+        # Each run its own batch generators (the same seeds): the same batches.
+        gens = [torch.Generator().manual_seed(s) for s in (0, 1)] if mode == "paper" else [None, None]
+        streams = [Streams(s, single=protocol.single_stream, device=device) for s in (0, 1)]
+        model = StackedMLP.stack([student_model(protocol.output_relu, generator=torch.Generator().manual_seed(s))
+                                  for s in (0, 1)]).to(device)
+        loss_fn = CompositeLoss((1.0, 0.01, 0.5, 0.1), mask, protocol, LossConfig(), [st("input_noise") for st in streams],
                                 [st("probes") for st in streams], teacher=teachers(0, 1).to(device))
-        assert loss_fn.graph_safe and len(loss_fn.graph_generators) == 4
+        assert loss_fn.host_draws == (mode == "authors") and len(loss_fn.graph_generators) == (4 if mode == "paper" else 0)
         steps = Steps(model, make_optimizer(model, 1e-3, graphs=True), loss_fn, mask, graphs)
         out = []
-        for idx in batch_indices(d1.train.y, 300, [torch.Generator().manual_seed(s) for s in (0, 1)]):
-            loss, terms, correct = steps(d1.train.x, d1.train.y, idx)
-            out.append((loss, *(terms[k] for k in ("ce", "l2", "l3", "l4")), correct))
-        runs.append((out, [p.detach().clone() for p in model.parameters()],
-                     [g.get_state() for g in loss_fn.graph_generators]))
+        for _ in range(epochs):
+            for idx in batch_indices(train.y, 300, gens, keep):
+                loss, terms, correct = steps(train.x, train.y, idx)
+                out.append((loss, *(terms[k] for k in ("ce", "l2", "l3", "l4")), correct))
+        drawn = {id(g): g for g in [*loss_fn.noise_generators, *loss_fn.probe_generators]}.values()
+        runs.append((out, [p.detach().clone() for p in model.parameters()], [g.get_state() for g in drawn]))
     (eager, w_eager, g_eager), (graphed, w_graphed, g_graphed) = runs
-    assert len(eager) > 3  # eager warm-up, capture and replays of the full batch, a short last batch
+    assert len(eager) > 3  # eager warm-ups, captures and replays
     assert all(torch.equal(a, b) for a, b in zip(g_eager, g_graphed))
     for x, y in zip(eager, graphed):
         for a, b in zip(x, y):
