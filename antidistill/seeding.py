@@ -96,6 +96,11 @@ def _draw_threads() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="antidistill-draws")
 
 
+# A forked child has none of its parent's threads: it makes its own pool (the inherited one's
+# tasks would wait forever).
+os.register_at_fork(after_in_child=_draw_threads.cache_clear)
+
+
 def per_member(generators: Sequence[torch.Generator], draw: Callable[[int], Any]) -> None:
     """``draw(s)`` for every member s, each drawing from ``generators[s]`` alone.
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -201,3 +204,21 @@ def test_members_draw_in_parallel_only_from_distinct_cpu_generators(monkeypatch)
     threads.clear()
     seeding.per_member([torch.Generator()] * 8, record)
     assert threads == [(s, threading.get_ident()) for s in range(8)]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_forked_child_draws_in_its_own_threads(monkeypatch):
+    """The parent's draw threads do not exist in a forked child: the child makes its own pool
+    (drawing with the inherited one would wait forever)."""
+    from antidistill import seeding
+
+    monkeypatch.setattr(seeding.os, "cpu_count", lambda: 4)
+    # The parent's pool: four threads (each kept busy a moment), idle when the process forks.
+    seeding.per_member([torch.Generator() for _ in range(4)], lambda s: time.sleep(0.1))
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        signal.alarm(20)
+        drawn = []
+        seeding.per_member([torch.Generator() for _ in range(2)], drawn.append)
+        os._exit(0 if sorted(drawn) == [0, 1] else 1)
+    assert os.waitpid(pid, 0)[1] == 0
