@@ -3,7 +3,8 @@
 #   1. `python -m antidistill bench` on CUDA, alone on the machine (its timings are the report's),
 #      then tools/cuda_graph_probe.py (eager vs CUDA-graph step);
 #   2. at the same time: every method with 10 seeds trained as one stack on CUDA (seed 0 stacked vs
-#      alone, seed 0 alone saved, Xavier alone twice: identical?), the test suite with its
+#      alone, seed 0 alone saved, Xavier alone twice: identical?), then the three pre-training
+#      methods so in authors mode (Anti-Distillation alone twice: identical?), the test suite with its
 #      experiment-level tests on CUDA (pytest-xdist workers where installed), and one paper-mode
 #      run per method on the CPU cores;
 #   3. each method's CUDA-CPU differences for seed 0.
@@ -38,8 +39,10 @@ xdist=()
 timeout "$STAGE2_S" "$PY" tools/gpu_compare.py run --device cpu --threads "$cpu_threads" --profile "$PROFILE" \
   --repeat "" --out "$OUT/cpu.json" > "$OUT/cpu.log" 2>&1 &
 cpu_pid=$!
-timeout "$STAGE2_S" "$PY" tools/gpu_compare.py stack --device cuda --seeds 10 --profile "$PROFILE" \
-  --out "$OUT/stack.json" > "$OUT/stack.log" 2>&1 &
+# Then the pre-training methods in authors mode (their single CPU stream: host draws before each graph replay).
+timeout "$STAGE2_S" bash -c '"$0" tools/gpu_compare.py stack --device cuda --seeds 10 --profile "$1" --out "$2/stack.json"
+  "$0" tools/gpu_compare.py stack --device cuda --seeds 10 --profile "$1" --mode authors \
+    --methods data_noise,antidistill_l4_0,antidistill --repeat antidistill' "$PY" "$PROFILE" "$OUT" > "$OUT/stack.log" 2>&1 &
 stack_pid=$!
 OMP_NUM_THREADS=1 timeout "$STAGE2_S" "$PY" -m pytest -q -p no:cacheprovider "${xdist[@]}" --device cuda \
   -W ignore::UserWarning --durations=5 tests > "$OUT/pytest-cuda.log" 2>&1

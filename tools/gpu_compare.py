@@ -2,7 +2,8 @@
 
   python tools/gpu_compare.py run --device cuda --out cuda.json [--threads N] [--repeat xavier] [--profile paper]
   python tools/gpu_compare.py diff cuda.json cpu.json
-  python tools/gpu_compare.py stack --device cuda --seeds 10 [--profile paper] [--out stack.json] [--repeat xavier] [--methods a,b]
+  python tools/gpu_compare.py stack --device cuda --seeds 10 [--profile paper] [--mode paper] [--out stack.json]
+                                    [--repeat xavier] [--methods a,b]
 
 Part of tools/gpu_check.sh. Anti-Distillation's lambdas are fixed here (not searched): the point
 is the device, not the method. ``--repeat`` runs the named methods a second time in a fresh
@@ -61,14 +62,15 @@ def run(device: str, out: Path, threads: int | None, repeat: list[str], profile:
             out.write_text(json.dumps(results, indent=1))
 
 
-def stack(device: str, n_seeds: int, profile: str, out: Path | None, repeat: list[str], methods: list[str]) -> None:
+def stack(device: str, n_seeds: int, profile: str, out: Path | None, repeat: list[str], methods: list[str],
+          mode: str = "paper") -> None:
     times: dict = {}
     # Seed 0 alone, in `run`'s format: `diff` compares it with a CPU run of the same configs.
-    record: dict = {"torch": torch.__version__, "profile": profile, "seeds": n_seeds, "device": device,
+    record: dict = {"torch": torch.__version__, "profile": profile, "mode": mode, "seeds": n_seeds, "device": device,
                     "methods": times, "runs": {}, "repeats": {}}
     with tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b, tempfile.TemporaryDirectory() as c:
         for method in methods:
-            cfgs = [PROFILES[profile].config(method, s, "paper", LAMBDAS.get(method)) for s in range(n_seeds)]
+            cfgs = [PROFILES[profile].config(method, s, mode, LAMBDAS.get(method)) for s in range(n_seeds)]
             start = time.perf_counter()
             together = run_seeds(cfgs, Store(a), device=device, progress=False)
             seconds = time.perf_counter() - start
@@ -77,22 +79,23 @@ def stack(device: str, n_seeds: int, profile: str, out: Path | None, repeat: lis
             gap = max(abs(p - q) for k in ("history", "fgsm", "weight_noise") for p, q in zip(first[k], alone[k]))
             times[method] = {"seconds": seconds, "single_seed_seconds": alone["wall_time_s"], "max_diff_seed0": gap}
             record["runs"][method] = alone
-            print(f"{device} {method}: {n_seeds} seeds as one stack {seconds:.1f} s ({seconds / n_seeds:.2f} s a seed; "
+            print(f"{device} {mode} mode, {method}: {n_seeds} seeds as one stack {seconds:.1f} s ({seconds / n_seeds:.2f} s a seed; "
                   f"one seed alone {alone['wall_time_s']:.1f} s); seed 0 stacked vs alone, max |diff| {gap:.4f}",
                   flush=True)
             if out:
                 out.write_text(json.dumps(record, indent=1))
         for method in repeat:
-            again = _summary(run_experiment(PROFILES[profile].config(method, 0, "paper", LAMBDAS.get(method)),
+            again = _summary(run_experiment(PROFILES[profile].config(method, 0, mode, LAMBDAS.get(method)),
                                             Store(c), device=device, progress=False))
             first = record["runs"][method]
             record["repeats"][method] = all(first[k] == again[k] for k in ("history", "fgsm", "weight_noise"))
-            print(f"{device} {method} alone, again: {'identical' if record['repeats'][method] else 'DIFFERENT'}",
+            print(f"{device} {mode} mode, {method} alone, again: {'identical' if record['repeats'][method] else 'DIFFERENT'}",
                   flush=True)
             if out:
                 out.write_text(json.dumps(record, indent=1))
     total = sum(t["seconds"] for t in times.values())
-    print(f"{device}: all {len(times)} methods x {n_seeds} seeds, {profile} schedules, fixed lambdas: {total:.1f} s")
+    print(f"{device}, {mode} mode: {len(times)} methods x {n_seeds} seeds, {profile} schedules, fixed lambdas: "
+          f"{total:.1f} s")
 
 
 def diff(cuda: Path, cpu: Path) -> int:
@@ -131,6 +134,7 @@ def main() -> int:
     st.add_argument("--out", type=Path)
     st.add_argument("--repeat", default="xavier", help="comma-separated methods whose seed 0 runs alone twice")
     st.add_argument("--methods", default=",".join(METHODS), help="comma-separated methods (default: all)")
+    st.add_argument("--mode", default="paper", choices=["paper", "authors"], help="protocol (default: paper)")
     d = sub.add_parser("diff")
     d.add_argument("cuda", type=Path)
     d.add_argument("cpu", type=Path)
@@ -143,7 +147,8 @@ def main() -> int:
         unknown = [m for m in methods if m not in METHODS]
         if unknown:
             parser.error(f"unknown methods {unknown}; choose from {', '.join(METHODS)}")
-        stack(args.device, args.seeds, args.profile, args.out, [m for m in args.repeat.split(",") if m], methods)
+        stack(args.device, args.seeds, args.profile, args.out, [m for m in args.repeat.split(",") if m], methods,
+              args.mode)
         return 0
     return diff(args.cuda, args.cpu)
 
