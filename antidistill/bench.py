@@ -17,8 +17,8 @@ from .config import to_dict
 from .data import C1, SIZES, FashionMNIST, Split, load_fashion_mnist, take
 from .experiment import STUDENT_TRAIN, ExperimentConfig, run_seeds
 from .growth import METHODS
-from .growth.context import GrowContext, GrowthConfig, Pretraining
-from .growth.pretrain import pretrain_stack
+from .growth.context import GrowContext, GrowthConfig
+from .growth.pretrain import pretrain, pretrain_stack
 from .losses import ClassMask, CompositeLoss, LossConfig, plain_ce
 from .models import StackedMLP, n_params, student_model, teacher_model
 from .profiles import PROFILES
@@ -140,17 +140,16 @@ def pretrain_epoch(data: FashionMNIST, device: torch.device, lambdas: tuple[floa
     rate): the time for all of them. In ``authors`` mode every draw comes from the seed's one
     CPU stream."""
     protocol = protocol_for(mode)
-    streams = [Streams(s, single=protocol.single_stream, device=device) for s in range(n_seeds)]
     growth = GrowthConfig()
-    ctxs = [GrowContext(st, protocol, replace(growth, pretrain=replace(growth.pretrain, epochs=epochs)), data,
-                        progress=False) for st in streams]
-    plans = [Pretraining(lambdas, teacher_model(protocol.output_relu, generator=st("teacher_init")), "bench")
-             for st in streams]
-    model = StackedMLP.stack([student_model(protocol.output_relu, generator=st("student_init"))
-                              for st in streams]).to(device)
+    ctxs = [GrowContext(Streams(s, single=protocol.single_stream, device=device), protocol,
+                        replace(growth, pretrain=replace(growth.pretrain, epochs=epochs)), data, progress=False)
+            for s in range(n_seeds)]
+    grown = [pretrain(teacher_model(protocol.output_relu, generator=c.streams("teacher_init")), c, lambdas, "bench")
+             for c in ctxs]
+    model = StackedMLP.stack([g.student for g in grown]).to(device)
     _sync(device)
     start = time.perf_counter()
-    pretrain_stack(model, plans, ctxs)
+    pretrain_stack(model, [g.pretraining for g in grown], ctxs)
     _sync(device)
     return time.perf_counter() - start
 
@@ -244,6 +243,10 @@ def protocol_sample_passes(mode: str) -> dict[str, float]:
     return passes
 
 
+# Each kind of pre-training step the bench times and counts: its terms, the lambdas it uses.
+STACKED_D1 = {"pretrain_l3": ("L2 + L3", (1.0, 1.0, 1.0, 0.0)), "pretrain_l4": ("L2 + L3 + L4", (1.0, 1.0, 1.0, 1.0))}
+
+
 def _pretrain_kind(method: str) -> str:
     return "pretrain_l4" if "l4" in METHODS[method].searched else "pretrain_l3"
 
@@ -288,8 +291,7 @@ def matmul_flops_per_sample() -> dict[str, float]:
         return counter.get_total_flops() / batch
 
     return {"teacher": count(teacher_model, None), "student": count(student_model, None),
-            "pretrain_l3": count(student_model, (1.0, 1.0, 1.0, 0.0)),
-            "pretrain_l4": count(student_model, (1.0, 1.0, 1.0, 1.0))}
+            **{kind: count(student_model, lambdas) for kind, (_, lambdas) in STACKED_D1.items()}}
 
 
 def run_bench(cfg: BenchConfig = BenchConfig(), progress: bool = True) -> dict[str, Any]:
@@ -331,8 +333,7 @@ def run_bench(cfg: BenchConfig = BenchConfig(), progress: bool = True) -> dict[s
         later = pretrain_epoch(data, device, lambdas, cfg.stack, mode, epochs=2) - first
         return later, max(first - later, 0.0)
 
-    timed_d1 = {mode: {kind: d1(mode, lambdas) for kind, lambdas in (("pretrain_l3", (1.0, 1.0, 1.0, 0.0)),
-                                                                     ("pretrain_l4", (1.0, 1.0, 1.0, 1.0)))}
+    timed_d1 = {mode: {kind: d1(mode, lambdas) for kind, (_, lambdas) in STACKED_D1.items()}
                 for mode in ("paper", "authors")}
     stacked_d1 = {mode: {kind: t[0] / cfg.stack for kind, t in kinds.items()} for mode, kinds in timed_d1.items()}
     first_extra = {mode: {kind: t[1] for kind, t in kinds.items()} for mode, kinds in timed_d1.items()}
@@ -374,9 +375,9 @@ def run_bench(cfg: BenchConfig = BenchConfig(), progress: bool = True) -> dict[s
         "D1 epoch with L2 + L3 + L4 / plain": with_l4 / plain_d1,
         "D1 epoch with L4 alone / plain": l4_only / plain_d1,
         **{f"D1 epoch with {terms}, S = {cfg.stack}, per seed, {mode} mode (s)": stacked_d1[mode][kind]
-           for mode in stacked_d1 for kind, terms in (("pretrain_l3", "L2 + L3"), ("pretrain_l4", "L2 + L3 + L4"))},
+           for mode in stacked_d1 for kind, (terms, _) in STACKED_D1.items()},
         **({f"D1 with {terms}, S = {cfg.stack}, {mode} mode: a fit's first epoch adds (s)": first_extra[mode][kind]
-            for mode in first_extra for kind, terms in (("pretrain_l3", "L2 + L3"), ("pretrain_l4", "L2 + L3 + L4"))}
+            for mode in first_extra for kind, (terms, _) in STACKED_D1.items()}
            if device.type == "cuda" else {}),
         "authors'-style epoch (s, extrapolated)": theirs,
         **{f"authors'-style: {k}": v for k, v in parts.items()},

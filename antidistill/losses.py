@@ -87,11 +87,10 @@ def uniform_noise(x: torch.Tensor, delta: float, generators: Sequence[torch.Gene
                   u: torch.Tensor | None = None) -> torch.Tensor:
     """x' drawn uniformly from [x - delta, x + delta]; x is [S, B, ...], seed s drawing from
     ``generators[s]`` on that generator's device (see ``seeding.Streams``), or from ``u``
-    (U[0, 1) of x's shape, drawn beforehand: left unchanged)."""
+    (U[0, 1) of x's shape, drawn beforehand; x' is written into it)."""
     if u is None:
         (u,) = member_uniform([x], generators)
-        return u.mul_(2).sub_(1).mul_(delta).add_(x)  # x + (2u - 1) delta, in u's memory
-    return (u * 2 - 1).mul_(delta).add_(x)
+    return u.mul_(2).sub_(1).mul_(delta).add_(x)  # x + (2u - 1) delta, in u's memory
 
 
 def noisy_input_ce(model: StackedMLP, x: torch.Tensor, y: torch.Tensor, mask: ClassMask,
@@ -307,10 +306,9 @@ class CompositeLoss:
         return self._weights[key]
 
     def draw(self, model: StackedMLP, x: torch.Tensor) -> list[torch.Tensor]:
-        """The random numbers of one step on a batch shaped like ``x``, drawn in the order the
-        step draws them (L3's U[0, 1) for x, then each L4 probe's vectors): ``self(model, x, y,
-        draws)`` then computes what ``self(model, x, y)`` computes, with the generators where
-        the draws left them."""
+        """The random numbers of one step on a batch shaped like ``x`` (L3's U[0, 1) for x, then
+        each L4 probe's vectors), for ``self(model, x, y, draws)``; a call without ``draws``
+        makes them itself. So draws can be made before a CUDA graph replays the step (steps.py)."""
         draws: list[torch.Tensor] = []
         if self.used[2]:
             draws += member_uniform([x], self.noise_generators)
@@ -321,11 +319,11 @@ class CompositeLoss:
         return draws
 
     def __call__(self, model: StackedMLP, x: torch.Tensor, y: torch.Tensor, draws: list[torch.Tensor] | None = None):
-        u, probes = None, None
-        if draws is not None:
-            u = draws[0] if self.used[2] else None
-            rest, n = draws[1:] if self.used[2] else draws, len(list(model.parameters()))
-            probes = [rest[i * n:(i + 1) * n] for i in range(self.cfg.n_probes)] if self.used[3] else None
+        # ``draws`` (``draw``'s) are overwritten: the L3 noise is made in u's memory.
+        draws = self.draw(model, x) if draws is None else draws
+        u = draws[0] if self.used[2] else None
+        rest, n = draws[1:] if self.used[2] else draws, len(list(model.parameters()))
+        probes = [rest[i * n:(i + 1) * n] for i in range(self.cfg.n_probes)] if self.used[3] else None
         # L4 reads every layer's output of the clean pass; otherwise the plain forward does.
         hs = stack_activations(model, list(model.parameters()), x) if self.used[3] else None
         logits = model(x) if hs is None else hs[-1]

@@ -89,8 +89,8 @@ class Steps:
             return self._on_side_stream(lambda: self._eager(x_all, y_all, idx))
         draws = None
         if getattr(self.loss_fn, "host_draws", False):
-            # Only the batch's shape matters to the draws.
-            like = x_all.new_empty((*idx.shape, *x_all.shape[1:]))
+            # Only the batch's shape matters to the draws: a view of one image stands in for it.
+            like = x_all[:1].unsqueeze(0).expand(*idx.shape, *x_all.shape[1:])
             draws = self.loss_fn.draw(self.model, like)
         if key not in self._graphs:
             self._graphs[key] = self._capture(x_all, y_all, idx, draws)
