@@ -101,7 +101,8 @@ def noisy_input_ce(model: StackedMLP, x: torch.Tensor, y: torch.Tensor, mask: Cl
 
 
 def draw_probes(params: Sequence[torch.Tensor], generators: Sequence[torch.Generator], kind: str) -> list[torch.Tensor]:
-    """Hutchinson probe vectors for seed-stacked parameters: Rademacher +-1, or U[0, 1) (authors).
+    """Hutchinson probe vectors for seed-stacked parameters: Rademacher +-1, or U[0, 1) (authors)
+    (or, for any seed-stacked tensors, draws of that kind).
 
     Seed s draws its vectors for all parameters, in order, from ``generators[s]``: the draws a
     single-seed run of s makes.
@@ -309,14 +310,21 @@ class CompositeLoss:
         """The random numbers of one step on a batch shaped like ``x`` (L3's U[0, 1) for x, then
         each L4 probe's vectors), for ``self(model, x, y, draws)``; a call without ``draws``
         makes them itself. So draws can be made before a CUDA graph replays the step (steps.py)."""
-        draws: list[torch.Tensor] = []
+        parts: list[tuple[list[torch.Generator], str, list[torch.Tensor]]] = []
         if self.used[2]:
-            draws += member_uniform([x], self.noise_generators)
+            parts.append((self.noise_generators, "uniform", [x]))
         if self.used[3]:
-            params = list(model.parameters())
-            for _ in range(self.cfg.n_probes):
-                draws += draw_probes(params, self.probe_generators, self.protocol.probe)
-        return draws
+            parts += [(self.probe_generators, self.protocol.probe, list(model.parameters()))] * self.cfg.n_probes
+        # Draws of one kind from the same generators, one after the other, are made as one: the
+        # same numbers (each entry takes the stream's next outputs), one fill per member (the
+        # authors' single stream gives a step's noise and probes so).
+        merged: list[tuple[list[torch.Generator], str, list[torch.Tensor]]] = []
+        for generators, kind, like in parts:
+            if merged and merged[-1][1] == kind and all(a is b for a, b in zip(merged[-1][0], generators)):
+                merged[-1] = (generators, kind, merged[-1][2] + like)
+            else:
+                merged.append((generators, kind, like))
+        return [d for generators, kind, like in merged for d in draw_probes(like, generators, kind)]
 
     def __call__(self, model: StackedMLP, x: torch.Tensor, y: torch.Tensor, draws: list[torch.Tensor] | None = None):
         # ``draws`` (``draw``'s) are overwritten: the L3 noise is made in u's memory.

@@ -117,21 +117,18 @@ def per_member(generators: Sequence[torch.Generator], draw: Callable[[int], Any]
             draw(s)
 
 
-def _member_ints(shapes: Sequence[tuple[int, ...]], generators: Sequence[torch.Generator],
-                 dtype: torch.dtype, pin: bool = False) -> list[torch.Tensor]:
-    """Stacked CPU tensors of ``shapes`` (seed axis first), member s filling its slice of each,
-    in order, from ``generators[s]`` by ``random_`` (``per_member``): one 32-bit
-    Mersenne-Twister output per element, of which int32 keeps the low 31 bits and uint8 the
-    low 8. With ``pin`` the tensors are page-locked, so their copy to the GPU does not wait
-    for the host."""
-    ints = [torch.empty(shape, dtype=dtype, pin_memory=pin) for shape in shapes]
-
-    def fill(s: int) -> None:
-        for t in ints:
-            t[s].random_(generator=generators[s])
-
-    per_member(generators, fill)
-    return ints
+def _member_ints(sizes: Sequence[int], generators: Sequence[torch.Generator], dtype: torch.dtype,
+                 pin: bool = False) -> torch.Tensor:
+    """A CPU tensor [S, sum(sizes)] whose row s is member s's draws for tensors of ``sizes``
+    entries each, in order: one ``random_`` of the whole row from ``generators[s]``
+    (``per_member``). ``random_`` takes one 32-bit Mersenne-Twister output per element (int32
+    keeps its low 31 bits, uint8 its low 8), so one fill of the row gives the numbers one fill
+    per tensor would, at one call per member and step (the authors' single stream draws a
+    step's noise and probes so). With ``pin`` the tensor is page-locked, so its copy to the GPU
+    does not wait for the host."""
+    flat = torch.empty(len(generators), sum(sizes), dtype=dtype, pin_memory=pin)
+    per_member(generators, lambda s: flat[s].random_(generator=generators[s]))
+    return flat
 
 
 def _pin(like: Sequence[torch.Tensor]) -> bool:
@@ -153,11 +150,12 @@ def member_uniform(like: Sequence[torch.Tensor], generators: Sequence[torch.Gene
     if any(t.dtype != torch.float32 for t in like):
         return member_draws(like, generators, lambda shape, g, dtype: torch.rand(shape, generator=g, dtype=dtype,
                                                                                  device=g.device))
-    # The bits travel to the tensors' device and are converted there (exact integer and
-    # power-of-two arithmetic: the same numbers on any device).
-    ints = _member_ints([(len(generators), *t.shape[1:]) for t in like], generators, torch.int32, _pin(like))
-    return [b.to(t.device, non_blocking=True).bitwise_and_((1 << 24) - 1).to(t.dtype).mul_(2.0 ** -24)
-            for b, t in zip(ints, like)]
+    # The bits travel to the tensors' device in one copy and are converted there (exact integer
+    # and power-of-two arithmetic: the same numbers on any device).
+    sizes = [math.prod(t.shape[1:]) for t in like]
+    bits = _member_ints(sizes, generators, torch.int32, _pin(like)).to(like[0].device, non_blocking=True)
+    return [b.bitwise_and((1 << 24) - 1).to(t.dtype).mul_(2.0 ** -24).view(t.shape)
+            for b, t in zip(bits.split(sizes, dim=1), like)]
 
 
 @functools.cache
@@ -179,11 +177,12 @@ def member_rademacher(like: Sequence[torch.Tensor], generators: Sequence[torch.G
     if not _on_cpu(generators):
         return [t.mul_(2).sub_(1) for t in member_flat(like, generators, lambda row, g: row.random_(0, 2, generator=g))]
     sizes = [math.prod(t.shape[1:]) for t in like]
-    packed = _member_ints([(len(generators), -(-n // 8)) for n in sizes], generators, torch.uint8, _pin(like))
+    n_bytes = [-(-n // 8) for n in sizes]
     # The bytes travel to the tensors' device (an eighth of the signs' size) and are unpacked there.
-    return [_signs(t.device, t.dtype).index_select(0, b.to(t.device, non_blocking=True).view(-1).int())
-            .view(len(generators), -1)[:, :n].reshape(len(generators), *t.shape[1:])
-            for b, n, t in zip(packed, sizes, like)]
+    packed = _member_ints(n_bytes, generators, torch.uint8, _pin(like)).to(like[0].device, non_blocking=True)
+    return [_signs(t.device, t.dtype).index_select(0, b.reshape(-1).int())
+            .view(len(generators), -1)[:, :n].reshape(t.shape)
+            for b, n, t in zip(packed.split(n_bytes, dim=1), sizes, like)]
 
 
 class Streams:

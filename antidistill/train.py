@@ -14,6 +14,7 @@ from .config import check
 from .data import Split
 from .losses import ClassMask, LossFn
 from .models import StackedMLP
+from .seeding import per_member
 from .steps import Steps, make_optimizer, use_graphs
 
 # Images per evaluation chunk, per seed: fixed, so a seed's numbers do not depend on the stack size.
@@ -83,7 +84,17 @@ def batch_indices(y: torch.Tensor, batch_size: int, generators: Sequence[torch.G
     """
     labels = y.cpu()
     n = int(labels.shape[0])
-    orders = torch.stack([torch.arange(n) if g is None else torch.randperm(n, generator=g) for g in generators])
+    orders = torch.empty(len(generators), n, dtype=torch.long)
+
+    def order(s: int) -> None:
+        g = generators[s]
+        torch.arange(n, out=orders[s]) if g is None else torch.randperm(n, generator=g, out=orders[s])
+
+    if all(g is not None for g in generators):
+        per_member(generators, order)  # a stack's shuffles in parallel (each seed's from its own stream)
+    else:
+        for s in range(len(generators)):
+            order(s)
     sizes = [min(batch_size, n - start) for start in range(0, n, batch_size)]
     if keep_classes is not None:
         keep = torch.isin(labels[orders], torch.tensor(keep_classes))

@@ -310,3 +310,29 @@ def test_a_step_computes_the_same_from_draws_made_beforehand(mode):
     assert torch.equal(total_a, total_b) and all(torch.equal(terms_a[k], terms_b[k]) for k in terms_a)
     assert set(terms_a) == {"ce", "l2", "l3", "l4"}
     assert all(torch.equal(a, b) for a, b in zip(states_a, states_b))
+
+
+def test_authors_draws_are_torch_rand_from_the_single_stream_in_order():
+    """In authors mode a step draws from each seed's one stream torch.rand for the batch's noise,
+    then for every parameter of every probe, in that order (``draw`` makes them as one fill per
+    member: the same numbers, and the stream ends where those calls leave it)."""
+    from antidistill.data import C1
+    from antidistill.protocol import protocol_for
+    from antidistill.seeding import Streams
+
+    protocol = protocol_for("authors")
+    assert protocol.single_stream and protocol.probe == "uniform"
+    x = torch.rand(2, 24, 28, 28)
+    model = StackedMLP.stack([student_model(protocol.output_relu, generator=torch.Generator().manual_seed(s))
+                              for s in (0, 1)])
+    streams = [Streams(s, single=True) for s in (3, 4)]
+    loss = CompositeLoss((1.0, 0.0, 0.5, 0.1), ClassMask(C1, protocol.mask), protocol, LossConfig(n_probes=2),
+                         [st("input_noise") for st in streams], [st("probes") for st in streams])
+    drawn = loss.draw(model, x)
+    params = list(model.parameters())
+    assert len(drawn) == 1 + 2 * len(params)
+    for s, seed in enumerate((3, 4)):
+        theirs = Streams(seed, single=True)("input_noise")
+        want = [torch.rand(t.shape[1:], generator=theirs) for t in [x] + params + params]
+        assert all(torch.equal(d[s], w) for d, w in zip(drawn, want))
+        assert torch.equal(streams[s]("probes").get_state(), theirs.get_state())
