@@ -70,21 +70,35 @@ def _students(n_seeds: int, device: torch.device) -> StackedMLP:
     return StackedMLP.stack(students).to(device)
 
 
-def _trained_epoch(data: FashionMNIST, device: torch.device, n_seeds: int) -> tuple[float, StackedMLP]:
+def _trained_epoch(data: FashionMNIST, device: torch.device, n_seeds: int,
+                   epochs: int = 1) -> tuple[float, StackedMLP]:
     model = _students(n_seeds, device)
     everything = ClassMask()
     _sync(device)
     start = time.perf_counter()
-    fit(model, data.train, data.test, TrainConfig(epochs=1, lr=STUDENT_TRAIN.lr), plain_ce(everything),
+    fit(model, data.train, data.test, TrainConfig(epochs=epochs, lr=STUDENT_TRAIN.lr), plain_ce(everything),
         everything, [torch.Generator().manual_seed(s) for s in range(n_seeds)], progress=False)
     _sync(device)
     return time.perf_counter() - start, model
 
 
-def fit_epoch(data: FashionMNIST, device: torch.device, n_seeds: int = 1) -> float:
-    """One D2 epoch of a stack of ``n_seeds`` students in ``train.fit`` (its two validation
-    passes included): the time for all of them."""
-    return _trained_epoch(data, device, n_seeds)[0]
+def fit_epoch(data: FashionMNIST, device: torch.device, n_seeds: int = 1, epochs: int = 1) -> float:
+    """One D2 epoch (or ``epochs``) of a stack of ``n_seeds`` students in ``train.fit`` (its
+    validation passes included): the time for all of them."""
+    return _trained_epoch(data, device, n_seeds, epochs)[0]
+
+
+def steady_epoch(timed: Callable[[int], float], device: torch.device) -> tuple[float, float]:
+    """(an epoch's time, what a fit's first epoch adds) from ``timed(epochs)``, one fit's time.
+
+    On CUDA a fit's first epoch also runs every batch shape's eager warm-up and graph capture
+    (``steps``), which a fit pays once, not every epoch: the rate is then a second epoch's (two
+    epochs less one) and the rest of the first is reported apart. Elsewhere: one epoch, 0."""
+    first = timed(1)
+    if device.type != "cuda":
+        return first, 0.0
+    later = timed(2) - first
+    return later, max(first - later, 0.0)
 
 
 def tight_epoch(data: FashionMNIST, device: torch.device, epochs: int = 1) -> float:
@@ -262,6 +276,12 @@ def protocol_pretrain_fits() -> dict[str, int]:
     return fits
 
 
+def protocol_student_fits() -> int:
+    """Student trainings on D2 (one ``fit`` of a stack of seeds each) of the full `paper` profile:
+    every method's final run and one per search trial (as ``protocol_pretrain_fits``)."""
+    return len(METHODS) + sum(count for _, count in PROFILES["paper"].search_trials)
+
+
 def protocol_curves(mode: str) -> dict[str, int]:
     """Seed runs of the full `paper` profile in ``mode`` that compute an FGSM curve (the final
     runs and every search trial's seeds) and a weight-noise curve (the final runs only)."""
@@ -305,12 +325,14 @@ def run_bench(cfg: BenchConfig = BenchConfig(), progress: bool = True) -> dict[s
     flop_epoch = 6 * len(data.train) * params
     say("student epochs ...", flush=True)
     # Each epoch function times itself (model set-up excluded); keep the best of the repeats.
-    ours = min(fit_epoch(data, device) for _ in range(cfg.repeats))
-    stacked_runs = [_trained_epoch(data, device, cfg.stack) for _ in range(cfg.repeats)]
-    stacked = min(t for t, _ in stacked_runs) / cfg.stack
+    single_fits = [steady_epoch(lambda e: fit_epoch(data, device, 1, e), device) for _ in range(cfg.repeats)]
+    stacked_fits = [steady_epoch(lambda e: fit_epoch(data, device, cfg.stack, e), device) for _ in range(cfg.repeats)]
+    ours, ours_first = min(single_fits)
+    stacked, student_first = min(stacked_fits)
+    stacked /= cfg.stack
     tight = min(tight_epoch(data, device) for _ in range(cfg.repeats))
     say("attack curves ...", flush=True)
-    fgsm_s, noise_s = (t / cfg.stack for t in attack_curves(stacked_runs[-1][1], data, device))
+    fgsm_s, noise_s = (t / cfg.stack for t in attack_curves(_trained_epoch(data, device, cfg.stack)[1], data, device))
     say("a single-seed run and ten tight epochs ...", flush=True)
     # Alternated, best of each: the machine's speed drifts (by a third on a shared VM).
     run_s, ten_tight = [], []
@@ -322,16 +344,10 @@ def run_bench(cfg: BenchConfig = BenchConfig(), progress: bool = True) -> dict[s
                                            for lambdas in ((1.0, 0.0, 0.0, 0.0), (1.0, 1.0, 1.0, 0.0),
                                                            (1.0, 1.0, 1.0, 1.0), (1.0, 0.0, 0.0, 1.0)))
     # Stacked, as the runs pre-train, in each mode (its own streams and batches). Timed once:
-    # these are the slowest epochs of the table. On CUDA a fit's first epoch also runs every
-    # batch shape's eager warm-up and graph capture (the authors' drop-in-batch batches come in
-    # dozens of sizes), which a run pays once, not every epoch: there the rate is a second
-    # epoch's (two epochs less one), and what the first adds is counted once per fit.
+    # these are the slowest epochs of the table. On CUDA the authors' drop-in-batch batches come
+    # in dozens of sizes, each with its warm-up and capture in a fit's first epoch (steady_epoch).
     def d1(mode: str, lambdas: tuple[float, ...]) -> tuple[float, float]:
-        first = pretrain_epoch(data, device, lambdas, cfg.stack, mode)
-        if device.type != "cuda":
-            return first, 0.0
-        later = pretrain_epoch(data, device, lambdas, cfg.stack, mode, epochs=2) - first
-        return later, max(first - later, 0.0)
+        return steady_epoch(lambda e: pretrain_epoch(data, device, lambdas, cfg.stack, mode, e), device)
 
     timed_d1 = {mode: {kind: d1(mode, lambdas) for kind, (_, lambdas) in STACKED_D1.items()}
                 for mode in ("paper", "authors")}
@@ -340,7 +356,8 @@ def run_bench(cfg: BenchConfig = BenchConfig(), progress: bool = True) -> dict[s
     say("the authors' pipeline ...", flush=True)
     theirs, parts = authors_style_epoch(load_fashion_mnist(), device, cfg.authors_batches)
     # Runs train their seeds as one stack: a sample costs what it costs in a stack, and so does
-    # a curve. Not counted: teachers' and students' set-up, the book, Optuna's own time.
+    # a curve. Not counted: teachers' and students' set-up, a teacher fit's first-epoch captures,
+    # the book, Optuna's own time.
     n_d1 = len(data.train) / 2
     per_sample = {mode: {"teacher": stacked / len(data.train) * n_params(teacher_model()) / params,
                          "student": stacked / len(data.train), **{k: t / n_d1 for k, t in stacked_d1[mode].items()}}
@@ -348,7 +365,8 @@ def run_bench(cfg: BenchConfig = BenchConfig(), progress: bool = True) -> dict[s
     per_curve = {"fgsm": fgsm_s, "weight_noise": noise_s}
     estimate = {mode: (sum(per_sample[mode][k] * n for k, n in protocol_sample_passes(mode).items())
                        + sum(per_curve[k] * n for k, n in protocol_curves(mode).items())
-                       + sum(first_extra[mode][k] * n for k, n in protocol_pretrain_fits().items())) / 3600
+                       + sum(first_extra[mode][k] * n for k, n in protocol_pretrain_fits().items())
+                       + student_first * protocol_student_fits()) / 3600
                 for mode in ("paper", "authors")}
     # The same training at the matmul rate: what no loop on this machine can beat.
     flops = matmul_flops_per_sample()
@@ -366,6 +384,9 @@ def run_bench(cfg: BenchConfig = BenchConfig(), progress: bool = True) -> dict[s
         f"student epoch, S = {cfg.stack}, per seed (s)": stacked,
         f"student epoch, S = {cfg.stack}: % of matmul": 100 * flop_epoch / stacked / 1e9 / gflops,
         f"S = {cfg.stack} vs S = 1, per seed (x faster)": ours / stacked,
+        **({"student epoch, S = 1: a fit's first epoch adds (s)": ours_first,
+            f"student epoch, S = {cfg.stack}: a fit's first epoch adds (s)": student_first}
+           if device.type == "cuda" else {}),
         f"FGSM curve, S = {cfg.stack}, per seed (s)": fgsm_s,
         f"weight-noise curve, S = {cfg.stack}, per seed (s)": noise_s,
         "single-seed run, Xavier (s)": min(run_s),

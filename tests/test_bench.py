@@ -7,6 +7,7 @@ import torch
 
 from antidistill.bench import (_trained_epoch, attack_curves, authors_style_epoch, fit_epoch, matmul_flops_per_sample,
                                measured_profile, pretrain_epoch, protocol_curves, protocol_pretrain_fits,
+                               protocol_student_fits, steady_epoch,
                                protocol_sample_passes, single_run, tight_epoch)
 from antidistill.data import DataConfig
 from antidistill.profiles import PROFILES
@@ -45,6 +46,20 @@ def test_curves_are_counted_per_seed_run():
 def test_pretraining_fits_are_counted_per_stack():
     # Final runs: data_noise and antidistill_l4_0 (L3), antidistill (L4); then 5 + 10 search trials.
     assert protocol_pretrain_fits() == {"pretrain_l3": 2 + 5, "pretrain_l4": 1 + 10}
+    # Students: all 8 methods' final runs, then the 5 + 10 search trials.
+    assert protocol_student_fits() == 8 + 5 + 10
+
+
+def test_steady_epoch_is_a_second_epochs_time_on_cuda_only():
+    """On CUDA the rate is two epochs less one (a first epoch also captures the graphs) and the
+    first's excess is reported apart; on the CPU one epoch is the rate."""
+    fit_s = {1: 5.0, 2: 7.0}  # a first epoch of 5 s, a second of 2 s
+    calls = []
+    timed = lambda e: calls.append(e) or fit_s[e]  # noqa: E731
+    assert steady_epoch(timed, torch.device("cuda")) == (2.0, 3.0) and calls == [1, 2]
+    assert steady_epoch(timed, torch.device("cpu")) == (5.0, 0.0) and calls == [1, 2, 1]
+    assert steady_epoch(lambda e: {1: 5.0, 2: 9.0}[e], torch.device("cuda")) == (4.0, 1.0)
+    assert steady_epoch(lambda e: {1: 5.0, 2: 11.0}[e], torch.device("cuda")) == (6.0, 0.0)  # never negative
 
 
 def test_measured_profile_sums_the_saved_wall_times_of_that_profile_only(tmp_path):
@@ -69,7 +84,7 @@ def test_measured_profile_sums_the_saved_wall_times_of_that_profile_only(tmp_pat
 def test_each_timing_runs_on_a_small_split(fashion):
     data = DataConfig(n_train=768, n_test=256).apply(fashion)
     cpu = torch.device("cpu")
-    assert fit_epoch(data, cpu) > 0 and fit_epoch(data, cpu, n_seeds=3) > 0 and tight_epoch(data, cpu) > 0
+    assert fit_epoch(data, cpu) > 0 and fit_epoch(data, cpu, n_seeds=3, epochs=2) > 0 and tight_epoch(data, cpu) > 0
     assert pretrain_epoch(data, cpu, (1.0, 1.0, 1.0, 1.0), n_seeds=2) > 0
     assert pretrain_epoch(data, cpu, (1.0, 1.0, 1.0, 1.0), n_seeds=2, mode="authors") > 0
     assert tight_epoch(data, cpu, epochs=2) > 0
