@@ -108,9 +108,10 @@ def per_member(generators: Sequence[torch.Generator], draw: Callable[[int], Any]
     the members' generators are distinct CPU generators the members draw in parallel threads
     (S members in about the time of one, on S cores); each member's numbers are its
     generator's, in its order, either way. A generator shared by members, or a CUDA one (a
-    kernel launch; a CUDA graph captures one thread's launches), is drawn member by member."""
-    if (len(generators) > 1 and (os.cpu_count() or 1) > 1 and _on_cpu(generators)
-            and len({id(g) for g in generators}) == len(generators)):
+    kernel launch; a CUDA graph captures one thread's launches), or a member without one (None,
+    as in dataset order), is drawn member by member."""
+    if (len(generators) > 1 and (os.cpu_count() or 1) > 1 and all(g is not None for g in generators)
+            and _on_cpu(generators) and len({id(g) for g in generators}) == len(generators)):
         list(_draw_threads().map(draw, range(len(generators))))
     else:
         for s in range(len(generators)):
@@ -131,8 +132,12 @@ def _member_ints(sizes: Sequence[int], generators: Sequence[torch.Generator], dt
     return flat
 
 
-def _pin(like: Sequence[torch.Tensor]) -> bool:
-    return any(t.device.type == "cuda" for t in like)
+def _device(like: Sequence[torch.Tensor]) -> torch.device:
+    """The one device of ``like``, which a member's draws reach in one copy."""
+    devices = {t.device for t in like}
+    if len(devices) != 1:
+        raise ValueError(f"draws for tensors on one device, got {sorted(map(str, devices))}")
+    return devices.pop()
 
 
 def member_uniform(like: Sequence[torch.Tensor], generators: Sequence[torch.Generator]) -> list[torch.Tensor]:
@@ -152,8 +157,8 @@ def member_uniform(like: Sequence[torch.Tensor], generators: Sequence[torch.Gene
                                                                                  device=g.device))
     # The bits travel to the tensors' device in one copy and are converted there (exact integer
     # and power-of-two arithmetic: the same numbers on any device).
-    sizes = [math.prod(t.shape[1:]) for t in like]
-    bits = _member_ints(sizes, generators, torch.int32, _pin(like)).to(like[0].device, non_blocking=True)
+    sizes, device = [math.prod(t.shape[1:]) for t in like], _device(like)
+    bits = _member_ints(sizes, generators, torch.int32, device.type == "cuda").to(device, non_blocking=True)
     return [b.bitwise_and((1 << 24) - 1).to(t.dtype).mul_(2.0 ** -24).view(t.shape)
             for b, t in zip(bits.split(sizes, dim=1), like)]
 
@@ -176,10 +181,10 @@ def member_rademacher(like: Sequence[torch.Tensor], generators: Sequence[torch.G
     """
     if not _on_cpu(generators):
         return [t.mul_(2).sub_(1) for t in member_flat(like, generators, lambda row, g: row.random_(0, 2, generator=g))]
-    sizes = [math.prod(t.shape[1:]) for t in like]
+    sizes, device = [math.prod(t.shape[1:]) for t in like], _device(like)
     n_bytes = [-(-n // 8) for n in sizes]
     # The bytes travel to the tensors' device (an eighth of the signs' size) and are unpacked there.
-    packed = _member_ints(n_bytes, generators, torch.uint8, _pin(like)).to(like[0].device, non_blocking=True)
+    packed = _member_ints(n_bytes, generators, torch.uint8, device.type == "cuda").to(device, non_blocking=True)
     return [_signs(t.device, t.dtype).index_select(0, b.reshape(-1).int())
             .view(len(generators), -1)[:, :n].reshape(t.shape)
             for b, n, t in zip(packed.split(n_bytes, dim=1), sizes, like)]

@@ -87,14 +87,12 @@ def batch_indices(y: torch.Tensor, batch_size: int, generators: Sequence[torch.G
     orders = torch.empty(len(generators), n, dtype=torch.long)
 
     def order(s: int) -> None:
-        g = generators[s]
-        torch.arange(n, out=orders[s]) if g is None else torch.randperm(n, generator=g, out=orders[s])
+        if generators[s] is None:
+            torch.arange(n, out=orders[s])
+        else:
+            torch.randperm(n, generator=generators[s], out=orders[s])
 
-    if all(g is not None for g in generators):
-        per_member(generators, order)  # a stack's shuffles in parallel (each seed's from its own stream)
-    else:
-        for s in range(len(generators)):
-            order(s)
+    per_member(generators, order)  # a stack's shuffles in parallel, each from its seed's own stream
     sizes = [min(batch_size, n - start) for start in range(0, n, batch_size)]
     if keep_classes is not None:
         keep = torch.isin(labels[orders], torch.tensor(keep_classes))

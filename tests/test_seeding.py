@@ -193,7 +193,8 @@ def test_cpu_stream_draws_for_gpu_tensors_are_the_cpu_numbers(device):
 
 def test_members_draw_in_parallel_only_from_distinct_cpu_generators(monkeypatch):
     """per_member uses threads only where each member has its own CPU generator; a shared
-    generator is drawn member by member, in member order."""
+    generator, or a member without one (None: dataset order), is drawn member by member, in
+    member order."""
     from antidistill import seeding
 
     monkeypatch.setattr(seeding.os, "cpu_count", lambda: 4)
@@ -204,6 +205,19 @@ def test_members_draw_in_parallel_only_from_distinct_cpu_generators(monkeypatch)
     threads.clear()
     seeding.per_member([torch.Generator()] * 8, record)
     assert threads == [(s, threading.get_ident()) for s in range(8)]
+    threads.clear()
+    seeding.per_member([torch.Generator(), None, torch.Generator()], record)
+    assert threads == [(s, threading.get_ident()) for s in range(3)]
+
+
+def test_cpu_stream_draws_are_for_tensors_on_one_device():
+    """A member's draws reach its tensors in one copy, so they must share one device."""
+    from antidistill.seeding import member_rademacher, member_uniform
+
+    like = [torch.zeros(2, 3), torch.zeros(2, 3, device="meta")]
+    for draw in (member_uniform, member_rademacher):
+        with pytest.raises(ValueError, match="one device"):
+            draw(like, [torch.Generator(), torch.Generator()])
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
