@@ -273,12 +273,18 @@ def _pretrain_kind(method: str) -> str:
     return "pretrain_l4" if "l4" in METHODS[method].searched else "pretrain_l3"
 
 
+def _protocol_stacks() -> list[tuple[str, int]]:
+    """(method, stacks) of the full `paper` profile: each method's final run (one stack of its
+    seeds), then each searched method's trials (at most one stack each: trials that share a
+    stack share its fits)."""
+    return [(m, 1) for m in METHODS] + list(PROFILES["paper"].search_trials)
+
+
 def protocol_pretrain_fits() -> dict[str, int]:
     """D1 pre-trainings (one ``fit`` of a stack of seeds each) of the full `paper` profile, per
-    kind of step: every final run of a pre-training method and at most one per search trial
-    (trials that share a stack share its fit)."""
+    kind of step: one per stack of a pre-training method."""
     fits = {"pretrain_l3": 0, "pretrain_l4": 0}
-    for method, count in [(m, 1) for m in METHODS] + list(PROFILES["paper"].search_trials):
+    for method, count in _protocol_stacks():
         if METHODS[method].lambdas != "none":
             fits[_pretrain_kind(method)] += count
     return fits
@@ -286,8 +292,8 @@ def protocol_pretrain_fits() -> dict[str, int]:
 
 def protocol_student_fits() -> int:
     """Student trainings on D2 (one ``fit`` of a stack of seeds each) of the full `paper` profile:
-    every method's final run and one per search trial (as ``protocol_pretrain_fits``)."""
-    return len(METHODS) + sum(count for _, count in PROFILES["paper"].search_trials)
+    one per stack."""
+    return sum(count for _, count in _protocol_stacks())
 
 
 def protocol_curves(mode: str) -> dict[str, int]:

@@ -81,9 +81,7 @@ def member_flat(like: Sequence[torch.Tensor], generators: Sequence[torch.Generat
     if len(dtypes) != 1:
         raise ValueError(f"member_flat draws for tensors of one dtype, got {sorted(map(str, dtypes))}")
     sizes = [math.prod(t.shape[1:]) for t in like]
-    flat = torch.empty(len(generators), sum(sizes), dtype=like[0].dtype, device=generators[0].device)
-    for row, g in zip(flat, generators):
-        fill(row, g)
+    flat = _member_rows(sizes, generators, like[0].dtype, fill)
     return [part.view(len(generators), *t.shape[1:]).to(t.device) for part, t in zip(flat.split(sizes, dim=1), like)]
 
 
@@ -118,18 +116,25 @@ def per_member(generators: Sequence[torch.Generator], draw: Callable[[int], Any]
             draw(s)
 
 
+def _member_rows(sizes: Sequence[int], generators: Sequence[torch.Generator], dtype: torch.dtype,
+                 fill: Callable[[torch.Tensor, torch.Generator], Any], pin: bool = False) -> torch.Tensor:
+    """A tensor [S, sum(sizes)] on the generators' device whose row s is filled in place by
+    ``fill(row, generators[s])`` (``per_member``); with ``pin`` (CPU) page-locked, so its copy
+    to the GPU does not wait for the host."""
+    flat = torch.empty(len(generators), sum(sizes), dtype=dtype, device=generators[0].device, pin_memory=pin)
+    per_member(generators, lambda s: fill(flat[s], generators[s]))
+    return flat
+
+
 def _member_ints(sizes: Sequence[int], generators: Sequence[torch.Generator], dtype: torch.dtype,
                  pin: bool = False) -> torch.Tensor:
     """A CPU tensor [S, sum(sizes)] whose row s is member s's draws for tensors of ``sizes``
-    entries each, in order: one ``random_`` of the whole row from ``generators[s]``
-    (``per_member``). ``random_`` takes one 32-bit Mersenne-Twister output per element (int32
-    keeps its low 31 bits, uint8 its low 8), so one fill of the row gives the numbers one fill
-    per tensor would, at one call per member and step (the authors' single stream draws a
-    step's noise and probes so). With ``pin`` the tensor is page-locked, so its copy to the GPU
-    does not wait for the host."""
-    flat = torch.empty(len(generators), sum(sizes), dtype=dtype, pin_memory=pin)
-    per_member(generators, lambda s: flat[s].random_(generator=generators[s]))
-    return flat
+    entries each, in order: one ``random_`` of the whole row from ``generators[s]``.
+    ``random_`` takes one 32-bit Mersenne-Twister output per element (int32 keeps its low 31
+    bits, uint8 its low 8), so one fill of the row gives the numbers one fill per tensor would,
+    at one call per member and step (the authors' single stream draws a step's noise and probes
+    so). With ``pin`` the tensor is page-locked."""
+    return _member_rows(sizes, generators, dtype, lambda row, g: row.random_(generator=g), pin)
 
 
 def _device(like: Sequence[torch.Tensor]) -> torch.device:
