@@ -1,8 +1,8 @@
 """One training step of a stack (gather, loss, backward, Adam), eager or replayed as a CUDA graph.
 
 On a GPU a step of these small MLPs is a few dozen tiny kernels, and launching them costs more
-than running them; a CUDA graph launches the whole step at once (measured on an H100 by
-``tools/cuda_graph_probe.py``, 2026-11-27: an epoch 10.6x faster for one seed, 6.0x for a stack of 10).
+than running them; a CUDA graph launches the whole step at once (``tools/cuda_graph_probe.py``
+times an epoch both ways, for one seed and for stacks).
 A graph replays fixed kernels on fixed memory, so it is used only where a step's work is fixed:
 on CUDA, for losses that say so (``graph_safe``). A loss's random draws (L3 noise, L4 probes)
 reach the graph in one of two ways. Per-member CUDA generators (``graph_generators``) are
