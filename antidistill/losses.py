@@ -14,7 +14,7 @@ from torch.func import functional_call
 from .config import check
 from .models import MLP, StackedMLP, stack_activations
 from .protocol import Protocol
-from .seeding import member_rademacher, member_uniform
+from .seeding import member_random, member_uniform
 
 TERMS = ("ce", "l2", "l3", "l4")
 
@@ -100,20 +100,6 @@ def noisy_input_ce(model: StackedMLP, x: torch.Tensor, y: torch.Tensor, mask: Cl
     return mask.ce(model(uniform_noise(x, delta, generators, u)), y)
 
 
-def draw_probes(params: Sequence[torch.Tensor], generators: Sequence[torch.Generator], kind: str) -> list[torch.Tensor]:
-    """Hutchinson probe vectors for seed-stacked parameters: Rademacher +-1, or U[0, 1) (authors)
-    (or, for any seed-stacked tensors, draws of that kind).
-
-    Seed s draws its vectors for all parameters, in order, from ``generators[s]``: the draws a
-    single-seed run of s makes.
-    """
-    if kind == "rademacher":
-        return member_rademacher(params, generators)
-    if kind == "uniform":
-        return member_uniform(params, generators)
-    raise ValueError(f"probe must be 'rademacher' or 'uniform', got {kind!r}")
-
-
 def quadratic_form(grads: Sequence[torch.Tensor], params: Sequence[torch.Tensor],
                    v: Sequence[torch.Tensor], create_graph: bool = True) -> torch.Tensor:
     """v^T H v per seed, from one Hessian-vector product (Pearlmutter's trick: differentiate g.v).
@@ -139,7 +125,7 @@ def hutchinson_trace(losses: torch.Tensor, params: Sequence[torch.Tensor], gener
     grads = torch.autograd.grad(losses.sum(), params, create_graph=True)
     estimates = []
     for _ in range(n_probes):
-        q = quadratic_form(grads, params, draw_probes(params, generators, probe), create_graph)
+        q = quadratic_form(grads, params, member_random(params, generators, probe), create_graph)
         estimates.append(q.abs() if absolute else q)
     return torch.stack(estimates).mean(0)
 
@@ -196,7 +182,7 @@ def hutchinson_forward(model: StackedMLP, hs: list[torch.Tensor], y: torch.Tenso
     estimates = []
     with torch.set_grad_enabled(create_graph and torch.is_grad_enabled()):
         for i in range(n_probes):
-            v = draw_probes(params, generators, probe) if probes is None else probes[i]
+            v = member_random(params, generators, probe) if probes is None else probes[i]
             q = curvature_along(model, hs, y, mask, v)
             estimates.append(q.abs() if absolute else q)
     return torch.stack(estimates).mean(0)
@@ -209,7 +195,7 @@ def hutchinson_draws(model: MLP, x: torch.Tensor, y: torch.Tensor, mask: ClassMa
     stack = StackedMLP.stack([model])
     params = list(stack.parameters())
     grads = torch.autograd.grad(mask.ce(stack(x[None]), y[None]).sum(), params, create_graph=True)
-    return torch.cat([quadratic_form(grads, params, draw_probes(params, [generator], probe), create_graph=False)
+    return torch.cat([quadratic_form(grads, params, member_random(params, [generator], probe), create_graph=False)
                       for _ in range(n_probes)]).detach()
 
 
@@ -324,7 +310,7 @@ class CompositeLoss:
                 merged[-1] = (generators, kind, merged[-1][2] + like)
             else:
                 merged.append((generators, kind, like))
-        return [d for generators, kind, like in merged for d in draw_probes(like, generators, kind)]
+        return [d for generators, kind, like in merged for d in member_random(like, generators, kind)]
 
     def __call__(self, model: StackedMLP, x: torch.Tensor, y: torch.Tensor, draws: list[torch.Tensor] | None = None):
         # ``draws`` (``draw``'s) are overwritten: the L3 noise is made in u's memory.

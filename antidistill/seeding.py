@@ -195,6 +195,20 @@ def member_rademacher(like: Sequence[torch.Tensor], generators: Sequence[torch.G
             for b, n, t in zip(packed.split(n_bytes, dim=1), sizes, like)]
 
 
+# The kinds of draw ``member_random`` makes: Hutchinson's probes (paper mode's Rademacher, the
+# authors' U[0, 1)) and L3's U[0, 1) noise.
+KINDS = {"rademacher": member_rademacher, "uniform": member_uniform}
+
+
+def member_random(like: Sequence[torch.Tensor], generators: Sequence[torch.Generator], kind: str) -> list[torch.Tensor]:
+    """Draws of ``kind`` ("rademacher" or "uniform") shaped like each seed-stacked tensor of
+    ``like``: member s draws its slices, tensor after tensor, from ``generators[s]``, the draws a
+    single-seed run of s makes."""
+    if kind not in KINDS:
+        raise ValueError(f"a draw's kind must be one of {', '.join(map(repr, KINDS))}, got {kind!r}")
+    return KINDS[kind](like, generators)
+
+
 class Streams:
     """The generators of one run. ``streams("probes")`` always returns the same generator
     object for a purpose, so successive draws of one purpose continue one stream."""

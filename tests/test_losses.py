@@ -8,12 +8,13 @@ import pytest
 import torch
 
 from antidistill.losses import (ClassMask, CompositeLoss, LossConfig, check_lambdas, curvature_along,
-                                draw_probes, exact_hessian_trace, flat_ce, hutchinson_forward, hutchinson_trace,
+                                exact_hessian_trace, flat_ce, hutchinson_forward, hutchinson_trace,
                                 projection_distance, quadratic_form, uniform_noise)
 from antidistill.models import MLP, StackedMLP, stack_activations, student_model, teacher_model
 from antidistill.growth import copy_into
 from antidistill.config import override
 from antidistill.protocol import PAPER
+from antidistill.seeding import member_random
 
 
 def _tiny(seed=0):
@@ -74,7 +75,7 @@ def test_quadratic_form_equals_exact_vHv():
     params = list(stack.parameters())
     grads = torch.autograd.grad(ClassMask().ce(stack(x[None]), y[None]).sum(), params, create_graph=True)
     for kind in ("rademacher", "uniform"):
-        v = draw_probes(params, [torch.Generator().manual_seed(3)], kind)
+        v = member_random(params, [torch.Generator().manual_seed(3)], kind)
         flat_v = torch.cat([t.flatten() for t in v])
         exact = flat_v @ hessian @ flat_v
         assert quadratic_form(grads, params, v).item() == pytest.approx(exact.item(), abs=1e-8)
@@ -88,7 +89,7 @@ def test_one_product_gives_each_seed_its_own_quadratic_form():
     params = list(stack.parameters())
     x, y = torch.stack([b[0] for b in batches]), torch.stack([b[1] for b in batches])
     grads = torch.autograd.grad(ClassMask().ce(stack(x), y).sum(), params, create_graph=True)
-    v = draw_probes(params, [torch.Generator().manual_seed(3), torch.Generator().manual_seed(4)], "rademacher")
+    v = member_random(params, [torch.Generator().manual_seed(3), torch.Generator().manual_seed(4)], "rademacher")
     together = quadratic_form(grads, params, v)
     for s, (model, (xs, ys)) in enumerate(zip(models, batches)):
         loss_fn, flat0 = flat_ce(model, xs, ys)
@@ -109,7 +110,7 @@ def test_curvature_along_v_is_the_exact_vHv(mask, output_relu):
     stack = StackedMLP.stack(models)
     x, y = torch.stack([b[0] for b in batches]), torch.stack([b[1] for b in batches])
     for kind in ("rademacher", "uniform"):
-        v = draw_probes(list(stack.parameters()), [torch.Generator().manual_seed(s) for s in (3, 4)], kind)
+        v = member_random(list(stack.parameters()), [torch.Generator().manual_seed(s) for s in (3, 4)], kind)
         q = curvature_along(stack, stack_activations(stack, list(stack.parameters()), x), y, mask, v)
         for s, (model, (xs, ys)) in enumerate(zip(models, batches)):
             loss_fn, flat0 = flat_ce(model, xs, ys, mask)
@@ -146,7 +147,7 @@ def test_hutchinson_mean_is_within_three_standard_errors_of_the_trace():
     loss = ClassMask().ce(stack(x[None]), y[None]).sum()
     grads = torch.autograd.grad(loss, params, create_graph=True)
     gen = torch.Generator().manual_seed(0)
-    draws = torch.cat([quadratic_form(grads, params, draw_probes(params, [gen], "rademacher"), False)
+    draws = torch.cat([quadratic_form(grads, params, member_random(params, [gen], "rademacher"), False)
                        for _ in range(2000)]).detach()
     se = draws.std().item() / math.sqrt(len(draws))
     assert abs(draws.mean().item() - trace) < 3 * se

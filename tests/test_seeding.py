@@ -236,3 +236,17 @@ def test_a_forked_child_draws_in_its_own_threads(monkeypatch):
         seeding.per_member([torch.Generator() for _ in range(2)], drawn.append)
         os._exit(0 if sorted(drawn) == [0, 1] else 1)
     assert os.waitpid(pid, 0)[1] == 0
+
+
+def test_member_random_is_the_named_kinds_draw_and_rejects_others():
+    """``member_random(kind)`` gives the numbers of that kind's draw from the same streams; an
+    unknown kind is an error naming the known ones."""
+    from antidistill.seeding import member_rademacher, member_random, member_uniform
+
+    like = [torch.zeros(2, 9, 4), torch.zeros(2, 4)]
+    for kind, draw in (("rademacher", member_rademacher), ("uniform", member_uniform)):
+        got = member_random(like, [torch.Generator().manual_seed(s) for s in (5, 6)], kind)
+        want = draw(like, [torch.Generator().manual_seed(s) for s in (5, 6)])
+        assert all(torch.equal(g, w) for g, w in zip(got, want))
+    with pytest.raises(ValueError, match="'rademacher', 'uniform'"):
+        member_random(like, [torch.Generator(), torch.Generator()], "normal")
