@@ -27,10 +27,13 @@ def test_grids_read_as_ranges():
 
 
 def test_the_box_compares_row_by_row_and_says_whether_this_is_the_papers_protocol():
-    box = protocol_box(PROFILES["quick"], "paper")
-    assert "smaller than the paper's protocol" in box
-    assert "| D1 pre-training epochs | 4 | 15 |" in box and "| seeds | 3 | 10 |" in box
-    assert protocol_box(PROFILES["paper"], "authors").startswith("This build runs the paper's full protocol.")
+    def box(name: str, mode: str) -> str:
+        return protocol_box(PROFILES[name], settings(PROFILES[name], mode), settings(PROFILES["paper"], mode))
+
+    quick = box("quick", "paper")
+    assert "smaller than the paper's protocol" in quick
+    assert "| D1 pre-training epochs | 4 | 15 |" in quick and "| seeds | 3 | 10 |" in quick
+    assert box("paper", "authors").startswith("This build runs the paper's full protocol.")
 
 
 def test_the_differences_table_covers_every_protocol_switch_with_this_builds_value():

@@ -6,7 +6,7 @@ from typing import Any
 
 from ..data import SIZES
 from ..growth import METHODS
-from ..profiles import PROFILES, Profile
+from ..profiles import Profile
 from ..search import SEARCHED
 
 
@@ -65,9 +65,9 @@ BOX_ROWS = (("seeds", "n_seeds"), ("training images", "n_train"), ("teacher epoc
             *((f"λ-search trials, {METHODS[m].label}", f"trials_{m}") for m in SEARCHED))
 
 
-def protocol_box(profile: Profile, mode: str, seeds: tuple[int, ...] | None = None) -> str:
-    """Markdown: this build's profile beside the paper's protocol, row by row, for a results page's box."""
-    ours, paper = settings(profile, mode, seeds), settings(PROFILES["paper"], mode)
+def protocol_box(profile: Profile, ours: dict[str, Any], paper: dict[str, Any]) -> str:
+    """Markdown: this build's settings (``ours``, of ``profile``) beside the paper protocol's
+    (``paper``; both ``settings``'s, in one mode), row by row, for a results page's box."""
     lines = ["| | this build | the paper's protocol |", "| --- | --- | --- |"]
     lines += [f"| {label} | {ours[key]} | {paper[key]} |" for label, key in BOX_ROWS]
     same = all(ours[key] == paper[key] for _, key in BOX_ROWS)

@@ -15,7 +15,8 @@ from ..settings import protocol_box, settings
 def common(rep) -> dict[str, Any]:
     """What every page may state: each setting of the build (``set_<name>``), the same setting
     under the paper's protocol (``paper_<name>``), and the box comparing the two."""
-    values = {f"set_{k}": v for k, v in rep.settings().items()}
-    values.update({f"paper_{k}": v for k, v in settings(PROFILES["paper"], rep.mode).items()})
-    values["protocol_box"] = protocol_box(rep.profile, rep.mode, rep.seeds)
+    ours, paper = rep.settings(), settings(PROFILES["paper"], rep.mode)
+    values = {f"set_{k}": v for k, v in ours.items()}
+    values.update({f"paper_{k}": v for k, v in paper.items()})
+    values["protocol_box"] = protocol_box(rep.profile, ours, paper)
     return values
