@@ -16,8 +16,8 @@ Both comparisons give the accuracy as grown (before D2 training) apart from the 
 With these fixed lambdas, paper mode's lambda4 = 0.1 leaves Anti-Distillation's pre-trained
 student nearly flat (on the CPU, seed 0: D1 cross-entropy 1.35 after 15 epochs and a median
 top-2 logit margin of 0.07 on the test set, against 0.11 and 3.4 with lambda4 = 0). Its accuracy
-as grown then turns on rounding (seed 0 read 0.10 on some devices and stack sizes, 0.37-0.40 on
-others), and so, after D2 training, does its weight-noise curve (0.58 against 0.70 at the largest
+as grown then turns on rounding (seed 0 read 0.10 on one machine's CPU cores, 0.37-0.40 on
+another's and on CUDA), and so, after D2 training, does its weight-noise curve (0.58 against 0.70 at the largest
 eps). Gaps of that size in that method's row are this knife edge, which any rounding tips.
 """
 
