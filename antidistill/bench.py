@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import platform
+import resource
 import time
 from collections import defaultdict
 from dataclasses import dataclass, replace
@@ -24,6 +26,7 @@ from .models import StackedMLP, n_params, student_model, teacher_model
 from .profiles import PROFILES
 from .protocol import protocol_for
 from .environment import runtime
+from .numerics import code_path
 from .seeding import Streams
 from .store import RESULTS_VERSION, Store, atomic_write_json
 from .train import TrainConfig, batch_indices, fit, pick_device
@@ -40,6 +43,55 @@ class BenchConfig:
     matmul_size: int = 2048
     authors_batches: int = 51
     stack: int = 10  # seeds per stack in the stacked timings (the paper profile's seeds)
+
+
+# Other processes' share of the machine's CPU time during a bench above which its timings are
+# not this code's speed: with the cores shared, a timed epoch measures the contention (measured:
+# beside one busy process a fit epoch took 10-40x its time) and the table is flagged, not shown as results.
+LOADED_SHARE = 0.10
+
+
+class OtherLoad:
+    """The CPU time other processes (and the hypervisor's steal) took on this machine while the
+    ``with`` block ran, as a share of all its cores' time; None where /proc/stat cannot be read."""
+
+    def __enter__(self) -> "OtherLoad":
+        self.share: float | None = None
+        self._start = (time.perf_counter(), _machine_busy_s(), _own_cpu_s())
+        return self
+
+    def __exit__(self, *exc) -> None:
+        wall0, busy0, own0 = self._start
+        busy1 = _machine_busy_s()
+        if busy0 is None or busy1 is None:
+            return
+        others = (busy1 - busy0) - (_own_cpu_s() - own0)
+        self.share = max(0.0, others) / ((time.perf_counter() - wall0) * (os.cpu_count() or 1))
+
+    def verdict(self) -> str:
+        if self.share is None:
+            return "not checked (no /proc/stat)"
+        if self.share > LOADED_SHARE:
+            return (f"no: other processes used {100 * self.share:.0f}% of the {os.cpu_count()} CPUs' time during "
+                    f"the bench; rerun it on an idle machine")
+        return f"yes (other processes used {100 * self.share:.0f}% of the CPUs' time)"
+
+
+def _machine_busy_s() -> float | None:
+    """Seconds of CPU time the whole machine spent busy since boot (user, nice, system, irq,
+    softirq and steal; /proc/stat), or None off Linux."""
+    try:
+        with open("/proc/stat", encoding="ascii") as f:
+            fields = [int(v) for v in f.readline().split()[1:9]]
+    except (OSError, ValueError):
+        return None
+    user, nice, system, _idle, _iowait, irq, softirq, steal = fields
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+def _own_cpu_s() -> float:
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def _sync(device: torch.device) -> None:
@@ -329,7 +381,17 @@ def matmul_flops_per_sample() -> dict[str, float]:
 
 
 def run_bench(cfg: BenchConfig = BenchConfig(), progress: bool = True) -> dict[str, Any]:
-    """Every timing of the table, measured in one run on one device."""
+    """Every timing of the table, measured in one run on one device, headed by whether the
+    machine was idle enough for them to be this code's speed and by the CPU code path."""
+    path = code_path()
+    with OtherLoad() as load:
+        table = _timings(cfg, progress)
+    return {"timings trustworthy": load.verdict(), "other processes' share of the CPUs": load.share,
+            "CPU code path": f"MKL_CBWR={path['mkl_cbwr']}, ATen {path['aten']} ({'pinned' if path['pinned'] else 'not pinned'})",
+            **table}
+
+
+def _timings(cfg: BenchConfig, progress: bool) -> dict[str, Any]:
     device = pick_device(cfg.device)
     data = load_fashion_mnist().to(device)
     say = print if progress else (lambda *a, **k: None)

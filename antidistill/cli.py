@@ -93,12 +93,15 @@ def _bench(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         parser.error(str(exc))
     table = run_bench(BenchConfig(device=args.device))
     path = save_bench(Store(args.out), table)
+    busy = table["timings trustworthy"].startswith("no")
+    if busy:
+        print(f"bench: NOT this code's speed: the machine was busy ({table['timings trustworthy']})", file=sys.stderr)
     width = max(map(len, table))
     for key, value in table.items():
         shown = "n/a" if value is None else f"{value:.3g}" if isinstance(value, float) else value
         print(f"{key:<{width}}  {shown}")
-    print(f"saved: {path}")
-    return 0
+    print(f"saved: {path}" + (" (flagged as measured on a busy machine)" if busy else ""))
+    return 3 if busy else 0
 
 
 def _seeds(text: str) -> tuple[int, ...]:

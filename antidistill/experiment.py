@@ -18,6 +18,7 @@ from .losses import ClassMask, check_lambdas, plain_ce
 from .models import MLP, teacher_model
 from .protocol import MODES, Protocol, protocol_for
 from .environment import runtime
+from .numerics import check as check_code_path
 from .seeding import Streams
 from .store import Store
 from .teachers import TEACHER_TRAIN, TeacherConfig, get_teachers
@@ -111,6 +112,8 @@ def run_seeds(cfgs: Sequence[ExperimentConfig], store: Store | None = None, devi
     start = time.perf_counter()
     cfg = _check_stackable(cfgs)
     dev = pick_device(device)
+    if dev.type == "cpu":
+        check_code_path()  # warns when torch computed before the code path could be pinned
     data = cfg.data.apply(load_fashion_mnist()).to(dev)
     method = METHODS[cfg.method]
     teachers: list[tuple[MLP | None, dict | None]] = [(None, None)] * len(cfgs)

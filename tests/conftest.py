@@ -47,3 +47,73 @@ def images64(fashion):
 @pytest.fixture
 def gen():
     return torch.Generator().manual_seed(1234)
+
+
+# --- A stack member against the same seed alone -------------------------------------------------
+# Bit-identical where MKL runs in strict CNR mode (the pinned code path, antidistill/numerics.py:
+# its products then round alike whether MKL splits one between threads or spreads a batch of them
+# across threads). On any other path (forced, or MKL's own choice with the pin switched off) a
+# member's batched products may round differently from its products alone, and the tests compare
+# with a tolerance instead. Derived from a measurement: every stack-vs-alone test of the suite
+# under MKL_CBWR=COMPATIBLE, ATEN_CPU_CAPABILITY=default (AMD EPYC, 2 threads) differed by at most
+# 2.0e-7 relative (a D1 loss after two epochs); no accuracy, count or draw differed. The tolerance
+# leaves a factor 50; a flipped prediction (one image in 256, 4e-3) still fails it.
+STACK_RTOL, STACK_ATOL = 1e-5, 1e-8
+_worst: list[tuple[float, str]] = []
+
+
+def stacks_bit_exact() -> bool:
+    from antidistill.numerics import mkl_branch
+
+    branch = mkl_branch()
+    return branch is not None and branch.endswith(",STRICT")
+
+
+def _walk(a, b, where: str):
+    if isinstance(a, dict) and isinstance(b, dict):
+        assert a.keys() == b.keys(), f"{where}: keys differ"
+        for k in a:
+            yield from _walk(a[k], b[k], f"{where}.{k}")
+    elif isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        assert len(a) == len(b), f"{where}: lengths differ"
+        for i, (x, y) in enumerate(zip(a, b)):
+            yield from _walk(x, y, f"{where}[{i}]")
+    elif isinstance(a, torch.Tensor):
+        assert a.shape == b.shape and a.dtype == b.dtype, f"{where}: shapes or dtypes differ"
+        if a.is_floating_point():
+            yield a.detach().double(), b.detach().double(), where
+        else:
+            assert torch.equal(a, b), f"{where}: integers differ"
+    elif isinstance(a, float) and isinstance(b, float):
+        yield torch.tensor(a, dtype=torch.float64), torch.tensor(b, dtype=torch.float64), where
+    else:
+        assert a == b, f"{where}: {a!r} != {b!r}"
+
+
+def assert_same_as_alone(together, alone, where: str = "result") -> None:
+    """Numbers of a stack member (``together``) against the same seed alone, any nesting of
+    dicts, lists, floats, ints and tensors: equal to the bit on a strict-CNR path, else within
+    STACK_RTOL/STACK_ATOL (the worst difference seen is printed after the tests)."""
+    exact = stacks_bit_exact()
+    for x, y, at in _walk(together, alone, where):
+        if exact:
+            assert torch.equal(x, y), f"{at}: {x.tolist()} != {y.tolist()} (bit-identical expected on this code path)"
+            continue
+        gap = float(((x - y).abs() / (y.abs() + STACK_ATOL / STACK_RTOL)).max()) if x.numel() else 0.0
+        if gap > 0:
+            _worst.append((gap, at))
+        assert torch.allclose(x, y, rtol=STACK_RTOL, atol=STACK_ATOL, equal_nan=True), \
+            f"{at}: stack and alone differ by {gap:.2e} relative, more than this path's tolerance {STACK_RTOL}"
+
+
+def pytest_terminal_summary(terminalreporter):
+    from antidistill.numerics import code_path
+
+    path = code_path()
+    line = (f"CPU code path: MKL_CBWR={path['mkl_cbwr']}, ATen {path['aten']}, {path['threads']} threads "
+            f"({'pinned' if path['pinned'] else 'not the pinned path'}); stacks vs alone: "
+            f"{'bit-identical required' if stacks_bit_exact() else f'tolerance {STACK_RTOL} relative'}")
+    if _worst:
+        gap, at = max(_worst)
+        line += f"; largest difference seen {gap:.1e} ({at})"
+    terminalreporter.write_line(line)

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
+
 import pytest
 import torch
 
-from antidistill.bench import (_trained_epoch, attack_curves, authors_style_epoch, fit_epoch, matmul_flops_per_sample,
+from antidistill.bench import (LOADED_SHARE, OtherLoad, _trained_epoch, attack_curves, authors_style_epoch, fit_epoch, matmul_flops_per_sample,
                                measured_profile, pretrain_epoch, protocol_curves, protocol_pretrain_fits,
                                protocol_student_fits, steady_epoch,
                                protocol_sample_passes, single_run, tight_epoch)
@@ -101,3 +106,23 @@ def test_each_timing_runs_on_a_small_split(fashion):
     assert single_run(cpu, PROFILES["smoke"].config("xavier", 0, "paper")) > 0
     epoch, parts = authors_style_epoch(data, cpu, n_batches=2)
     assert epoch >= 3 * parts["seconds per step"] and parts["seconds per evaluation pass"] > 0
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/stat"), reason="reads /proc/stat")
+def test_a_busy_machine_is_detected_and_flagged():
+    """Other processes spinning on a quarter of the cores while the bench would time: their share
+    is seen and the verdict says the timings are not this code's speed."""
+    n = os.cpu_count() or 1
+    spin = "import time\nend = time.time() + 3\nwhile time.time() < end: pass"
+    hogs = [subprocess.Popen([sys.executable, "-c", spin]) for _ in range(max(1, n // 4))]
+    try:
+        time.sleep(0.3)
+        with OtherLoad() as load:
+            time.sleep(1.5)
+    finally:
+        for hog in hogs:
+            hog.kill()
+    assert load.share is not None and load.share > 0.8 * len(hogs) / n > LOADED_SHARE
+    assert load.verdict().startswith("no: other processes used")
+    load.share = 0.01
+    assert load.verdict().startswith("yes")

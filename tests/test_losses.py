@@ -15,6 +15,7 @@ from antidistill.growth import copy_into
 from antidistill.config import override
 from antidistill.protocol import PAPER
 from antidistill.seeding import member_random
+from conftest import assert_same_as_alone
 
 
 def _tiny(seed=0):
@@ -279,7 +280,7 @@ def test_members_with_their_own_lambdas_equal_their_own_losses(gen):
     for s in (0, 1):
         alone = CompositeLoss(lambdas[s], mask, PAPER, LossConfig(), *gens(s), one(teacher))
         total_s, terms_s, _ = alone(one(students[s]), x[s:s + 1], y[s:s + 1])
-        assert total[s].item() == total_s.item() and all(terms[k][s] == terms_s[k][0] for k in terms)
+        assert_same_as_alone([total[s], {k: terms[k][s] for k in terms}], [total_s[0], {k: terms_s[k][0] for k in terms}])
     with pytest.raises(ValueError, match="same loss terms"):
         CompositeLoss([(1, 0, 1, 0), (1, 0.5, 1, 0)], mask, PAPER, LossConfig(), [gen, gen], [gen, gen],
                       StackedMLP.stack([teacher, teacher]))

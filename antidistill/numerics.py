@@ -1,0 +1,149 @@
+"""The CPU's numerical code path: MKL's and ATen's kernel choice pinned (and read back) so a run recomputes to the bit."""
+
+from __future__ import annotations
+
+import ctypes
+import functools
+import os
+import platform
+import sys
+import warnings
+from typing import Any
+
+# On an x86-64 CPU, MKL (every matrix product) and ATen (reductions, softmax, Adam...) each pick
+# kernels for the CPU they find, and kernels of different vector widths round differently:
+# the same seed then gives other last bits on another CPU model, and MKL's unpinned batched
+# products give a stack member other bits than the same seed alone (measured; README,
+# "Reproducibility"). Pinned, both run their AVX2 kernels on every AVX2-or-newer CPU, and
+# MKL's conditional numerical reproducibility (CNR) mode makes its reductions deterministic.
+# STRICT adds bitwise reproducibility of ?gemm across thread counts, which is what keeps a
+# stack member's product equal to its product alone (MKL splits one product between the
+# threads and a batch of products across them).
+PINNED = {"MKL_CBWR": "AVX2,STRICT", "ATEN_CPU_CAPABILITY": "avx2"}
+# libgomp's threads spin while they wait for work, so a process sharing the cores stalls every
+# parallel region (beside one busy process a fit epoch took many times its idle time, most of it
+# spinning). Waiting passively costs an idle machine a little on stacked epochs (wake-ups);
+# OMP_WAIT_POLICY=ACTIVE in the environment takes that back on a dedicated machine. Read when
+# torch loads libgomp, so it is set here too; it changes where threads wait, never a number.
+WAIT_POLICY = {"OMP_WAIT_POLICY": "PASSIVE"}
+SWITCH = "ANTIDISTILL_PIN_CODE_PATH"  # "0": leave MKL and ATen to pick for this CPU (to compare)
+# Other code paths, forced through the environment to emulate CPUs whose MKL and ATen pick other
+# kernels (the tests rerun the stack-vs-alone checks under some; tools/code_paths.py measures runs).
+EMULATED = {
+    "native": {SWITCH: "0"},  # whatever MKL and ATen pick for this CPU, no CNR
+    "avx512-strict": {"MKL_CBWR": "AVX512,STRICT", "ATEN_CPU_CAPABILITY": "avx512"},
+    "compatible": {"MKL_CBWR": "COMPATIBLE", "ATEN_CPU_CAPABILITY": "default"},  # SSE2, no CNR strictness
+}
+
+# oneMKL's mkl_cbwr_get values (mkl_service.h); the branch is the low 16 bits, STRICT a flag.
+_MKL_BRANCHES = {1: "OFF", 2: "AUTO", 3: "COMPATIBLE", 4: "SSE2", 6: "SSSE3", 7: "SSE4_1", 8: "SSE4_2",
+                 9: "AVX", 10: "AVX2", 12: "AVX512", 14: "AVX512_E1", 15: "AVX512_FP16"}
+_MKL_STRICT, _MKL_ALL = 0x10000, -1
+
+
+class CodePathWarning(UserWarning):
+    """The run computes on another numerical code path than the pinned one."""
+
+
+def _x86() -> bool:
+    return platform.machine().lower() in ("x86_64", "amd64")
+
+
+def pin() -> None:
+    """Pin the code path, unless the environment already names one (a forced path wins, so a
+    test or a user can emulate another CPU) or sets ``SWITCH`` to 0.
+
+    MKL reads ``MKL_CBWR`` at its first call and ATen reads ``ATEN_CPU_CAPABILITY`` at its first
+    kernel, so setting them works until torch computes anything; ``check()`` says when it was too late.
+    """
+    if not _x86() or os.environ.get(SWITCH, "1") == "0":
+        return
+    for name, value in {**PINNED, **WAIT_POLICY}.items():
+        os.environ.setdefault(name, value)
+
+
+def requested() -> bool:
+    """Whether this process asked for the pinned path (``pin`` ran and nothing forced another)."""
+    return _x86() and all(os.environ.get(k) == v for k, v in PINNED.items())
+
+
+@functools.cache
+def _mkl_service() -> Any:
+    import torch  # noqa: F401  (loads the library MKL is linked into)
+
+    lib_dir = os.path.join(os.path.dirname(sys.modules["torch"].__file__), "lib")
+    try:
+        lib = ctypes.CDLL(os.path.join(lib_dir, "libtorch_cpu.so"))
+        get = lib.mkl_serv_cbwr_get
+    except (OSError, AttributeError):
+        return None
+    get.argtypes, get.restype = [ctypes.c_int], ctypes.c_int
+    return get
+
+
+def mkl_branch() -> str | None:
+    """MKL's CNR setting in force, as ``MKL_CBWR`` spells it (e.g. "AUTO,STRICT": on a non-Intel
+    CPU MKL runs a requested branch as AUTO; "OFF": no CNR), or None where it cannot be read.
+    Reading it makes MKL read ``MKL_CBWR``, as its first product would."""
+    get = _mkl_service()
+    if get is None:
+        return None
+    value = get(_MKL_ALL)
+    if value < 0:
+        return None
+    name = _MKL_BRANCHES.get(value & 0xFFFF, str(value & 0xFFFF))
+    return name + (",STRICT" if value & _MKL_STRICT else "")
+
+
+def aten_capability() -> str:
+    import torch
+
+    return torch.backends.cpu.get_cpu_capability()
+
+
+def cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def code_path() -> dict[str, Any]:
+    """What decides a CPU run's last bits, saved with every run: the CPU, MKL's CNR setting,
+    ATen's kernel set, the thread count, and whether this is the pinned path."""
+    import torch
+
+    mkl, aten = mkl_branch(), aten_capability()
+    return {"cpu": cpu_model(), "mkl_cbwr": mkl, "aten": aten, "threads": torch.get_num_threads(),
+            "pinned": is_pinned(mkl, aten)}
+
+
+def is_pinned(mkl: str | None, aten: str) -> bool:
+    """Whether MKL and ATen run the pinned kernels: AVX2 CNR with STRICT (read back as AUTO on
+    a CPU MKL gives no named branch) and ATen's AVX2 kernels."""
+    return (requested() and aten.upper() == PINNED["ATEN_CPU_CAPABILITY"].upper()
+            and mkl in ("AVX2,STRICT", "AUTO,STRICT"))
+
+
+def check() -> bool:
+    """Warn (once per process) when this process asked for the pinned path and does not run it
+    (torch computed before ``antidistill`` was imported); returns whether it runs it."""
+    if not requested():
+        return False
+    path = code_path()
+    if not path["pinned"]:
+        _warn_once(path["mkl_cbwr"], path["aten"])
+    return path["pinned"]
+
+
+@functools.cache
+def _warn_once(mkl: str | None, aten: str) -> None:
+    warnings.warn(f"the CPU code path is MKL_CBWR={mkl}, ATen {aten}, not the pinned {PINNED}: torch computed "
+                  f"before antidistill was imported, so these numbers may differ in their last bits from a "
+                  f"recompute. Import antidistill first, or export "
+                  f"{' '.join(f'{k}={v}' for k, v in PINNED.items())} before starting Python.",
+                  CodePathWarning, stacklevel=3)

@@ -1,0 +1,85 @@
+"""The pinned CPU code path: set on import, read back, a forced path wins, too late warns; and the
+stack-vs-alone tests rerun under forced code paths, emulating CPUs whose MKL and ATen pick other kernels."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from antidistill import numerics
+
+ROOT = Path(__file__).resolve().parents[1]
+x86_only = pytest.mark.skipif(not numerics._x86(), reason="MKL's and ATen's x86 kernel choice only")
+PATH_VARS = (*numerics.PINNED, *numerics.WAIT_POLICY, numerics.SWITCH)
+
+
+def _env(**forced: str) -> dict[str, str]:
+    """This environment without any code-path setting (the test process was pinned on import), plus ``forced``."""
+    env = {k: v for k, v in os.environ.items() if k not in PATH_VARS}
+    return {**env, **forced}
+
+
+def _python(code: str, **forced: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=_env(**forced), capture_output=True,
+                          text=True, timeout=120)
+
+
+READ = "import json, antidistill; from antidistill import numerics; print(json.dumps(numerics.code_path()))"
+
+
+@x86_only
+def test_importing_antidistill_pins_the_code_path():
+    done = _python(READ)
+    path = json.loads(done.stdout)
+    assert path["pinned"] and path["aten"] == "AVX2" and path["mkl_cbwr"].endswith(",STRICT"), path
+    assert path["threads"] >= 1 and path["cpu"]
+
+
+@x86_only
+@pytest.mark.parametrize("forced, mkl, aten", [
+    (numerics.EMULATED["compatible"], "COMPATIBLE", "DEFAULT"),
+    (numerics.EMULATED["native"], "OFF", None),
+])
+def test_a_forced_path_wins_and_is_not_called_pinned(forced, mkl, aten):
+    path = json.loads(_python(READ, **forced).stdout)
+    assert path["mkl_cbwr"] == mkl and not path["pinned"]
+    assert aten is None or path["aten"] == aten
+
+
+@x86_only
+def test_pinning_after_torch_computed_warns_and_says_what_to_do():
+    done = _python("import torch; torch.ones(4, 4) @ torch.ones(4, 4); import antidistill; "
+                   "from antidistill import numerics; print(numerics.check())")
+    assert done.stdout.strip() == "False"
+    assert "CodePathWarning" in done.stderr and "Import antidistill first" in done.stderr
+
+
+# The stack-vs-alone tests, rerun in a fresh process under code paths other CPUs take. With MKL in
+# strict CNR mode (any branch) they must hold to the bit whatever ATen's kernel set; without it,
+# within the tolerance conftest states. On a CPU whose MKL honours the named branch (Intel) these
+# are other kernels; elsewhere MKL runs its own strict or compatible kernels, still another path.
+EQUALITY_TESTS = [
+    "tests/test_experiment.py::test_a_stack_of_seeds_gives_each_seed_its_own_run",
+    "tests/test_losses.py::test_members_with_their_own_lambdas_equal_their_own_losses",
+    "tests/test_train.py::test_a_stack_trains_each_seed_as_it_trains_alone",
+    "tests/test_attacks.py::test_fgsm_curves_of_a_stack_are_those_of_its_seeds",
+    "tests/test_attacks.py::test_weight_noise_of_a_stack_is_that_of_its_seeds",
+]
+FORCED_PATHS = {name: numerics.EMULATED[name] for name in ("avx512-strict", "compatible")}
+
+
+@x86_only
+@pytest.mark.parametrize("name", list(FORCED_PATHS))
+def test_stacks_equal_alone_under_a_forced_code_path(name):
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *EQUALITY_TESTS],
+                          cwd=ROOT, env=_env(**FORCED_PATHS[name]), capture_output=True, text=True, timeout=900)
+    report = done.stdout[-3000:]
+    assert done.returncode == 0, report
+    assert "CPU code path: MKL_CBWR=" in report
+    strict = FORCED_PATHS[name]["MKL_CBWR"].endswith(",STRICT")
+    assert ("bit-identical required" in report) == strict, report
