@@ -9,12 +9,13 @@ import sys
 from typing import Any, Sequence
 
 from .config import override
+from .data import DataError
 from .experiment import ExperimentConfig, get_or_run_seeds
 from .growth import METHODS
 from .protocol import MODES
 from .profiles import PROFILES, validate_parameters
-from .store import InUse, Store, check_writable
-from .train import pick_device
+from .store import DiskFull, InUse, Store, check_writable
+from .train import TrainingDiverged, pick_device
 
 
 def _non_negative_int(text: str) -> int:
@@ -117,26 +118,44 @@ def _book(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         validate_parameters(args.mode, args.profile, args.seeds, args.device, args.results_dir)
     except ValueError as exc:
         parser.error(str(exc))
-    from .report.book import build_html, execute  # papermill and jupytext load only for this command
+    from .report.book import NotebookFailed, build_html, execute  # papermill and jupytext load only here
 
     try:
         execute(args.mode, args.profile, args.seeds, args.device, args.results_dir)
     except InUse as exc:
         parser.exit(2, f"{parser.prog}: error: {exc}\n")
+    except NotebookFailed as exc:
+        parser.exit(1, f"{parser.prog}: error: {exc}\n")
+    except KeyboardInterrupt:
+        parser.exit(130, f"{parser.prog}: interrupted; finished runs are saved, the same command resumes\n")
     if not args.no_build:
         index = build_html(warnings_as_errors=args.strict)
         print(f"report: {index}")
     return 0
 
 
+def _attached(argv: Sequence[str], options: tuple[str, ...] = ("--lambdas",)) -> list[str]:
+    """``--lambdas -1,0,0,0`` as ``--lambdas=-1,0,0,0``: argparse takes a value that starts with "-"
+    (and is no plain number) for an option, so a negative lambda would never reach the lambda rule."""
+    out: list[str] = []
+    for arg in argv:
+        if out and out[-1] in options and arg.startswith("-") and not arg.startswith("--"):
+            out[-1] = f"{out[-1]}={arg}"
+        else:
+            out.append(arg)
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_attached(sys.argv[1:] if argv is None else argv))
     if args.command == "book":
         return _book(args, parser)
     if args.command == "bench":
         return _bench(args, parser)
     changes = dict(args.settings)
+    if "seed" in changes:
+        parser.error("set the seed with --seed or --seeds, not --set seed=...")
     if args.epochs is not None:
         changes["student.epochs"] = args.epochs
     seeds = args.seeds or (args.seed,)
@@ -149,7 +168,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         check_writable(args.out)
     except (ValueError, TypeError) as exc:
         parser.error(str(exc))
-    results = get_or_run_seeds(cfgs, Store(args.out), device=args.device, progress=not args.quiet, force=args.force)
+    try:
+        results = get_or_run_seeds(cfgs, Store(args.out), device=args.device, progress=not args.quiet,
+                                   force=args.force)
+    except (DiskFull, DataError, TrainingDiverged) as exc:
+        parser.exit(1, f"{parser.prog}: error: {exc}\n")
+    except KeyboardInterrupt:
+        parser.exit(130, f"{parser.prog}: interrupted; finished runs are saved, the same command resumes\n")
     for cfg, result in zip(cfgs, results):
         where = result.get("path") or "(cached) " + str(Store(args.out).path("runs", cfg.run_name, cfg))
         print(f"{cfg.run_name}: final validation accuracy {result['val_acc']:.4f}")

@@ -29,6 +29,9 @@ def convert(cfg_type: type, name: str, value: Any) -> Any:
     """``value`` converted to the type of field ``name`` of ``cfg_type``, or ValueError saying what fits."""
     annotation = typing.get_type_hints(cfg_type)[name]
     if _is_config(annotation) or dataclasses.is_dataclass(value):
+        if not (dataclasses.is_dataclass(value) or (value is None and type(None) in typing.get_args(annotation))):
+            raise ValueError(f"{cfg_type.__name__}.{name} is a group of settings, not one value; set its fields, "
+                             f"e.g. {name}.<field>=..., got {name}={value!r}")
         return value  # nested configs are validated by their own __post_init__
     try:
         return _adapter(annotation).validate_python(value)

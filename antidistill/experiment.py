@@ -49,6 +49,9 @@ class ExperimentConfig:
         check(isinstance(self.seed, int) and self.seed >= 0, f"seed must be an integer >= 0, got {self.seed!r}")
         if self.protocol is None:
             object.__setattr__(self, "protocol", protocol_for(self.mode))
+        check(self.protocol.base == self.mode,
+              f"mode {self.mode!r} does not match the protocol, which holds {self.protocol.base} mode's switches: "
+              f"choose the mode with --mode (its protocol comes with it), single switches with --set protocol.NAME=...")
         kind = METHODS[self.method].lambdas
         if kind == "searched":
             check(self.lambdas is not None,
@@ -200,8 +203,9 @@ def get_or_run_seeds(cfgs: Sequence[ExperimentConfig], store: Store, device: str
     if missing:
         for i, result in zip(missing, run_seeds([cfgs[i] for i in missing], store, device, progress)):
             path = store.save(kind, cfgs[i].run_name, cfgs[i], result)
-            # Read back, so a fresh result looks exactly like a cached one.
-            found[i] = {**store.load(kind, cfgs[i].run_name, cfgs[i]), "path": str(path), "cached": False}
+            # Read back, so a fresh result looks exactly like a cached one (and passes the same checks).
+            saved = Store(store.root, strict=True).load(kind, cfgs[i].run_name, cfgs[i])
+            found[i] = {**saved, "path": str(path), "cached": False}
     return [found[i] for i in range(len(cfgs))]
 
 

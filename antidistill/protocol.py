@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from .config import check
 
@@ -25,6 +25,9 @@ class Protocol:
     ``config.override(protocol, shuffle=True)``.
     """
 
+    # The mode whose switches these are (an ablation flips single switches and keeps its base),
+    # so a config's ``mode`` and its protocol can be checked to agree.
+    base: str = "paper"
     # A ReLU after the output layer too (authors), or plain logits (paper mode; the text names
     # no activation).
     output_relu: bool = False
@@ -74,6 +77,7 @@ class Protocol:
     search_pretrain_epochs: int | None = None
 
     def __post_init__(self) -> None:
+        check(self.base in MODES, f"protocol base must be one of {', '.join(MODES)}; got {self.base!r}")
         check(self.probe in ("rademacher", "uniform"), f"probe must be 'rademacher' or 'uniform', got {self.probe!r}")
         check(self.teacher_batches in ("d1", "drop_in_batch"),
               f"teacher_batches must be 'd1' or 'drop_in_batch', got {self.teacher_batches!r}")
@@ -99,6 +103,7 @@ class Protocol:
 
 PAPER = Protocol()
 AUTHORS = Protocol(
+    base="authors",
     output_relu=True,
     l2_squared=False,
     probe="uniform",
@@ -122,3 +127,7 @@ def protocol_for(mode: str) -> Protocol:
     """The switch settings of a named mode."""
     check(mode in MODES, f"mode must be one of {', '.join(MODES)}; got {mode!r}")
     return PAPER if mode == "paper" else AUTHORS
+
+
+# The switches (every field but the base mode they start from).
+SWITCHES = tuple(f.name for f in fields(Protocol) if f.name != "base")

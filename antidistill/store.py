@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import errno
+import io
 import json
 import os
 import tempfile
 import warnings
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import filelock
 import torch
 
 from .config import config_hash, to_dict
+from .records import SCHEMAS, problem
 
 # Bumped whenever the code computes a saved result differently for the same config, so that
 # results of older code are recomputed instead of reused.
@@ -25,32 +28,53 @@ def _umask() -> int:
     return current
 
 
-def _atomic(path: Path, write: Callable[[Any], None], mode: str) -> None:
-    """Write through a temp file in the same folder, then rename over ``path``.
+class DiskFull(RuntimeError):
+    """A result could not be saved: its folder's file system has no room (nothing partial is left)."""
+
+
+def _atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` through a temp file in the same folder, then rename over ``path``.
 
     A crash before the rename leaves the previous file (or none) intact, never half a file.
     The file gets the permissions a plain ``open`` would give it (``mkstemp`` makes it 0600).
+    A full disk raises DiskFull naming the folder and the room needed.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, mode) as fh:
-            write(fh)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        _raise_if_full(exc, path, len(data))
+        raise
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
             fh.flush()
             os.fchmod(fh.fileno(), 0o666 & ~_umask())
             os.fsync(fh.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            _raise_if_full(exc, path, len(data))
         raise
 
 
+def _raise_if_full(exc: OSError, path: Path, size: int) -> None:
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        raise DiskFull(f"no room to save {path.name} in {path.parent}: it needs {size / 1024:.0f} KiB more "
+                       f"({exc.strerror}); free space there or choose another results folder") from None
+
+
 def atomic_write_json(path: Path, obj: Any) -> None:
-    _atomic(Path(path), lambda fh: json.dump(obj, fh, indent=1, sort_keys=True), "w")
+    # Serialised first: a failed write then never leaves a half-written file, and its size is known.
+    _atomic(Path(path), json.dumps(obj, indent=1, sort_keys=True).encode())
 
 
 def atomic_torch_save(path: Path, obj: Any) -> None:
-    _atomic(Path(path), lambda fh: torch.save(obj, fh), "wb")
+    # Into memory first: torch's zip writer reports a full disk as an opaque RuntimeError.
+    buffer = io.BytesIO()
+    torch.save(obj, buffer)
+    _atomic(Path(path), buffer.getvalue())
 
 
 def check_writable(folder: str | Path) -> Path:
@@ -92,20 +116,36 @@ def unusable(path: Path, reason: str) -> None:
                   stacklevel=3)
 
 
-def _read(path: Path, required: tuple[str, ...] = ()) -> dict[str, Any] | None:
-    """A saved JSON object, or None (with a StoreWarning) when it is unreadable or incomplete."""
+class InvalidRecord(ValueError):
+    """A file of a store whose numbers must be trusted (published results) fails its checks."""
+
+
+def _read(path: Path, required: tuple[str, ...] = (), kind: str | None = None,
+          strict: bool = False) -> dict[str, Any] | None:
+    """A saved JSON object, or None (with a StoreWarning) when it is unreadable, incomplete or
+    fails its kind's schema (``records``: types, ranges, curve lengths, its config's hash and
+    mode); with ``strict`` such a file raises InvalidRecord naming it instead."""
+    def bad(reason: str) -> None:
+        if strict:
+            raise InvalidRecord(f"{path}: {reason}")
+        unusable(path, reason)
+
     try:
         saved = json.loads(path.read_text())
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        unusable(path, f"unreadable ({type(exc).__name__})")
-        return None
+        return bad(f"unreadable ({type(exc).__name__})")
     if not isinstance(saved, dict):
-        unusable(path, f"holds a {type(saved).__name__}, not a result")
-        return None
+        return bad(f"holds a {type(saved).__name__}, not a result")
     missing = [k for k in ("config", "results_version", *required) if k not in saved]
     if missing:
-        unusable(path, f"lacks {', '.join(missing)}")
-        return None
+        return bad(f"lacks {', '.join(missing)}")
+    # Only current results are checked: older ones are never reused (``Store.load``), whatever they hold.
+    if kind in SCHEMAS and saved["results_version"] == RESULTS_VERSION:
+        if not isinstance(saved["config"], dict) or not path.stem.endswith("-" + config_hash(saved["config"])):
+            return bad("its config is not the one its file name was made from")
+        why = problem(kind, saved)
+        if why is not None:
+            return bad(f"invalid {why}")
     return saved
 
 
@@ -117,8 +157,15 @@ class Store:
     nor changed code silently picks up an old result.
     """
 
-    def __init__(self, root: str | Path) -> None:
+    def __init__(self, root: str | Path, strict: bool = False) -> None:
         self.root = Path(root)
+        self.strict = strict  # published results: an invalid file stops the build (InvalidRecord) instead of being recomputed
+
+    def reject(self, path: Path, reason: str) -> None:
+        """A stored file that cannot be used: recomputed with a StoreWarning, or in a strict store InvalidRecord."""
+        if self.strict:
+            raise InvalidRecord(f"{path}: {reason}")
+        unusable(path, reason)
 
     def path(self, kind: str, name: str, cfg: Any, suffix: str = ".json") -> Path:
         return self.root / kind / f"{name}-{config_hash(cfg)}{suffix}"
@@ -129,7 +176,7 @@ class Store:
         path = self.path(kind, name, cfg)
         if not path.is_file():
             return None
-        saved = _read(path, required)
+        saved = _read(path, required, kind, self.strict)
         if saved is None:
             return None
         fresh = saved.get("config") == to_dict(cfg) and saved.get("results_version") == RESULTS_VERSION
@@ -141,8 +188,8 @@ class Store:
         return path
 
     def results(self, kind: str) -> list[dict[str, Any]]:
-        """Every readable saved result of a kind (for tables and figures); unreadable files are
-        skipped with a StoreWarning."""
+        """Every valid saved result of a kind (for tables and figures); unreadable or invalid files
+        are skipped with a StoreWarning (in a strict store they raise InvalidRecord)."""
         folder = self.root / kind
-        found = [_read(p) for p in sorted(folder.glob("*.json"))] if folder.is_dir() else []
+        found = [_read(p, kind=kind, strict=self.strict) for p in sorted(folder.glob("*.json"))] if folder.is_dir() else []
         return [r for r in found if r is not None]

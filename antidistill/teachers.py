@@ -16,7 +16,7 @@ from .losses import ClassMask, plain_ce
 from .models import MLP, StackedMLP, teacher_model
 from .protocol import PAPER, Protocol
 from .seeding import Streams
-from .store import Store, atomic_torch_save, unusable
+from .store import Store, atomic_torch_save
 from .train import TrainConfig, fit
 
 TEACHER_TRAIN = TrainConfig(epochs=30, lr=1e-2, batch_size=256, decay="step", gamma=0.1, milestones=(10,))
@@ -113,6 +113,10 @@ def _load(cfg: TeacherConfig, store: Store | None) -> tuple[MLP, dict] | None:
     try:
         teacher.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))
     except (OSError, EOFError, RuntimeError, ValueError, KeyError, pickle.UnpicklingError) as exc:
-        unusable(weights, f"unreadable teacher weights ({type(exc).__name__})")
+        store.reject(weights, f"unreadable teacher weights ({type(exc).__name__})")
+        return None
+    if not all(bool(torch.isfinite(p).all()) for p in teacher.parameters()):
+        # The file is damaged (training never saves a diverged teacher): say so, not "lower the rate".
+        store.reject(weights, "the teacher's weights hold NaN or infinite values")
         return None
     return teacher, {**record, "cached": True}

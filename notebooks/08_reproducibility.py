@@ -71,6 +71,13 @@ glue_all(reproducibility.page(rep))
 # ```{glue} timings
 # ```
 #
+# Warnings the pages before this one raised while they computed (a stored result that could not
+# be used and was recomputed, a run on another CPU code path than the pinned one, ...); the build
+# printed them on the terminal too:
+#
+# ```{glue} build_warnings
+# ```
+#
 # The time of each saved run when it was computed (including its teacher when that was trained
 # in the same run; runs trained together as one stack share their time); a rebuild that reuses
 # saved runs costs only the notebooks' own time:

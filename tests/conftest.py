@@ -117,3 +117,23 @@ def pytest_terminal_summary(terminalreporter):
         gap, at = max(_worst)
         line += f"; largest difference seen {gap:.1e} ({at})"
     terminalreporter.write_line(line)
+
+
+# --- Schema-valid records for tests that exercise the store without training --------------------
+def valid_record(cfg, **fields) -> dict:
+    """A run record of ``cfg`` (an ExperimentConfig) or a teacher record (a TeacherConfig) that
+    passes ``antidistill.records``, every accuracy 0.5, with ``fields`` replacing its values."""
+    from antidistill.config import config_hash, to_dict
+
+    epochs = getattr(cfg, "student", None) or cfg.train
+    history = [{"epoch": e, "val_acc": 0.5, "val_loss": 1.0} for e in range(epochs.epochs + 1)]
+    record = {"seed": cfg.seed, "val_acc": 0.5, "history": history, "wall_time_s": 1.0}
+    if hasattr(cfg, "attack"):
+        n_fgsm, n_noise = len(cfg.attack.fgsm_eps), len(cfg.attack.noise_eps)
+        record |= {"method": cfg.method, "mode": cfg.mode, "config_hash": config_hash(to_dict(cfg)),
+                   "metric_epochs": {"val_acc": epochs.epochs, "fgsm": epochs.epochs, "weight_noise": epochs.epochs},
+                   "pretrain_history": None,
+                   "fgsm": {"eps": list(cfg.attack.fgsm_eps), "acc": [0.5] * n_fgsm},
+                   "weight_noise": {"eps": list(cfg.attack.noise_eps), "acc": [0.5] * n_noise,
+                                    "se": [0.0] * n_noise, "draws": [1] * n_noise}}
+    return record | fields

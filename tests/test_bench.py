@@ -17,6 +17,7 @@ from antidistill.bench import (LOADED_SHARE, OtherLoad, _trained_epoch, attack_c
 from antidistill.data import DataConfig
 from antidistill.profiles import PROFILES
 from antidistill.protocol import RECORDED_LONG
+from conftest import valid_record
 
 
 def test_the_authors_30_epoch_rows_add_their_extra_student_epochs():
@@ -80,13 +81,16 @@ def test_measured_profile_sums_the_saved_wall_times_of_that_profile_only(tmp_pat
     from antidistill.store import Store
 
     store, smoke, quick = Store(tmp_path), PROFILES["smoke"], PROFILES["quick"]
-    store.save("teachers", "t0", smoke.config("zero_pad", 0, "paper").teacher_config(), {"wall_time_s": 36.0})
-    store.save("teachers", "t0q", quick.config("zero_pad", 0, "paper").teacher_config(), {"wall_time_s": 1e4})
+
+    def save(kind, name, cfg, wall):
+        store.save(kind, name, cfg, valid_record(cfg, wall_time_s=wall))
+
+    save("teachers", "t0", smoke.config("zero_pad", 0, "paper").teacher_config(), 36.0)
+    save("teachers", "t0q", quick.config("zero_pad", 0, "paper").teacher_config(), 1e4)
     for seed in smoke.seeds:
-        store.save("runs", f"x{seed}", smoke.config("xavier", seed, "paper"), {"method": "xavier", "wall_time_s": 72.0})
-        store.save("runs", f"a{seed}", smoke.config("xavier", seed, "authors"), {"method": "xavier", "wall_time_s": 1e4})
-    trial = smoke.search("antidistill", "paper").trial_config(0, (0.5, 0.25, 0.125, 0.0625))
-    store.save("search", "s0", trial, {"method": "antidistill", "wall_time_s": 180.0})
+        save("runs", f"x{seed}", smoke.config("xavier", seed, "paper"), 72.0)
+        save("runs", f"a{seed}", smoke.config("xavier", seed, "authors"), 1e4)
+    save("search", "s0", smoke.search("antidistill", "paper").trial_config(0, (0.5, 0.25, 0.125, 0.0625)), 180.0)
     rows = {what: (saved, expected, hours) for what, saved, expected, hours in measured_profile(store, "paper", "smoke")}
     assert rows["teachers"] == (1, len(smoke.seeds), 0.01)
     assert rows["final runs: xavier"] == (len(smoke.seeds), len(smoke.seeds), 0.02 * len(smoke.seeds))

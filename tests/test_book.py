@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import re
 import shutil
 from pathlib import Path
@@ -209,3 +210,79 @@ def test_a_second_build_on_the_same_folders_is_refused(tmp_path):
         with pytest.raises(RuntimeError, match="another build is using .*results"):
             execute("paper", "smoke", None, "cpu", tmp_path / "results", root=tmp_path, progress=False,
                     notebooks=("01_problem",))
+
+
+def _fake_notebook(target, stderr: str = "") -> None:
+    outputs = [{"output_type": "stream", "name": "stderr", "text": stderr}] if stderr else []
+    Path(target).write_text(json.dumps({"cells": [{"cell_type": "code", "outputs": outputs}]}))
+
+
+def test_a_failing_notebook_is_one_line_naming_it_and_its_log(tmp_path, monkeypatch, capsys):
+    import antidistill.report.book as book_mod
+    from antidistill.cli import main
+
+    (tmp_path / "book").mkdir()
+
+    def fails(source, target, **kwargs):
+        _fake_notebook(target)
+        raise papermill.PapermillExecutionError(3, 1, "rep = ...", "TrainingDiverged",
+                                                "the loss is nan at epoch 1, batch 0; lower the learning rate",
+                                                ["Traceback (most recent call last):"] * 100)
+
+    monkeypatch.setattr(book_mod.papermill, "execute_notebook", fails)
+    with pytest.raises(book_mod.NotebookFailed) as failed:
+        execute("paper", "smoke", None, "cpu", tmp_path / "results", root=tmp_path, progress=False,
+                notebooks=("02_teachers",))
+    log = tmp_path / "results" / "build" / "failed" / "02_teachers.ipynb"
+    assert str(failed.value) == ("notebook 02_teachers failed: TrainingDiverged: the loss is nan at epoch 1, batch 0; "
+                                 f"lower the learning rate (full log: {log})")
+    assert log.is_file() and not list(tmp_path.glob(".book-staging-*"))
+    monkeypatch.setattr(book_mod, "execute", lambda *a, **k: (_ for _ in ()).throw(failed.value))
+    with pytest.raises(SystemExit) as exited:
+        main(["book", "--profile", "smoke", "--results-dir", str(tmp_path / "results"), "--no-build"])
+    assert exited.value.code == 1 and capsys.readouterr().err.count("\n") == 1
+
+
+def test_warnings_of_the_pages_reach_the_terminal_and_the_build_record(tmp_path, monkeypatch, capsys):
+    import antidistill.report.book as book_mod
+    from antidistill.report.provenance import build_record
+    from antidistill.store import Store
+
+    (tmp_path / "book").mkdir()
+    warning = "/x/antidistill/store.py:95: StoreWarning: results/teachers/seed0-abc.pt: unreadable teacher weights"
+    monkeypatch.setattr(book_mod.papermill, "execute_notebook",
+                        lambda s, t, **k: _fake_notebook(t, f"{warning}\n  warnings.warn(\n" if "02" in t else ""))
+    execute("paper", "smoke", None, "cpu", tmp_path / "results", root=tmp_path, progress=False,
+            notebooks=("01_problem", "02_teachers"))
+    assert "warning (02_teachers): StoreWarning: results/teachers/seed0-abc.pt: unreadable" in capsys.readouterr().err
+    record = build_record(Store(tmp_path / "results"), "paper", "smoke")
+    assert record["warnings"] == [{"notebook": "02_teachers",
+                                   "warning": "StoreWarning: results/teachers/seed0-abc.pt: unreadable teacher weights"}]
+
+
+def test_staging_folders_of_killed_builds_are_removed_by_the_next(tmp_path, monkeypatch):
+    import antidistill.report.book as book_mod
+
+    (tmp_path / "book").mkdir()
+    dead = tmp_path / ".book-staging-killed"
+    dead.mkdir()
+    (dead / "01_problem.ipynb").write_text("half a build")
+    monkeypatch.setattr(book_mod.papermill, "execute_notebook", lambda s, t, **k: _fake_notebook(t))
+    execute("paper", "smoke", None, "cpu", tmp_path / "results", root=tmp_path, progress=False,
+            notebooks=("01_problem",))
+    assert not list(tmp_path.glob(".book-staging-*"))
+
+
+def test_a_relative_results_folder_is_relative_to_the_working_directory(tmp_path, monkeypatch):
+    import antidistill.report.book as book_mod
+
+    root, elsewhere = tmp_path / "repo", tmp_path / "elsewhere"
+    (root / "book").mkdir(parents=True)
+    elsewhere.mkdir()
+    seen = {}
+    monkeypatch.setattr(book_mod.papermill, "execute_notebook",
+                        lambda s, t, parameters, **k: seen.update(parameters) or _fake_notebook(t))
+    monkeypatch.chdir(elsewhere)
+    execute("paper", "smoke", None, "cpu", "rr", root=root, progress=False, notebooks=("01_problem",))
+    assert seen["results_dir"] == str(elsewhere / "rr") and (elsewhere / "rr" / "build").is_dir()
+    assert not (root / "rr").exists()

@@ -17,7 +17,7 @@ from antidistill.experiment import ExperimentConfig, get_or_run, run_experiment,
 from antidistill.growth import METHODS
 from antidistill.protocol import AUTHORS, PAPER
 from antidistill.store import Store, StoreWarning, atomic_write_json
-from conftest import assert_same_as_alone
+from conftest import assert_same_as_alone, valid_record
 
 # Capped weight-noise draws keep these runs short; the metric's own tests use the defaults.
 TINY = {"data.n_train": 1024, "data.n_test": 256, "teacher.epochs": 1, "student.epochs": 1,
@@ -140,14 +140,14 @@ def test_saved_run_is_reused_without_training(tmp_path, monkeypatch, device):
     assert second["cached"] and _outcome(second) == _outcome(first)
     # The teacher is cached too: a new student method on the same seed reuses it.
     monkeypatch.setattr(experiment_mod, "fit",
-                        lambda *a, **k: [[{"epoch": 0, "val_acc": 0.5}, {"epoch": 1, "val_acc": 0.5}]])
+                        lambda *a, **k: [[{"epoch": e, "val_acc": 0.5, "val_loss": 1.0} for e in (0, 1)]])
     assert get_or_run(tiny("zero_pad"), store, device=device, progress=False)["teacher"]["cached"]
 
 
 def test_changed_config_is_not_served_an_old_result(tmp_path):
     store = Store(tmp_path)
     cfg = tiny("xavier")
-    store.save("runs", cfg.run_name, cfg, {"val_acc": 0.5})
+    store.save("runs", cfg.run_name, cfg, valid_record(cfg))
     assert store.load("runs", cfg.run_name, cfg)["val_acc"] == 0.5
     assert store.load("runs", cfg.run_name, override(cfg, {"student.lr": 0.01})) is None
     # Even a file at the right path is ignored when the config inside it differs.
@@ -155,9 +155,10 @@ def test_changed_config_is_not_served_an_old_result(tmp_path):
     saved = json.loads(path.read_text())
     saved["config"]["student"]["lr"] = 0.5
     path.write_text(json.dumps(saved))
-    assert store.load("runs", cfg.run_name, cfg) is None
+    with pytest.warns(StoreWarning, match="its config is not the one its file name was made from"):
+        assert store.load("runs", cfg.run_name, cfg) is None
     # And a result computed by older code is not reused either.
-    store.save("runs", cfg.run_name, cfg, {"val_acc": 0.5})
+    store.save("runs", cfg.run_name, cfg, valid_record(cfg))
     saved = json.loads(path.read_text())
     saved["results_version"] -= 1
     path.write_text(json.dumps(saved))

@@ -37,15 +37,13 @@ def test_the_box_compares_row_by_row_and_says_whether_this_is_the_papers_protoco
 
 
 def test_the_differences_table_covers_every_protocol_switch_with_this_builds_value():
-    import dataclasses
-
-    from antidistill.protocol import AUTHORS, PAPER, Protocol
+    from antidistill.protocol import AUTHORS, PAPER, SWITCHES
     from antidistill.report.differences import differences, to_markdown
 
     for mode, protocol in (("paper", PAPER), ("authors", AUTHORS)):
         table = differences(PROFILES["quick"], mode)
-        for field in dataclasses.fields(Protocol):
-            assert table.loc[field.name, f"this build ({mode} mode)"] == str(getattr(protocol, field.name))
+        for name in SWITCHES:
+            assert table.loc[name, f"this build ({mode} mode)"] == str(getattr(protocol, name))
         assert all(table["code: where"].str.len() > 0) and all(table["authors' code"].str.len() > 0)
         assert table.loc["pre-training epochs", f"this build ({mode} mode)"] == "4"  # the quick profile's
     assert "| `shuffle` | silent |" in to_markdown(differences(PROFILES["paper"], "paper"))

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -20,6 +22,7 @@ from ..store import Store, hold
 from .pages.table_one import DOWNLOADS
 from .provenance import REPO, save_build_record
 
+STAGING = ".book-staging-"
 # Execution order: the introduction and the reproducibility page summarise the others, so run last.
 NOTEBOOKS = ("01_problem", "02_teachers", "03_extension", "04_lambda_search", "05_experiment",
              "06_robustness", "07_table_one", "00_intro", "08_reproducibility")
@@ -34,32 +37,83 @@ def execute(mode: str, profile: str, seeds: Sequence[int] | None = None, device:
     when all of them succeeded, so the book never mixes pages of two builds; a second build on
     the same book or results folder fails at once.
     """
+    # One rule for every results folder: a relative one is relative to the working directory,
+    # as for `run --out` (the notebooks run elsewhere, so they get it absolute).
     validate_parameters(mode, profile, seeds, device, results_dir)
-    results_dir = (root / results_dir) if not Path(results_dir).is_absolute() else Path(results_dir)
+    results_dir = Path(results_dir).expanduser().resolve()
     parameters = {"mode": mode, "profile": profile, "seeds": None if seeds is None else list(seeds),
                   "device": device, "results_dir": str(results_dir)}
     with contextlib.ExitStack() as held:
         # One lock for the book folder, one for the results folder: a second build on either fails.
         for folder in (root / "book", results_dir):
             held.enter_context(hold(folder / ".build.lock", f"another build is using {folder}"))
-        staging = Path(held.enter_context(tempfile.TemporaryDirectory(dir=root, prefix=".book-staging-")))
-        timings = []
+        # Holding the book's lock proves every staging folder left here dead (killed builds).
+        for stale in root.glob(STAGING + "*"):
+            shutil.rmtree(stale, ignore_errors=True)
+        staging = Path(held.enter_context(tempfile.TemporaryDirectory(dir=root, prefix=STAGING)))
+        timings: list[dict] = []
+        warned: list[dict] = []
         for name in notebooks:
             source = jupytext.read(REPO / "notebooks" / f"{name}.py")
             print(f"executing {name} ...", flush=True)
             start = time.perf_counter()
+            executed = staging / f"{name}.ipynb"
             # Run inside the staging folder: files a page writes (Table I's CSV downloads) land
             # beside it and reach the book with it.
-            papermill.execute_notebook(source, str(staging / f"{name}.ipynb"), parameters=parameters,
-                                       kernel_name="python3", cwd=str(staging), progress_bar=progress)
+            try:
+                papermill.execute_notebook(source, str(executed), parameters=parameters,
+                                           kernel_name="python3", cwd=str(staging), progress_bar=progress)
+            except papermill.PapermillExecutionError as exc:
+                raise _failed(name, exc, executed, results_dir) from None
             timings.append({"notebook": name, "wall time (s)": round(time.perf_counter() - start, 1)})
-            save_build_record(Store(results_dir), mode, profile, {"parameters": parameters, "notebooks": timings})
+            for text in notebook_warnings(executed):
+                print(f"warning ({name}): {text}", file=sys.stderr, flush=True)
+                warned.append({"notebook": name, "warning": text})
+            # The reproducibility page, executed last, shows the warnings of the pages before it.
+            save_build_record(Store(results_dir), mode, profile,
+                              {"parameters": parameters, "notebooks": timings, "warnings": warned})
         for name in notebooks:
             os.replace(staging / f"{name}.ipynb", root / "book" / f"{name}.ipynb")
         if (staging / DOWNLOADS).is_dir():
             shutil.rmtree(root / "book" / DOWNLOADS, ignore_errors=True)
             os.replace(staging / DOWNLOADS, root / "book" / DOWNLOADS)
     return timings
+
+
+class NotebookFailed(RuntimeError):
+    """A notebook of the book raised: its one-line error and where its full log is."""
+
+
+def _failed(name: str, exc: papermill.PapermillExecutionError, executed: Path, results_dir: Path) -> NotebookFailed:
+    """The notebook's error in one line; its executed copy (with the traceback) is kept under
+    ``<results>/build/failed/`` since the staging folder goes."""
+    log = results_dir / "build" / "failed" / f"{name}.ipynb"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    if executed.is_file():
+        shutil.copyfile(executed, log)
+    message = str(exc.evalue).strip().splitlines()[-1] if str(exc.evalue).strip() else ""
+    return NotebookFailed(f"notebook {name} failed: {exc.ename}: {message} (full log: {log})")
+
+
+_WARNING = re.compile(r"^\S+:\d+: (\w*Warning): (.*)$")
+
+
+def notebook_warnings(executed: Path) -> list[str]:
+    """Python warnings an executed notebook's cells printed (to their hidden stderr), one line each."""
+    found: list[str] = []
+    try:
+        cells = json.loads(executed.read_text()).get("cells", [])
+    except (OSError, ValueError, AttributeError):
+        return found
+    for cell in cells:
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream" and output.get("name") == "stderr":
+                text = "".join(output.get("text", ""))
+                for line in text.splitlines():
+                    match = _WARNING.match(line.strip())
+                    if match and f"{match[1]}: {match[2]}" not in found:
+                        found.append(f"{match[1]}: {match[2]}")
+    return found
 
 
 def build_html(root: Path = REPO, warnings_as_errors: bool = False) -> Path:

@@ -22,6 +22,8 @@ def page(rep) -> dict[str, Any]:
     return {**common(rep),
             "provenance": pd.Series(provenance(rep.device), name="value").to_frame(),
             "timings": pd.DataFrame(record.get("notebooks", [])),
+            "build_warnings": pd.DataFrame(record["warnings"]) if record.get("warnings") else
+            "None: no page of this build warned.",
             "compute": compute,
             "differences": to_markdown(differences(rep.profile, rep.mode, rep.seeds)),
             "bench": bench_frame(benches) if benches else
