@@ -51,14 +51,17 @@ def _x86() -> bool:
 
 def pin() -> None:
     """Pin the code path, unless the environment already names one (a forced path wins, so a
-    test or a user can emulate another CPU) or sets ``SWITCH`` to 0.
+    test or a user can emulate another CPU) or sets ``SWITCH`` to 0; OpenMP waits passively
+    unless the environment says otherwise.
 
     MKL reads ``MKL_CBWR`` at its first call and ATen reads ``ATEN_CPU_CAPABILITY`` at its first
     kernel, so setting them works until torch computes anything; ``check()`` says when it was too late.
     """
+    for name, value in WAIT_POLICY.items():
+        os.environ.setdefault(name, value)
     if not _x86() or os.environ.get(SWITCH, "1") == "0":
         return
-    for name, value in {**PINNED, **WAIT_POLICY}.items():
+    for name, value in PINNED.items():
         os.environ.setdefault(name, value)
 
 
