@@ -30,8 +30,18 @@ MAKE_IT = ("create it with `python tools/extract_authors_reference.py GIT_DIR`, 
            "github.com/intsystems/anti-distillation, or point ANTIDISTILL_REFERENCE at a copy")
 
 
+# Where the project's shared folder keeps them, beside a checkout (read in place, never copied in).
+SHARED_PATH = Path("../shared/reference/authors/records.json")
+
+
 def reference_path() -> Path:
-    return Path(os.environ.get("ANTIDISTILL_REFERENCE") or Path(__file__).resolve().parents[1] / DEFAULT_PATH)
+    """``ANTIDISTILL_REFERENCE``, else ``reference/authors/records.json`` in the repository, else
+    the shared folder beside the repository, where either exists."""
+    if os.environ.get("ANTIDISTILL_REFERENCE"):
+        return Path(os.environ["ANTIDISTILL_REFERENCE"])
+    repo = Path(__file__).resolve().parents[1]
+    candidates = [repo / DEFAULT_PATH, (repo / SHARED_PATH).resolve()]
+    return next((p for p in candidates if p.is_file()), candidates[0])
 
 
 def load_reference(path: str | Path | None = None) -> dict[str, Any]:
