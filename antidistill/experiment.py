@@ -175,10 +175,6 @@ def run_experiment(cfg: ExperimentConfig, store: Store | None = None, device: st
     return run_seeds([cfg], store, device, progress)[0]
 
 
-# What every saved run holds (a file without one of them is recomputed).
-RESULT_KEYS = ("method", "seed", "val_acc", "metric_epochs", "history", "fgsm", "weight_noise", "wall_time_s")
-
-
 def get_or_run(cfg: ExperimentConfig, store: Store, device: str | None = "auto", progress: bool = True,
                force: bool = False, kind: str = "runs") -> dict[str, Any]:
     """The saved result of ``cfg`` if the store has it, else a fresh run saved atomically.
@@ -196,7 +192,7 @@ def get_or_run_seeds(cfgs: Sequence[ExperimentConfig], store: Store, device: str
     found: dict[int, dict[str, Any]] = {}
     if not force:
         for i, cfg in enumerate(cfgs):
-            saved = store.load(kind, cfg.run_name, cfg, required=RESULT_KEYS)
+            saved = store.load(kind, cfg.run_name, cfg)
             if saved is not None:
                 found[i] = {**saved, "cached": True}
     missing = [i for i in range(len(cfgs)) if i not in found]

@@ -104,6 +104,7 @@ def aten_capability() -> str:
     return torch.backends.cpu.get_cpu_capability()
 
 
+@functools.cache
 def cpu_model() -> str:
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as f:

@@ -120,8 +120,7 @@ class InvalidRecord(ValueError):
     """A file of a store whose numbers must be trusted (published results) fails its checks."""
 
 
-def _read(path: Path, required: tuple[str, ...] = (), kind: str | None = None,
-          strict: bool = False) -> dict[str, Any] | None:
+def _read(path: Path, kind: str | None = None, strict: bool = False) -> dict[str, Any] | None:
     """A saved JSON object, or None (with a StoreWarning) when it is unreadable, incomplete or
     fails its kind's schema (``records``: types, ranges, curve lengths, its config's hash and
     mode); with ``strict`` such a file raises InvalidRecord naming it instead."""
@@ -136,7 +135,7 @@ def _read(path: Path, required: tuple[str, ...] = (), kind: str | None = None,
         return bad(f"unreadable ({type(exc).__name__})")
     if not isinstance(saved, dict):
         return bad(f"holds a {type(saved).__name__}, not a result")
-    missing = [k for k in ("config", "results_version", *required) if k not in saved]
+    missing = [k for k in ("config", "results_version") if k not in saved]
     if missing:
         return bad(f"lacks {', '.join(missing)}")
     # Only current results are checked: older ones are never reused (``Store.load``), whatever they hold.
@@ -170,13 +169,13 @@ class Store:
     def path(self, kind: str, name: str, cfg: Any, suffix: str = ".json") -> Path:
         return self.root / kind / f"{name}-{config_hash(cfg)}{suffix}"
 
-    def load(self, kind: str, name: str, cfg: Any, required: tuple[str, ...] = ()) -> dict[str, Any] | None:
+    def load(self, kind: str, name: str, cfg: Any) -> dict[str, Any] | None:
         """The saved result of ``cfg``, or None when there is none, or it is stale, or it cannot be
-        read or lacks a ``required`` key (then a StoreWarning names the file, which is recomputed)."""
+        read or fails its kind's schema (then a StoreWarning names the file, which is recomputed)."""
         path = self.path(kind, name, cfg)
         if not path.is_file():
             return None
-        saved = _read(path, required, kind, self.strict)
+        saved = _read(path, kind, self.strict)
         if saved is None:
             return None
         fresh = saved.get("config") == to_dict(cfg) and saved.get("results_version") == RESULTS_VERSION

@@ -105,7 +105,7 @@ def _name(cfg: TeacherConfig) -> str:
 def _load(cfg: TeacherConfig, store: Store | None) -> tuple[MLP, dict] | None:
     if store is None:
         return None
-    record = store.load("teachers", _name(cfg), cfg, required=("history", "val_acc"))
+    record = store.load("teachers", _name(cfg), cfg)
     weights = store.path("teachers", _name(cfg), cfg, ".pt")
     if record is None or not weights.is_file():
         return None
