@@ -83,3 +83,11 @@ def test_stacks_equal_alone_under_a_forced_code_path(name):
     assert "CPU code path: MKL_CBWR=" in report
     strict = FORCED_PATHS[name]["MKL_CBWR"].endswith(",STRICT")
     assert ("bit-identical required" in report) == strict, report
+
+
+@x86_only
+def test_the_fingerprint_tool_finds_no_stacked_product_that_differs_on_the_pinned_path():
+    done = subprocess.run([sys.executable, str(ROOT / "tools" / "code_path_fingerprint.py")], cwd=ROOT, env=_env(),
+                          capture_output=True, text=True, timeout=300, check=True)
+    assert "'pinned': True" in done.stdout and "MKL products " in done.stdout and "ATen kernels " in done.stdout
+    assert "differ from the member alone: 0" in done.stdout
