@@ -46,8 +46,8 @@ class BenchConfig:
 
 
 # Other processes' share of the machine's CPU time during a bench above which its timings are
-# not this code's speed: with the cores shared, a timed epoch measures the contention (measured:
-# beside one busy process a fit epoch took 10-40x its time) and the table is flagged, not shown as results.
+# not this code's speed: with the cores shared, a timed epoch measures the contention (beside one
+# busy process a fit epoch can take many times its idle time), so the table is flagged, not shown as results.
 LOADED_SHARE = 0.10
 
 

@@ -6,7 +6,6 @@ import ctypes
 import functools
 import os
 import platform
-import sys
 import warnings
 from typing import Any
 
@@ -72,9 +71,9 @@ def requested() -> bool:
 
 @functools.cache
 def _mkl_service() -> Any:
-    import torch  # noqa: F401  (loads the library MKL is linked into)
+    import torch  # loads the library MKL is linked into
 
-    lib_dir = os.path.join(os.path.dirname(sys.modules["torch"].__file__), "lib")
+    lib_dir = os.path.join(os.path.dirname(torch.__file__), "lib")
     try:
         lib = ctypes.CDLL(os.path.join(lib_dir, "libtorch_cpu.so"))
         get = lib.mkl_serv_cbwr_get
