@@ -18,6 +18,9 @@ from .store import DiskFull, InUse, Store, check_writable
 from .train import TrainingDiverged, pick_device
 
 
+INTERRUPTED = "interrupted; finished runs are saved, the same command resumes"
+
+
 def _non_negative_int(text: str) -> int:
     try:
         value = int(text)
@@ -127,7 +130,7 @@ def _book(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     except NotebookFailed as exc:
         parser.exit(1, f"{parser.prog}: error: {exc}\n")
     except KeyboardInterrupt:
-        parser.exit(130, f"{parser.prog}: interrupted; finished runs are saved, the same command resumes\n")
+        parser.exit(130, f"{parser.prog}: {INTERRUPTED}\n")
     if not args.no_build:
         index = build_html(warnings_as_errors=args.strict)
         print(f"report: {index}")
@@ -174,7 +177,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (DiskFull, DataError, TrainingDiverged) as exc:
         parser.exit(1, f"{parser.prog}: error: {exc}\n")
     except KeyboardInterrupt:
-        parser.exit(130, f"{parser.prog}: interrupted; finished runs are saved, the same command resumes\n")
+        parser.exit(130, f"{parser.prog}: {INTERRUPTED}\n")
     for cfg, result in zip(cfgs, results):
         where = result.get("path") or "(cached) " + str(Store(args.out).path("runs", cfg.run_name, cfg))
         print(f"{cfg.run_name}: final validation accuracy {result['val_acc']:.4f}")

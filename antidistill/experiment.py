@@ -138,6 +138,7 @@ def run_seeds(cfgs: Sequence[ExperimentConfig], store: Store | None = None, devi
                                cfg.attack, per_batch=cfg.protocol.noise_per_batch)
     # The stack's time, shared out: what each run cost.
     wall = (time.perf_counter() - start) / len(cfgs)
+    environment = runtime()
     results = []
     for s, (c, (_, teacher_record)) in enumerate(zip(cfgs, teachers)):
         member = student.member(s)
@@ -163,7 +164,7 @@ def run_seeds(cfgs: Sequence[ExperimentConfig], store: Store | None = None, devi
             "wall_time_s": wall,
             "stack_size": len(cfgs),
             "device": str(dev),
-            "environment": runtime(),
+            "environment": environment,
         })
     return results
 

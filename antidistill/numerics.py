@@ -40,6 +40,14 @@ _MKL_BRANCHES = {1: "OFF", 2: "AUTO", 3: "COMPATIBLE", 4: "SSE2", 6: "SSSE3", 7:
 _MKL_STRICT, _MKL_ALL = 0x10000, -1
 
 
+def forced(path: dict[str, str], environ: dict[str, str] | None = None) -> dict[str, str]:
+    """An environment (``os.environ`` by default) with its code-path settings replaced by ``path``
+    (one of ``EMULATED``; {} for the pinned path), for a child process."""
+    env = {k: v for k, v in (os.environ if environ is None else environ).items()
+           if k not in (*PINNED, *WAIT_POLICY, SWITCH)}
+    return {**env, **path}
+
+
 class CodePathWarning(UserWarning):
     """The run computes on another numerical code path than the pinned one."""
 

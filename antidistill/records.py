@@ -12,7 +12,6 @@ from .config import config_hash
 # string or a bool is never read as a number; NaN and infinities are refused everywhere.
 _STRICT = ConfigDict(strict=True, allow_inf_nan=False, extra="allow")
 Accuracy = Annotated[float, Field(ge=0.0, le=1.0)]
-Finite = float
 NonNegative = Annotated[float, Field(ge=0.0)]
 Count = Annotated[int, Field(ge=0)]
 
@@ -30,7 +29,7 @@ class Curve(BaseModel):
     """Accuracy at each ε of a grid."""
 
     model_config = _STRICT
-    eps: list[Finite]
+    eps: list[float]
     acc: list[Accuracy]
 
     @model_validator(mode="after")

@@ -111,41 +111,8 @@ class StoreWarning(UserWarning):
     """A stored item could not be used and is treated as not stored."""
 
 
-def unusable(path: Path, reason: str) -> None:
-    warnings.warn(f"{path}: {reason}; treating it as not stored (it will be recomputed)", StoreWarning,
-                  stacklevel=3)
-
-
 class InvalidRecord(ValueError):
     """A file of a store whose numbers must be trusted (published results) fails its checks."""
-
-
-def _read(path: Path, kind: str | None = None, strict: bool = False) -> dict[str, Any] | None:
-    """A saved JSON object, or None (with a StoreWarning) when it is unreadable, incomplete or
-    fails its kind's schema (``records``: types, ranges, curve lengths, its config's hash and
-    mode); with ``strict`` such a file raises InvalidRecord naming it instead."""
-    def bad(reason: str) -> None:
-        if strict:
-            raise InvalidRecord(f"{path}: {reason}")
-        unusable(path, reason)
-
-    try:
-        saved = json.loads(path.read_text())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        return bad(f"unreadable ({type(exc).__name__})")
-    if not isinstance(saved, dict):
-        return bad(f"holds a {type(saved).__name__}, not a result")
-    missing = [k for k in ("config", "results_version") if k not in saved]
-    if missing:
-        return bad(f"lacks {', '.join(missing)}")
-    # Only current results are checked: older ones are never reused (``Store.load``), whatever they hold.
-    if kind in SCHEMAS and saved["results_version"] == RESULTS_VERSION:
-        if not isinstance(saved["config"], dict) or not path.stem.endswith("-" + config_hash(saved["config"])):
-            return bad("its config is not the one its file name was made from")
-        why = problem(kind, saved)
-        if why is not None:
-            return bad(f"invalid {why}")
-    return saved
 
 
 class Store:
@@ -164,7 +131,30 @@ class Store:
         """A stored file that cannot be used: recomputed with a StoreWarning, or in a strict store InvalidRecord."""
         if self.strict:
             raise InvalidRecord(f"{path}: {reason}")
-        unusable(path, reason)
+        warnings.warn(f"{path}: {reason}; treating it as not stored (it will be recomputed)", StoreWarning,
+                      stacklevel=3)
+
+    def _read(self, path: Path, kind: str) -> dict[str, Any] | None:
+        """A saved JSON object, or None (``reject``: a StoreWarning, or InvalidRecord in a strict
+        store) when it is unreadable, incomplete or fails its kind's schema (``records``: types,
+        ranges, curve lengths, its config's hash and mode)."""
+        try:
+            saved = json.loads(path.read_text())
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            return self.reject(path, f"unreadable ({type(exc).__name__})")
+        if not isinstance(saved, dict):
+            return self.reject(path, f"holds a {type(saved).__name__}, not a result")
+        missing = [k for k in ("config", "results_version") if k not in saved]
+        if missing:
+            return self.reject(path, f"lacks {', '.join(missing)}")
+        # Only current results are checked: older ones are never reused (``load``), whatever they hold.
+        if kind in SCHEMAS and saved["results_version"] == RESULTS_VERSION:
+            if not isinstance(saved["config"], dict) or not path.stem.endswith("-" + config_hash(saved["config"])):
+                return self.reject(path, "its config is not the one its file name was made from")
+            why = problem(kind, saved)
+            if why is not None:
+                return self.reject(path, f"invalid {why}")
+        return saved
 
     def path(self, kind: str, name: str, cfg: Any, suffix: str = ".json") -> Path:
         return self.root / kind / f"{name}-{config_hash(cfg)}{suffix}"
@@ -175,7 +165,7 @@ class Store:
         path = self.path(kind, name, cfg)
         if not path.is_file():
             return None
-        saved = _read(path, kind, self.strict)
+        saved = self._read(path, kind)
         if saved is None:
             return None
         fresh = saved.get("config") == to_dict(cfg) and saved.get("results_version") == RESULTS_VERSION
@@ -190,5 +180,5 @@ class Store:
         """Every valid saved result of a kind (for tables and figures); unreadable or invalid files
         are skipped with a StoreWarning (in a strict store they raise InvalidRecord)."""
         folder = self.root / kind
-        found = [_read(p, kind=kind, strict=self.strict) for p in sorted(folder.glob("*.json"))] if folder.is_dir() else []
+        found = [self._read(p, kind) for p in sorted(folder.glob("*.json"))] if folder.is_dir() else []
         return [r for r in found if r is not None]

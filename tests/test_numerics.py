@@ -4,7 +4,6 @@ stack-vs-alone tests rerun under forced code paths, emulating CPUs whose MKL and
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -15,13 +14,11 @@ from antidistill import numerics
 
 ROOT = Path(__file__).resolve().parents[1]
 x86_only = pytest.mark.skipif(not numerics._x86(), reason="MKL's and ATen's x86 kernel choice only")
-PATH_VARS = (*numerics.PINNED, *numerics.WAIT_POLICY, numerics.SWITCH)
 
 
 def _env(**forced: str) -> dict[str, str]:
     """This environment without any code-path setting (the test process was pinned on import), plus ``forced``."""
-    env = {k: v for k, v in os.environ.items() if k not in PATH_VARS}
-    return {**env, **forced}
+    return numerics.forced(forced)
 
 
 def _python(code: str, **forced: str) -> subprocess.CompletedProcess:

@@ -12,20 +12,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
-from antidistill.numerics import EMULATED, PINNED, SWITCH, WAIT_POLICY
+from antidistill.numerics import EMULATED, forced
 
 METRICS = {"accuracy": lambda r: r["val_acc"], "FGSM": lambda r: r["fgsm"]["acc"][-1],
            "weight noise": lambda r: r["weight_noise"]["acc"][-1]}
 
 
 def run(out: Path, path: str, method: str, seeds: list[int], lambdas: str) -> None:
-    env = {k: v for k, v in os.environ.items() if k not in (*PINNED, *WAIT_POLICY, SWITCH)}
-    env.update(EMULATED.get(path, {}))
+    env = forced(EMULATED.get(path, {}))
     cmd = [sys.executable, "-m", "antidistill", "run", "--method", method, "--seeds", ",".join(map(str, seeds)),
            "--out", str(out / path), "--device", "cpu", "--quiet"]
     if method.startswith("antidistill"):
