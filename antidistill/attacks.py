@@ -9,6 +9,7 @@ import torch
 import torch.nn.functional as F
 from torch.func import functional_call
 
+from .authors_draws import LoaderDraws
 from .config import check
 from .data import Split, take
 from .models import StackedMLP, stack_forward
@@ -75,11 +76,16 @@ def fgsm(model: StackedMLP, x: torch.Tensor, y: torch.Tensor, eps: float, clamp:
     return _step(x, input_gradient_sign(model, x, y), eps, clamp)
 
 
-def fgsm_curve(model: StackedMLP, split: Split, eps_grid: tuple[float, ...], clamp: bool = False) -> list[list[float]]:
+def fgsm_curve(model: StackedMLP, split: Split, eps_grid: tuple[float, ...], clamp: bool = False,
+               loader: LoaderDraws | None = None) -> list[list[float]]:
     """Per seed, the accuracy on ``split`` attacked with FGSM at every eps of ``eps_grid``.
 
-    The attack direction does not depend on eps, so it is computed once per chunk.
+    The attack direction does not depend on eps, so it is computed once per chunk. ``loader``:
+    the authors' loop made one test-loader iterator per eps (``authors_draws``), the attack's
+    only draws, made here first.
     """
+    if loader is not None:
+        loader.iterator(len(eps_grid))
     was_training = model.training
     model.eval()
     correct = torch.zeros(model.n_seeds, len(eps_grid), dtype=torch.long, device=split.y.device)
@@ -285,7 +291,7 @@ class NoiseCurve:
 @torch.no_grad()
 def weight_noise_curve(model: StackedMLP, split: Split, eps_grid: tuple[float, ...],
                        generators: list[torch.Generator], cfg: AttackConfig | None = None,
-                       per_batch: bool = False) -> list[NoiseCurve]:
+                       per_batch: bool = False, loader: LoaderDraws | None = None) -> list[NoiseCurve]:
     """Per seed, the accuracy on ``split`` of the model with weights w + eps * xi, xi ~ N(0, I), for every eps.
 
     Seed s draws from ``generators[s]``. The noisy weights are separate tensors, so the model's
@@ -297,7 +303,8 @@ def weight_noise_curve(model: StackedMLP, split: Split, eps_grid: tuple[float, .
     on. Every eps sees the same sequence of draws (each draw is made once and scored at every
     eps), so eps are compared like with like. ``per_batch`` instead runs one pass per eps with a
     fresh xi for every test batch of ``cfg.noise_batch`` (the authors' code), continuing the
-    generators.
+    generators, each pass after the draw of its test-loader iterator where ``loader`` is given
+    (their single stream, ``authors_draws``).
     """
     cfg = cfg or AttackConfig()
     check(len(generators) == model.n_seeds, "one weight-noise generator per seed")
@@ -308,6 +315,8 @@ def weight_noise_curve(model: StackedMLP, split: Split, eps_grid: tuple[float, .
     curves = [NoiseCurve([], [], []) for _ in range(n_seeds)]
     if per_batch:
         for eps in eps_grid:
+            if loader is not None:
+                loader.iterator()
             correct = torch.zeros(n_seeds, dtype=torch.long, device=split.y.device)
             for x, y in zip(split.x.split(cfg.noise_batch), split.y.split(cfg.noise_batch)):
                 weights = _shifted(params, _draw(params, generators), eps)

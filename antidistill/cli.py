@@ -15,6 +15,7 @@ from .growth import METHODS
 from .protocol import MODES
 from .profiles import PROFILES, validate_parameters
 from .store import DiskFull, InUse, Store, check_writable
+from .teachers import TEACHER_SOURCES
 from .train import TrainingDiverged, pick_device
 
 
@@ -66,6 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
                        "(each seed's numbers are those of its own run)")
     run.add_argument("--epochs", type=_non_negative_int, help="student epochs on D2 (default 10)")
     run.add_argument("--lambdas", type=_lambdas, help="l1,l2,l3,l4 for antidistill methods")
+    run.add_argument("--teachers", choices=TEACHER_SOURCES, default="ours",
+                     help="ours: trained here from the seed; authors: their trained teachers (the shared reference "
+                          "folder; authors mode)")
     run.add_argument("--set", dest="settings", type=_setting, action="append", default=[], metavar="KEY=VALUE",
                      help="override any config field, e.g. teacher.epochs=5 or protocol.shuffle=true")
     run.add_argument("--out", default="results", help="results folder (default: results)")
@@ -165,7 +169,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if len(set(seeds)) != len(seeds):
             raise ValueError(f"--seeds repeats a seed: {','.join(map(str, seeds))}")
-        cfgs = [override(ExperimentConfig(method=args.method, seed=seed, mode=args.mode, lambdas=args.lambdas),
+        cfgs = [override(ExperimentConfig(method=args.method, seed=seed, mode=args.mode, lambdas=args.lambdas,
+                                          teachers=args.teachers),
                          changes) for seed in seeds]
         pick_device(args.device)
         check_writable(args.out)
@@ -174,7 +179,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         results = get_or_run_seeds(cfgs, Store(args.out), device=args.device, progress=not args.quiet,
                                    force=args.force)
-    except (DiskFull, DataError, TrainingDiverged) as exc:
+    except (DiskFull, DataError, TrainingDiverged, FileNotFoundError) as exc:
         parser.exit(1, f"{parser.prog}: error: {exc}\n")
     except KeyboardInterrupt:
         parser.exit(130, f"{parser.prog}: {INTERRUPTED}\n")

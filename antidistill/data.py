@@ -86,22 +86,44 @@ class FashionMNIST:
     def head(self, n_train: int | None, n_test: int | None = None) -> "FashionMNIST":
         return FashionMNIST(self.train.head(n_train), self.test.head(n_test), self.source)
 
+    def hold_out(self, n: int) -> "FashionMNIST":
+        """The training split without ``n`` held-out images, which become the test split: a
+        validation set. Which images is fixed by ``VALIDATION_SEED`` alone (the same for every
+        run, seed and mode); both parts keep the shipped order."""
+        if not 1 <= n < len(self.train):
+            raise ValueError(f"a validation split of {n} images needs a training split of more; "
+                             f"this one has {len(self.train)}")
+        chosen = torch.zeros(len(self.train), dtype=torch.bool)
+        chosen[torch.randperm(len(self.train), generator=torch.Generator().manual_seed(VALIDATION_SEED))[:n]] = True
+        chosen = chosen.to(self.train.y.device)
+        x, y = self.train.x, self.train.y
+        return FashionMNIST(Split(x[~chosen], y[~chosen]), Split(x[chosen], y[chosen]), self.source)
+
+
+# The validation split's images (``FashionMNIST.hold_out``): a permutation of the training
+# split from this seed, its first n.
+VALIDATION_SEED = 0
+
 
 @dataclass(frozen=True)
 class DataConfig:
-    """Which part of Fashion-MNIST a run uses: all of it by default, a head slice for smoke runs."""
+    """Which part of Fashion-MNIST a run uses: all of it by default, a head slice for smoke runs.
+    ``validation``: hold this many training images out and report on them instead of the test
+    split (the λ search's trials in `paper` mode, ``Protocol.search_split``)."""
 
     n_train: int | None = None
     n_test: int | None = None
+    validation: int | None = None
 
     def __post_init__(self) -> None:
-        for name in ("n_train", "n_test"):
+        for name in ("n_train", "n_test", "validation"):
             value = getattr(self, name)
             if value is not None and (not isinstance(value, int) or value < 1):
                 raise ValueError(f"{name} must be None (all) or an integer >= 1, got {value!r}")
 
     def apply(self, data: FashionMNIST) -> FashionMNIST:
-        return data.head(self.n_train, self.n_test)
+        data = data.head(self.n_train, self.n_test)
+        return data if self.validation is None else data.hold_out(self.validation)
 
 
 def cache_dir() -> Path:

@@ -10,6 +10,7 @@ from typing import Any, Sequence
 from tqdm import tqdm
 
 from .attacks import AttackConfig, fgsm_curve, weight_noise_curve
+from .authors_draws import evaluation_passes, loader_draws
 from .config import check, config_hash
 from .data import DataConfig, FashionMNIST, load_fashion_mnist
 from .diagnostics import effective_widths, never_predicted
@@ -21,7 +22,7 @@ from .environment import runtime
 from .numerics import check as check_code_path
 from .seeding import Streams
 from .store import Store
-from .teachers import TEACHER_TRAIN, TeacherConfig, get_teachers
+from .teachers import TEACHER_SOURCES, TEACHER_TRAIN, TeacherConfig, authors_teachers, get_teachers
 from .train import TrainConfig, fit, pick_device
 
 STUDENT_TRAIN = TrainConfig(epochs=10, lr=1e-3, batch_size=256)
@@ -42,6 +43,10 @@ class ExperimentConfig:
     student: TrainConfig = STUDENT_TRAIN
     growth: GrowthConfig = field(default_factory=GrowthConfig)
     attack: AttackConfig = field(default_factory=AttackConfig)
+    # "ours": teachers trained here from the seed (cached in the store); "authors": the authors'
+    # trained teacher of the seed (``reference.authors_teacher_path``), to separate what growth
+    # and student training reproduce from what teacher training changes.
+    teachers: str = "ours"
 
     def __post_init__(self) -> None:
         check(self.method in METHODS, f"unknown method {self.method!r}; allowed: {', '.join(METHODS)}")
@@ -52,6 +57,10 @@ class ExperimentConfig:
         check(self.protocol.base == self.mode,
               f"mode {self.mode!r} does not match the protocol, which holds {self.protocol.base} mode's switches: "
               f"choose the mode with --mode (its protocol comes with it), single switches with --set protocol.NAME=...")
+        check(self.teachers in TEACHER_SOURCES,
+              f"teachers must be one of {', '.join(TEACHER_SOURCES)}; got {self.teachers!r}")
+        check(self.teachers == "ours" or self.protocol.output_relu,
+              "the authors' teachers end in a ReLU: use them with protocol.output_relu=true (authors mode)")
         kind = METHODS[self.method].lambdas
         if kind == "searched":
             check(self.lambdas is not None,
@@ -120,7 +129,9 @@ def run_seeds(cfgs: Sequence[ExperimentConfig], store: Store | None = None, devi
     data = cfg.data.apply(load_fashion_mnist()).to(dev)
     method = METHODS[cfg.method]
     teachers: list[tuple[MLP | None, dict | None]] = [(None, None)] * len(cfgs)
-    if method.needs_teacher:
+    if method.needs_teacher and cfg.teachers == "authors":
+        teachers = authors_teachers([c.teacher_config() for c in cfgs], data)
+    elif method.needs_teacher:
         teachers = get_teachers([c.teacher_config() for c in cfgs], data, store, progress)
     streams = [Streams(c.seed, single=cfg.protocol.single_stream, device=dev) for c in cfgs]
     grown = grow_stack(cfgs, [t for t, _ in teachers], data, streams, progress)
@@ -128,14 +139,18 @@ def run_seeds(cfgs: Sequence[ExperimentConfig], store: Store | None = None, devi
     everything = ClassMask()
     epochs = cfg.protocol.epochs_recorded(cfg.method, cfg.student.epochs)
     seeds = ", ".join(str(c.seed) for c in cfgs)
+    batch_streams = [st("student_batches") for st in streams]
+    passes = evaluation_passes(cfg.protocol, cfg.method, -(-len(data.train) // cfg.student.batch_size))
     histories = fit(student, data.train, data.test, dataclasses.replace(cfg.student, epochs=epochs),
-                    plain_ce(everything), everything,
-                    [st("student_batches") if cfg.protocol.shuffle else None for st in streams],
-                    head_only_epochs=grown.head_only_epochs, desc=f"{cfg.method} seed {seeds}", progress=progress)
-    fgsm = fgsm_curve(student, data.test, cfg.attack.fgsm_eps, cfg.attack.clamp)
+                    plain_ce(everything), everything, batch_streams if cfg.protocol.shuffle else [None] * len(cfgs),
+                    head_only_epochs=grown.head_only_epochs, loader=loader_draws(cfg.protocol, batch_streams, passes),
+                    desc=f"{cfg.method} seed {seeds}", progress=progress)
+    fgsm = fgsm_curve(student, data.test, cfg.attack.fgsm_eps, cfg.attack.clamp,
+                      loader=loader_draws(cfg.protocol, batch_streams))
     # In paper mode its own stream, the same for every method of a seed: all of them meet the same xi.
     noise = weight_noise_curve(student, data.test, cfg.attack.noise_eps, [st("weight_noise") for st in streams],
-                               cfg.attack, per_batch=cfg.protocol.noise_per_batch)
+                               cfg.attack, per_batch=cfg.protocol.noise_per_batch,
+                               loader=loader_draws(cfg.protocol, batch_streams))
     # The stack's time, shared out: what each run cost.
     wall = (time.perf_counter() - start) / len(cfgs)
     environment = runtime()

@@ -11,6 +11,7 @@ import torch.nn.functional as F
 from torch import nn
 from torch.func import functional_call
 
+from .authors_draws import Cut
 from .config import check
 from .models import MLP, StackedMLP, stack_activations
 from .protocol import Protocol
@@ -292,13 +293,16 @@ class CompositeLoss:
             self._weights[key] = self.weights.to(device=t.device, dtype=t.dtype)
         return self._weights[key]
 
-    def draw(self, model: StackedMLP, x: torch.Tensor) -> list[torch.Tensor]:
+    def draw(self, model: StackedMLP, x: torch.Tensor, cut: Cut | None = None) -> list[torch.Tensor]:
         """The random numbers of one step on a batch shaped like ``x`` (L3's U[0, 1) for x, then
         each L4 probe's vectors), for ``self(model, x, y, draws)``; a call without ``draws``
-        makes them itself. So draws can be made before a CUDA graph replays the step (steps.py)."""
+        makes them itself. So draws can be made before a CUDA graph replays the step (steps.py).
+        In the authors' single stream, L3's noise is drawn for the whole batch ``x`` was ``cut``
+        from and the kept images take their rows (``authors_draws``)."""
+        cut = cut if self.protocol.single_stream else None
         parts: list[tuple[list[torch.Generator], str, list[torch.Tensor]]] = []
         if self.used[2]:
-            parts.append((self.noise_generators, "uniform", [x]))
+            parts.append((self.noise_generators, "uniform", [x if cut is None else cut.like(x)]))
         if self.used[3]:
             parts += [(self.probe_generators, self.protocol.probe, list(model.parameters()))] * self.cfg.n_probes
         # Draws of one kind from the same generators, one after the other, are made as one: the
@@ -310,7 +314,10 @@ class CompositeLoss:
                 merged[-1] = (generators, kind, merged[-1][2] + like)
             else:
                 merged.append((generators, kind, like))
-        return [d for generators, kind, like in merged for d in member_random(like, generators, kind)]
+        drawn = [d for generators, kind, like in merged for d in member_random(like, generators, kind)]
+        if cut is not None and self.used[2]:
+            drawn[0] = cut.keep(drawn[0])
+        return drawn
 
     def __call__(self, model: StackedMLP, x: torch.Tensor, y: torch.Tensor, draws: list[torch.Tensor] | None = None):
         # ``draws`` (``draw``'s) are overwritten: the L3 noise is made in u's memory.

@@ -75,9 +75,15 @@ class Protocol:
     # Optuna notebooks hard-code, where their final runs take 15), or for the final runs' epochs
     # (None; paper mode, the text is silent).
     search_pretrain_epochs: int | None = None
+    # The data a lambda-search trial is scored on: the test split, on which Table I then reports
+    # (authors), or a validation split held out of the training set, the size of the test split
+    # (paper mode: the text speaks of a validation part of D2; ``data.DataConfig.validation``).
+    search_split: str = "validation"
 
     def __post_init__(self) -> None:
         check(self.base in MODES, f"protocol base must be one of {', '.join(MODES)}; got {self.base!r}")
+        check(self.search_split in ("validation", "test"),
+              f"search_split must be 'validation' or 'test', got {self.search_split!r}")
         check(self.probe in ("rademacher", "uniform"), f"probe must be 'rademacher' or 'uniform', got {self.probe!r}")
         check(self.teacher_batches in ("d1", "drop_in_batch"),
               f"teacher_batches must be 'd1' or 'drop_in_batch', got {self.teacher_batches!r}")
@@ -96,9 +102,14 @@ class Protocol:
         (a profile's shorter schedule is kept)."""
         return epochs if self.search_pretrain_epochs is None else min(epochs, self.search_pretrain_epochs)
 
+    def recorded_long(self, method: str) -> bool:
+        """Whether ``method``'s runs are emulated as the authors recorded them under their
+        30-epoch settings (before their per-batch logging, see ``authors_draws``)."""
+        return self.recorded_epochs_factor > 1 and method in RECORDED_LONG
+
     def epochs_recorded(self, method: str, epochs: int) -> int:
         """How many D2 epochs ``method`` trains before FGSM and weight noise are measured."""
-        return epochs * self.recorded_epochs_factor if method in RECORDED_LONG else epochs
+        return epochs * self.recorded_epochs_factor if self.recorded_long(method) else epochs
 
 
 PAPER = Protocol()
@@ -119,6 +130,7 @@ AUTHORS = Protocol(
     lambdas_from_importance=True,
     zero_pad_teacher_sized=True,
     search_pretrain_epochs=10,
+    search_split="test",
     recorded_epochs_factor=3,
 )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable, Sequence
 
 import torch
 
@@ -26,6 +26,15 @@ ROW_FILES = {
     "antidistill_l4_0": "history_best_antidistill.json",
     "antidistill": "history_best_antidistill_with_L4.json",
 }
+# The lambdas of their two Anti-Distillation rows, as their notebooks printed them: the
+# lambda4 = 0 run hard-codes its search's best trial (train_antidistillation_optuna), the full
+# run takes the fANOVA importances in importance order (train_antidistillation_L4_optuna).
+THEIR_LAMBDAS = {
+    "antidistill_l4_0": (0.5794205651168035, 0.9948911593161102, 0.4977024067547632, 0.0),
+    "antidistill": (0.3623355591075348, 0.24462296467939607, 0.2169215078949108, 0.1761199683181584),
+}
+# Table I's three metrics, as ``recorded`` names them.
+METRICS = ("val_acc", "fgsm", "noise")
 MAKE_IT = ("create it with `python tools/extract_authors_reference.py GIT_DIR`, GIT_DIR a clone of "
            "github.com/intsystems/anti-distillation, or point ANTIDISTILL_REFERENCE at a copy")
 
@@ -58,6 +67,43 @@ def recorded(records: dict[str, Any], method: str, seed: int, epoch: int | None 
     run = records["rows"][method]["seeds"][seed]
     return {"val_acc": run["val_acc"][(epoch or len(run["val_acc"])) - 1], "fgsm": run["fgsm"][-1],
             "noise": run["weight_noise"][-1]}
+
+
+def differences(runs: Iterable[dict[str, Any]], records: dict[str, Any]) -> list[dict[str, Any]]:
+    """For each of our runs, ours - theirs of the three Table I metrics, their run of the same
+    row and seed read as ours is (accuracy after the same epoch), and the classes ours never
+    predicts (a student that lost classes explains a large gap)."""
+    out = []
+    for run in runs:
+        theirs = recorded(records, run["method"], run["seed"], epoch=run["metric_epochs"]["val_acc"])
+        ours = {"val_acc": run["val_acc"], "fgsm": run["fgsm"]["acc"][-1], "noise": run["weight_noise"]["acc"][-1]}
+        out.append({"method": run["method"], "seed": run["seed"], **{m: ours[m] - theirs[m] for m in METRICS},
+                    "never_predicted": run.get("never_predicted", [])})
+    return out
+
+
+def summary(diffs: Sequence[dict[str, Any]], within: float = 0.011) -> dict[str, dict[str, Any]]:
+    """Per row: seeds whose accuracy is within ``within`` of theirs, the largest |difference| in
+    accuracy, and the mean and largest |difference| of FGSM and weight noise."""
+    rows: dict[str, list[dict[str, Any]]] = {}
+    for d in diffs:
+        rows.setdefault(d["method"], []).append(d)
+    return {method: {"seeds": len(ds), "within": sum(abs(d["val_acc"]) <= within for d in ds),
+                     "max_acc": max(abs(d["val_acc"]) for d in ds),
+                     **{f"mean_{m}": sum(d[m] for d in ds) / len(ds) for m in ("fgsm", "noise")},
+                     **{f"max_{m}": max(abs(d[m]) for d in ds) for m in ("fgsm", "noise")}}
+            for method, ds in rows.items()}
+
+
+def authors_teacher_path(seed: int) -> Path:
+    """Their trained teacher of ``seed`` (``teachers/teacher_5cl_<seed>.pt`` beside the records);
+    FileNotFoundError says where it was looked for."""
+    path = reference_path().parent / "teachers" / f"teacher_5cl_{seed}.pt"
+    if not path.is_file():
+        raise FileNotFoundError(f"no teacher of the authors for seed {seed} at {path}: they are in the project's "
+                                f"shared folder (../shared/reference/authors/teachers/, seeds 0-{SEEDS - 1}); "
+                                f"point ANTIDISTILL_REFERENCE at the records.json beside that folder")
+    return path
 
 
 def load_authors_teacher(path: str | Path) -> MLP:

@@ -12,6 +12,7 @@ import sqlalchemy.exc
 from optuna.trial import TrialState
 
 from .config import check, config_hash, override
+from .data import SIZES
 from .experiment import ExperimentConfig, get_or_run_seeds
 from .growth import METHODS
 from .profiles import Profile
@@ -60,11 +61,16 @@ class SearchConfig:
         """A trial's run: the final runs' schedule, its pre-training cut to the protocol's
         ``trial_pretrain_epochs``. The authors' 30-epoch recordings were not used in their search
         (its objective read FGSM after 10 epochs), so the factor is off; the objective needs no
-        weight-noise curve, so none is computed."""
+        weight-noise curve, so none is computed. With ``protocol.search_split == "validation"``
+        a trial (its teacher included) trains without a validation split the size of the test
+        split and is scored on it (``data.FashionMNIST.hold_out``)."""
         cfg = self.profile.config(self.method, seed, self.mode, lambdas)
         assert cfg.protocol is not None
-        return override(cfg, {"protocol.recorded_epochs_factor": 1, "attack.noise_eps": (),
-                              "growth.pretrain.epochs": cfg.protocol.trial_pretrain_epochs(cfg.growth.pretrain.epochs)})
+        changes = {"protocol.recorded_epochs_factor": 1, "attack.noise_eps": (),
+                   "growth.pretrain.epochs": cfg.protocol.trial_pretrain_epochs(cfg.growth.pretrain.epochs)}
+        if cfg.protocol.search_split == "validation":
+            changes["data.validation"] = cfg.data.n_test or SIZES["test"]
+        return override(cfg, changes)
 
     @property
     def identity(self) -> dict[str, Any]:

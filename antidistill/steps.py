@@ -24,6 +24,7 @@ from typing import Callable
 
 import torch
 
+from .authors_draws import Cut
 from .data import take
 from .losses import ClassMask, LossFn
 from .models import StackedMLP
@@ -62,8 +63,10 @@ def make_optimizer(model: StackedMLP, lr: float, graphs: bool) -> torch.optim.Ad
 
 
 class Steps:
-    """``steps(x_all, y_all, idx)`` trains ``model`` on the batch ``idx`` [S, B] of every member
-    and returns each member's loss [S], the terms, and the correct predictions [S] (detached)."""
+    """``steps(x_all, y_all, idx, cut)`` trains ``model`` on the batch ``idx`` [S, B] of every
+    member and returns each member's loss [S], the terms, and the correct predictions [S]
+    (detached). ``cut`` (``authors_draws.Cut``): the batch ``idx`` was cut from, which the
+    authors' single stream draws L3's noise for."""
 
     def __init__(self, model: StackedMLP, optimizer: torch.optim.Optimizer, loss_fn: LossFn, mask: ClassMask,
                  graphs: bool) -> None:
@@ -72,26 +75,29 @@ class Steps:
         self._graphs: dict[tuple, tuple[torch.cuda.CUDAGraph, torch.Tensor, list[torch.Tensor], StepOutput]] = {}
 
     def _step(self, x_all: torch.Tensor, y_all: torch.Tensor, idx: torch.Tensor,
-              draws: list[torch.Tensor] | None = None) -> StepOutput:
+              draws: list[torch.Tensor] | None = None, cut: Cut | None = None) -> StepOutput:
         x, y = take(x_all, idx), take(y_all, idx)
+        if draws is None and cut is not None and hasattr(self.loss_fn, "draw"):
+            draws = self.loss_fn.draw(self.model, x, cut)
         per_seed, terms, logits = (self.loss_fn(self.model, x, y) if draws is None
                                    else self.loss_fn(self.model, x, y, draws))
         per_seed.sum().backward()
         self.optimizer.step()
         return per_seed.detach(), terms, self.mask.correct(logits.detach(), y)
 
-    def __call__(self, x_all: torch.Tensor, y_all: torch.Tensor, idx: torch.Tensor) -> StepOutput:
+    def __call__(self, x_all: torch.Tensor, y_all: torch.Tensor, idx: torch.Tensor,
+                 cut: Cut | None = None) -> StepOutput:
         if not self.graphs:
-            return self._eager(x_all, y_all, idx)
+            return self._eager(x_all, y_all, idx, cut)
         key = (tuple(idx.shape), tuple(p.requires_grad for p in self.model.parameters()))
         if key not in self._warm:
             self._warm.add(key)
-            return self._on_side_stream(lambda: self._eager(x_all, y_all, idx))
+            return self._on_side_stream(lambda: self._eager(x_all, y_all, idx, cut))
         draws = None
         if getattr(self.loss_fn, "host_draws", False):
             # Only the batch's shape matters to the draws: a view of one image stands in for it.
             like = x_all[:1].unsqueeze(0).expand(*idx.shape, *x_all.shape[1:])
-            draws = self.loss_fn.draw(self.model, like)
+            draws = self.loss_fn.draw(self.model, like, cut)
         if key not in self._graphs:
             self._graphs[key] = self._capture(x_all, y_all, idx, draws)
         graph, static_idx, static_draws, out = self._graphs[key]
@@ -103,9 +109,9 @@ class Steps:
         # The graph's outputs are overwritten by its next replay.
         return loss.clone(), {k: v.clone() for k, v in terms.items()}, correct.clone()
 
-    def _eager(self, x_all: torch.Tensor, y_all: torch.Tensor, idx: torch.Tensor) -> StepOutput:
+    def _eager(self, x_all: torch.Tensor, y_all: torch.Tensor, idx: torch.Tensor, cut: Cut | None) -> StepOutput:
         self.optimizer.zero_grad(set_to_none=True)
-        return self._step(x_all, y_all, idx)
+        return self._step(x_all, y_all, idx, cut=cut)
 
     @staticmethod
     def _on_side_stream(fn: Callable[[], StepOutput]) -> StepOutput:

@@ -10,6 +10,7 @@ from typing import Sequence
 
 import torch
 
+from .authors_draws import loader_draws
 from .config import check
 from .data import C1, DataConfig, FashionMNIST
 from .losses import ClassMask, plain_ce
@@ -17,8 +18,11 @@ from .models import MLP, StackedMLP, teacher_model
 from .protocol import PAPER, Protocol
 from .seeding import Streams
 from .store import Store, atomic_torch_save
-from .train import TrainConfig, fit
+from .reference import authors_teacher_path, load_authors_teacher
+from .train import TrainConfig, evaluate, fit
 
+# Where a run's teacher comes from (``ExperimentConfig.teachers``).
+TEACHER_SOURCES = ("ours", "authors")
 TEACHER_TRAIN = TrainConfig(epochs=30, lr=1e-2, batch_size=256, decay="step", gamma=0.1, milestones=(10,))
 
 
@@ -55,9 +59,11 @@ def train_teachers(cfgs: Sequence[TeacherConfig], data: FashionMNIST,
     else:
         train, keep = d1.train, None
     seeds = ", ".join(str(c.seed) for c in cfgs)
+    # Their teacher notebook made one test pass after every epoch (``authors_draws``).
+    loader = loader_draws(cfg.protocol, [st("teacher_batches") for st in streams], passes_after_epoch=1)
     histories = fit(teachers, train, d1.test, cfg.train, plain_ce(mask), mask,
                     [st("teacher_batches") if cfg.protocol.shuffle else None for st in streams], keep_classes=keep,
-                    desc=f"teacher seed {seeds}", progress=progress)
+                    loader=loader, desc=f"teacher seed {seeds}", progress=progress)
     return teachers.unstack(), histories
 
 
@@ -96,6 +102,19 @@ def get_teacher(cfg: TeacherConfig, data: FashionMNIST, store: Store | None = No
                 progress: bool = True) -> tuple[MLP, dict]:
     """The trained teacher of one seed on the CPU and its record (``get_teachers`` of one)."""
     return get_teachers([cfg], data, store, progress)[0]
+
+
+def authors_teachers(cfgs: Sequence[TeacherConfig], data: FashionMNIST) -> list[tuple[MLP, dict]]:
+    """The authors' trained teachers of the configs' seeds (read in place from the shared
+    reference folder), each with a record as a trained teacher has: its accuracy on D1's test
+    split under the config's mask, and no training time."""
+    _same_but_seed(cfgs)
+    teachers = [load_authors_teacher(authors_teacher_path(c.seed)) for c in cfgs]
+    d1 = data.d1()
+    stacked = StackedMLP.stack(teachers).to(d1.test.y.device)
+    _, accuracy = evaluate(stacked, d1.test, ClassMask(C1, cfgs[0].protocol.mask))
+    return [(t, {"seed": c.seed, "val_acc": a, "cached": True, "wall_time_s": 0.0, "source": "authors"})
+            for t, c, a in zip(teachers, cfgs, accuracy)]
 
 
 def _name(cfg: TeacherConfig) -> str:

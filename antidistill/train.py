@@ -10,6 +10,7 @@ import torch
 from tqdm import tqdm
 
 from .allocator import keep_freed_memory
+from .authors_draws import Cut, LoaderDraws
 from .config import check
 from .data import Split
 from .losses import ClassMask, LossFn
@@ -72,15 +73,16 @@ def pick_device(name: str | None = "auto") -> torch.device:
     return device
 
 
-def batch_indices(y: torch.Tensor, batch_size: int, generators: Sequence[torch.Generator | None],
-                  keep_classes: tuple[int, ...] | None = None) -> list[torch.Tensor]:
+def cut_batches(y: torch.Tensor, batch_size: int, generators: Sequence[torch.Generator | None],
+                keep_classes: tuple[int, ...] | None = None) -> list[tuple[torch.Tensor, Cut | None]]:
     """One epoch of batch index tensors [S, B], one row per seed: shuffled from that seed's
-    generator, or in dataset order where it is None.
-
+    generator, or in dataset order where it is None; each with its ``Cut`` where
     ``keep_classes`` drops other samples inside each batch after it is cut (the authors'
-    teacher batches), so batches vary in size; all seeds of a stack must then keep the same
-    number in every batch (true in dataset order). Cut on the CPU and moved in one copy, so a
-    CUDA epoch does not wait on the host batch by batch.
+    teacher and pre-training batches), else None.
+
+    Batches then vary in size; all seeds of a stack must keep the same number in every batch
+    (true in dataset order). Cut on the CPU and moved in one copy, so a CUDA epoch does not
+    wait on the host batch by batch.
     """
     labels = y.cpu()
     n = int(labels.shape[0])
@@ -94,15 +96,23 @@ def batch_indices(y: torch.Tensor, batch_size: int, generators: Sequence[torch.G
 
     per_member(generators, order)  # a stack's shuffles in parallel, each from its seed's own stream
     sizes = [min(batch_size, n - start) for start in range(0, n, batch_size)]
-    if keep_classes is not None:
-        keep = torch.isin(labels[orders], torch.tensor(keep_classes))
-        counts = torch.stack([k.sum(1) for k in keep.split(batch_size, dim=1)], dim=1)
-        if not bool((counts == counts[:1]).all()):
-            raise ValueError("dropping classes inside shuffled batches gives every seed its own batch sizes; "
-                             "train such seeds one per stack")
-        orders = orders[keep].view(len(generators), -1)
-        sizes = [int(c) for c in counts[0] if c > 0]
-    return list(orders.to(y.device).split(sizes, dim=1))
+    if keep_classes is None:
+        return [(idx, None) for idx in orders.to(y.device).split(sizes, dim=1)]
+    keep = torch.isin(labels[orders], torch.tensor(keep_classes))
+    counts = torch.stack([k.sum(1) for k in keep.split(batch_size, dim=1)], dim=1)
+    if not bool((counts == counts[:1]).all()):
+        raise ValueError("dropping classes inside shuffled batches gives every seed its own batch sizes; "
+                         "train such seeds one per stack")
+    kept = [int(c) for c in counts[0]]
+    idx = orders[keep].view(len(generators), -1).to(y.device).split(kept, dim=1)
+    positions = [k.nonzero()[:, 1].view(len(generators), -1) for k in keep.split(batch_size, dim=1)]
+    return [(i, Cut(size, p)) for i, size, p, c in zip(idx, sizes, positions, kept) if c > 0]
+
+
+def batch_indices(y: torch.Tensor, batch_size: int, generators: Sequence[torch.Generator | None],
+                  keep_classes: tuple[int, ...] | None = None) -> list[torch.Tensor]:
+    """The batch index tensors of ``cut_batches``, without their cuts."""
+    return [idx for idx, _ in cut_batches(y, batch_size, generators, keep_classes)]
 
 
 @torch.no_grad()
@@ -159,6 +169,7 @@ def fit(
     *,
     keep_classes: tuple[int, ...] | None = None,
     head_only_epochs: int = 0,
+    loader: LoaderDraws | None = None,
     desc: str = "train",
     progress: bool = True,
 ) -> list[list[dict[str, float]]]:
@@ -169,7 +180,8 @@ def fit(
     epoch (None keeps dataset order). A history has one row per epoch, plus row 0 with the
     validation metrics before any training; each row holds mean train loss, train accuracy,
     every loss term, validation loss and accuracy and the learning rate used. During the first
-    ``head_only_epochs`` only the output layer learns. The loop never waits on the device: the
+    ``head_only_epochs`` only the output layer learns. ``loader`` makes the draws of the authors'
+    DataLoaders around each epoch (their single stream, ``authors_draws``). The loop never waits on the device: the
     losses are checked once an epoch, and a NaN or infinite one raises ``TrainingDiverged``
     naming the epoch, batch and terms.
     """
@@ -188,12 +200,16 @@ def fit(
         _set_trainable(model, head_only=epoch <= head_only_epochs)
         lr = float(optimizer.param_groups[0]["lr"])
         losses, terms, sizes, correct = [], [], [], 0
-        for idx in batch_indices(train.y, cfg.batch_size, generators, keep_classes):
-            per_seed, batch_terms, batch_correct = step(train.x, train.y, idx)
+        if loader is not None:
+            loader.before_epoch()
+        for idx, cut in cut_batches(train.y, cfg.batch_size, generators, keep_classes):
+            per_seed, batch_terms, batch_correct = step(train.x, train.y, idx, cut)
             losses.append(per_seed)
             terms.append(batch_terms)
             sizes.append(idx.shape[1])
             correct = correct + batch_correct
+        if loader is not None:
+            loader.after_epoch()
         if scheduler is not None:
             scheduler.step()
         losses_t = torch.stack(losses)  # [batches, seeds]

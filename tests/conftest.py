@@ -56,9 +56,11 @@ def gen():
 # member's batched products may round differently from its products alone, and the tests compare
 # with a tolerance instead. Derived from a measurement: every stack-vs-alone test of the suite
 # under MKL_CBWR=COMPATIBLE, ATEN_CPU_CAPABILITY=default (AMD EPYC, 2 threads) differed by at most
-# 2.0e-7 relative (a D1 loss after two epochs); no accuracy, count or draw differed. The tolerance
-# leaves a factor 50; a flipped prediction (one image in 256, 4e-3) still fails it.
-STACK_RTOL, STACK_ATOL = 1e-5, 1e-8
+# 1.4e-5 relative (a validation loss of antidistill_l4_0 in authors mode, where training carries a
+# last-bit difference through the epochs; 2.0e-7 before the authors' draws moved its stream); no
+# accuracy, count or draw differed. The tolerance leaves a factor 7; a flipped prediction (one
+# image in 256, 4e-3) still fails it.
+STACK_RTOL, STACK_ATOL = 1e-4, 1e-8
 _worst: list[tuple[float, str]] = []
 
 

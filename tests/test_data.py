@@ -34,6 +34,21 @@ def test_data_config_takes_a_head_slice(fashion):
         DataConfig(n_train=0)
 
 
+def test_a_validation_split_is_held_out_of_the_training_set(fashion):
+    """Fixed images (VALIDATION_SEED), never trained on, the shipped order kept in both parts."""
+    held = DataConfig(validation=10000).apply(fashion)
+    assert len(held.train) == 50000 and len(held.test) == 10000
+    again = DataConfig(validation=10000).apply(fashion)
+    assert torch.equal(held.test.x, again.test.x) and torch.equal(held.train.y, again.train.y)
+    seen = {bytes(x.numpy()) for x in held.train.x[:5000]}
+    assert not seen & {bytes(x.numpy()) for x in held.test.x}
+    assert torch.equal(torch.cat([held.train.y, held.test.y]).bincount(), fashion.train.y.bincount())
+    # Every class is represented about evenly (a random tenth of 60000 per class is 1000 +- 30).
+    assert held.test.y.bincount().min() > 900
+    with pytest.raises(ValueError, match="needs a training split of more"):
+        DataConfig(n_train=100, validation=100).apply(fashion)
+
+
 def _copy_dataset(src, dst):
     for stem in data_mod.FILES.values():
         shutil.copy(src / f"{stem}.gz", dst / f"{stem}.gz")

@@ -6,6 +6,7 @@ import importlib.util
 from pathlib import Path
 
 import pytest
+import torch
 
 from antidistill.config import override
 from antidistill.experiment import ExperimentConfig, run_experiment
@@ -75,3 +76,24 @@ def test_authors_mode_xavier_reproduces_their_runs(records, seed, tmp_path, devi
     assert ours["metric_epochs"]["fgsm"] == records["rows"]["xavier"]["student_epochs"]
     assert abs(ours["val_acc"] - theirs["val_acc"]) <= 0.01
     assert abs(ours["fgsm"]["acc"][-1] - theirs["fgsm"]) <= 0.05
+
+
+def test_the_authors_teachers_are_theirs(tmp_path, device):
+    """A run from their teacher grows that teacher (zero pad keeps it exactly, teacher-sized)."""
+    from antidistill.experiment import grow
+    from antidistill.data import load_fashion_mnist
+    from antidistill.reference import authors_teacher_path, load_authors_teacher
+    from antidistill.teachers import authors_teachers
+
+    try:
+        path = authors_teacher_path(3)
+    except FileNotFoundError as exc:
+        pytest.skip(str(exc))
+    cfg = ExperimentConfig(method="zero_pad", seed=3, mode="authors", teachers="authors")
+    data = load_fashion_mnist()
+    [(teacher, record)] = authors_teachers([cfg.teacher_config()], data)
+    expected = load_authors_teacher(path)
+    assert all(torch.equal(a, b) for a, b in zip(teacher.parameters(), expected.parameters()))
+    assert 0.8 < record["val_acc"] <= 1 and record["source"] == "authors"
+    student = grow(cfg, teacher, data, progress=False).student
+    assert all(torch.equal(a, b) for a, b in zip(student.parameters(), expected.parameters()))

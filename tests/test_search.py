@@ -135,6 +135,18 @@ def test_search_trials_train_on_the_final_schedule(profile):
         0, (1.0, 1.0, 1.0, 1.0)).growth.pretrain.epochs == 10
 
 
+@pytest.mark.parametrize("profile", ["smoke", "paper"])
+def test_paper_mode_scores_trials_on_a_validation_split_and_authors_mode_on_the_test_split(profile):
+    """Paper mode holds out a validation split the size of the test split the final runs report
+    on (teachers included: the trial's whole data is the config's); authors mode keeps theirs."""
+    trial = SearchConfig("antidistill", "paper", PROFILES[profile], (0,)).trial_config(0, (1.0,) * 4)
+    final = PROFILES[profile].config("antidistill", 0, "paper", (1.0,) * 4)
+    assert trial.data.validation == (final.data.n_test or 10000) and final.data.validation is None
+    assert trial.teacher_config().data == trial.data
+    authors = SearchConfig("antidistill", "authors", PROFILES[profile], (0,)).trial_config(0, (1.0,) * 4)
+    assert authors.data.validation is None and authors.protocol.search_split == "test"
+
+
 def test_ctrl_c_inside_a_trial_resumes_to_the_same_lambdas(cfg, tmp_path, monkeypatch, device):
     reference = _params(run_search(cfg, 2, Store(tmp_path / "ref"), device=device, progress=False))
     store = Store(tmp_path / "cut")

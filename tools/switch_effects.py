@@ -27,14 +27,13 @@ from antidistill.config import override  # noqa: E402
 from antidistill.experiment import get_or_run  # noqa: E402
 from antidistill.profiles import PROFILES  # noqa: E402
 from antidistill.protocol import AUTHORS, PAPER  # noqa: E402
-from antidistill.reference import load_reference, recorded  # noqa: E402
+from antidistill.reference import THEIR_LAMBDAS, load_reference, recorded  # noqa: E402
 from antidistill.store import Store  # noqa: E402
 
 # Printed by their notebooks train_antidistillation_optuna / _L4_optuna: the best trials, and
 # the fANOVA importances their final full Anti-Distillation run used as lambdas.
-THEIR_L4_0_BEST = (0.5794205651168035, 0.9948911593161102, 0.4977024067547632, 0.0)
 THEIR_FULL_BEST = (0.716363757180193, 0.6256876037711583, 0.0027526129759972706, 0.5634907950570721)
-THEIR_FULL_IMPORTANCE = (0.3623355591075348, 0.24462296467939607, 0.2169215078949108, 0.1761199683181584)
+THEIR_FULL_IMPORTANCE = THEIR_LAMBDAS["antidistill"]
 
 # (switch, method, lambdas with the switch as theirs, lambdas when flipped)
 CASES = (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
+from ..authors_draws import loader_draws
 from ..data import C1
 from ..losses import ClassMask, CompositeLoss
 from ..models import MLP, StackedMLP, student_model
@@ -41,8 +42,9 @@ def pretrain_stack(student: StackedMLP, plans: Sequence[Pretraining],
     d1 = ctx.data.d1()
     train, keep = (ctx.data.train, C1) if ctx.protocol.pretrain_batches == "drop_in_batch" else (d1.train, None)
     generators = [c.streams("pretrain_batches") if ctx.protocol.shuffle else None for c in ctxs]
+    loader = loader_draws(ctx.protocol, [c.streams("pretrain_batches") for c in ctxs])
     return fit(student, train, d1.test, ctx.cfg.pretrain, loss, mask, generators, keep_classes=keep,
-               desc=plan.desc, progress=ctx.progress)
+               loader=loader, desc=plan.desc, progress=ctx.progress)
 
 
 def data_noise(teacher: MLP | None, ctx: GrowContext) -> Grown:

@@ -1,0 +1,70 @@
+"""The authors' Table I runs regenerated from their own teachers, compared seed by seed with their records.
+
+  python tools/same_teachers.py --out DIR [--seeds 0,1,...] [--methods xavier,...] [--profile paper]
+  python tools/same_teachers.py --out DIR --table      # only print the comparison of what DIR holds
+
+Every row runs in `authors` mode from the authors' trained teacher of its seed (the shared
+reference folder), the Anti-Distillation rows with the lambdas their notebooks printed
+(``reference.THEIR_LAMBDAS``). Runs are saved in DIR as they finish (a results store: an
+interrupted call resumes), then each row's differences ours - theirs are printed: seeds whose
+accuracy is within 0.011 of theirs, the largest |difference| in accuracy, the mean and largest
+|difference| of FGSM and weight noise at the largest eps, and the seeds where ours never
+predicts some class.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from antidistill.config import override  # noqa: E402
+from antidistill.experiment import run_many  # noqa: E402
+from antidistill.growth import METHODS  # noqa: E402
+from antidistill.profiles import PROFILES  # noqa: E402
+from antidistill.reference import SEEDS, THEIR_LAMBDAS, differences, load_reference, summary  # noqa: E402
+from antidistill.store import Store  # noqa: E402
+
+
+def configs(methods: list[str], seeds: list[int], profile: str) -> list:
+    return [override(PROFILES[profile].config(m, s, "authors", THEIR_LAMBDAS.get(m)), {"teachers": "authors"})
+            for m in methods for s in seeds]
+
+
+def table(runs: list[dict]) -> str:
+    diffs = differences(runs, load_reference())
+    lines = ["| row | seeds within 0.011 | largest |Δ accuracy| | mean Δ FGSM (largest) | "
+             "mean Δ weight noise (largest) | seeds with lost classes |", "| --- | --- | --- | --- | --- | --- |"]
+    for method, row in summary(diffs).items():
+        lost = ", ".join(f"{d['seed']} {d['never_predicted']}" for d in diffs
+                         if d["method"] == method and d["never_predicted"]) or "none"
+        lines.append(f"| {METHODS[method].label} | {row['within']}/{row['seeds']} | {row['max_acc']:.4f} | "
+                     f"{row['mean_fgsm']:+.3f} ({row['max_fgsm']:.3f}) | {row['mean_noise']:+.3f} "
+                     f"({row['max_noise']:.3f}) | {lost} |")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, required=True, help="results folder (resumed when it holds runs)")
+    parser.add_argument("--seeds", default=",".join(map(str, range(SEEDS))))
+    parser.add_argument("--methods", default=",".join(METHODS))
+    parser.add_argument("--profile", default="paper", choices=list(PROFILES))
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--table", action="store_true", help="print the comparison of the runs DIR holds; run nothing")
+    args = parser.parse_args()
+    cfgs = configs(args.methods.split(","), [int(s) for s in args.seeds.split(",")], args.profile)
+    store = Store(args.out)
+    if args.table:
+        runs = [r for r in (store.load("runs", c.run_name, c) for c in cfgs) if r is not None]
+    else:
+        runs = run_many(cfgs, store, args.device, desc="authors' teachers")
+    print(table(runs))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
