@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import platform
+import subprocess
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -10,7 +12,23 @@ import torch
 from .numerics import code_path
 
 
+REPO = Path(__file__).resolve().parents[1]
+
+
+def git_commit(repo: Path = REPO) -> str:
+    """The checked-out commit, with "+ local changes" when the tree differs from it."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=repo, capture_output=True, text=True, check=True)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=repo,
+                               capture_output=True, text=True, check=True)
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown (not a git checkout)"
+    return head.stdout.strip() + (" + local changes" if dirty.stdout.strip() else "")
+
+
 def runtime() -> dict[str, Any]:
-    """The few facts saved with every run: what computed it, and on which CPU code path."""
-    return {"torch": torch.__version__, "python": platform.python_version(), "machine": platform.machine(),
-            "cpu_threads": torch.get_num_threads(), "code_path": code_path()}
+    """The few facts saved with every run: what computed it (the commit included), and on which
+    machine and CPU code path."""
+    return {"commit": git_commit(), "torch": torch.__version__, "python": platform.python_version(),
+            "machine": platform.machine(), "cpu_threads": torch.get_num_threads(),
+            "code_path": code_path()}

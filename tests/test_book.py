@@ -15,7 +15,7 @@ nbformat = pytest.importorskip("nbformat", reason="the report's tools are not in
 papermill = pytest.importorskip("papermill", reason="the report's tools are not installed (tools/setup.sh installs them)")
 
 from antidistill.report.book import NOTEBOOKS, build_html, execute
-from antidistill.report.provenance import REPO
+from antidistill.environment import REPO
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = REPO / "artifacts"

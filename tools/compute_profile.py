@@ -17,7 +17,7 @@ from pathlib import Path
 from antidistill.bench import measured_profile
 from antidistill.profiles import PROFILES
 from antidistill.protocol import MODES
-from antidistill.report.provenance import git_commit
+from antidistill.environment import git_commit
 from antidistill.report.reproduction import Reproduction
 from antidistill.search import SEARCHED
 from profile_time import print_table  # this folder's sibling tool (a script's folder is on sys.path)

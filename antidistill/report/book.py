@@ -20,7 +20,8 @@ import papermill
 from ..profiles import validate_parameters
 from ..store import Store, hold
 from .pages.table_one import DOWNLOADS
-from .provenance import REPO, save_build_record
+from ..environment import REPO
+from .provenance import save_build_record
 
 STAGING = ".book-staging-"
 # Execution order: the introduction and the reproducibility page summarise the others, so run last.

@@ -6,30 +6,18 @@ import datetime as dt
 import json
 import os
 import platform
-import subprocess
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import torch
 
+from ..environment import git_commit
 from ..store import Store, atomic_write_json
 from ..train import pick_device
 
 PACKAGES = ("antidistill", "torch", "numpy", "optuna", "pandas", "matplotlib", "seaborn", "papermill",
             "jupyter-book", "myst-nb")
-REPO = Path(__file__).resolve().parents[2]
-
-
-def git_commit(repo: Path = REPO) -> str:
-    """The checked-out commit, with "+ local changes" when the tree differs from it."""
-    try:
-        head = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=repo, capture_output=True, text=True, check=True)
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=repo,
-                               capture_output=True, text=True, check=True)
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown (not a git checkout)"
-    return head.stdout.strip() + (" + local changes" if dirty.stdout.strip() else "")
 
 
 def _version(package: str) -> str:
