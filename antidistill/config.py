@@ -78,6 +78,33 @@ def to_dict(cfg: Any) -> dict[str, Any]:
     return json.loads(json.dumps(dataclasses.asdict(cfg)))
 
 
+def from_dict(cfg_type: type[C], values: Mapping[str, Any]) -> C:
+    """The config of ``cfg_type`` that ``to_dict`` turned into ``values``; a ValueError when they
+    no longer fit its fields (one added, removed or renamed since they were saved) or values."""
+    try:
+        cfg = TypeAdapter(cfg_type).validate_python(dict(values))
+    except (ValidationError, TypeError, ValueError) as exc:
+        raise ValueError(f"not a {cfg_type.__name__}: {str(exc).splitlines()[0]}") from None
+    if to_dict(cfg) != values:
+        now, then = _leaves(to_dict(cfg)), _leaves(dict(values))
+        changed = sorted(k for k in set(now) | set(then) if now.get(k, _MISSING) != then.get(k, _MISSING))
+        raise ValueError(f"its fields are not {cfg_type.__name__}'s now: {', '.join(changed[:5])} differ")
+    return cfg
+
+
+_MISSING = object()
+
+
+def _leaves(values: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        if isinstance(value, Mapping):
+            out.update(_leaves(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
 def config_hash(cfg: Any) -> str:
     """A short, stable fingerprint of a config (dataclass or plain dict), used to key saved results."""
     text = json.dumps(cfg if isinstance(cfg, dict) else to_dict(cfg), sort_keys=True)

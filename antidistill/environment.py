@@ -26,9 +26,14 @@ def git_commit(repo: Path = REPO) -> str:
     return head.stdout.strip() + (" + local changes" if dirty.stdout.strip() else "")
 
 
+# Read once, when the code is loaded: the commit of the code that runs, even if the checkout
+# changes while a long computation goes on.
+COMMIT = git_commit()
+
+
 def runtime() -> dict[str, Any]:
-    """The few facts saved with every run: what computed it (the commit included), and on which
-    machine and CPU code path."""
-    return {"commit": git_commit(), "torch": torch.__version__, "python": platform.python_version(),
+    """The few facts saved with every run: what computed it (the commit of the code loaded),
+    and on which machine and CPU code path."""
+    return {"commit": COMMIT, "torch": torch.__version__, "python": platform.python_version(),
             "machine": platform.machine(), "cpu_threads": torch.get_num_threads(),
             "code_path": code_path()}

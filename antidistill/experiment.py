@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Sequence
 
 from tqdm import tqdm
@@ -221,6 +222,13 @@ def get_or_run_seeds(cfgs: Sequence[ExperimentConfig], store: Store, device: str
     return [found[i] for i in range(len(cfgs))]
 
 
+def stale_results(store: Store) -> list[tuple[Path, str]]:
+    """Every saved run, search trial and teacher record of ``store`` that the code can no longer
+    use, with why (``Store.stale``): never shown, recomputed when asked for."""
+    return [*store.stale("runs", ExperimentConfig), *store.stale("search", ExperimentConfig),
+            *store.stale("teachers", TeacherConfig)]
+
+
 def stacks(configs: Sequence[ExperimentConfig], max_seeds: int | None = None) -> list[list[int]]:
     """Indices of ``configs`` grouped into stacks: configs that differ only in the seed, at most
     ``max_seeds`` each, in first-seen order. Where seeds cannot share batch shapes (classes
@@ -251,6 +259,6 @@ def run_many(configs: list[ExperimentConfig], store: Store, device: str | None =
     for group in bar:
         first = configs[group[0]]
         bar.set_postfix_str(f"{first.mode}-{first.method} seeds {','.join(str(configs[i].seed) for i in group)}")
-        for i, result in zip(group, get_or_run_seeds([configs[i] for i in group], store, device, False, kind=kind)):
+        for i, result in zip(group, get_or_run_seeds([configs[i] for i in group], store, device, progress, kind=kind)):
             results[i] = result
     return [results[i] for i in range(len(configs))]

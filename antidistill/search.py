@@ -218,7 +218,7 @@ def _prerun_startup(cfg: SearchConfig, counted: int, n: int, store: Store, devic
             first = counted + 1 + start // n_seeds
             print(f"{cfg.method}: training trials {first}-{first + len(chunk) // n_seeds - 1} as one stack", flush=True)
         try:
-            get_or_run_seeds(chunk, store, device, progress=False, kind="search")
+            get_or_run_seeds(chunk, store, device, progress=progress, kind="search")
         except TrainingDiverged:
             continue
 

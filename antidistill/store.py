@@ -14,7 +14,7 @@ from typing import Any
 import filelock
 import torch
 
-from .config import config_hash, to_dict
+from .config import config_hash, from_dict, to_dict
 from .records import SCHEMAS, problem
 
 # Bumped whenever the code computes a saved result differently for the same config, so that
@@ -158,6 +158,27 @@ class Store:
 
     def path(self, kind: str, name: str, cfg: Any, suffix: str = ".json") -> Path:
         return self.root / kind / f"{name}-{config_hash(cfg)}{suffix}"
+
+    def stale(self, kind: str, cfg_type: type) -> list[tuple[Path, str]]:
+        """The files of ``kind`` that no current build can use, each with why: unreadable or
+        invalid, computed by another ``RESULTS_VERSION``, or holding a config that no longer
+        fits ``cfg_type`` (a field added, removed or renamed since)."""
+        found = []
+        for path in sorted((self.root / kind).glob("*.json")):
+            try:
+                saved = Store(self.root, strict=True)._read(path, kind)
+            except InvalidRecord as exc:
+                found.append((path, str(exc).removeprefix(f"{path}: ")))
+                continue
+            if saved["results_version"] != RESULTS_VERSION:
+                found.append((path, f"computed by results version {saved['results_version']}; "
+                                    f"the code is at {RESULTS_VERSION}"))
+                continue
+            try:
+                from_dict(cfg_type, saved["config"])
+            except ValueError as exc:
+                found.append((path, f"its config no longer fits the code ({exc})"))
+        return found
 
     def load(self, kind: str, name: str, cfg: Any) -> dict[str, Any] | None:
         """The saved result of ``cfg``, or None when there is none, or it is stale, or it cannot be

@@ -46,6 +46,8 @@ glue_all(search.page(rep))
 # ```
 # ````
 #
+# The trials of this build are scored on {glue:md}`search_data`.
+#
 # In this build each trial pre-trains for {glue:text}`search_pretrain_epochs` epochs (the final
 # runs: {glue:text}`set_pretrain_epochs`) and trains on D2 for {glue:text}`search_student_epochs`,
 # as the final runs do, on seeds
@@ -57,16 +59,20 @@ glue_all(search.page(rep))
 # {glue:text}`tpe_startup` trials at random before its model takes over. {glue:md}`random_start`
 #
 # Every finished trial of the search for Anti-Distillation with λ4 = 0: its λ, each seed's FGSM
-# accuracy at the largest ε, and the objective (their mean):
+# accuracy at the largest ε, the objective (their mean) and their standard deviation over the seeds:
 #
 # ```{glue} trials_table_antidistill_l4_0
 # ```
+#
+# {glue:md}`margin_antidistill_l4_0`
 #
 # The same for full Anti-Distillation (both searches use the same sampler seed, so their random
 # start-up trials draw the same first three λ):
 #
 # ```{glue} trials_table_antidistill
 # ```
+#
+# {glue:md}`margin_antidistill`
 #
 # The final runs use, for λ4 = 0, the best trial's λ and, for full Anti-Distillation,
 # {glue:md}`full_lambdas_source`:

@@ -26,3 +26,19 @@ def test_the_width_verdict_follows_the_counted_units():
 def test_widths_average_over_seeds():
     table = widths(_runs([128, 64, 32], [128, 64, 32]) + _runs([130, 64, 32], [128, 64, 32]))
     assert isinstance(table, pd.DataFrame) and table.loc["zero_pad", "layer 1"] == 129
+
+
+def test_the_search_margin_follows_the_paired_spread():
+    from antidistill.report.pages.search import margin_sentence
+
+    def table(best, runner):
+        rows = {0: best, 1: runner}
+        frame = pd.DataFrame({t: {f"FGSM seed {s}": v for s, v in enumerate(vals)} for t, vals in rows.items()}).T
+        frame["objective"] = frame.mean(axis=1)
+        return frame
+
+    # Lead 0.1 on every seed but one: far beyond its standard error.
+    assert "do separate" in margin_sentence(table([0.5, 0.6, 0.7], [0.4, 0.5, 0.61]))
+    # Lead 0.01 on average from seeds that disagree: within the spread.
+    assert "cannot tell" in margin_sentence(table([0.5, 0.3, 0.7], [0.3, 0.5, 0.67]))
+    assert "no runner-up" in margin_sentence(table([0.5, 0.6], [0.4, 0.5]).iloc[:1])

@@ -19,7 +19,6 @@ from antidistill.profiles import PROFILES
 from antidistill.protocol import MODES
 from antidistill.environment import git_commit
 from antidistill.report.reproduction import Reproduction
-from antidistill.search import SEARCHED
 from profile_time import print_table  # this folder's sibling tool (a script's folder is on sys.path)
 
 
@@ -40,13 +39,7 @@ def main() -> None:
 
         log.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {args.profile} profile, {args.mode} mode, "
                   f"device {args.device}, commit {commit}\n")
-        rep.teacher_records(progress=True)
-        done("teachers")
-        for method in SEARCHED:
-            rep.lambdas(method, progress=True)
-            done(f"search {method}")
-        rep.run(progress=True)
-        done("final runs")
+        rep.compute(progress=True, done=done)
     print_table(measured_profile(rep.store, args.mode, args.profile))
 
 

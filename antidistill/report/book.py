@@ -17,11 +17,13 @@ from typing import Sequence
 import jupytext
 import papermill
 
+from ..experiment import stale_results
 from ..profiles import validate_parameters
 from ..store import Store, hold
 from .pages.table_one import DOWNLOADS
 from ..environment import REPO
 from .provenance import save_build_record
+from .reproduction import Reproduction
 
 STAGING = ".book-staging-"
 # Execution order: the introduction and the reproducibility page summarise the others, so run last.
@@ -51,9 +53,16 @@ def execute(mode: str, profile: str, seeds: Sequence[int] | None = None, device:
         # Holding the book's lock proves every staging folder left here dead (killed builds).
         for stale in root.glob(STAGING + "*"):
             shutil.rmtree(stale, ignore_errors=True)
+        # Everything is computed here, with progress bars on the terminal; the pages only load.
+        print("computing (or loading) the teachers, λ searches and runs ...", flush=True)
+        Reproduction.from_parameters(mode, profile, seeds, device, results_dir).compute(progress)
         staging = Path(held.enter_context(tempfile.TemporaryDirectory(dir=root, prefix=STAGING)))
         timings: list[dict] = []
-        warned: list[dict] = []
+        # Files the code can no longer use are never shown; the build says which (and why).
+        warned = [{"notebook": "(results folder)", "warning": f"stale result, not used: {path}: {why}"}
+                  for path, why in stale_results(Store(results_dir))]
+        for item in warned:
+            print(f"warning: {item['warning']}", file=sys.stderr, flush=True)
         for name in notebooks:
             source = jupytext.read(REPO / "notebooks" / f"{name}.py")
             print(f"executing {name} ...", flush=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from ..data import FashionMNIST, load_fashion_mnist
 from ..experiment import ExperimentConfig, grow, run_many
@@ -88,6 +88,19 @@ class Reproduction:
         """Every (method, seed) run: loaded when saved, computed (and saved) otherwise."""
         return run_many(self.configs(methods), self.store, self.device, desc=f"{self.mode}/{self.profile.name}",
                         progress=progress)
+
+    def compute(self, progress: bool = True, done: Callable[[str], None] | None = None) -> None:
+        """Everything the pages show, computed (or loaded where saved) before any page runs, with
+        progress bars: the teachers, both λ searches, then every final run; ``done(stage)``
+        after each stage."""
+        done = done or (lambda stage: None)
+        self.teacher_records(progress=progress)
+        done("teachers")
+        for method in SEARCHED:
+            self.lambdas(method, progress=progress)
+            done(f"search {method}")
+        self.run(progress=progress)
+        done("final runs")
 
     def runs(self, progress: bool = False):
         """``run()`` as one row per run (``tables.runs_frame``)."""
