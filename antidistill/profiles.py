@@ -11,6 +11,7 @@ from .config import override
 from .experiment import STUDENT_TRAIN, ExperimentConfig
 from .growth import GrowthConfig
 from .protocol import protocol_for
+from .reference import THEIR_LAMBDAS
 from .store import check_writable
 from .train import pick_device
 
@@ -39,6 +40,11 @@ class Profile:
             paper_head_only = GrowthConfig().head_only_epochs
             changes["growth.head_only_epochs"] = round(paper_head_only * changes["student.epochs"] / STUDENT_TRAIN.epochs)
         return override(ExperimentConfig(method=method, seed=seed, mode=mode, lambdas=lambdas), changes)
+
+    def regenerated(self, method: str, seed: int, teachers: str = "authors") -> ExperimentConfig:
+        """An `authors`-mode run of ``method`` as their Table I ran it: the Anti-Distillation rows
+        with the lambdas their notebooks printed, from their teachers or ours (``teachers``)."""
+        return override(self.config(method, seed, "authors", THEIR_LAMBDAS.get(method)), {"teachers": teachers})
 
     def trials(self, method: str) -> int:
         return dict(self.search_trials)[method]

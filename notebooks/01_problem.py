@@ -27,8 +27,9 @@
 #
 # The teacher is a fully connected network with hidden layers {glue:md}`teacher_widths`; the
 # student has {glue:md}`student_widths`. Both output 10 logits; while learning D1 the logits of
-# the other classes are masked. The shipped test split serves as the validation set, and images
-# enter the networks as raw pixel intensities in [0, 1].
+# the other classes are masked. The shipped test split serves as the validation set the results
+# are reported on (which images score the λ search is said in {doc}`04_lambda_search`), and
+# images enter the networks as raw pixel intensities in [0, 1].
 
 # %% tags=["parameters", "remove-input"]
 mode = "paper"  # "paper": the protocol as written; "authors": as the authors' public code runs it

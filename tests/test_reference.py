@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from antidistill.config import override
-from antidistill.experiment import ExperimentConfig, run_experiment
+from antidistill.experiment import ExperimentConfig, run_experiment, run_seeds
 from antidistill.reference import ROW_FILES, SEEDS, load_reference, recorded
 from antidistill.report.tables import PAPER_TABLE_I
 from antidistill.store import Store
@@ -97,3 +97,19 @@ def test_the_authors_teachers_are_theirs(tmp_path, device):
     assert 0.8 < record["val_acc"] <= 1 and record["source"] == "authors"
     student = grow(cfg, teacher, data, progress=False).student
     assert all(torch.equal(a, b) for a, b in zip(student.parameters(), expected.parameters()))
+
+
+def test_authors_mode_data_noise_draws_as_they_did(records, tmp_path, device):
+    """With Data Noise draws its L3 noise, the DataLoaders' seeds and the weight noise from their
+    one stream, as their loops did (tests/test_authors_draws.py checks each draw). Seeds 3 and 8
+    keep every class in their runs and in ours: accuracy within 0.011 as for the rows that draw
+    nothing during training, FGSM and weight noise within 0.05. (Their pre-training at lr 5e-3
+    with a ReLU on the logits loses classes on some seeds, and which ones turns on last-bit
+    rounding: see the note of the issue that added the draws.)"""
+    cfgs = [ExperimentConfig(method="data_noise", seed=s, mode="authors") for s in (3, 8)]
+    for ours in run_seeds(cfgs, Store(tmp_path), device=device, progress=False):
+        theirs = recorded(records, "data_noise", ours["seed"], epoch=10)
+        assert ours["never_predicted"] == []
+        assert abs(ours["val_acc"] - theirs["val_acc"]) <= 0.011
+        assert abs(ours["fgsm"]["acc"][-1] - theirs["fgsm"]) <= 0.05
+        assert abs(ours["weight_noise"]["acc"][-1] - theirs["noise"]) <= 0.05

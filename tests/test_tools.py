@@ -32,6 +32,8 @@ def test_compute_profile_saves_every_result_then_resumes(tmp_path):
 
     saved = results()
     second = _compute(tmp_path)  # everything loads, nothing is recomputed or rewritten
-    assert second == first and results() == saved and len(saved) == 2 * 2 + 8 + 2 * 8  # teachers .json + .pt
+    # Teachers (.json + .pt) of the final runs and of the search's trials (paper mode: trained
+    # without the validation split), 2 x 2 search trials, 2 x 8 final runs.
+    assert second == first and results() == saved and len(saved) == 2 * 2 * 2 + 8 + 2 * 8
     log = (tmp_path / "compute_profile.log").read_text().splitlines()
     assert sum("done" in line for line in log) == 8  # 4 stages, twice

@@ -4,8 +4,8 @@
   python tools/same_teachers.py --out DIR --table      # only print the comparison of what DIR holds
 
 Every row runs in `authors` mode from the authors' trained teacher of its seed (the shared
-reference folder), the Anti-Distillation rows with the lambdas their notebooks printed
-(``reference.THEIR_LAMBDAS``). Runs are saved in DIR as they finish (a results store: an
+reference folder; ``--teachers ours``: from ours), the Anti-Distillation rows with the lambdas
+their notebooks printed (``reference.THEIR_LAMBDAS``). Runs are saved in DIR as they finish (a results store: an
 interrupted call resumes), then each row's differences ours - theirs are printed: seeds whose
 accuracy is within 0.011 of theirs, the largest |difference| in accuracy, the mean and largest
 |difference| of FGSM and weight noise at the largest eps, and the seeds where ours never
@@ -21,17 +21,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from antidistill.config import override  # noqa: E402
 from antidistill.experiment import run_many  # noqa: E402
 from antidistill.growth import METHODS  # noqa: E402
 from antidistill.profiles import PROFILES  # noqa: E402
-from antidistill.reference import SEEDS, THEIR_LAMBDAS, differences, load_reference, summary  # noqa: E402
+from antidistill.reference import SEEDS, differences, load_reference, summary  # noqa: E402
 from antidistill.store import Store  # noqa: E402
 
 
-def configs(methods: list[str], seeds: list[int], profile: str) -> list:
-    return [override(PROFILES[profile].config(m, s, "authors", THEIR_LAMBDAS.get(m)), {"teachers": "authors"})
-            for m in methods for s in seeds]
+def configs(methods: list[str], seeds: list[int], profile: str, teachers: str = "authors") -> list:
+    return [PROFILES[profile].regenerated(m, s, teachers) for m in methods for s in seeds]
 
 
 def table(runs: list[dict]) -> str:
@@ -54,14 +52,16 @@ def main() -> int:
     parser.add_argument("--methods", default=",".join(METHODS))
     parser.add_argument("--profile", default="paper", choices=list(PROFILES))
     parser.add_argument("--device", default="auto")
+    parser.add_argument("--teachers", default="authors", choices=("authors", "ours"),
+                        help="their trained teachers (default) or ours, trained here in authors mode")
     parser.add_argument("--table", action="store_true", help="print the comparison of the runs DIR holds; run nothing")
     args = parser.parse_args()
-    cfgs = configs(args.methods.split(","), [int(s) for s in args.seeds.split(",")], args.profile)
+    cfgs = configs(args.methods.split(","), [int(s) for s in args.seeds.split(",")], args.profile, args.teachers)
     store = Store(args.out)
     if args.table:
         runs = [r for r in (store.load("runs", c.run_name, c) for c in cfgs) if r is not None]
     else:
-        runs = run_many(cfgs, store, args.device, desc="authors' teachers")
+        runs = run_many(cfgs, store, args.device, desc=f"{args.teachers} teachers")
     print(table(runs))
     return 0
 

@@ -11,6 +11,7 @@ from ..experiment import ExperimentConfig, grow, run_many
 from ..growth import METHODS, Grown
 from ..models import MLP
 from ..profiles import Profile, check_injected, validate_parameters
+from ..reference import reference_path
 from ..search import SEARCHED, SearchConfig, best_lambdas, run_search
 from ..store import Store
 from ..teachers import get_teacher, get_teachers
@@ -91,8 +92,8 @@ class Reproduction:
 
     def compute(self, progress: bool = True, done: Callable[[str], None] | None = None) -> None:
         """Everything the pages show, computed (or loaded where saved) before any page runs, with
-        progress bars: the teachers, both λ searches, then every final run; ``done(stage)``
-        after each stage."""
+        progress bars: the teachers, both λ searches, every final run, then (where the authors'
+        records are at hand) their runs regenerated; ``done(stage)`` after each stage."""
         done = done or (lambda stage: None)
         self.teacher_records(progress=progress)
         done("teachers")
@@ -101,6 +102,17 @@ class Reproduction:
             done(f"search {method}")
         self.run(progress=progress)
         done("final runs")
+        if reference_path().is_file():
+            for teachers in ("ours", "authors"):
+                self.regenerated(teachers, progress=progress)
+            done("the authors' runs regenerated")
+
+    def regenerated(self, teachers: str, progress: bool = False) -> list[dict[str, Any]]:
+        """The authors' Table I runs regenerated at this build's profile and seeds: `authors`
+        mode, from our teachers or theirs (``teachers``), the Anti-Distillation rows with the
+        lambdas their notebooks printed, so that only the teachers differ between the two."""
+        cfgs = [self.profile.regenerated(m, seed, teachers) for m in METHODS for seed in self.seeds]
+        return run_many(cfgs, self.store, self.device, desc=f"authors' runs, {teachers} teachers", progress=progress)
 
     def runs(self, progress: bool = False):
         """``run()`` as one row per run (``tables.runs_frame``)."""
