@@ -186,8 +186,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     for cfg, result in zip(cfgs, results):
         where = result.get("path") or "(cached) " + str(Store(args.out).path("runs", cfg.run_name, cfg))
         print(f"{cfg.run_name}: final validation accuracy {result['val_acc']:.4f}")
-        print(f"  FGSM eps={result['fgsm']['eps'][-1]}: {result['fgsm']['acc'][-1]:.4f}; "
-              f"weight noise eps={result['weight_noise']['eps'][-1]}: {result['weight_noise']['acc'][-1]:.4f}")
+        # A grid may be empty (``--set attack.noise_eps=[]`` skips the weight-noise curve).
+        print("  " + "; ".join(f"{name} eps={result[key]['eps'][-1]}: {result[key]['acc'][-1]:.4f}"
+                               for name, key in (("FGSM", "fgsm"), ("weight noise", "weight_noise"))
+                               if result[key]["eps"]))
         print(f"  wall time {result['wall_time_s']:.1f} s; result: {where}")
     return 0
 

@@ -187,7 +187,14 @@ def test_cli_runs_and_writes_json(tmp_path, capsys, device):
     [path] = list(Path(tmp_path, "runs").glob("authors-xavier-seed0-*.json"))
     saved = json.loads(path.read_text())
     assert saved["config"]["mode"] == "authors" and saved["config"]["student"]["epochs"] == 1
-    assert f"{saved['val_acc']:.4f}" in out
+    assert f"{saved['val_acc']:.4f}" in out and "weight noise eps=" in out
+
+
+def test_cli_without_a_weight_noise_grid_says_the_rest(tmp_path, capsys, device):
+    assert main(["run", "--method", "xavier", "--out", str(tmp_path), "--device", device, *TINY_ARGS,
+                 "--set", "attack.noise_eps=[]"]) == 0
+    out = capsys.readouterr().out
+    assert "FGSM eps=" in out and "weight noise" not in out
 
 
 def test_cli_trains_several_seeds_as_one_stack(tmp_path, capsys, device):

@@ -42,3 +42,34 @@ def test_the_search_margin_follows_the_paired_spread():
     # Lead 0.01 on average from seeds that disagree: within the spread.
     assert "cannot tell" in margin_sentence(table([0.5, 0.3, 0.7], [0.3, 0.5, 0.67]))
     assert "no runner-up" in margin_sentence(table([0.5, 0.6], [0.4, 0.5]).iloc[:1])
+
+
+def _diff(method, seed, acc, lost=()):
+    return {"method": method, "seed": seed, "val_acc": acc, "fgsm": -acc / 2, "noise": acc / 4,
+            "never_predicted": list(lost)}
+
+
+def test_the_regenerated_page_counts_seeds_and_names_the_lost_classes():
+    from antidistill.report.pages.regenerated import per_seed_table, residual_sentence, summary_table
+
+    theirs = [_diff("zero_pad", 0, 0.004), _diff("zero_pad", 1, -0.002),
+              _diff("data_noise", 0, -0.2, lost=[2, 7]), _diff("data_noise", 1, 0.01)]
+    ours = [_diff("zero_pad", s, 0.05) for s in (0, 1)] + [_diff("data_noise", s, 0.0) for s in (0, 1)]
+    table = summary_table({"ours": ours, "authors": theirs})
+    assert table.loc["Zero Pad", ("their teachers", "seeds within")] == "2/2"
+    assert table.loc["Zero Pad", ("our teachers", "seeds within")] == "0/2"
+    assert table.loc["With Data Noise", ("their teachers", "largest |Δ acc|")] == 0.2
+    assert per_seed_table(theirs).loc["With Data Noise", 0] == "-0.200*"
+    sentence = residual_sentence(theirs)
+    assert sentence.startswith("From their teachers, every seed is within 0.011 of their accuracy in Zero Pad.")
+    assert "With Data Noise: 1 of 2 seeds differ" in sentence and "seed 0: classes [2, 7]" in sentence
+
+
+def test_the_regenerated_page_is_computed_at_the_paper_profile_only():
+    from antidistill.profiles import PROFILES
+    from antidistill.report.pages.regenerated import shown
+
+    class Rep:
+        profile = PROFILES["quick"]
+
+    assert "paper" in shown(Rep())

@@ -2,10 +2,12 @@
 other CPUs take (``numerics.EMULATED``), each in a fresh process, then each seed's Table I metrics
 minus the pinned path's.
 
-    python tools/code_paths.py OUT [--methods xavier,antidistill_l4_0] [--seeds 0,1,...,9]
+    python tools/code_paths.py OUT [--methods xavier,antidistill_l4_0] [--seeds 0,1,...,9] [--mode paper]
                                [--paths native,compatible] [--lambdas 1,0.01,0.5,0] [--compare-only]
 
-Runs go to OUT/<path>/ (resumable: a saved run is reused); paper mode, the default configs.
+Runs go to OUT/<path>/ (resumable: a saved run is reused); the default configs of the mode.
+With ``--mode authors`` it shows which of their rows turn on last-bit rounding (a student that
+loses a class on one path and not on another).
 """
 
 from __future__ import annotations
@@ -22,9 +24,9 @@ METRICS = {"accuracy": lambda r: r["val_acc"], "FGSM": lambda r: r["fgsm"]["acc"
            "weight noise": lambda r: r["weight_noise"]["acc"][-1]}
 
 
-def run(out: Path, path: str, method: str, seeds: list[int], lambdas: str) -> None:
+def run(out: Path, path: str, method: str, seeds: list[int], lambdas: str, mode: str = "paper") -> None:
     env = forced(EMULATED.get(path, {}))
-    cmd = [sys.executable, "-m", "antidistill", "run", "--method", method, "--seeds", ",".join(map(str, seeds)),
+    cmd = [sys.executable, "-m", "antidistill", "run", "--mode", mode, "--method", method, "--seeds", ",".join(map(str, seeds)),
            "--out", str(out / path), "--device", "cpu", "--quiet"]
     if method.startswith("antidistill"):
         cmd += ["--lambdas", lambdas]
@@ -32,18 +34,19 @@ def run(out: Path, path: str, method: str, seeds: list[int], lambdas: str) -> No
     subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL)
 
 
-def saved(folder: Path) -> dict[tuple[str, int], dict]:
+def saved(folder: Path, mode: str) -> dict[tuple[str, int], dict]:
     found = {}
     for file in sorted((folder / "runs").glob("*.json")):
         r = json.loads(file.read_text())
-        found[r["method"], r["seed"]] = r
+        if r["mode"] == mode:
+            found[r["method"], r["seed"]] = r
     return found
 
 
-def compare(out: Path, paths: list[str], methods: list[str], seeds: list[int]) -> None:
-    base = saved(out / "pinned")
+def compare(out: Path, paths: list[str], methods: list[str], seeds: list[int], mode: str = "paper") -> None:
+    base = saved(out / "pinned", mode)
     for path in paths:
-        other = saved(out / path)
+        other = saved(out / path, mode)
         for method in methods:
             print(f"\n{path} - pinned, {method}, per seed:")
             for name, metric in METRICS.items():
@@ -64,6 +67,7 @@ def main() -> None:
     parser.add_argument("--seeds", default=",".join(map(str, range(10))))
     parser.add_argument("--paths", default="native,compatible")
     parser.add_argument("--lambdas", default="1,0.01,0.5,0", help="for the antidistill methods (default: %(default)s)")
+    parser.add_argument("--mode", default="paper", choices=("paper", "authors"))
     parser.add_argument("--compare-only", action="store_true")
     args = parser.parse_args()
     methods, seeds = args.methods.split(","), [int(s) for s in args.seeds.split(",")]
@@ -74,8 +78,8 @@ def main() -> None:
     if not args.compare_only:
         for path in ["pinned", *paths]:
             for method in methods:
-                run(args.out, path, method, seeds, args.lambdas)
-    compare(args.out, paths, methods, seeds)
+                run(args.out, path, method, seeds, args.lambdas, args.mode)
+    compare(args.out, paths, methods, seeds, args.mode)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,6 @@ from ..experiment import ExperimentConfig, grow, run_many
 from ..growth import METHODS, Grown
 from ..models import MLP
 from ..profiles import Profile, check_injected, validate_parameters
-from ..reference import reference_path
 from ..search import SEARCHED, SearchConfig, best_lambdas, run_search
 from ..store import Store
 from ..teachers import get_teacher, get_teachers
@@ -92,8 +91,8 @@ class Reproduction:
 
     def compute(self, progress: bool = True, done: Callable[[str], None] | None = None) -> None:
         """Everything the pages show, computed (or loaded where saved) before any page runs, with
-        progress bars: the teachers, both λ searches, every final run, then (where the authors'
-        records are at hand) their runs regenerated; ``done(stage)`` after each stage."""
+        progress bars: the teachers, both λ searches, every final run, then (at the `paper` profile,
+        where the authors' records are at hand) their runs regenerated; ``done(stage)`` after each stage."""
         done = done or (lambda stage: None)
         self.teacher_records(progress=progress)
         done("teachers")
@@ -102,7 +101,9 @@ class Reproduction:
             done(f"search {method}")
         self.run(progress=progress)
         done("final runs")
-        if reference_path().is_file():
+        from .pages.regenerated import shown
+
+        if shown(self) is None:
             for teachers in ("ours", "authors"):
                 self.regenerated(teachers, progress=progress)
             done("the authors' runs regenerated")

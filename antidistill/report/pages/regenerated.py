@@ -56,25 +56,36 @@ def residual_sentence(ds: list[dict[str, Any]]) -> str:
     return " ".join(parts)
 
 
+def shown(rep) -> str | None:
+    """Why this build shows no comparison (None when it does): their records hold runs at the
+    `paper` profile's schedules, so a shortened profile's runs are not theirs; and the records
+    may be absent."""
+    if rep.profile.name != "paper":
+        return (f"Not computed in this build: their records hold runs at the `paper` profile's schedules, and the "
+                f"`{rep.profile.name}` profile's shortened runs would differ from them by the shortening, not by "
+                "the reproduction. The build from the published results shows it.")
+    try:
+        load_reference()
+    except FileNotFoundError as exc:
+        return f"Not shown in this build: {exc}."
+    return None
+
+
 def page(rep) -> dict[str, Any]:
     values: dict[str, Any] = {**common(rep)}
-    try:
-        records = load_reference()
-    except FileNotFoundError as exc:
-        values.update({"regenerated_available": f"Not shown in this build: {exc}.", "regenerated_summary": "",
-                       "regenerated_per_seed": "", "regenerated_residual": ""})
+    why_not = shown(rep)
+    if why_not is not None:
+        values.update({"regenerated_available": why_not, "regenerated_summary": "", "regenerated_per_seed": "",
+                       "regenerated_residual": ""})
         return values
+    records = load_reference()
     seeds = [s for s in rep.seeds if s < len(records["rows"]["xavier"]["seeds"])]
     diffs = {source: differences([r for r in rep.regenerated(source) if r["seed"] in seeds], records)
              for source in SOURCES}
-    scale = ("" if rep.profile.name == "paper" else
-             f" The `{rep.profile.name}` profile shortens their schedules, so these runs are not the ones their "
-             "records hold and the differences mostly measure the shortening; the `paper` profile compares like "
-             "with like.")
     values.update({
         "regenerated_available": (f"Their records ({reference_path().name}, commit "
                                   f"{records['source']['commit'][:7]}) against this build's `authors`-mode runs, "
-                                  f"`{rep.profile.name}` profile, seeds {seeds}.{scale}"),
+                                  f"seeds {seeds}."),
         "regenerated_summary": summary_table(diffs),
         "regenerated_per_seed": per_seed_table(diffs["authors"]),
         "regenerated_residual": residual_sentence(diffs["authors"]),
