@@ -56,11 +56,15 @@ def gen():
 # member's batched products may round differently from its products alone, and the tests compare
 # with a tolerance instead. Derived from a measurement: every stack-vs-alone test of the suite
 # under MKL_CBWR=COMPATIBLE, ATEN_CPU_CAPABILITY=default (AMD EPYC, 2 threads) differed by at most
-# 1.4e-5 relative (a validation loss of antidistill_l4_0 in authors mode, where training carries a
-# last-bit difference through the epochs; 2.0e-7 before the authors' draws moved its stream); no
-# accuracy, count or draw differed. The tolerance leaves a factor 7; a flipped prediction (one
-# image in 256, 4e-3) still fails it.
+# 1.4e-5 relative in a loss (antidistill_l4_0 in authors mode, where training carries a last-bit
+# difference through its epochs; 2.0e-7 before the authors' draws moved its stream), and by one
+# image in 256 in one accuracy (the same run's weight noise at eps 0.03: 0.4180 vs 0.4219), the
+# last-bit difference having grown into one flipped prediction; with ATen's AVX2 kernels instead,
+# 2.8e-5 in a loss. So losses and other floats are compared within STACK_RTOL (a factor 3.5 over
+# the measured), accuracies within STACK_ACC_ATOL (two images in 256; a broken stack moves them by
+# far more).
 STACK_RTOL, STACK_ATOL = 1e-4, 1e-8
+STACK_ACC_ATOL = 2 / 256
 _worst: list[tuple[float, str]] = []
 
 
@@ -95,11 +99,17 @@ def _walk(a, b, where: str):
 def assert_same_as_alone(together, alone, where: str = "result") -> None:
     """Numbers of a stack member (``together``) against the same seed alone, any nesting of
     dicts, lists, floats, ints and tensors: equal to the bit on a strict-CNR path, else within
-    STACK_RTOL/STACK_ATOL (the worst difference seen is printed after the tests)."""
+    STACK_RTOL/STACK_ATOL, accuracies within STACK_ACC_ATOL (the worst relative difference seen
+    is printed after the tests)."""
     exact = stacks_bit_exact()
     for x, y, at in _walk(together, alone, where):
         if exact:
             assert torch.equal(x, y), f"{at}: {x.tolist()} != {y.tolist()} (bit-identical expected on this code path)"
+            continue
+        if "acc" in at.rsplit(".", 1)[-1]:  # an accuracy: a count of images
+            gap = float((x - y).abs().max()) if x.numel() else 0.0
+            assert gap <= STACK_ACC_ATOL, \
+                f"{at}: stack and alone differ by {gap:.4f}, more than this path's {STACK_ACC_ATOL:.4f} for accuracies"
             continue
         gap = float(((x - y).abs() / (y.abs() + STACK_ATOL / STACK_RTOL)).max()) if x.numel() else 0.0
         if gap > 0:
