@@ -181,9 +181,9 @@ def fit(
     validation metrics before any training; each row holds mean train loss, train accuracy,
     every loss term, validation loss and accuracy and the learning rate used. During the first
     ``head_only_epochs`` only the output layer learns. ``loader`` makes the draws of the authors'
-    DataLoaders around each epoch (their single stream, ``authors_draws``). The loop never waits on the device: the
-    losses are checked once an epoch, and a NaN or infinite one raises ``TrainingDiverged``
-    naming the epoch, batch and terms.
+    DataLoaders around each epoch (their single stream, ``authors_draws``). The loop never waits
+    on the device: the losses are checked once an epoch, and a NaN or infinite one raises
+    ``TrainingDiverged`` naming the epoch, batch and terms.
     """
     check(len(generators) == model.n_seeds, f"one batch generator per seed: {model.n_seeds} seeds, "
           f"{len(generators)} generators")
