@@ -146,12 +146,11 @@ def run_seeds(cfgs: Sequence[ExperimentConfig], store: Store | None = None, devi
                     plain_ce(everything), everything, batch_streams if cfg.protocol.shuffle else [None] * len(cfgs),
                     head_only_epochs=grown.head_only_epochs, loader=loader_draws(cfg.protocol, batch_streams, passes),
                     desc=f"{cfg.method} seed {seeds}", progress=progress)
-    fgsm = fgsm_curve(student, data.test, cfg.attack.fgsm_eps, cfg.attack.clamp,
-                      loader=loader_draws(cfg.protocol, batch_streams))
+    test_loader = loader_draws(cfg.protocol, batch_streams)
+    fgsm = fgsm_curve(student, data.test, cfg.attack.fgsm_eps, cfg.attack.clamp, loader=test_loader)
     # In paper mode its own stream, the same for every method of a seed: all of them meet the same xi.
     noise = weight_noise_curve(student, data.test, cfg.attack.noise_eps, [st("weight_noise") for st in streams],
-                               cfg.attack, per_batch=cfg.protocol.noise_per_batch,
-                               loader=loader_draws(cfg.protocol, batch_streams))
+                               cfg.attack, per_batch=cfg.protocol.noise_per_batch, loader=test_loader)
     # The stack's time, shared out: what each run cost.
     wall = (time.perf_counter() - start) / len(cfgs)
     environment = runtime()

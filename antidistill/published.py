@@ -11,6 +11,7 @@ from .config import from_dict
 from .environment import REPO
 from .experiment import ExperimentConfig, run_seeds
 from .numerics import code_path
+from .reference import table_one
 from .store import Store
 
 PUBLISHED = REPO / "published"
@@ -26,11 +27,6 @@ RECOMPUTE_TOLERANCE = {"val_acc": 0.012, "fgsm": 0.066, "noise": 0.042}
 # What a recompute may change without changing a number: how long it took, where and how it ran.
 NOT_NUMBERS = ("wall_time_s", "environment", "stack_size", "teacher", "path", "cached", "config", "results_version",
                "device")
-
-
-def table_one(run: dict[str, Any]) -> dict[str, float]:
-    """A run's three Table I numbers."""
-    return {"val_acc": run["val_acc"], "fgsm": run["fgsm"]["acc"][-1], "noise": run["weight_noise"]["acc"][-1]}
 
 
 def recompute(path: Path, device: str = "cpu") -> tuple[dict[str, Any], dict[str, Any]]:

@@ -69,6 +69,11 @@ def recorded(records: dict[str, Any], method: str, seed: int, epoch: int | None 
             "noise": run["weight_noise"][-1]}
 
 
+def table_one(run: dict[str, Any]) -> dict[str, float]:
+    """One of our runs as Table I reads it, under the names ``recorded`` gives theirs."""
+    return {"val_acc": run["val_acc"], "fgsm": run["fgsm"]["acc"][-1], "noise": run["weight_noise"]["acc"][-1]}
+
+
 def differences(runs: Iterable[dict[str, Any]], records: dict[str, Any]) -> list[dict[str, Any]]:
     """For each of our runs, ours - theirs of the three Table I metrics, their run of the same
     row and seed read as ours is (accuracy after the same epoch), and the classes ours never
@@ -76,7 +81,7 @@ def differences(runs: Iterable[dict[str, Any]], records: dict[str, Any]) -> list
     out = []
     for run in runs:
         theirs = recorded(records, run["method"], run["seed"], epoch=run["metric_epochs"]["val_acc"])
-        ours = {"val_acc": run["val_acc"], "fgsm": run["fgsm"]["acc"][-1], "noise": run["weight_noise"]["acc"][-1]}
+        ours = table_one(run)
         out.append({"method": run["method"], "seed": run["seed"], **{m: ours[m] - theirs[m] for m in METRICS},
                     "never_predicted": run.get("never_predicted", [])})
     return out

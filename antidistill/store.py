@@ -163,10 +163,10 @@ class Store:
         """The files of ``kind`` that no current build can use, each with why: unreadable or
         invalid, computed by another ``RESULTS_VERSION``, or holding a config that no longer
         fits ``cfg_type`` (a field added, removed or renamed since)."""
-        found = []
+        found, strict = [], Store(self.root, strict=True)
         for path in sorted((self.root / kind).glob("*.json")):
             try:
-                saved = Store(self.root, strict=True)._read(path, kind)
+                saved = strict._read(path, kind)
             except InvalidRecord as exc:
                 found.append((path, str(exc).removeprefix(f"{path}: ")))
                 continue

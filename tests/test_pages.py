@@ -67,9 +67,6 @@ def test_the_regenerated_page_counts_seeds_and_names_the_lost_classes():
 
 def test_the_regenerated_page_is_computed_at_the_paper_profile_only():
     from antidistill.profiles import PROFILES
-    from antidistill.report.pages.regenerated import shown
+    from antidistill.report.reproduction import regenerated_unavailable
 
-    class Rep:
-        profile = PROFILES["quick"]
-
-    assert "paper" in shown(Rep())
+    assert "paper" in regenerated_unavailable(PROFILES["quick"])

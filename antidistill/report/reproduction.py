@@ -11,10 +11,26 @@ from ..experiment import ExperimentConfig, grow, run_many
 from ..growth import METHODS, Grown
 from ..models import MLP
 from ..profiles import Profile, check_injected, validate_parameters
+from ..reference import load_reference
 from ..search import SEARCHED, SearchConfig, best_lambdas, run_search
 from ..store import Store
 from ..teachers import get_teacher, get_teachers
 from ..train import pick_device
+
+
+def regenerated_unavailable(profile: Profile) -> str | None:
+    """Why a build at ``profile`` does not regenerate the authors' runs (None when it does): their
+    records hold runs at the `paper` profile's schedules, so a shortened profile's runs are not
+    theirs; and the records may be absent."""
+    if profile.name != "paper":
+        return (f"Not computed in this build: their records hold runs at the `paper` profile's schedules, and the "
+                f"`{profile.name}` profile's shortened runs would differ from them by the shortening, not by "
+                "the reproduction. The build from the published results shows it.")
+    try:
+        load_reference()
+    except FileNotFoundError as exc:
+        return f"Not shown in this build: {exc}."
+    return None
 
 
 @dataclass(frozen=True)
@@ -101,9 +117,7 @@ class Reproduction:
             done(f"search {method}")
         self.run(progress=progress)
         done("final runs")
-        from .pages.regenerated import shown
-
-        if shown(self) is None:
+        if regenerated_unavailable(self.profile) is None:
             for teachers in ("ours", "authors"):
                 self.regenerated(teachers, progress=progress)
             done("the authors' runs regenerated")

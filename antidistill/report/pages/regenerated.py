@@ -8,6 +8,7 @@ import pandas as pd
 
 from ...growth import METHODS
 from ...reference import differences, load_reference, reference_path, summary
+from ..reproduction import regenerated_unavailable
 from . import common
 
 WITHIN = 0.011  # accuracy difference within which a seed counts as reproduced (their third digit)
@@ -56,24 +57,9 @@ def residual_sentence(ds: list[dict[str, Any]]) -> str:
     return " ".join(parts)
 
 
-def shown(rep) -> str | None:
-    """Why this build shows no comparison (None when it does): their records hold runs at the
-    `paper` profile's schedules, so a shortened profile's runs are not theirs; and the records
-    may be absent."""
-    if rep.profile.name != "paper":
-        return (f"Not computed in this build: their records hold runs at the `paper` profile's schedules, and the "
-                f"`{rep.profile.name}` profile's shortened runs would differ from them by the shortening, not by "
-                "the reproduction. The build from the published results shows it.")
-    try:
-        load_reference()
-    except FileNotFoundError as exc:
-        return f"Not shown in this build: {exc}."
-    return None
-
-
 def page(rep) -> dict[str, Any]:
     values: dict[str, Any] = {**common(rep)}
-    why_not = shown(rep)
+    why_not = regenerated_unavailable(rep.profile)
     if why_not is not None:
         values.update({"regenerated_available": why_not, "regenerated_summary": "", "regenerated_per_seed": "",
                        "regenerated_residual": ""})
