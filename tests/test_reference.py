@@ -105,8 +105,8 @@ def test_authors_mode_data_noise_draws_as_they_did(records, tmp_path, device):
     keep every class in their runs and in ours: accuracy within 0.011, as for the rows that draw
     nothing during training, FGSM and weight noise within 0.05. On other seeds the row turns on
     last-bit rounding: its pre-training at lr 5e-3 with a ReLU on the logits loses classes or
-    not, and the same code and draws under MKL's COMPATIBLE path instead of the pinned one moved
-    6 of 10 seeds by more than 0.011, up to 0.245 (`tools/code_paths.py --mode authors`)."""
+    not depending on it (compare the same code and draws on two code paths with
+    `python tools/code_paths.py OUT --mode authors --methods data_noise`)."""
     cfgs = [ExperimentConfig(method="data_noise", seed=s, mode="authors") for s in (3, 8)]
     for ours in run_seeds(cfgs, Store(tmp_path), device=device, progress=False):
         theirs = recorded(records, "data_noise", ours["seed"], epoch=10)
