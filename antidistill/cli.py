@@ -14,7 +14,8 @@ from .experiment import ExperimentConfig, get_or_run_seeds
 from .growth import METHODS
 from .protocol import MODES
 from .profiles import PROFILES, validate_parameters
-from .store import DiskFull, InUse, Store, check_writable
+from .published import PUBLISHED
+from .store import DiskFull, InUse, InvalidRecord, NotStored, Store, check_writable
 from .teachers import TEACHER_SOURCES
 from .train import TrainingDiverged, pick_device
 
@@ -78,11 +79,16 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--quiet", action="store_true", help="no progress bars")
     book = sub.add_parser("book", help="execute every notebook with papermill, then build the HTML report")
     book.add_argument("--mode", choices=MODES, default="paper")
-    book.add_argument("--profile", choices=list(PROFILES), default="quick",
+    book.add_argument("--profile", choices=list(PROFILES), default="paper",
                       help="; ".join(f"{p.name}: {p.description}" for p in PROFILES.values()))
     book.add_argument("--seeds", type=_seeds, help="comma-separated seeds (default: the profile's)")
     book.add_argument("--device", default="auto")
-    book.add_argument("--results-dir", default="results")
+    book.add_argument("--recompute", action="store_true",
+                      help="compute the paper profile into the results folder (default results/) instead of "
+                           "building from the published results; what is saved there is reused")
+    book.add_argument("--results-dir", help="where results are computed and saved (what is missing is computed); "
+                                            "default: published/, read only, for the paper profile without "
+                                            "--recompute, else results/")
     book.add_argument("--no-build", action="store_true", help="execute the notebooks but do not run jupyter-book")
     book.add_argument("--strict", action="store_true", help="treat Sphinx warnings as errors (-W)")
     bench = sub.add_parser("bench", help="time our training against the machine's matmul rate and the authors' pipeline")
@@ -120,18 +126,30 @@ def _seeds(text: str) -> tuple[int, ...]:
     return seeds
 
 
+def book_source(profile: str, results_dir: str | None, recompute: bool) -> tuple[str, bool]:
+    """The results folder of a build and whether it is read only: the published results for the
+    `paper` profile unless told to compute (``--recompute``, a ``--results-dir``); the other
+    profiles' results are never published, so they are computed into ``results/``."""
+    if results_dir is not None:
+        return results_dir, False
+    if recompute or profile != "paper":
+        return "results", False
+    return str(PUBLISHED), True
+
+
 def _book(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    results_dir, read_only = book_source(args.profile, args.results_dir, args.recompute)
     try:
-        validate_parameters(args.mode, args.profile, args.seeds, args.device, args.results_dir)
+        validate_parameters(args.mode, args.profile, args.seeds, args.device, results_dir)
     except ValueError as exc:
         parser.error(str(exc))
     from .report.book import NotebookFailed, build_html, execute  # papermill and jupytext load only here
 
     try:
-        execute(args.mode, args.profile, args.seeds, args.device, args.results_dir)
+        execute(args.mode, args.profile, args.seeds, args.device, results_dir, read_only=read_only)
     except InUse as exc:
         parser.exit(2, f"{parser.prog}: error: {exc}\n")
-    except NotebookFailed as exc:
+    except (NotebookFailed, NotStored, InvalidRecord, DiskFull, DataError) as exc:
         parser.exit(1, f"{parser.prog}: error: {exc}\n")
     except KeyboardInterrupt:
         parser.exit(130, f"{parser.prog}: {INTERRUPTED}\n")

@@ -213,6 +213,8 @@ def get_or_run_seeds(cfgs: Sequence[ExperimentConfig], store: Store, device: str
                 found[i] = {**saved, "cached": True}
     missing = [i for i in range(len(cfgs)) if i not in found]
     if missing:
+        store.computing(f"the {kind} of {cfgs[0].mode}-{cfgs[0].method} seed "
+                        f"{', '.join(str(cfgs[i].seed) for i in missing)}")
         for i, result in zip(missing, run_seeds([cfgs[i] for i in missing], store, device, progress)):
             path = store.save(kind, cfgs[i].run_name, cfgs[i], result)
             # Read back, so a fresh result looks exactly like a cached one (and passes the same checks).

@@ -186,6 +186,7 @@ def _complete(cfg: SearchConfig, n_trials: int, store: Store, storage: str, obje
         done = len(study.get_trials(states=(TrialState.COMPLETE,)))
         if done >= n_trials:
             return study
+        store.computing(f"{n_trials - done} of the {n_trials} trials of the λ search {cfg.study_name}")
         counted = _counted(study)
         if counted - done >= 3 * n_trials:
             raise TrainingDiverged(f"{cfg.study_name}: {counted - done} trials diverged before {n_trials} "

@@ -115,6 +115,10 @@ class InvalidRecord(ValueError):
     """A file of a store whose numbers must be trusted (published results) fails its checks."""
 
 
+class NotStored(RuntimeError):
+    """A read-only store (a build from the published results) lacks a result it was asked for."""
+
+
 class Store:
     """Results under ``root``: ``<kind>/<name>-<config hash>.json`` (+ ``.pt`` for weights).
 
@@ -123,9 +127,20 @@ class Store:
     nor changed code silently picks up an old result.
     """
 
-    def __init__(self, root: str | Path, strict: bool = False) -> None:
+    def __init__(self, root: str | Path, strict: bool = False, read_only: bool = False) -> None:
         self.root = Path(root)
         self.strict = strict  # published results: an invalid file stops the build (InvalidRecord) instead of being recomputed
+        self.read_only = read_only  # a build from published results: nothing is trained (``computing``)
+
+    def computing(self, what: str) -> None:
+        """Called before anything is trained for this store: a read-only store raises NotStored
+        naming ``what`` and how to compute it, so that a build from published results never
+        starts hours of training by surprise."""
+        if self.read_only:
+            raise NotStored(f"{self.root} lacks {what}, and a build from published results trains nothing; "
+                            f"compute what is missing with `python tools/compute_profile.py {self.root} --mode MODE "
+                            "--profile paper` (it resumes), or build with --recompute to compute everything "
+                            "into results/")
 
     def reject(self, path: Path, reason: str) -> None:
         """A stored file that cannot be used: recomputed with a StoreWarning, or in a strict store InvalidRecord."""

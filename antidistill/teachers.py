@@ -83,6 +83,9 @@ def get_teachers(cfgs: Sequence[TeacherConfig], data: FashionMNIST, store: Store
             found[i] = loaded
     missing = [i for i in range(len(cfgs)) if i not in found]
     if missing:
+        if store is not None:
+            store.computing(f"the teacher of seed {', '.join(str(cfgs[i].seed) for i in missing)} "
+                            f"({cfgs[0].protocol.base} mode)")
         start = time.perf_counter()
         teachers, histories = train_teachers([cfgs[i] for i in missing], data, progress)
         # The stack's time, shared out: what each teacher cost.
@@ -96,6 +99,19 @@ def get_teachers(cfgs: Sequence[TeacherConfig], data: FashionMNIST, store: Store
                 store.save("teachers", _name(cfg), cfg, record)
             found[i] = (teacher, {**record, "cached": False})
     return [found[i] for i in range(len(cfgs))]
+
+
+def teacher_records(cfgs: Sequence[TeacherConfig], data: FashionMNIST, store: Store,
+                    progress: bool = True) -> list[dict]:
+    """The records (history, accuracy, time) of the trained teachers: read where saved, whether
+    or not their weights are (published results keep only seed 0's), the others trained."""
+    saved = [store.load("teachers", _name(cfg), cfg) for cfg in cfgs]
+    records = {i: {**record, "cached": True} for i, record in enumerate(saved) if record is not None}
+    missing = [i for i in range(len(cfgs)) if i not in records]
+    if missing:
+        for i, (_, record) in zip(missing, get_teachers([cfgs[i] for i in missing], data, store, progress)):
+            records[i] = record
+    return [records[i] for i in range(len(cfgs))]
 
 
 def get_teacher(cfg: TeacherConfig, data: FashionMNIST, store: Store | None = None,

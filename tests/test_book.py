@@ -286,3 +286,48 @@ def test_a_relative_results_folder_is_relative_to_the_working_directory(tmp_path
     execute("paper", "smoke", None, "cpu", "rr", root=root, progress=False, notebooks=("01_problem",))
     assert seen["results_dir"] == str(elsewhere / "rr") and (elsewhere / "rr" / "build").is_dir()
     assert not (root / "rr").exists()
+
+
+@pytest.mark.parametrize("argv, source", [
+    ([], ("PUBLISHED", True)),
+    (["--mode", "authors", "--seeds", "0,1"], ("PUBLISHED", True)),
+    (["--recompute"], ("results", False)),
+    (["--profile", "quick"], ("results", False)),
+    (["--results-dir", "elsewhere"], ("elsewhere", False)),
+])
+def test_the_report_builds_from_the_published_results_unless_told_to_compute(argv, source):
+    from antidistill.cli import book_source, build_parser
+    from antidistill.published import PUBLISHED
+
+    args = build_parser().parse_args(["book", *argv])
+    folder, read_only = book_source(args.profile, args.results_dir, args.recompute)
+    assert (folder.replace(str(PUBLISHED), "PUBLISHED"), read_only) == source
+
+
+def test_a_build_from_published_results_trains_nothing(built, tmp_path, monkeypatch):
+    """A complete folder (the smoke build's, keeping only seed 0's teacher weights, as published/
+    does) is loaded without training; with a run gone, the build stops naming it before training."""
+    from antidistill import experiment, teachers
+    from antidistill.report.reproduction import Reproduction
+    from antidistill.store import NotStored
+
+    root, _, _ = built
+    published = tmp_path / "published"
+    shutil.copytree(root / "results", published, ignore=shutil.ignore_patterns("build", "*.lock"))
+    for weights in published.glob("teachers/*.pt"):
+        if not weights.name.startswith("seed0-"):
+            weights.unlink()
+    monkeypatch.setattr(experiment, "run_seeds", lambda *a, **k: pytest.fail("trained a student"))
+    monkeypatch.setattr(teachers, "train_teachers", lambda *a, **k: pytest.fail("trained a teacher"))
+    rep = Reproduction.from_parameters("paper", "smoke", None, "cpu", str(published), read_only=True)
+    rep.compute(progress=False)
+    [gone] = published.glob("runs/paper-net2net-seed1-*.json")
+    gone.unlink()
+    before = sorted(p for p in published.rglob("*") if p.suffix != ".lock")
+    with pytest.raises(NotStored, match="lacks the runs of paper-net2net seed 1.*compute_profile.py"):
+        rep.compute(progress=False)
+    for weights in published.glob("teachers/seed0-*.pt"):
+        weights.unlink()
+    with pytest.raises(NotStored, match="lacks the teacher of seed 0 "):
+        rep.compute(progress=False)
+    assert sorted(p for p in published.rglob("*") if p.suffix != ".lock") == [p for p in before if p.suffix != ".pt"]

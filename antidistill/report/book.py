@@ -33,12 +33,13 @@ NOTEBOOKS = ("01_problem", "02_teachers", "03_extension", "04_lambda_search", "0
 
 def execute(mode: str, profile: str, seeds: Sequence[int] | None = None, device: str = "auto",
             results_dir: str | Path = "results", root: Path = REPO, notebooks: Sequence[str] = NOTEBOOKS,
-            progress: bool = True) -> list[dict]:
+            progress: bool = True, read_only: bool = False) -> list[dict]:
     """Run every notebook with papermill and record how long each took.
 
     The notebooks are executed into a fresh staging folder and moved into ``root/book`` only
     when all of them succeeded, so the book never mixes pages of two builds; a second build on
-    the same book or results folder fails at once.
+    the same book or results folder fails at once. ``read_only``: the results folder holds
+    published results, which must all be there (NotStored names what is not), never trained.
     """
     # One rule for every results folder: a relative one is relative to the working directory,
     # as for `run --out` (the notebooks run elsewhere, so they get it absolute).
@@ -54,8 +55,9 @@ def execute(mode: str, profile: str, seeds: Sequence[int] | None = None, device:
         for stale in root.glob(STAGING + "*"):
             shutil.rmtree(stale, ignore_errors=True)
         # Everything is computed here, with progress bars on the terminal; the pages only load.
-        print("computing (or loading) the teachers, λ searches and runs ...", flush=True)
-        Reproduction.from_parameters(mode, profile, seeds, device, results_dir).compute(progress)
+        print(f"{'loading' if read_only else 'computing (or loading)'} the teachers, λ searches and runs "
+              f"({results_dir}) ...", flush=True)
+        Reproduction.from_parameters(mode, profile, seeds, device, results_dir, read_only=read_only).compute(progress)
         staging = Path(held.enter_context(tempfile.TemporaryDirectory(dir=root, prefix=STAGING)))
         timings: list[dict] = []
         # Files the code can no longer use are never shown; the build says which (and why).

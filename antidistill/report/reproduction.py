@@ -14,7 +14,7 @@ from ..profiles import Profile, check_injected, validate_parameters
 from ..reference import load_reference
 from ..search import SEARCHED, SearchConfig, best_lambdas, run_search
 from ..store import Store
-from ..teachers import get_teacher, get_teachers
+from ..teachers import get_teacher, teacher_records
 from ..train import pick_device
 
 
@@ -45,15 +45,17 @@ class Reproduction:
 
     @classmethod
     def from_parameters(cls, mode: str, profile: str, seeds: Sequence[int] | None, device: str,
-                        results_dir: str | Path, executed: Sequence[str] = ()) -> "Reproduction":
+                        results_dir: str | Path, executed: Sequence[str] = (),
+                        read_only: bool = False) -> "Reproduction":
         """Validate a notebook's parameters cell (errors say what is allowed) and build the session.
 
         ``executed``: the sources of the cells run so far (IPython's ``In``), to reject a
-        parameter papermill injected that the notebook does not have.
+        parameter papermill injected that the notebook does not have. ``read_only``: a build from
+        published results, which reads them strictly and trains nothing (``Store.computing``).
         """
         check_injected(executed)
         chosen, seeds = validate_parameters(mode, profile, seeds, device, results_dir)
-        return cls(mode, chosen, seeds, device, Store(results_dir))
+        return cls(mode, chosen, seeds, device, Store(results_dir, strict=read_only, read_only=read_only))
 
     def describe(self) -> str:
         return "\n".join([f"mode:    {self.mode}",
@@ -76,7 +78,7 @@ class Reproduction:
         """Every seed's teacher record (history, accuracy, time), the missing teachers trained as one stack."""
         cfgs = [self.profile.config("zero_pad", seed, self.mode).teacher_config() for seed in self.seeds]
         data = self.data().to(pick_device(self.device))
-        return {seed: record for seed, (_, record) in zip(self.seeds, get_teachers(cfgs, data, self.store, progress))}
+        return dict(zip(self.seeds, teacher_records(cfgs, data, self.store, progress)))
 
     def grow(self, method: str, seed: int) -> Grown:
         """The student of (method, seed) as initialised, the very one the experiment trains
@@ -111,6 +113,7 @@ class Reproduction:
         where the authors' records are at hand) their runs regenerated; ``done(stage)`` after each stage."""
         done = done or (lambda stage: None)
         self.teacher_records(progress=progress)
+        self.teacher(self.seeds[0], progress=progress)  # the growth page grows this seed's students from its weights
         done("teachers")
         for method in SEARCHED:
             self.lambdas(method, progress=progress)
