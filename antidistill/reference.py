@@ -87,7 +87,17 @@ def differences(runs: Iterable[dict[str, Any]], records: dict[str, Any]) -> list
     return out
 
 
-def summary(diffs: Sequence[dict[str, Any]], within: float = 0.011) -> dict[str, dict[str, Any]]:
+# The accuracy difference within which one of our seeds counts as reproducing theirs: their
+# records' third digit (they printed two).
+WITHIN = 0.011
+
+
+def off(diffs: Iterable[dict[str, Any]], within: float = WITHIN) -> list[tuple[str, int]]:
+    """The (row, seed) of ``differences`` whose accuracy is not within ``within`` of theirs."""
+    return [(d["method"], d["seed"]) for d in diffs if abs(d["val_acc"]) > within]
+
+
+def summary(diffs: Sequence[dict[str, Any]], within: float = WITHIN) -> dict[str, dict[str, Any]]:
     """Per row: seeds whose accuracy is within ``within`` of theirs, the largest |difference| in
     accuracy, and the mean and largest |difference| of FGSM and weight noise."""
     rows: dict[str, list[dict[str, Any]]] = {}

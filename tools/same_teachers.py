@@ -2,6 +2,7 @@
 
   python tools/same_teachers.py --out DIR [--seeds 0,1,...] [--methods xavier,...] [--profile paper]
   python tools/same_teachers.py --out DIR --table      # only print the comparison of what DIR holds
+  python tools/same_teachers.py --out DIR/compatible --code-path compatible --off-in DIR
 
 Every row runs in `authors` mode from the authors' trained teacher of its seed (the shared
 reference folder; ``--teachers ours``: from ours), the Anti-Distillation rows with the lambdas
@@ -10,11 +11,20 @@ interrupted call resumes), then each row's differences ours - theirs are printed
 accuracy is within 0.011 of theirs, the largest |difference| in accuracy, the mean and largest
 |difference| of FGSM and weight noise at the largest eps, and the seeds where ours never
 predicts some class.
+
+``--code-path`` runs them under another CPU code path (``numerics.EMULATED``: MKL's and ATen's
+kernels forced, in a child process started with them set); ``--off-in DIR`` keeps only the
+(row, seed) whose run in DIR is not within ``reference.WITHIN`` of their accuracy. Together they
+test whether a seed that does not reproduce theirs is last-bit rounding (it moves with the code
+path) or a difference of the method (it does not); the regenerated page shows them from
+``<results>/compatible``.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -23,9 +33,13 @@ sys.path.insert(0, str(ROOT))
 
 from antidistill.experiment import run_many  # noqa: E402
 from antidistill.growth import METHODS  # noqa: E402
+from antidistill.numerics import EMULATED, forced  # noqa: E402
 from antidistill.profiles import PROFILES  # noqa: E402
-from antidistill.reference import SEEDS, differences, load_reference, summary  # noqa: E402
+from antidistill.reference import SEEDS, WITHIN, differences, load_reference, off, summary  # noqa: E402
 from antidistill.store import Store  # noqa: E402
+
+
+CHILD = "ANTIDISTILL_SAME_TEACHERS_PATH"  # set in the child process that runs under a forced code path
 
 
 def configs(methods: list[str], seeds: list[int], profile: str, teachers: str = "authors") -> list:
@@ -34,7 +48,7 @@ def configs(methods: list[str], seeds: list[int], profile: str, teachers: str = 
 
 def table(runs: list[dict]) -> str:
     diffs = differences(runs, load_reference())
-    lines = ["| row | seeds within 0.011 | largest |Δ accuracy| | mean Δ FGSM (largest) | "
+    lines = [f"| row | seeds within {WITHIN} | largest |Δ accuracy| | mean Δ FGSM (largest) | "
              "mean Δ weight noise (largest) | seeds with lost classes |", "| --- | --- | --- | --- | --- | --- |"]
     for method, row in summary(diffs).items():
         lost = ", ".join(f"{d['seed']} {d['never_predicted']}" for d in diffs
@@ -55,8 +69,20 @@ def main() -> int:
     parser.add_argument("--teachers", default="authors", choices=("authors", "ours"),
                         help="their trained teachers (default) or ours, trained here in authors mode")
     parser.add_argument("--table", action="store_true", help="print the comparison of the runs DIR holds; run nothing")
+    parser.add_argument("--code-path", choices=list(EMULATED), help="run under this CPU code path (numerics.EMULATED)")
+    parser.add_argument("--off-in", type=Path, help=f"only the seeds whose run in this folder is not within {WITHIN} "
+                                                    "of their accuracy")
     args = parser.parse_args()
+    if args.code_path and os.environ.get(CHILD) != args.code_path:
+        # MKL and ATen read their settings once, when torch loads: only a fresh process can take another path.
+        env = {**forced(EMULATED[args.code_path]), CHILD: args.code_path}
+        return subprocess.run([sys.executable, *sys.argv], env=env).returncode
     cfgs = configs(args.methods.split(","), [int(s) for s in args.seeds.split(",")], args.profile, args.teachers)
+    if args.off_in is not None:
+        pinned = [r for r in (Store(args.off_in, strict=True).load("runs", c.run_name, c) for c in cfgs) if r is not None]
+        keep = set(off(differences(pinned, load_reference())))
+        cfgs = [c for c in cfgs if (c.method, c.seed) in keep]
+        print(f"not within {WITHIN} in {args.off_in}: " + ", ".join(f"{c.method} seed {c.seed}" for c in cfgs))
     store = Store(args.out)
     if args.table:
         runs = [r for r in (store.load("runs", c.run_name, c) for c in cfgs) if r is not None]

@@ -7,11 +7,10 @@ from typing import Any
 import pandas as pd
 
 from ...growth import METHODS
-from ...reference import differences, load_reference, reference_path, summary
+from ...reference import WITHIN, differences, load_reference, off, reference_path, summary
 from ..reproduction import regenerated_unavailable
 from . import common
 
-WITHIN = 0.011  # accuracy difference within which a seed counts as reproduced (their third digit)
 SOURCES = {"ours": "our teachers", "authors": "their teachers"}
 
 
