@@ -9,12 +9,17 @@ from typing import Any
 
 from .config import from_dict
 from .environment import REPO
-from .experiment import ExperimentConfig, run_seeds
+from .experiment import ExperimentConfig, run_seeds, stale_results
 from .numerics import code_path
 from .reference import table_one
 from .store import Store
 
 PUBLISHED = REPO / "published"
+
+# The other CPU code path (``numerics.EMULATED``) that the seeds of the authors' runs which do not
+# reproduce theirs are run again on, and the subfolder of a results folder that holds them
+# (``tools/same_teachers.py --code-path compatible --off-in``).
+OTHER_PATH = "compatible"
 
 # A recompute on another CPU code path than the published run's may differ (the last bits of a
 # product grow through training). Twice the largest per-seed difference measured between the
@@ -27,6 +32,12 @@ RECOMPUTE_TOLERANCE = {"val_acc": 0.012, "fgsm": 0.066, "noise": 0.042}
 # What a recompute may change without changing a number: how long it took, where and how it ran.
 NOT_NUMBERS = ("wall_time_s", "environment", "stack_size", "teacher", "path", "cached", "config", "results_version",
                "device")
+
+
+def stale(root: str | Path) -> list[tuple[Path, str]]:
+    """The files of the results folder ``root``, its other-code-path runs included, that the code
+    can no longer use, each with why (``experiment.stale_results``)."""
+    return [*stale_results(Store(root)), *stale_results(Store(Path(root) / OTHER_PATH))]
 
 
 def recompute(path: Path, device: str = "cpu") -> tuple[dict[str, Any], dict[str, Any]]:

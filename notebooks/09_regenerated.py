@@ -40,7 +40,7 @@ glue_all(regenerated.page(rep))
 # %% [markdown]
 # {glue:md}`regenerated_available`
 #
-# Per row: the seeds whose accuracy is within 0.011 of theirs, the largest difference in
+# Per row: the seeds whose accuracy is within {glue:text}`regenerated_within` of theirs, the largest difference in
 # accuracy, and the mean difference of FGSM and of weight-noise accuracy (largest in brackets):
 #
 # ```{glue} regenerated_summary
@@ -52,3 +52,8 @@ glue_all(regenerated.page(rep))
 # ```
 #
 # {glue:md}`regenerated_residual`
+#
+# {glue:md}`regenerated_other_path_sentence`
+#
+# ```{glue} regenerated_other_path
+# ```

@@ -65,6 +65,33 @@ def test_the_regenerated_page_counts_seeds_and_names_the_lost_classes():
     assert "With Data Noise: 1 of 2 seeds differ" in sentence and "seed 0: classes [2, 7]" in sentence
 
 
+def test_the_seeds_that_do_not_reproduce_theirs_are_shown_on_another_code_path(tmp_path):
+    from types import SimpleNamespace
+
+    from antidistill.profiles import PROFILES
+    from antidistill.report.pages.regenerated import other_path_table
+    from antidistill.store import Store
+    from conftest import valid_record
+
+    rep = SimpleNamespace(profile=PROFILES["paper"], store=Store(tmp_path))
+    ds = [_diff("xavier", 0, 0.0), _diff("xavier", 1, -0.05, lost=[6]), _diff("transfer", 2, 0.03)]
+    records = {"rows": {m: {"seeds": [{"val_acc": [0.8] * 30, "fgsm": [0.1], "weight_noise": [0.2]}] * 3}
+                        for m in ("xavier", "transfer")}}
+    table, sentence = other_path_table(rep, ds, records)
+    assert not len(table) and "same_teachers.py" in sentence and "--off-in" in sentence
+    other = Store(tmp_path / "compatible")
+    cfg = PROFILES["paper"].regenerated("xavier", 1, "authors")
+    path = {"mkl_cbwr": "COMPATIBLE", "aten": "DEFAULT", "cpu": "x", "pinned": False, "threads": 2}
+    record = valid_record(cfg, val_acc=0.805, environment={"code_path": path})
+    record["history"] = [{**h, "val_acc": 0.805} for h in record["history"]]
+    other.save("runs", cfg.run_name, cfg, record)
+    table, sentence = other_path_table(rep, ds, records)
+    assert table.loc[("Xavier", 1)].tolist() == ["-0.050*", "+0.005"]
+    assert table.loc[("Transfer Learning", 2)].tolist() == ["+0.030", "not run"]
+    assert sentence.startswith("Run again on another CPU code path (MKL COMPATIBLE, ATen DEFAULT; same config, same "
+                               "seed), 1 of these 1 seeds land within 0.011 of their accuracy (Xavier seed 1)")
+
+
 def test_the_regenerated_page_is_computed_at_the_paper_profile_only():
     from antidistill.profiles import PROFILES
     from antidistill.report.reproduction import regenerated_unavailable

@@ -17,8 +17,8 @@ from typing import Sequence
 import jupytext
 import papermill
 
-from ..experiment import stale_results
 from ..profiles import validate_parameters
+from ..published import stale
 from ..store import Store, hold
 from .pages.table_one import DOWNLOADS
 from ..environment import REPO
@@ -52,8 +52,8 @@ def execute(mode: str, profile: str, seeds: Sequence[int] | None = None, device:
         for folder in (root / "book", results_dir):
             held.enter_context(hold(folder / ".build.lock", f"another build is using {folder}"))
         # Holding the book's lock proves every staging folder left here dead (killed builds).
-        for stale in root.glob(STAGING + "*"):
-            shutil.rmtree(stale, ignore_errors=True)
+        for dead in root.glob(STAGING + "*"):
+            shutil.rmtree(dead, ignore_errors=True)
         # Everything is computed here, with progress bars on the terminal; the pages only load.
         print(f"{'loading' if read_only else 'computing (or loading)'} the teachers, λ searches and runs "
               f"({results_dir}) ...", flush=True)
@@ -62,7 +62,7 @@ def execute(mode: str, profile: str, seeds: Sequence[int] | None = None, device:
         timings: list[dict] = []
         # Files the code can no longer use are never shown; the build says which (and why).
         warned = [{"notebook": "(results folder)", "warning": f"stale result, not used: {path}: {why}"}
-                  for path, why in stale_results(Store(results_dir))]
+                  for path, why in stale(results_dir)]
         for item in warned:
             print(f"warning: {item['warning']}", file=sys.stderr, flush=True)
         for name in notebooks:

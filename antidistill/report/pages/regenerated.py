@@ -7,6 +7,8 @@ from typing import Any
 import pandas as pd
 
 from ...growth import METHODS
+from ...published import OTHER_PATH
+from ...store import Store
 from ...reference import WITHIN, differences, load_reference, off, reference_path, summary
 from ..reproduction import regenerated_unavailable
 from . import common
@@ -56,12 +58,53 @@ def residual_sentence(ds: list[dict[str, Any]]) -> str:
     return " ".join(parts)
 
 
+def _path(run: dict[str, Any]) -> str:
+    path = run["environment"]["code_path"]
+    return f"MKL {path['mkl_cbwr']}, ATen {path['aten']}"
+
+
+def other_path_table(rep, ds: list[dict[str, Any]], records: dict[str, Any]) -> tuple[pd.DataFrame | str, str]:
+    """The seeds from their teachers that are not within ``WITHIN`` of their accuracy, run again
+    on another CPU code path (``<results>/compatible``): Δ accuracy on each path, and a sentence
+    on how many land within ``WITHIN`` there. A seed whose Δ moves that far with the last bits
+    of the products is rounding amplified by training, not a difference of the method."""
+    store = Store(rep.store.root / OTHER_PATH)
+    rows, runs = [], {}
+    for method, seed in off(ds):
+        cfg = rep.profile.regenerated(method, seed, "authors")
+        run = store.load("runs", cfg.run_name, cfg)
+        if run is not None:
+            runs[method, seed] = run
+    if not runs:
+        how = (f"`python tools/same_teachers.py --out {store.root} --code-path {OTHER_PATH} --off-in {rep.store.root}`")
+        return "", (f"These seeds have not been run on another CPU code path in this results folder ({how} "
+                    "runs them).") if off(ds) else ""
+    pinned = {(d["method"], d["seed"]): d for d in ds}
+    other = {(d["method"], d["seed"]): d for d in differences(runs.values(), records)}
+    first = next(iter(runs.values()))
+    for key in off(ds):
+        here = other.get(key)
+        rows.append({"row": METHODS[key[0]].label, "seed": key[1],
+                     "Δ accuracy, this build's path": f"{pinned[key]['val_acc']:+.3f}"
+                     + ("*" if pinned[key]["never_predicted"] else ""),
+                     f"Δ accuracy, {_path(first)}": "not run" if here is None else
+                     f"{here['val_acc']:+.3f}" + ("*" if here["never_predicted"] else "")})
+    landed = [k for k in runs if abs(other[k]["val_acc"]) <= WITHIN]
+    sentence = (f"Run again on another CPU code path ({_path(first)}; same config, same seed), {len(landed)} of these "
+                f"{len(runs)} seeds land within {WITHIN} of their accuracy"
+                + (f" ({', '.join(f'{METHODS[m].label} seed {s}' for m, s in landed)})" if landed else "")
+                + (": there the difference is the last bits of the products, amplified by training, not the method."
+                   if landed else ": none moves onto theirs, so the differences are not explained by rounding alone."))
+    return pd.DataFrame(rows).set_index(["row", "seed"]), sentence
+
+
 def page(rep) -> dict[str, Any]:
     values: dict[str, Any] = {**common(rep)}
     why_not = regenerated_unavailable(rep.profile)
     if why_not is not None:
         values.update({"regenerated_available": why_not, "regenerated_summary": "", "regenerated_per_seed": "",
-                       "regenerated_residual": ""})
+                       "regenerated_residual": "", "regenerated_other_path": "", "regenerated_other_path_sentence": "",
+                       "regenerated_within": WITHIN})
         return values
     records = load_reference()
     seeds = [s for s in rep.seeds if s < len(records["rows"]["xavier"]["seeds"])]
@@ -74,5 +117,8 @@ def page(rep) -> dict[str, Any]:
         "regenerated_summary": summary_table(diffs),
         "regenerated_per_seed": per_seed_table(diffs["authors"]),
         "regenerated_residual": residual_sentence(diffs["authors"]),
+        "regenerated_within": WITHIN,
     })
+    values["regenerated_other_path"], values["regenerated_other_path_sentence"] = other_path_table(
+        rep, diffs["authors"], records)
     return values
