@@ -1,0 +1,141 @@
+"""The statistics behind the verdicts (checked against their formulas) and the verdict rules on made-up seeds."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from antidistill.report.claims import (CLAIMS, FAILS, HOLDS, INCONCLUSIVE, Claim, claims_table, convergence_epoch,
+                                       judge, verdicts)
+from antidistill.report.statistics import holm, interval, paired, paired_variances, printed_consistent
+
+
+def test_a_paired_comparison_is_the_t_interval_of_the_differences():
+    a, b = [0.81, 0.84, 0.86, 0.80, 0.83], [0.80, 0.82, 0.83, 0.80, 0.81]
+    d = np.subtract(a, b)
+    half = stats.t.ppf(0.975, len(d) - 1) * d.std(ddof=1) / math.sqrt(len(d))
+    t = d.mean() / (d.std(ddof=1) / math.sqrt(len(d)))
+    c = paired(a, b)
+    assert c.mean == pytest.approx(d.mean()) and (c.low, c.high) == pytest.approx((d.mean() - half, d.mean() + half))
+    assert c.p == pytest.approx(2 * stats.t.sf(abs(t), len(d) - 1))
+    same = paired([0.5, 0.6, 0.7], [0.4, 0.5, 0.6])
+    assert (same.mean, same.low, same.high, same.p) == pytest.approx((0.1, 0.1, 0.1, 0.0))
+    assert paired([0.5, 0.6], [0.5, 0.6]).p == 1.0
+    with pytest.raises(ValueError, match="same seeds"):
+        paired([0.5, 0.6, 0.7], [0.5, 0.6])
+
+
+def test_holm_multiplies_the_kth_smallest_p_by_the_number_left_and_keeps_the_order():
+    corrected = [c.holm for c in holm([paired([1, 2, 3.5], [0, 1, 3])] * 1)]
+    assert corrected == pytest.approx([paired([1, 2, 3.5], [0, 1, 3]).p])
+    family = [paired(*pair) for pair in (([1, 2, 3.5], [0, 1, 3]), ([1, 2, 3.2], [0, 1, 1.1]), ([3, 1, 2], [1, 2, 0]))]
+    ps = [c.p for c in family]
+    order = np.argsort(ps)
+    expected = np.empty(3)
+    running = 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (3 - rank) * ps[i]))
+        expected[i] = running
+    assert [c.holm for c in holm(family)] == pytest.approx(list(expected))
+
+
+def test_paired_variances_are_pitman_morgans_test():
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=12)
+    b = 0.6 * a + rng.normal(scale=0.3, size=12)
+    ratio, p = paired_variances(a, b)
+    f, r = np.var(a, ddof=1) / np.var(b, ddof=1), np.corrcoef(a, b)[0, 1]
+    # Pitman-Morgan: t = (F - 1) sqrt(n - 2) / (2 sqrt(F (1 - r^2))), n - 2 degrees of freedom.
+    t = (f - 1) * math.sqrt(len(a) - 2) / (2 * math.sqrt(f * (1 - r ** 2)))
+    assert ratio == pytest.approx(f) and p == pytest.approx(2 * stats.t.sf(abs(t), len(a) - 2))
+    assert paired_variances(a, a)[1] == 1.0
+
+
+def test_an_interval_of_the_mean():
+    values = [0.1, 0.3, 0.2, 0.4]
+    half = stats.t.ppf(0.975, 3) * np.std(values, ddof=1) / 2
+    assert interval(values) == pytest.approx((0.25 - half, 0.25 + half))
+    assert interval([0.2, 0.2]) == (0.2, 0.2)
+
+
+def test_a_printed_row_is_tested_at_its_most_favourable_rounding():
+    ours = [0.861, 0.863, 0.859, 0.864, 0.862]
+    assert printed_consistent(0.86, 0.00, 10, ours) == 1.0  # our mean lies inside 0.86's rounding interval
+    far = [0.80, 0.81, 0.79, 0.80, 0.81]
+    std = 0.025 * math.sqrt(10 / 9)
+    expected = stats.ttest_ind_from_stats(0.855, std, 10, np.mean(far), np.std(far, ddof=1), 5, equal_var=False).pvalue
+    assert printed_consistent(0.86, 0.02, 10, far) == pytest.approx(expected) and expected < 1e-4
+
+
+def _frame(columns: dict[str, list[float]], metric: str = "val_acc", collapsed: tuple[str, ...] = ()) -> pd.DataFrame:
+    return pd.DataFrame([{"method": m, "seed": s, metric: v, "collapsed": m in collapsed}
+                         for m, values in columns.items() for s, v in enumerate(values)])
+
+
+BASE = [0.80, 0.83, 0.79, 0.85, 0.81, 0.82]
+JITTER = [0.001, -0.002, 0.0, 0.002, -0.001, 0.001]
+
+
+def _plus(values, shift, jitter=JITTER):
+    return [v + shift + j for v, j in zip(values, jitter)]
+
+
+@pytest.mark.parametrize("subject_shift, other_shift, verdict", [
+    (0.02, 0.0, HOLDS),  # the subject beats both, seed by seed
+    (0.02, 0.03, FAILS),  # one method beats the subject seed by seed
+    (0.0, -0.01, INCONCLUSIVE),  # the subject ties one method
+])
+def test_a_best_claim(subject_shift, other_shift, verdict):
+    claim = Claim("x", "", "antidistill", "val_acc")
+    frame = _frame({"antidistill": _plus(BASE, subject_shift), "zero_pad": BASE,
+                    "xavier": _plus(BASE, other_shift, [-j for j in JITTER])})
+    assert judge(claim, frame)[0] == verdict
+
+
+def test_a_not_best_claim_and_fewer_epochs():
+    claim = Claim("x", "", "xavier", "val_acc", kind="not_best")
+    assert judge(claim, _frame({"xavier": BASE, "zero_pad": _plus(BASE, 0.05)}))[0] == HOLDS
+    assert judge(claim, _frame({"xavier": _plus(BASE, 0.05), "zero_pad": BASE}))[0] == FAILS
+    fewer = Claim("x", "", "antidistill", "epochs", lower_is_better=True)
+    frame = _frame({"antidistill": [2, 3, 2, 2, 3, 2], "zero_pad": [5, 6, 5, 6, 5, 7]}, "epochs")
+    verdict, rows = judge(fewer, frame)
+    assert verdict == HOLDS and rows[0]["mean difference"] == pytest.approx((14 - 34) / 6) and rows[0]["high"] < 0
+
+
+def test_lower_variance_must_hold_too():
+    claim = Claim("x", "", "antidistill", "val_acc", variance=True)
+    spread = [0.70, 0.90, 0.72, 0.92, 0.71, 0.91]
+    frame = _frame({"antidistill": _plus(BASE, 0.3, [0.0] * 6), "zero_pad": spread})
+    verdict, rows = judge(claim, frame)
+    assert rows[0]["holm p"] < 0.05 and rows[1]["comparison"].endswith("(variance ratio)")
+    assert rows[1]["mean difference"] < 1 and verdict == (HOLDS if rows[1]["holm p"] < 0.05 else INCONCLUSIVE)
+    wide = _frame({"antidistill": spread, "zero_pad": BASE})
+    assert judge(claim, wide)[0] == FAILS  # more spread, and not better on average
+
+
+def test_convergence_is_the_first_epoch_within_one_percent_of_the_epoch_table_one_reads():
+    run = {"metric_epochs": {"val_acc": 3},
+           "history": [{"epoch": e, "val_acc": a} for e, a in enumerate([0.1, 0.70, 0.795, 0.80, 0.99])]}
+    assert convergence_epoch(run) == 2  # 0.795 >= 0.99 * 0.80; epoch 4 is after the table's epoch
+
+
+def test_claims_are_also_judged_without_a_collapsed_competitor(monkeypatch):
+    import antidistill.report.claims as claims_mod
+
+    frame = _frame({"antidistill": _plus(BASE, -0.5), "antidistill_l4_0": _plus(BASE, 0.02), "zero_pad": BASE,
+                    "xavier": _plus(BASE, -0.02)}, collapsed=("antidistill",))
+    for metric in ("fgsm", "noise", "epochs"):
+        frame[metric] = frame["val_acc"]
+    monkeypatch.setattr(claims_mod, "claim_frame", lambda results: frame)
+    table = claims_table([], "paper")
+    found = verdicts(table)
+    assert found.loc[("paper", "c", "all methods"), "verdict"] == HOLDS
+    assert found.loc[("paper", "c", "without Anti-Distillation"), "verdict"] == HOLDS
+    assert found.loc[("paper", "a", "all methods"), "subject collapsed"]
+    assert ("paper", "a", "without Anti-Distillation") not in found.index
+    assert found.loc[("paper", "d", "all methods"), "verdict"] == HOLDS
+    assert set(table["claim"]) == {c.key for c in CLAIMS}
