@@ -57,6 +57,8 @@ def test_glued_values_render(built):
         text = page.read_text()
         # Signs of a glue that did not render: numpy reprs, figures shown as text.
         assert "np.float64" not in text and "&lt;Figure size" not in text, page.name
+        # A Markdown value pasted with {glue:text} renders as its repr.
+        assert "IPython.core.display" not in text, page.name
     table = (html / "07_table_one.html").read_text()
     assert "paper (reported)" in table and "this build" in table
 

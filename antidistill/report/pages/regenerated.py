@@ -63,7 +63,7 @@ def _path(run: dict[str, Any]) -> str:
     return f"MKL {path['mkl_cbwr']}, ATen {path['aten']}"
 
 
-def other_path_table(rep, ds: list[dict[str, Any]], records: dict[str, Any]) -> tuple[pd.DataFrame | str, str]:
+def other_path_table(rep, ds: list[dict[str, Any]], records: dict[str, Any]) -> tuple[pd.DataFrame, str]:
     """The seeds from their teachers that are not within ``WITHIN`` of their accuracy, run again
     on another CPU code path (``<results>/compatible``): Δ accuracy on each path, and a sentence
     on how many land within ``WITHIN`` there. A seed whose Δ moves that far with the last bits
@@ -77,7 +77,7 @@ def other_path_table(rep, ds: list[dict[str, Any]], records: dict[str, Any]) -> 
             runs[method, seed] = run
     if not runs:
         how = (f"`python tools/same_teachers.py --out {store.root} --code-path {OTHER_PATH} --off-in {rep.store.root}`")
-        return "", (f"These seeds have not been run on another CPU code path in this results folder ({how} "
+        return pd.DataFrame(), (f"These seeds have not been run on another CPU code path in this results folder ({how} "
                     "runs them).") if off(ds) else ""
     pinned = {(d["method"], d["seed"]): d for d in ds}
     other = {(d["method"], d["seed"]): d for d in differences(runs.values(), records)}
@@ -102,8 +102,10 @@ def page(rep) -> dict[str, Any]:
     values: dict[str, Any] = {**common(rep)}
     why_not = regenerated_unavailable(rep.profile)
     if why_not is not None:
-        values.update({"regenerated_available": why_not, "regenerated_summary": "", "regenerated_per_seed": "",
-                       "regenerated_residual": "", "regenerated_other_path": "", "regenerated_other_path_sentence": "",
+        # Empty tables, not strings: a glued table directive shows a string as its repr.
+        values.update({"regenerated_available": why_not, "regenerated_summary": pd.DataFrame(),
+                       "regenerated_per_seed": pd.DataFrame(), "regenerated_residual": "",
+                       "regenerated_other_path": pd.DataFrame(), "regenerated_other_path_sentence": "",
                        "regenerated_within": WITHIN})
         return values
     records = load_reference()

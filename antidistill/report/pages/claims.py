@@ -1,0 +1,69 @@
+"""Page 8, the claims: each of the paper's claims judged on this build's runs with paired statistics, and claims.csv."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..claims import CLAIMS, CONVERGED_WITHIN, claims_table, verdicts
+from ..statistics import ALPHA, CONFIDENCE
+from ..tables import for_display
+from .table_one import DOWNLOADS
+from . import common
+
+CLAIMS_CSV = "claims.csv"
+
+
+def verdict_table(table: pd.DataFrame) -> pd.DataFrame:
+    """One row per claim and set of methods compared: the claim in our words and its verdict,
+    with the comparison of means nearest to deciding it: for "best" the subject's weakest lead
+    (largest Holm p), for "not best" the strongest win over the subject (smallest Holm p)."""
+    kinds = {c.key: c.kind for c in CLAIMS}
+    rows = []
+    for (mode, key, methods), row in verdicts(table).iterrows():
+        group = table[(table["claim"] == key) & (table["methods"] == methods)
+                      & ~table["comparison"].str.endswith("(variance ratio)")]
+        pick = group["holm p"].idxmax() if kinds[key] == "best" else group["holm p"].idxmin()
+        rows.append({"claim": f"({key}) {row['text']}" + (" — its method collapsed in pre-training"
+                                                        if row["subject collapsed"] else ""),
+                     "methods compared": methods, "verdict": row["verdict"],
+                     "deciding comparison": group.loc[pick, "comparison"],
+                     "mean difference": group.loc[pick, "mean difference"], "its Holm p": group.loc[pick, "holm p"]})
+    return pd.DataFrame(rows).set_index(["claim", "methods compared"])
+
+
+def comparisons(table: pd.DataFrame) -> pd.DataFrame:
+    """Every comparison behind the verdicts: mean difference over seeds (a ratio for variances),
+    its interval, p and Holm p, three decimals."""
+    shown = table[["claim", "methods", "metric", "comparison", "n", "mean difference", "low", "high", "p", "holm p"]]
+    return for_display(shown.set_index(["claim", "methods", "comparison"]))
+
+
+def margin_sentence(table: pd.DataFrame) -> str:
+    """Claim (b)'s margin: the smallest mean FGSM lead of Anti-Distillation over another method, with its interval."""
+    rows = table[(table["claim"] == "b") & (table["methods"] == "all methods")]
+    if rows.empty:
+        return ""
+    closest = rows.loc[rows["mean difference"].idxmin()]
+    return (f"Claim (b) speaks of a large margin. Here the closest competitor is {closest['comparison'].split(' − ')[1]}: "
+            f"Anti-Distillation's FGSM accuracy is {closest['mean difference']:+.3f} above it on average "
+            f"({CONFIDENCE:.0%} interval {closest['low']:+.3f} to {closest['high']:+.3f}).")
+
+
+def write_claims(table: pd.DataFrame, folder: Path = DOWNLOADS) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    table.to_csv(folder / CLAIMS_CSV, index=False)
+
+
+def page(rep) -> dict[str, Any]:
+    table = claims_table(rep.run(), rep.mode)
+    write_claims(table)
+    judged = verdict_table(table)
+    counts = judged[judged.index.get_level_values(1) == "all methods"]["verdict"].value_counts()
+    return {**common(rep), "claims_mode": f"`{rep.mode}` mode, `{rep.profile.name}` profile, seeds {list(rep.seeds)}",
+            "claims_verdicts": for_display(judged), "claims_comparisons": comparisons(table),
+            "claims_margin": margin_sentence(table), "claims_alpha": ALPHA, "claims_confidence": f"{CONFIDENCE:.0%}",
+            "claims_converged": f"{CONVERGED_WITHIN:.0%}", "claims_n": len(CLAIMS),
+            "claims_counts": ", ".join(f"{n} {v}" for v, n in counts.items())}

@@ -1,0 +1,75 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# (claims)=
+# # The paper's claims, judged
+#
+# The paper draws its conclusions from Table I and Figures 1–3 {cite}`petrushina-antidistillation`.
+# Here each conclusion is restated as a test on this build's runs ({glue:md}`claims_mode`), and
+# given one of three verdicts: *holds*, *fails* or *inconclusive*.
+#
+# **Why paired.** All methods of one seed grow from the same teacher (and, in `paper` mode, meet
+# the same weight-noise draws), so two methods are compared seed by seed: the mean of their per-seed differences, its
+# {glue:md}`claims_confidence` t interval and the paired t-test's p-value. A claim that a method
+# is best rests on one comparison per other method; their p-values are corrected together with
+# Holm's method, so that the claim as a whole is tested at level {glue:text}`claims_alpha`. The
+# Monte-Carlo error of the weight-noise metric is part of each seed's value, so the spread of the
+# differences, which the test uses, already holds it.
+#
+# **The rules.** A claim that a method is best *holds* when it beats every other method
+# significantly (Holm p below the level, in the claimed direction), *fails* when some method beats
+# it significantly, and is *inconclusive* otherwise. "Lower variance" is tested with Pitman and
+# Morgan's test for the variances of paired samples (equal variances exactly when the sums and
+# the differences of the pairs are uncorrelated), under the same rule; claim (a) holds only if
+# both its parts do. The claim that training from scratch is not the best holds when some method
+# beats Xavier significantly. A run has converged at the first D2 epoch whose accuracy is within
+# {glue:md}`claims_converged` of the accuracy Table I reads; D1 pre-training is not counted
+# (the pre-trained methods spend it before their first D2 epoch).
+#
+# **Collapsed runs.** Where a method's pre-training collapsed to a constant output on some seed,
+# a claim in which it is only a competitor is judged twice, with and without it; a claim about it
+# is judged as is and marked.
+
+# %% tags=["parameters", "remove-input"]
+mode = "paper"  # "paper": the protocol as written; "authors": as the authors' public code runs it
+profile = "quick"  # "smoke" (about a minute), "quick" (minutes) or "paper" (the full protocol)
+seeds = None  # a list of seeds, or None for the profile's
+device = "auto"  # "auto" (CUDA when present), "cpu" or "cuda"
+results_dir = "results"  # where runs are saved and reused
+
+# %% tags=["remove-cell"]
+from antidistill.report.glue import glue_all
+from antidistill.report.pages import claims
+from antidistill.report.reproduction import Reproduction
+
+rep = Reproduction.from_parameters(mode, profile, seeds, device, results_dir, executed=In)
+glue_all(claims.page(rep))
+
+# %% [markdown]
+# ## Verdicts
+#
+# Of the {glue:text}`claims_n` claims, judged on all methods: {glue:md}`claims_counts`.
+#
+# ```{glue} claims_verdicts
+# ```
+#
+# {glue:md}`claims_margin`
+#
+# ## Every comparison
+#
+# Mean difference over seeds (for a variance, the ratio of the two variances), its interval,
+# the p-value and the Holm-corrected p-value within the claim; downloadable as
+# {download}`claims.csv <downloads/claims.csv>`.
+#
+# ```{glue} claims_comparisons
+# ```
