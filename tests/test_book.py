@@ -23,6 +23,7 @@ FIGURE_PAGES = ("01_problem", "02_teachers", "03_extension", "04_lambda_search",
 MIN_FIGURE_PX = 1600
 # Input cells a reader may see: the first page's, which shows how every page calls the package.
 ALLOWED_INPUTS = {"00_intro": 1}
+METHOD_KEYS = ("xavier", "zero_pad", "uniform_pad", "transfer", "net2net", "data_noise", "antidistill_l4_0", "antidistill")
 METHOD_LABELS = ("Xavier", "Zero Pad", "Uniform Pad", "Transfer Learning", "Net2Net", "With Data Noise",
                  "Anti-Distillation, λ4 = 0", "Anti-Distillation")
 
@@ -53,14 +54,14 @@ def test_every_notebook_executed_with_its_parameters(built):
 def test_glued_values_render(built):
     _, index, _ = built
     html = index.parent
-    for page in html.glob("0*.html"):
+    for page in html.glob("[0-9]*.html"):
         text = page.read_text()
         # Signs of a glue that did not render: numpy reprs, figures shown as text.
         assert "np.float64" not in text and "&lt;Figure size" not in text, page.name
         # A Markdown value pasted with {glue:text} renders as its repr.
         assert "IPython.core.display" not in text, page.name
     table = (html / "07_table_one.html").read_text()
-    assert "paper (reported)" in table and "this build" in table
+    assert all(source in table for source in ("paper (printed)", "paper mode", "authors mode"))
 
 
 def _internal_links(page, base: Path) -> list[tuple[str, Path, str]]:
@@ -78,14 +79,18 @@ def _spaces(text: str) -> str:
     return text.replace("\u00a0", " ")
 
 
+OURS_CELL = r"\d\.\d{3}\s±\s\d\.\d{3}"  # this build's mean ± std, three decimals
+PRINTED_CELL = r"(?<![\d.])\d\.\d\d\s±\s\d\.\d\d(?!\d)"  # the paper's, two
+
+
 def _table_one_cells(text: str) -> dict[str, list[str]]:
-    """From Table I's inner text: per initialisation, its three "this build" cells (mean ± std)."""
+    """From Table I's inner text: per initialisation, its "mean ± std" cells of this build, in
+    the order of the columns (metric by metric, each mode)."""
     cells = {}
     for line in text.splitlines():
-        found = re.findall(r"\d\.\d\d\s±\s\d\.\d\d", line)
-        if len(found) == 6:  # ours and the paper's for each of the three metrics
-            label = line.split("\t")[0].strip()
-            cells[label] = [_spaces(v) for v in (found[0], found[2], found[4])]
+        found = re.findall(OURS_CELL, line)
+        if found:
+            cells[line.split("\t")[0].strip()] = [_spaces(v) for v in found]
     return cells
 
 
@@ -141,21 +146,23 @@ def test_report_in_a_real_browser(built):
         table_one = [t for t in texts if all(label in t for label in METHOD_LABELS)]
         assert table_one, "no table lists the 8 methods"
         assert all(metric in table_one[0] for metric in ("Accuracy", "FGSM attack", "Noise in parameters"))
-        assert len(re.findall(r"\d\.\d\d\s±\s\d\.\d\d", table_one[0])) == 8 * 3 * 2  # ours and the paper's
+        assert len(re.findall(PRINTED_CELL, table_one[0])) == 8 * 3  # the paper's printed values
         shown = _table_one_cells(table_one[0])
+        assert len(shown) == 8 and all(len(cells) == 3 * 2 for cells in shown.values())  # both modes
         links = page.eval_on_selector_all("a.download, a[download]", "els => els.map(e => e.href)")
         csvs = {Path(urlparse(href).path).name: Path(unquote(urlparse(href).path)) for href in links}
-        assert {"runs.csv", "table_one.csv"} <= set(csvs), csvs
+        assert {"runs.csv", "curves.csv", "table_one.csv"} <= set(csvs), csvs
         with csvs["table_one.csv"].open(newline="") as f:
-            rows = list(csv.DictReader(f))
-        assert [r["Initialisation"] for r in rows] == list(shown)
-        for row in rows:
-            ours = [_spaces(v) for k, v in row.items() if k.endswith(": this build")]
-            assert len(ours) == 3 and ours == shown[row["Initialisation"]], row
+            rows = [r for r in csv.DictReader(f) if r["source"] != "paper (printed)"]
+        assert len(rows) == 8 * 3 * 2
+        labels = {m: label for m, label in zip(METHOD_KEYS, shown)}
+        for i, row in enumerate(rows):  # method by method, metric by metric, mode by mode, as the table
+            assert shown[labels[row["method"]]][i % 6] == f"{float(row['mean']):.3f} ± {float(row['std']):.3f}", row
         with csvs["runs.csv"].open(newline="") as f:
             runs = list(csv.DictReader(f))
         # Table I marks a method whose pre-training collapsed; the runs carry that in their own column.
-        assert {r["label"] for r in runs} == {label.split(" (collapsed")[0] for label in shown}
+        assert {r["label"] for r in runs} == {label.split(" (")[0] for label in shown}
+        assert {r["mode"] for r in runs} == {"paper", "authors"}
         assert all(0 <= float(r["val_acc"]) <= 1 and r["collapsed"] in ("True", "False") for r in runs)
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "table_one.png"), full_page=True)

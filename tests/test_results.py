@@ -6,10 +6,11 @@ import pandas as pd
 import pytest
 
 from antidistill.growth import METHODS
-from antidistill.report.tables import (METRICS, PAPER_TABLE_I, compare_with_paper, comparison_sentences,
-                                      curves_frame, history_frame, labels, metric_epochs_sentence,
-                                      never_predicted_sentence, ranking, ranking_sentence, runs_frame, summarise,
-                                      table_one)
+from antidistill.report.statistics import interval, printed_consistent
+from antidistill.report.tables import (METRICS, PAPER_TABLE_I, PRINTED, best_and_ties, best_sentences,
+                                      consistency_sentence, curves_frame, history_frame, labels,
+                                      metric_epochs_sentence, never_predicted_sentence, ranking, ranking_sentence,
+                                      runs_frame, summarise, table_one_numbers, table_one_three_ways)
 
 
 def _fake(method, label, seed, acc, fgsm, noise):
@@ -37,14 +38,41 @@ def test_population_std_as_the_paper(results):
     assert stats.loc["xavier", "fgsm_std"] == 0
 
 
-def test_table_one_sets_ours_beside_the_papers(results):
-    table = table_one(runs_frame(results))
+def test_table_one_three_ways(results):
+    authors = [{**r, "mode": "authors", "val_acc": r["val_acc"] - 0.2} for r in results]
+    runs = runs_frame(results + authors)
+    numbers = table_one_numbers(runs).set_index(["method", "metric", "source"])
+    assert numbers.loc[("zero_pad", "val_acc", "paper mode"), "mean"] == pytest.approx(0.85)
+    assert numbers.loc[("zero_pad", "val_acc", "paper mode"), "std"] == pytest.approx(0.05)  # population std
+    assert numbers.loc[("zero_pad", "val_acc", "authors mode"), "mean"] == pytest.approx(0.65)
+    assert tuple(numbers.loc[("zero_pad", "val_acc", "paper mode"), ["low", "high"]]) == pytest.approx(
+        interval([0.80, 0.90]))
+    assert numbers.loc[("zero_pad", "val_acc", "paper mode"), "p printed"] == pytest.approx(
+        printed_consistent(0.86, 0.02, 10, [0.80, 0.90]))
+    assert numbers.loc[("xavier", "fgsm", PRINTED), "mean"] == PAPER_TABLE_I["xavier"]["fgsm"][0]
+    table = table_one_three_ways(runs)
     assert list(table.index) == ["Xavier", "Zero Pad"]
-    assert table.loc["Zero Pad", ("Accuracy", "this build")] == "0.85\u00a0±\u00a00.05"
-    paper = PAPER_TABLE_I["zero_pad"]["val_acc"]
-    assert table.loc["Zero Pad", ("Accuracy", "paper (reported)")] == f"{paper[0]:.2f}\u00a0±\u00a0{paper[1]:.2f}"
-    assert table.loc["Zero Pad", ("Accuracy", "Δ")] == f"{0.85 - paper[0]:+.2f}"
-    assert table.loc["Xavier", ("FGSM attack", "this build")] == "0.30\u00a0±\u00a00.00"
+    low, high = interval([0.80, 0.90])
+    assert table.loc["Zero Pad", ("Accuracy", "paper mode")] == f"0.850\u00a0±\u00a00.050 [{low:.3f}, {high:.3f}]"
+    assert table.loc["Zero Pad", ("Accuracy", PRINTED)] == "0.86\u00a0±\u00a00.02"
+    # Xavier's FGSM is 0.30 on both seeds against the printed 0.42 ± 0.04: rejected, marked.
+    assert table.loc["Xavier", ("FGSM attack", "paper mode")].endswith(" †")
+    assert "of 6 printed cells are consistent with paper mode" in consistency_sentence(table_one_numbers(runs))
+
+
+def test_ties_are_named_in_the_printed_table_and_in_ours():
+    runs = runs_frame([_fake(m, METHODS[m].label, s, acc + d, 0.5, 0.6)
+                       for m, d in (("zero_pad", 0.0), ("uniform_pad", 0.001), ("xavier", -0.1))
+                       for s, acc in enumerate((0.80, 0.84, 0.82, 0.86))])
+    best, tied = best_and_ties(runs, "val_acc")
+    assert best == "uniform_pad" and tied == []  # ahead by 0.001 on every seed: no spread, a real lead
+    noisy = runs.copy()
+    noisy.loc[(noisy["method"] == "zero_pad") & (noisy["seed"] == 0), "val_acc"] += 0.01
+    assert best_and_ties(noisy, "val_acc") == ("zero_pad", ["uniform_pad"])  # best now, but by noise
+    full = runs_frame([_fake(m, METHODS[m].label, s, 0.8 + s / 100, 0.5, 0.6) for m in METHODS for s in range(3)])
+    sentence = best_sentences(full)
+    # The paper's accuracy column: 0.86 for zero pad and both Anti-Distillation rows.
+    assert "paper (printed): a 3-way tie at 0.86 (Zero Pad, Anti-Distillation, λ4 = 0, Anti-Distillation)" in sentence
 
 
 def test_a_collapsed_pre_training_is_marked_where_methods_are_ranked(results):
@@ -56,7 +84,7 @@ def test_a_collapsed_pre_training_is_marked_where_methods_are_ranked(results):
     marked = labels(runs)
     assert marked["antidistill"] == "Anti-Distillation (collapsed in pre-training: 1 of 2 seeds)"
     assert marked["xavier"] == "Xavier"
-    assert "Anti-Distillation (collapsed in pre-training: 1 of 2 seeds)" in table_one(runs).index
+    assert "Anti-Distillation (paper mode: collapsed in pre-training: 1 of 2 seeds)" in table_one_three_ways(runs).index
 
 
 def test_the_report_says_which_epoch_each_column_reads(results):
@@ -90,13 +118,6 @@ def test_ranking_and_the_comparison_with_the_paper(results):
     assert list(ranked.index) == ["zero_pad", "xavier"] and list(ranked["rank"]) == [1, 2]
     assert ranked.loc["zero_pad", "mean"] == pytest.approx(0.85)
     assert ranking_sentence(runs, "val_acc").startswith("Zero Pad is best (0.850)")
-    compared = compare_with_paper(runs)
-    acc = compared.loc["Accuracy"]
-    # Zero pad 0.85 vs the paper's 0.86 ± 0.02 is within; Xavier's mean vs 0.68 ± 0.08 decides the other.
-    xavier = summarise(runs).loc["xavier", "val_acc_mean"]
-    assert acc["best here"] == "Zero Pad" and acc["best in the paper"] == "Zero Pad"
-    assert acc["methods within one paper std"] == 1 + (abs(xavier - 0.68) <= 0.08)
-    assert "best here Zero Pad (0.850)" in comparison_sentences(runs)
 
 
 def test_tables_are_shown_rounded_with_missing_terms_marked():

@@ -39,7 +39,7 @@ def main() -> None:
 
         log.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {args.profile} profile, {args.mode} mode, "
                   f"device {args.device}, commit {commit}\n")
-        rep.compute(progress=True, done=done)
+        rep.compute(progress=True, done=done, modes=(args.mode,))
     print_table(measured_profile(rep.store, args.mode, args.profile))
 
 

@@ -10,7 +10,7 @@ from statsmodels.stats.multitest import multipletests
 
 from ..growth import METHODS
 from .statistics import ALPHA, Paired, holm, paired, paired_variances
-from .tables import runs_frame
+from .tables import runs_frame, wide as paired_table
 
 HOLDS, FAILS, INCONCLUSIVE = "holds", "fails", "inconclusive"
 
@@ -67,12 +67,6 @@ METRIC_NAMES = {"val_acc": "accuracy", "fgsm": "FGSM accuracy", "noise": "weight
                 "epochs": "epochs to converge"}
 
 
-def _wide(frame: pd.DataFrame, metric: str) -> pd.DataFrame:
-    """Seeds × methods of ``metric``, only the seeds every method has (the comparisons are paired)."""
-    wide = frame.assign(method=frame["method"].astype(str)).pivot(index="seed", columns="method", values=metric)
-    return wide[[m for m in METHODS if m in wide.columns]].dropna()
-
-
 def _combine(verdicts: Sequence[str]) -> str:
     return FAILS if FAILS in verdicts else HOLDS if all(v == HOLDS for v in verdicts) else INCONCLUSIVE
 
@@ -87,7 +81,7 @@ def judge(claim: Claim, frame: pd.DataFrame, exclude: Sequence[str] = ()) -> tup
     "not_best": holds when some method beats the subject significantly, fails when the subject
     beats every other significantly, else inconclusive.
     """
-    wide = _wide(frame, claim.metric)
+    wide = paired_table(frame, claim.metric)
     if claim.subject not in wide.columns:
         raise ValueError(f"claim ({claim.key}) is about {METHODS[claim.subject].label}, which has no runs here")
     others = [m for m in wide.columns if m != claim.subject and m not in exclude]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -11,6 +12,7 @@ from ..experiment import ExperimentConfig, grow, run_many
 from ..growth import METHODS, Grown
 from ..models import MLP
 from ..profiles import Profile, check_injected, validate_parameters
+from ..protocol import MODES
 from ..reference import load_reference
 from ..search import SEARCHED, SearchConfig, best_lambdas, run_search
 from ..store import Store
@@ -107,19 +109,33 @@ class Reproduction:
         return run_many(self.configs(methods), self.store, self.device, desc=f"{self.mode}/{self.profile.name}",
                         progress=progress)
 
-    def compute(self, progress: bool = True, done: Callable[[str], None] | None = None) -> None:
+    def modes(self) -> list[str]:
+        """Both protocols, this build's first: the chapters that compare them (Table I, the
+        claims) show both; the others follow this build's."""
+        return [self.mode, *(m for m in MODES if m != self.mode)]
+
+    def of_mode(self, mode: str) -> "Reproduction":
+        """This session in another protocol: the same profile, seeds, device and results folder."""
+        return dataclasses.replace(self, mode=mode)
+
+    def compute(self, progress: bool = True, done: Callable[[str], None] | None = None,
+                modes: Sequence[str] | None = None) -> None:
         """Everything the pages show, computed (or loaded where saved) before any page runs, with
-        progress bars: the teachers, both λ searches, every final run, then (at the `paper` profile,
-        where the authors' records are at hand) their runs regenerated; ``done(stage)`` after each stage."""
+        progress bars: for each of ``modes`` (default ``modes()``) the teachers, both λ searches
+        and every final run, then (at the `paper` profile, where the authors' records are at hand)
+        their runs regenerated; ``done(stage)`` after each stage."""
         done = done or (lambda stage: None)
-        self.teacher_records(progress=progress)
-        self.teacher(self.seeds[0], progress=progress)  # the growth page grows this seed's students from its weights
-        done("teachers")
-        for method in SEARCHED:
-            self.lambdas(method, progress=progress)
-            done(f"search {method}")
-        self.run(progress=progress)
-        done("final runs")
+        for mode in self.modes() if modes is None else modes:
+            rep = self.of_mode(mode)
+            rep.teacher_records(progress=progress)
+            if mode == self.mode:  # the growth page grows this seed's students from its teacher's weights
+                rep.teacher(self.seeds[0], progress=progress)
+            done(f"{mode}: teachers")
+            for method in SEARCHED:
+                rep.lambdas(method, progress=progress)
+                done(f"{mode}: search {method}")
+            rep.run(progress=progress)
+            done(f"{mode}: final runs")
         if regenerated_unavailable(self.profile) is None:
             for teachers in ("ours", "authors"):
                 self.regenerated(teachers, progress=progress)

@@ -1,4 +1,4 @@
-"""Saved runs as tidy pandas DataFrames, and Table I next to the paper's reported values."""
+"""Saved runs as tidy pandas DataFrames, and Table I three ways: the paper's printed values and each mode's."""
 
 from __future__ import annotations
 
@@ -6,8 +6,11 @@ from typing import Any, Iterable
 
 import pandas as pd
 
+import numpy as np
+
 from ..data import C1
 from ..growth import METHODS
+from .statistics import ALPHA, CONFIDENCE, holm, interval, paired, printed_consistent
 
 METHOD_ORDER = list(METHODS)
 LABELS = {name: m.label for name, m in METHODS.items()}
@@ -28,6 +31,11 @@ PAPER_TABLE_I: dict[str, dict[str, tuple[float, float]]] = {
         "antidistill": ((0.86, 0.05), (0.57, 0.03), (0.67, 0.03)),
     }.items()
 }
+
+
+# The paper's Table I is a mean ± std over this many seeds (its text), printed to two decimals.
+PAPER_SEEDS, PAPER_DIGITS = 10, 2
+PRINTED = "paper (printed)"
 
 
 # A pre-trained student that ends its D1 pre-training within this margin of chance accuracy on
@@ -110,7 +118,7 @@ def curves_frame(results: Iterable[dict[str, Any]]) -> pd.DataFrame:
     rows = []
     for r in results:
         for attack, key in (("FGSM", "fgsm"), ("weight noise", "weight_noise")):
-            rows += [{"method": r["method"], "label": r["label"], "seed": r["seed"], "attack": attack,
+            rows += [{"mode": r["mode"], "method": r["method"], "label": r["label"], "seed": r["seed"], "attack": attack,
                       "eps": eps, "acc": acc} for eps, acc in zip(r[key]["eps"], r[key]["acc"])]
     return _ordered(pd.DataFrame(rows))
 
@@ -121,25 +129,102 @@ def summarise(runs: pd.DataFrame) -> pd.DataFrame:
     return grouped.mean().add_suffix("_mean").join(grouped.std(ddof=0).add_suffix("_std"))
 
 
-def table_one(runs: pd.DataFrame) -> pd.DataFrame:
-    """Table I: per method and metric, this build's mean ± std, the paper's, and Δ = difference of means."""
-    stats = summarise(runs)
-    marked = labels(runs)
-    rows = {}
-    for method in stats.index:
-        row = {}
-        for metric, title in METRICS.items():
-            mean, std = stats.loc[method, f"{metric}_mean"], stats.loc[method, f"{metric}_std"]
-            paper_mean, paper_std = PAPER_TABLE_I[method][metric]
-            # Non-breaking spaces keep "mean ± std" on one line in narrow columns.
-            row[(title, "this build")] = f"{mean:.2f}\u00a0±\u00a0{std:.2f}"
-            row[(title, "paper (reported)")] = f"{paper_mean:.2f}\u00a0±\u00a0{paper_std:.2f}"
-            row[(title, "Δ")] = f"{mean - paper_mean:+.2f}"
-        rows[marked[method]] = row
+def wide(runs: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """Seeds × methods of ``metric`` (methods in the paper's order), only the seeds every method
+    has: what paired comparisons need."""
+    table = runs.assign(method=runs["method"].astype(str)).pivot(index="seed", columns="method", values=metric)
+    return table[[m for m in METHOD_ORDER if m in table.columns]].dropna()
+
+
+def source(mode: str) -> str:
+    return f"{mode} mode"
+
+
+def table_one_numbers(runs: pd.DataFrame) -> pd.DataFrame:
+    """Table I in long form, one row per (method, metric, source): the paper's printed mean ± std,
+    and for each mode in ``runs`` (a ``mode`` column) the mean, population std (ddof = 0, as the
+    paper), the t interval of the mean, the number of seeds, and the p-value of the printed value
+    against ours (``statistics.printed_consistent``: Welch's t at its most favourable rounding)."""
+    rows = []
+    modes = list(dict.fromkeys(runs["mode"]))
+    for method in [m for m in METHOD_ORDER if m in set(runs["method"].astype(str))]:
+        for metric in METRICS:
+            printed_mean, printed_std = PAPER_TABLE_I[method][metric]
+            rows.append({"method": method, "metric": metric, "source": PRINTED, "mean": printed_mean,
+                         "std": printed_std, "low": np.nan, "high": np.nan, "n": PAPER_SEEDS, "p printed": np.nan})
+            for mode in modes:
+                values = runs[(runs["mode"] == mode) & (runs["method"] == method)][metric].to_numpy(dtype=float)
+                if len(values) == 0:
+                    continue
+                low, high = interval(values) if len(values) > 1 else (np.nan, np.nan)
+                rows.append({"method": method, "metric": metric, "source": source(mode), "mean": values.mean(),
+                             "std": values.std(), "low": low, "high": high, "n": len(values),
+                             "p printed": printed_consistent(printed_mean, printed_std, PAPER_SEEDS, values,
+                                                             PAPER_DIGITS) if len(values) > 1 else np.nan})
+    return pd.DataFrame(rows)
+
+
+def table_one_three_ways(runs: pd.DataFrame) -> pd.DataFrame:
+    """``table_one_numbers`` as the page shows it: per method, metric and source, "mean ± std"
+    (the paper's to its two printed decimals, ours to three) and for ours the interval of the
+    mean, with † where the paper's printed value is not consistent with ours (p < ALPHA)."""
+    numbers = table_one_numbers(runs)
+    marked = {m: LABELS[m] for m in METHOD_ORDER}
+    for mode, group in runs.groupby("mode"):
+        for method, label in labels(group).items():
+            if label != LABELS[method]:
+                marked[method] += label[len(LABELS[method]):].replace("(collapsed", f"({mode} mode: collapsed")
+    rows: dict[str, dict] = {}
+    for r in numbers.to_dict("records"):
+        if r["source"] == PRINTED:
+            cell = f"{r['mean']:.{PAPER_DIGITS}f}\u00a0±\u00a0{r['std']:.{PAPER_DIGITS}f}"
+        else:
+            span = "" if np.isnan(r["low"]) else f" [{r['low']:.3f}, {r['high']:.3f}]"
+            cell = f"{r['mean']:.3f}\u00a0±\u00a0{r['std']:.3f}{span}" + (" †" if r["p printed"] < ALPHA else "")
+        rows.setdefault(marked[r["method"]], {})[(METRICS[r["metric"]], r["source"])] = cell
     table = pd.DataFrame.from_dict(rows, orient="index")
     table.columns = pd.MultiIndex.from_tuples(table.columns)
     table.index.name = "Initialisation"
     return table
+
+
+def best_and_ties(runs: pd.DataFrame, metric: str) -> tuple[str, list[str]]:
+    """The method with the best mean ``metric`` and those tied with it: not significantly behind
+    it seed by seed (paired t-tests of the best against each, Holm-corrected together)."""
+    table = wide(runs, metric)
+    best = table.mean().idxmax()
+    others = [m for m in table.columns if m != best]
+    if len(table) < 2:
+        return best, others  # one seed: nothing can be told apart
+    comps = holm([paired(table[best], table[m]) for m in others])
+    return best, [m for m, c in zip(others, comps) if c.holm >= ALPHA]
+
+
+def best_sentences(runs: pd.DataFrame) -> str:
+    """Per metric, a Markdown line naming the best of the paper's printed table (every method at
+    its top printed value: ties are ties) and of each mode, with the methods tied with it."""
+    lines = []
+    present = [m for m in METHOD_ORDER if m in set(runs["method"].astype(str))]
+    for metric, title in METRICS.items():
+        top = max(PAPER_TABLE_I[m][metric][0] for m in present)
+        printed = [LABELS[m] for m in present if PAPER_TABLE_I[m][metric][0] == top]
+        parts = [f"{PRINTED}: " + (f"a {len(printed)}-way tie at {top:.{PAPER_DIGITS}f} ({', '.join(printed)})"
+                                   if len(printed) > 1 else f"{printed[0]} ({top:.{PAPER_DIGITS}f})")]
+        for mode, group in runs.groupby("mode"):
+            best, tied = best_and_ties(group, metric)
+            mean = group[group["method"] == best][metric].mean()
+            parts.append(f"{source(mode)}: {LABELS[best]} ({mean:.3f})" + (
+                f", tied with {', '.join(LABELS[m] for m in tied)} (not significantly behind it, paired, Holm)"
+                if tied else ", ahead of every other method (paired, Holm)"))
+        lines.append(f"- **{title}** — " + "; ".join(parts) + ".")
+    return "\n".join(lines)
+
+
+def consistency_sentence(numbers: pd.DataFrame) -> str:
+    """How many of the paper's printed cells are consistent with each mode's values."""
+    ours = numbers[numbers["source"] != PRINTED]
+    return " ".join(f"{int((group['p printed'] >= ALPHA).sum())} of {len(group)} printed cells are consistent "
+                    f"with {name}." for name, group in ours.groupby("source", sort=False))
 
 
 def for_display(frame: pd.DataFrame, digits: int = 3) -> pd.DataFrame:
@@ -177,33 +262,6 @@ def ranking_sentence(runs: pd.DataFrame, metric: str) -> str:
     if "xavier" in ranked.index:
         parts.append(f"Xavier reaches {ranked.loc['xavier', 'mean']:.3f}")
     return "; ".join(parts)
-
-
-def compare_with_paper(runs: pd.DataFrame) -> pd.DataFrame:
-    """Per metric: the best method here and in the paper's Table I, and how many methods land
-    within one of the paper's standard deviations of its mean."""
-    stats = summarise(runs)
-    marked = labels(runs)
-    rows = {}
-    for metric, title in METRICS.items():
-        ours = stats[f"{metric}_mean"]
-        paper = {m: PAPER_TABLE_I[m][metric] for m in ours.index}
-        ours_best = ours.idxmax()
-        paper_best = max(paper, key=lambda m: paper[m][0])
-        rows[title] = {"best here": marked[ours_best], "its mean here": ours[ours_best],
-                       "best in the paper": LABELS[paper_best], "its mean in the paper": paper[paper_best][0],
-                       "methods within one paper std": sum(abs(ours[m] - paper[m][0]) <= paper[m][1] for m in ours.index),
-                       "methods": len(ours)}
-    return pd.DataFrame.from_dict(rows, orient="index")
-
-
-def comparison_sentences(runs: pd.DataFrame) -> str:
-    """``compare_with_paper`` as a Markdown list, one line per metric."""
-    table = compare_with_paper(runs)
-    return "\n".join(f"- **{title}**: best here {r['best here']} ({r['its mean here']:.3f}); best in the paper "
-                     f"{r['best in the paper']} ({r['its mean in the paper']:.2f}). {r['methods within one paper std']} "
-                     f"of {r['methods']} methods land within one of the paper's standard deviations of its mean."
-                     for title, r in table.iterrows())
 
 
 def bench_frame(benches: Iterable[dict[str, Any]]) -> pd.DataFrame:

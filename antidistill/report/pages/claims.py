@@ -23,33 +23,36 @@ def verdict_table(table: pd.DataFrame) -> pd.DataFrame:
     kinds = {c.key: c.kind for c in CLAIMS}
     rows = []
     for (mode, key, methods), row in verdicts(table).iterrows():
-        group = table[(table["claim"] == key) & (table["methods"] == methods)
+        group = table[(table["mode"] == mode) & (table["claim"] == key) & (table["methods"] == methods)
                       & ~table["comparison"].str.endswith("(variance ratio)")]
         pick = group["holm p"].idxmax() if kinds[key] == "best" else group["holm p"].idxmin()
-        rows.append({"claim": f"({key}) {row['text']}" + (" — its method collapsed in pre-training"
-                                                        if row["subject collapsed"] else ""),
-                     "methods compared": methods, "verdict": row["verdict"],
+        rows.append({"claim": f"({key}) {row['text']}", "mode": mode,
+                     "methods compared": methods + (" (its method collapsed in pre-training)"
+                                                    if row["subject collapsed"] else ""),
+                     "verdict": row["verdict"],
                      "deciding comparison": group.loc[pick, "comparison"],
                      "mean difference": group.loc[pick, "mean difference"], "its Holm p": group.loc[pick, "holm p"]})
-    return pd.DataFrame(rows).set_index(["claim", "methods compared"])
+    return pd.DataFrame(rows).set_index(["claim", "mode", "methods compared"])
 
 
 def comparisons(table: pd.DataFrame) -> pd.DataFrame:
     """Every comparison behind the verdicts: mean difference over seeds (a ratio for variances),
     its interval, p and Holm p, three decimals."""
-    shown = table[["claim", "methods", "metric", "comparison", "n", "mean difference", "low", "high", "p", "holm p"]]
-    return for_display(shown.set_index(["claim", "methods", "comparison"]))
+    shown = table[["claim", "mode", "methods", "metric", "comparison", "n", "mean difference", "low", "high", "p",
+                   "holm p"]]
+    return for_display(shown.set_index(["claim", "mode", "methods", "comparison"]))
 
 
 def margin_sentence(table: pd.DataFrame) -> str:
-    """Claim (b)'s margin: the smallest mean FGSM lead of Anti-Distillation over another method, with its interval."""
-    rows = table[(table["claim"] == "b") & (table["methods"] == "all methods")]
-    if rows.empty:
-        return ""
-    closest = rows.loc[rows["mean difference"].idxmin()]
-    return (f"Claim (b) speaks of a large margin. Here the closest competitor is {closest['comparison'].split(' − ')[1]}: "
-            f"Anti-Distillation's FGSM accuracy is {closest['mean difference']:+.3f} above it on average "
-            f"({CONFIDENCE:.0%} interval {closest['low']:+.3f} to {closest['high']:+.3f}).")
+    """Claim (b)'s margin per mode: the smallest mean FGSM lead of Anti-Distillation over another
+    method, with its interval."""
+    parts = []
+    for mode, rows in table[(table["claim"] == "b") & (table["methods"] == "all methods")].groupby("mode", sort=False):
+        closest = rows.loc[rows["mean difference"].idxmin()]
+        parts.append(f"in `{mode}` mode the closest competitor is {closest['comparison'].split(' − ')[1]}, and "
+                     f"Anti-Distillation's FGSM accuracy is {closest['mean difference']:+.3f} above it on average "
+                     f"({CONFIDENCE:.0%} interval {closest['low']:+.3f} to {closest['high']:+.3f})")
+    return f"Claim (b) speaks of a large margin: {'; '.join(parts)}." if parts else ""
 
 
 def write_claims(table: pd.DataFrame, folder: Path = DOWNLOADS) -> None:
@@ -58,12 +61,13 @@ def write_claims(table: pd.DataFrame, folder: Path = DOWNLOADS) -> None:
 
 
 def page(rep) -> dict[str, Any]:
-    table = claims_table(rep.run(), rep.mode)
+    table = pd.concat([claims_table(rep.of_mode(mode).run(), mode) for mode in rep.modes()], ignore_index=True)
     write_claims(table)
     judged = verdict_table(table)
-    counts = judged[judged.index.get_level_values(1) == "all methods"]["verdict"].value_counts()
-    return {**common(rep), "claims_mode": f"`{rep.mode}` mode, `{rep.profile.name}` profile, seeds {list(rep.seeds)}",
+    everything = judged[judged.index.get_level_values("methods compared").str.startswith("all methods")]
+    counts = ("; ".join(f"`{mode}` mode " + ", ".join(f"{n} {v}" for v, n in group["verdict"].value_counts().items())
+                        for mode, group in everything.groupby(level="mode", sort=False)))
+    return {**common(rep), "claims_mode": f"`{rep.profile.name}` profile, seeds {list(rep.seeds)}, both modes",
             "claims_verdicts": for_display(judged), "claims_comparisons": comparisons(table),
             "claims_margin": margin_sentence(table), "claims_alpha": ALPHA, "claims_confidence": f"{CONFIDENCE:.0%}",
-            "claims_converged": f"{CONVERGED_WITHIN:.0%}", "claims_n": len(CLAIMS),
-            "claims_counts": ", ".join(f"{n} {v}" for v, n in counts.items())}
+            "claims_converged": f"{CONVERGED_WITHIN:.0%}", "claims_n": len(CLAIMS), "claims_counts": counts}
