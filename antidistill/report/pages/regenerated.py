@@ -63,6 +63,10 @@ def _path(run: dict[str, Any]) -> str:
     return f"MKL {path['mkl_cbwr']}, ATen {path['aten']}"
 
 
+def _stayed(n: int) -> str:
+    return "." if n == 0 else "; the other one stays where it was." if n == 1 else f"; the other {n} stay where they were."
+
+
 def other_path_table(rep, ds: list[dict[str, Any]], records: dict[str, Any]) -> tuple[pd.DataFrame, str]:
     """The seeds from their teachers that are not within ``WITHIN`` of their accuracy, run again
     on another CPU code path (``<results>/compatible``): Δ accuracy on each path, and a sentence
@@ -90,11 +94,14 @@ def other_path_table(rep, ds: list[dict[str, Any]], records: dict[str, Any]) -> 
                      f"Δ accuracy, {_path(first)}": "not run" if here is None else
                      f"{here['val_acc']:+.3f}" + ("*" if here["never_predicted"] else "")})
     landed = [k for k in runs if abs(other[k]["val_acc"]) <= WITHIN]
+    moved = [k for k in runs if k not in landed and abs(other[k]["val_acc"] - pinned[k]["val_acc"]) > WITHIN]
+    named = lambda keys: ", ".join(f"{METHODS[m].label} seed {s}" for m, s in keys)  # noqa: E731
     sentence = (f"Run again on another CPU code path ({_path(first)}; same config, same seed), {len(landed)} of these "
-                f"{len(runs)} seeds land within {WITHIN} of their accuracy"
-                + (f" ({', '.join(f'{METHODS[m].label} seed {s}' for m, s in landed)})" if landed else "")
-                + (": there the difference is the last bits of the products, amplified by training, not the method."
-                   if landed else ": none moves onto theirs, so the differences are not explained by rounding alone."))
+                f"{len(runs)} seeds land within {WITHIN} of their accuracy" + (f" ({named(landed)})" if landed else "")
+                + (f", and {len(moved)} more move by over {WITHIN} without landing ({named(moved)})" if moved else "")
+                + ". A seed that moves that far with the last bits of the products differs from theirs by rounding "
+                  "amplified by training, not by the method"
+                + _stayed(len(runs) - len(landed) - len(moved)))
     return pd.DataFrame(rows).set_index(["row", "seed"]), sentence
 
 
