@@ -36,6 +36,15 @@
 # {glue:md}`claims_converged` of the accuracy Table I reads; D1 pre-training is not counted
 # (the pre-trained methods spend it before their first D2 epoch).
 #
+# **Cost, claim (f).** The paper calls the cost of growing the teacher negligible. Costs are
+# counted, not sampled, so this claim has no test: we count the training FLOPs of the matrix
+# products (forward and backward, counted by torch on one batch of each kind of step) of what
+# growing adds to a student trained from scratch on D2: the D1 pre-training, the teacher's
+# training, and the λ search, each shared out over the final seeds. We read "negligible" as at
+# most {glue:md}`claims_negligible` of the from-scratch training, and judge the claim three ways:
+# pre-training alone (a teacher at hand and λ known), with the teacher's training, and with the
+# λ search too.
+#
 # **Collapsed runs.** Where a method's pre-training collapsed to a constant output on some seed,
 # a claim in which it is only a competitor is judged twice, with and without it; a claim about it
 # is judged as is and marked.
@@ -58,12 +67,23 @@ glue_all(claims.page(rep))
 # %% [markdown]
 # ## Verdicts
 #
-# Of the {glue:text}`claims_n` claims, judged on all methods: {glue:md}`claims_counts`.
+# Of the {glue:text}`claims_n` claims, judged on all methods ((f) at its most lenient reading):
+# {glue:md}`claims_counts`.
 #
 # ```{glue} claims_verdicts
 # ```
 #
 # {glue:md}`claims_margin`
+#
+# ## What each initialisation costs
+#
+# Per final seed: training TFLOPs by part, their total and its ratio to training from scratch,
+# and the measured wall time of the run (growth, pre-training, D2 training and both attacks) and
+# of its teacher. The runs trained stacked, several seeds at once, so a wall time is its stack's
+# share, and it depends on the machine and its load; the FLOPs do not.
+#
+# ```{glue} claims_costs
+# ```
 #
 # ## Every comparison
 #

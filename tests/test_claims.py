@@ -139,3 +139,36 @@ def test_claims_are_also_judged_without_a_collapsed_competitor(monkeypatch):
     assert ("paper", "a", "without Anti-Distillation") not in found.index
     assert found.loc[("paper", "d", "all methods"), "verdict"] == HOLDS
     assert set(table["claim"]) == {c.key for c in CLAIMS}
+
+
+def test_training_flops_count_each_part_of_growing(tmp_path):
+    pytest.importorskip("optuna")
+    from antidistill.bench import matmul_flops_per_sample
+    from antidistill.data import load_fashion_mnist
+    from antidistill.report.cost import NEGLIGIBLE, cost_claim, method_cost, scratch_cost
+    from antidistill.report.reproduction import Reproduction
+
+    flops = matmul_flops_per_sample()
+    dims = (784, 256, 128, 64, 10)
+    # Forward 2 and backward 4 FLOPs per weight and sample, less the input's gradient (not needed).
+    assert flops["student"] == 6 * sum(a * b for a, b in zip(dims, dims[1:])) - 2 * 784 * 256
+    assert flops["pretrain_l3"] == 2 * flops["student"]  # the clean and the noisy-input cross-entropy
+    rep = Reproduction.from_parameters("paper", "smoke", None, "cpu", str(tmp_path))
+    n_train, n_d1 = len(rep.data().train), len(rep.data().d1().train)
+    assert method_cost(rep, "xavier") == {"teacher": 0.0, "D1 pre-training": 0.0, "λ search": 0.0,
+                                          "D2 training": 1 * n_train * flops["student"]}
+    ad = method_cost(rep, "antidistill")
+    assert ad["teacher"] == 1 * n_d1 * flops["teacher"] and ad["D1 pre-training"] == 1 * n_d1 * flops["pretrain_l4"]
+    # Two trials on both seeds; in paper mode the trials hold out a validation split and train their own teachers.
+    search = rep.search("antidistill")
+    trial = search.trial_config(0, (1.0,) * 4).data.apply(load_fashion_mnist())
+    per_seed = len(trial.train) * flops["student"] + len(trial.d1().train) * flops["pretrain_l4"]
+    assert ad["λ search"] == pytest.approx((2 * per_seed + ad["teacher"]) * 2 / 2)
+    rows = cost_claim(rep)
+    assert [r["mean difference"] for r in rows if r["comparison"].startswith("growing Anti-Distillation /")] == \
+        pytest.approx([v / scratch_cost(rep) for v in (ad["D1 pre-training"], ad["D1 pre-training"] + ad["teacher"],
+                                                       ad["D1 pre-training"] + ad["teacher"] + ad["λ search"])])
+    for variant in {r["methods"] for r in rows}:  # a variant holds only if both Anti-Distillation rows do
+        mine = [r for r in rows if r["methods"] == variant]
+        assert len(mine) == 2 and {r["verdict"] for r in mine} == {
+            "holds" if max(r["mean difference"] for r in mine) <= NEGLIGIBLE else "fails"}

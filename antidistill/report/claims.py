@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
@@ -112,7 +113,7 @@ def judge(claim: Claim, frame: pd.DataFrame, exclude: Sequence[str] = ()) -> tup
         verdicts.append(FAILS if any(higher) else HOLDS if all(lower) else INCONCLUSIVE)
         rows += [{"claim": claim.key, "metric": f"variance of {METRIC_NAMES[claim.metric]}",
                   "comparison": f"{METHODS[claim.subject].label} / {METHODS[m].label} (variance ratio)",
-                  "n": len(wide), "mean difference": ratio, "low": None, "high": None, "p": p, "holm p": float(h)}
+                  "n": len(wide), "mean difference": ratio, "low": math.nan, "high": math.nan, "p": p, "holm p": float(h)}
                  for m, (ratio, p), h in zip(others, tests, corrected)]
     return _combine(verdicts), rows
 
