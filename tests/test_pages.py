@@ -107,13 +107,16 @@ def test_the_claims_page_names_each_verdict_and_what_decides_it():
     from antidistill.report.pages.claims import margin_sentence, verdict_table
 
     def row(claim, comparison, mean, holm, methods="all methods", verdict="inconclusive", low=-0.1, high=0.1):
+        supports = "neither" if not holm < 0.05 else "for" if mean > 0 else "against"
         return {"mode": "paper", "claim": claim, "text": f"claim {claim}", "methods": methods, "verdict": verdict,
                 "subject collapsed": False, "metric": "m", "comparison": comparison, "n": 10, "mean difference": mean,
-                "low": low, "high": high, "p": holm, "holm p": holm}
+                "low": low, "high": high, "p": holm, "holm p": holm, "supports": supports}
 
     table = pd.DataFrame([
         row("b", "Anti-Distillation − Zero Pad", 0.05, 0.01, low=0.02, high=0.08),
         row("b", "Anti-Distillation − Xavier", 0.02, 0.20, low=-0.01, high=0.05),
+        row("a", "Anti-Distillation − Xavier", 0.02, 0.01, verdict="fails"),
+        row("a", "Anti-Distillation / Xavier (variance ratio)", 3.0, 0.02, verdict="fails") | {"supports": "against"},
         row("d", "Zero Pad − Xavier", 0.10, 0.001, verdict="holds"), row("d", "Net2Net − Xavier", 0.01, 0.4, verdict="holds"),
         row("f", "growing Anti-Distillation / training from scratch", 1.4, math.nan, "pre-training only", "fails"),
         row("f", "growing Anti-Distillation, λ4 = 0 / training from scratch", 1.1, math.nan, "pre-training only", "fails"),
@@ -121,6 +124,8 @@ def test_the_claims_page_names_each_verdict_and_what_decides_it():
     judged = verdict_table(table)
     assert judged.loc[("(b) claim b", "paper", "all methods"), "deciding comparison"] == "Anti-Distillation − Xavier"
     assert judged.loc[("(d) claim d", "paper", "all methods"), "deciding comparison"] == "Zero Pad − Xavier"
+    # A claim that fails on its variance part is decided by that comparison, not by its means.
+    assert judged.loc[("(a) claim a", "paper", "all methods"), "deciding comparison"].endswith("(variance ratio)")
     assert judged.loc[("(f) claim f", "paper", "pre-training only"), "mean difference"] == 1.4
     assert margin_sentence(table) == ("Claim (b) speaks of a large margin. Of Anti-Distillation's FGSM accuracy minus "
                                       "each other method's, in `paper` mode the smallest is against Xavier, +0.020 on "

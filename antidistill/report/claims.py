@@ -14,6 +14,7 @@ from .statistics import ALPHA, Paired, holm, paired, paired_variances
 from .tables import runs_frame, wide as paired_table
 
 HOLDS, FAILS, INCONCLUSIVE = "holds", "fails", "inconclusive"
+FOR, AGAINST, NEUTRAL = "for", "against", "neither"  # what one comparison says about its claim
 
 # A run has converged once its accuracy is within this fraction of its final (Table I) accuracy.
 CONVERGED_WITHIN = 0.01
@@ -91,31 +92,37 @@ def judge(claim: Claim, frame: pd.DataFrame, exclude: Sequence[str] = ()) -> tup
     if claim.kind == "best":
         comps = holm([paired(subject, wide[m] * sign) for m in others])
         names = [f"{METHODS[claim.subject].label} − {METHODS[m].label}" for m in others]
-        won = [c.holm < ALPHA and c.mean > 0 for c in comps]
-        lost = [c.holm < ALPHA and c.mean < 0 for c in comps]
-        verdicts = [FAILS if any(lost) else HOLDS if all(won) else INCONCLUSIVE]
+        supports = [_supports(c.holm, c.mean > 0, c.mean < 0) for c in comps]
+        verdicts = [FAILS if AGAINST in supports else HOLDS if all(x == FOR for x in supports) else INCONCLUSIVE]
     elif claim.kind == "not_best":
         comps = holm([paired(wide[m] * sign, subject) for m in others])
         names = [f"{METHODS[m].label} − {METHODS[claim.subject].label}" for m in others]
-        beaten = [c.holm < ALPHA and c.mean > 0 for c in comps]
-        best = [c.holm < ALPHA and c.mean < 0 for c in comps]
-        verdicts = [HOLDS if any(beaten) else FAILS if all(best) else INCONCLUSIVE]
+        supports = [_supports(c.holm, c.mean > 0, c.mean < 0) for c in comps]
+        verdicts = [HOLDS if FOR in supports else FAILS if all(x == AGAINST for x in supports) else INCONCLUSIVE]
     else:
         raise ValueError(f"unknown claim kind {claim.kind!r}")
     # Differences are shown in the metric's own direction (epochs: subject − other, fewer is better).
-    rows = [_row(claim, name, Paired(c.n, sign * c.mean, *sorted((sign * c.low, sign * c.high)), c.p, c.holm))
-            for name, c in zip(names, comps)]
+    rows = [{**_row(claim, name, Paired(c.n, sign * c.mean, *sorted((sign * c.low, sign * c.high)), c.p, c.holm)),
+             "supports": x} for name, c, x in zip(names, comps, supports)]
     if claim.variance:
         tests = [paired_variances(wide[claim.subject], wide[m]) for m in others]
         corrected = multipletests([p for _, p in tests], alpha=ALPHA, method="holm")[1] if tests else []
-        lower = [h < ALPHA and r < 1 for (r, _), h in zip(tests, corrected)]
-        higher = [h < ALPHA and r > 1 for (r, _), h in zip(tests, corrected)]
-        verdicts.append(FAILS if any(higher) else HOLDS if all(lower) else INCONCLUSIVE)
+        spread = [_supports(h, r < 1, r > 1) for (r, _), h in zip(tests, corrected)]
+        verdicts.append(FAILS if AGAINST in spread else HOLDS if all(x == FOR for x in spread) else INCONCLUSIVE)
         rows += [{"claim": claim.key, "metric": f"variance of {METRIC_NAMES[claim.metric]}",
                   "comparison": f"{METHODS[claim.subject].label} / {METHODS[m].label} (variance ratio)",
-                  "n": len(wide), "mean difference": ratio, "low": math.nan, "high": math.nan, "p": p, "holm p": float(h)}
-                 for m, (ratio, p), h in zip(others, tests, corrected)]
+                  "n": len(wide), "mean difference": ratio, "low": math.nan, "high": math.nan, "p": p,
+                  "holm p": float(h), "supports": x}
+                 for m, (ratio, p), h, x in zip(others, tests, corrected, spread)]
     return _combine(verdicts), rows
+
+
+def _supports(holm_p: float, claimed: bool, opposite: bool) -> str:
+    """A comparison's part in its claim: significant in the claimed direction (FOR), against it
+    (AGAINST), or neither (NEUTRAL)."""
+    if holm_p < ALPHA and claimed:
+        return FOR
+    return AGAINST if holm_p < ALPHA and opposite else NEUTRAL
 
 
 def _row(claim: Claim, name: str, c: Paired) -> dict[str, Any]:

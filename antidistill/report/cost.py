@@ -98,5 +98,6 @@ def cost_claim(rep) -> list[dict[str, Any]]:
     return [{"mode": rep.mode, "claim": "f", "text": CLAIM, "methods": variant,
              "verdict": "holds" if max(found.values()) <= NEGLIGIBLE else "fails", "subject collapsed": False,
              "metric": "training FLOPs", "comparison": f"growing {METHODS[method].label} / training from scratch",
-             "n": len(rep.seeds), "mean difference": ratio, "low": math.nan, "high": math.nan, "p": math.nan, "holm p": math.nan}
+             "n": len(rep.seeds), "mean difference": ratio, "low": math.nan, "high": math.nan, "p": math.nan, "holm p": math.nan,
+             "supports": "for" if ratio <= NEGLIGIBLE else "against"}
             for variant, found in ratios.items() for method, ratio in found.items()]

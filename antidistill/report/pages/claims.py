@@ -7,7 +7,8 @@ from typing import Any
 
 import pandas as pd
 
-from ..claims import CLAIMS, CONVERGED_WITHIN, claims_table, verdicts
+from ..claims import (AGAINST, CLAIMS, CONVERGED_WITHIN, FAILS, FOR, HOLDS, INCONCLUSIVE, NEUTRAL, claims_table,
+                      verdicts)
 from ..cost import NEGLIGIBLE, cost_claim, cost_table
 from ..statistics import ALPHA, CONFIDENCE
 from ..tables import for_display
@@ -19,17 +20,21 @@ CLAIMS_CSV = "claims.csv"
 
 def verdict_table(table: pd.DataFrame) -> pd.DataFrame:
     """One row per claim and set of methods compared: the claim in our words and its verdict,
-    with the comparison of means nearest to deciding it: for "best" the subject's weakest lead
-    (largest Holm p), for "not best" the strongest win over the subject (smallest Holm p)."""
+    with the comparison that decides it: where it fails, the clearest comparison against it;
+    where it holds, the weakest comparison for it ("best": largest Holm p; "not best": the
+    clearest win over the subject); where inconclusive, the comparison that is neither and
+    nearest to deciding ("best": the largest Holm p; "not best": the smallest). Claim (f) has
+    ratios, not tests: the largest decides."""
     kinds = {c.key: c.kind for c in CLAIMS}
     rows = []
     for (mode, key, methods), row in verdicts(table).iterrows():
-        group = table[(table["mode"] == mode) & (table["claim"] == key) & (table["methods"] == methods)
-                      & ~table["comparison"].str.endswith("(variance ratio)")]
-        if group["holm p"].isna().all():  # claim (f): a ratio of costs, no test; the largest decides
+        group = table[(table["mode"] == mode) & (table["claim"] == key) & (table["methods"] == methods)]
+        if group["holm p"].isna().all():
             pick = group["mean difference"].idxmax()
         else:
-            pick = group["holm p"].idxmax() if kinds[key] == "best" else group["holm p"].idxmin()
+            wanted = {FAILS: AGAINST, HOLDS: FOR, INCONCLUSIVE: NEUTRAL}[row["verdict"]]
+            ps = group[group["supports"] == wanted]["holm p"]
+            pick = ps.idxmin() if row["verdict"] == FAILS or kinds[key] == "not_best" else ps.idxmax()
         rows.append({"claim": f"({key}) {row['text']}", "mode": mode,
                      "methods compared": methods + (" (its method collapsed in pre-training)"
                                                     if row["subject collapsed"] else ""),
