@@ -45,9 +45,11 @@ glue_all(experiment.page(rep))
 # ```{glue:figure} fig1
 # :name: fig-1
 #
-# Paper Fig. 1 (reproduced). Validation accuracy on D2 after each epoch, mean ± standard
-# deviation over {glue:text}`n_seeds` seeds ({glue:text}`n_runs` runs). Epoch 0 is the student as
-# initialised, before any D2 training.
+# Paper Fig. 1 (reproduced), one row per protocol. Validation accuracy on D2 after each epoch,
+# mean ± standard deviation over {glue:text}`n_seeds` seeds; the right-hand panels zoom on the
+# last third of the epochs, where the methods differ. Epoch 0 is the student as initialised,
+# before any D2 training. The table and the rest of this chapter are this build's `mode`
+# ({glue:text}`n_runs` runs).
 # ```
 #
 # ```{glue} overview

@@ -55,8 +55,8 @@ glue_all(robustness.page(rep))
 # ```{glue:figure} fig2
 # :name: fig-2
 #
-# Paper Fig. 2 (reproduced). Validation accuracy under FGSM against the step ε, mean ± standard
-# deviation over seeds.
+# Paper Fig. 2 (reproduced), one panel per protocol. Validation accuracy under FGSM against the
+# step ε, mean ± standard deviation over seeds. The figures below it are this build's `mode`.
 # ```
 #
 # ```{glue:figure} diff_fgsm
@@ -84,8 +84,8 @@ glue_all(robustness.page(rep))
 # ```{glue:figure} fig3
 # :name: fig-3
 #
-# Paper Fig. 3 (reproduced). Validation accuracy with Gaussian noise of scale ε added to every
-# weight, mean ± standard deviation over seeds.
+# Paper Fig. 3 (reproduced), one panel per protocol. Validation accuracy with Gaussian noise of
+# scale ε added to every weight, mean ± standard deviation over seeds.
 # ```
 #
 # ```{glue:figure} diff_noise

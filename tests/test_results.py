@@ -128,3 +128,22 @@ def test_tables_are_shown_rounded_with_missing_terms_marked():
     shown = for_display(pd.DataFrame({"acc": [0.123456, math.nan], "units": [128.0, 64.0], "name": ["a", "b"]}))
     assert shown["acc"].tolist() == [0.123, "—"] and shown["units"].tolist() == [128, 64]
     assert shown["name"].tolist() == ["a", "b"]
+
+
+def test_figure_one_has_a_row_per_protocol_and_a_panel_zoomed_where_the_methods_differ(results):
+    from antidistill.report.figures import _zoom_limits, accuracy_per_epoch
+
+    runs = []
+    for mode, shift in (("paper", 0.0), ("authors", -0.1)):
+        for r in results:
+            top = 0.8 - 0.05 * (r["method"] == "xavier")
+            history = [{"epoch": e, "val_acc": min(top, 0.1 + 0.2 * e) + shift + 0.01 * r["seed"]} for e in range(10)]
+            runs.append({**r, "mode": mode, "history": history})
+    frame = history_frame(runs)
+    fig = accuracy_per_epoch(frame)
+    assert len(fig.axes) == 4 and [ax.get_title() for ax in fig.axes[:2]] == [
+        "paper mode", "paper mode, zoomed where the methods differ"]
+    (x0, x1), (y0, y1) = _zoom_limits(frame[frame["mode"] == "paper"], "epoch", "val_acc")
+    late = frame[(frame["mode"] == "paper") & (frame["epoch"] >= 6)]
+    assert (x0, x1) == (6, 9) and fig.axes[1].get_xlim() == (6, 9)
+    assert y0 < late["val_acc"].min() and y1 > late["val_acc"].max() and y1 - y0 < 0.1  # zoomed, all of it in view

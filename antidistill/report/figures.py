@@ -28,29 +28,54 @@ def population_sd(values: pd.Series) -> tuple[float, float]:
     return mean - sd, mean + sd
 
 
-def _lines(frame: pd.DataFrame, x: str, y: str, xlabel: str, ylabel: str, title: str,
-           integer_x: bool = False) -> plt.Figure:
+def _zoom_limits(frame: pd.DataFrame, x: str, y: str) -> tuple[tuple[float, float], tuple[float, float]]:
+    """Where the methods differ: the last third of ``x`` and, over it, the range of the methods'
+    mean ± population std, with a margin."""
+    xs = sorted(frame[x].unique())
+    start = xs[(len(xs) - 1) * 2 // 3]  # at least two points of x where there are two
+    late = frame[frame[x] >= start]
+    stats = late.groupby(["label", x], observed=True)[y].agg(["mean", lambda v: v.std(ddof=0)])
+    stats.columns = ["mean", "sd"]
+    low, high = (stats["mean"] - stats["sd"]).min(), (stats["mean"] + stats["sd"]).max()
+    pad = 0.05 * (high - low) or 0.01
+    return (start, xs[-1]), (low - pad, high + pad)
+
+
+def _by_mode(frame: pd.DataFrame, x: str, y: str, xlabel: str, ylabel: str, title: str, integer_x: bool = False,
+             zoom: bool = False) -> plt.Figure:
+    """One row of panels per protocol (``mode`` column), mean ± population std over seeds per
+    method; with ``zoom`` a second panel per row on the range where the methods differ."""
     sns.set_theme(style="whitegrid", context="notebook")
-    fig, ax = plt.subplots(figsize=(9.5, 5))
-    sns.lineplot(data=frame, x=x, y=y, hue="label", style="label", markers=True, dashes=False,
-                 errorbar=population_sd, palette="tab10", ax=ax)
-    ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
-    if integer_x:
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.legend(title="initialisation", fontsize="small", bbox_to_anchor=(1.02, 1), loc="upper left")
+    modes = list(dict.fromkeys(frame["mode"]))
+    cols = 2 if zoom else 1
+    fig, axes = plt.subplots(len(modes), cols, figsize=(7.5 * cols + 2.5, 4.2 * len(modes)), squeeze=False)
+    for r, (row, mode) in enumerate(zip(axes, modes)):
+        part = frame[frame["mode"] == mode]
+        for c, ax in enumerate(row):
+            sns.lineplot(data=part, x=x, y=y, hue="label", style="label", markers=True, dashes=False,
+                         errorbar=population_sd, palette="tab10", ax=ax, legend=(r == 0 and c == cols - 1))
+            ax.set(xlabel=xlabel, ylabel=ylabel, title=f"{mode} mode" + (", zoomed where the methods differ" if c else ""))
+            if integer_x:
+                ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+            if c:
+                xlim, ylim = _zoom_limits(part, x, y)
+                ax.set(xlim=xlim, ylim=ylim)
+    axes[0, -1].legend(title="initialisation", fontsize="small", bbox_to_anchor=(1.02, 1), loc="upper left")
+    fig.suptitle(title)
     return _finish(fig)
 
 
 def accuracy_per_epoch(history: pd.DataFrame, title: str = "Validation accuracy while training on D2") -> plt.Figure:
-    """Figure 1: validation accuracy per epoch (epoch 0 = straight after growth), mean ± std band."""
-    return _lines(history, "epoch", "val_acc", "epoch", "validation accuracy", title, integer_x=True)
+    """Figure 1 for each protocol: validation accuracy per epoch (epoch 0 = straight after
+    growth), mean ± std band, and a panel zoomed on the epochs and accuracies where the methods differ."""
+    return _by_mode(history, "epoch", "val_acc", "epoch", "validation accuracy", title, integer_x=True, zoom=True)
 
 
 def accuracy_vs_eps(curves: pd.DataFrame, attack: str, title: str | None = None) -> plt.Figure:
-    """Figure 2 (``attack="FGSM"``) or Figure 3 (``"weight noise"``): accuracy against eps."""
+    """Figure 2 (``attack="FGSM"``) or Figure 3 (``"weight noise"``) for each protocol: accuracy against eps."""
     label = {"FGSM": "FGSM step ε", "weight noise": "weight noise ε"}[attack]
-    return _lines(curves[curves["attack"] == attack], "eps", "acc", label, "validation accuracy",
-                  title or f"Validation accuracy under {attack}")
+    return _by_mode(curves[curves["attack"] == attack], "eps", "acc", label, "validation accuracy",
+                    title or f"Validation accuracy under {attack}")
 
 
 def sample_grid(data: FashionMNIST, per_class: int = 8) -> plt.Figure:

@@ -108,7 +108,7 @@ def runs_frame(results: Iterable[dict[str, Any]]) -> pd.DataFrame:
 
 def history_frame(results: Iterable[dict[str, Any]], key: str = "history") -> pd.DataFrame:
     """One row per (run, epoch) of the D2 training (``key="pretrain_history"``: D1 pre-training)."""
-    rows = [{"method": r["method"], "label": r["label"], "seed": r["seed"], **row}
+    rows = [{"mode": r["mode"], "method": r["method"], "label": r["label"], "seed": r["seed"], **row}
             for r in results for row in (r.get(key) or [])]
     return _ordered(pd.DataFrame(rows))
 

@@ -110,8 +110,9 @@ def page(rep) -> dict[str, Any]:
     return {
         **common(rep),
         "n_runs": len(results), "n_seeds": len(rep.seeds),
-        "fig1": figures.accuracy_per_epoch(history_frame(results),
-                                           title="Paper Fig. 1 (reproduced): validation accuracy while training on D2"),
+        "fig1": figures.accuracy_per_epoch(
+            history_frame([r for mode in rep.modes() for r in rep.of_mode(mode).run(progress=False)]),
+            title="Paper Fig. 1 (reproduced): validation accuracy while training on D2, mean ± std over seeds"),
         "overview": for_display(table.set_index("initialisation")),
         "best_method": LABELS[best], "best_acc": table.loc[best, "final accuracy"],
         "worst_method": LABELS[worst], "worst_acc": table.loc[worst, "final accuracy"],
