@@ -172,3 +172,19 @@ def test_training_flops_count_each_part_of_growing(tmp_path):
         mine = [r for r in rows if r["methods"] == variant]
         assert len(mine) == 2 and {r["verdict"] for r in mine} == {
             "holds" if max(r["mean difference"] for r in mine) <= NEGLIGIBLE else "fails"}
+
+
+def test_authors_mode_is_also_read_after_the_same_epoch_for_every_row(tmp_path, monkeypatch):
+    pytest.importorskip("optuna")
+    from antidistill.protocol import RECORDED_LONG
+    from antidistill.report.reproduction import Reproduction
+
+    rep = Reproduction.from_parameters("paper", "smoke", [0], "cpu", str(tmp_path))
+    monkeypatch.setattr(Reproduction, "lambdas", lambda self, method, progress=True: (0.5, 0.5, 0.5, 0.0 if
+                                                                                       method.endswith("l4_0") else 0.5))
+    same, usual = rep.same_epoch_configs(), rep.of_mode("authors").configs()
+    for a, b in zip(same, usual):
+        assert a.student.epochs == b.student.epochs
+        assert a.protocol.epochs_recorded(a.method, a.student.epochs) == a.student.epochs
+        # Only the rows they recorded at 30 epochs change; the others are the same runs (loaded, not rerun).
+        assert (a == b) == (a.method not in RECORDED_LONG)

@@ -108,7 +108,7 @@ def test_the_claims_page_names_each_verdict_and_what_decides_it():
 
     def row(claim, comparison, mean, holm, methods="all methods", verdict="inconclusive", low=-0.1, high=0.1):
         supports = "neither" if not holm < 0.05 else "for" if mean > 0 else "against"
-        return {"mode": "paper", "claim": claim, "text": f"claim {claim}", "methods": methods, "verdict": verdict,
+        return {"mode": "paper mode", "claim": claim, "text": f"claim {claim}", "methods": methods, "verdict": verdict,
                 "subject collapsed": False, "metric": "m", "comparison": comparison, "n": 10, "mean difference": mean,
                 "low": low, "high": high, "p": holm, "holm p": holm, "supports": supports}
 
@@ -122,11 +122,11 @@ def test_the_claims_page_names_each_verdict_and_what_decides_it():
         row("f", "growing Anti-Distillation, λ4 = 0 / training from scratch", 1.1, math.nan, "pre-training only", "fails"),
     ])
     judged = verdict_table(table)
-    assert judged.loc[("(b) claim b", "paper", "all methods"), "deciding comparison"] == "Anti-Distillation − Xavier"
-    assert judged.loc[("(d) claim d", "paper", "all methods"), "deciding comparison"] == "Zero Pad − Xavier"
+    assert judged.loc[("(b) claim b", "paper mode", "all methods"), "deciding comparison"] == "Anti-Distillation − Xavier"
+    assert judged.loc[("(d) claim d", "paper mode", "all methods"), "deciding comparison"] == "Zero Pad − Xavier"
     # A claim that fails on its variance part is decided by that comparison, not by its means.
-    assert judged.loc[("(a) claim a", "paper", "all methods"), "deciding comparison"].endswith("(variance ratio)")
-    assert judged.loc[("(f) claim f", "paper", "pre-training only"), "mean difference"] == 1.4
+    assert judged.loc[("(a) claim a", "paper mode", "all methods"), "deciding comparison"].endswith("(variance ratio)")
+    assert judged.loc[("(f) claim f", "paper mode", "pre-training only"), "mean difference"] == 1.4
     assert margin_sentence(table) == ("Claim (b) speaks of a large margin. Of Anti-Distillation's FGSM accuracy minus "
-                                      "each other method's, in `paper` mode the smallest is against Xavier, +0.020 on "
+                                      "each other method's, in paper mode the smallest is against Xavier, +0.020 on "
                                       "average (95% interval -0.010 to +0.050).")

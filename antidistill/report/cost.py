@@ -95,7 +95,7 @@ def cost_claim(rep) -> list[dict[str, Any]]:
                                ("with the teacher and the λ search",
                                 cost["D1 pre-training"] + cost["teacher"] + cost["λ search"])):
             ratios.setdefault(variant, {})[method] = extra / scratch
-    return [{"mode": rep.mode, "claim": "f", "text": CLAIM, "methods": variant,
+    return [{"mode": f"{rep.mode} mode", "claim": "f", "text": CLAIM, "methods": variant,
              "verdict": "holds" if max(found.values()) <= NEGLIGIBLE else "fails", "subject collapsed": False,
              "metric": "training FLOPs", "comparison": f"growing {METHODS[method].label} / training from scratch",
              "n": len(rep.seeds), "mean difference": ratio, "low": math.nan, "high": math.nan, "p": math.nan, "holm p": math.nan,

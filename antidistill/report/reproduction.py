@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from ..data import FashionMNIST, load_fashion_mnist
+from ..config import override
 from ..experiment import ExperimentConfig, grow, run_many
 from ..growth import METHODS, Grown
 from ..models import MLP
@@ -136,10 +137,25 @@ class Reproduction:
                 done(f"{mode}: search {method}")
             rep.run(progress=progress)
             done(f"{mode}: final runs")
+            if mode == "authors":
+                rep.same_epoch(progress=progress)
+                done("authors: every row read after the same epoch")
         if regenerated_unavailable(self.profile) is None:
             for teachers in ("ours", "authors"):
                 self.regenerated(teachers, progress=progress)
             done("the authors' runs regenerated")
+
+    def same_epoch_configs(self) -> list[ExperimentConfig]:
+        """``same_epoch``'s configs: the rows recorded at 30 epochs with the factor off."""
+        return [override(c, {"protocol.recorded_epochs_factor": 1}) if c.protocol.recorded_long(c.method) else c
+                for c in self.of_mode("authors").configs()]
+
+    def same_epoch(self, progress: bool = False) -> list[dict[str, Any]]:
+        """This build's `authors`-mode runs with every Table I column read after the same D2 epoch:
+        the rows their records hold at 30 epochs (``Protocol.recorded_long``) run again to the
+        configured epochs; the others are this build's runs as they are."""
+        return run_many(self.same_epoch_configs(), self.store, self.device, desc="authors mode, every row read after the same epoch",
+                        progress=progress)
 
     def regenerated(self, teachers: str, progress: bool = False) -> list[dict[str, Any]]:
         """The authors' Table I runs regenerated at this build's profile and seeds: `authors`

@@ -16,6 +16,8 @@ from .table_one import DOWNLOADS
 from . import common
 
 CLAIMS_CSV = "claims.csv"
+# The label of `authors` mode with every row's columns read after the same epoch.
+SAME_EPOCH = "authors mode, every row read after epoch {epoch}"
 
 
 def verdict_table(table: pd.DataFrame) -> pd.DataFrame:
@@ -58,7 +60,7 @@ def margin_sentence(table: pd.DataFrame) -> str:
     parts = []
     for mode, rows in table[(table["claim"] == "b") & (table["methods"] == "all methods")].groupby("mode", sort=False):
         closest = rows.loc[rows["mean difference"].idxmin()]
-        parts.append(f"in `{mode}` mode the smallest is against {closest['comparison'].split(' − ')[1]}, "
+        parts.append(f"in {mode} the smallest is against {closest['comparison'].split(' − ')[1]}, "
                      f"{closest['mean difference']:+.3f} on average ({CONFIDENCE:.0%} interval "
                      f"{closest['low']:+.3f} to {closest['high']:+.3f})")
     return (f"Claim (b) speaks of a large margin. Of Anti-Distillation's FGSM accuracy minus each other method's, "
@@ -72,14 +74,16 @@ def write_claims(table: pd.DataFrame, folder: Path = DOWNLOADS) -> None:
 
 def page(rep) -> dict[str, Any]:
     sessions = [rep.of_mode(mode) for mode in rep.modes()]
-    table = pd.concat([claims_table(r.run(), r.mode) for r in sessions]
+    same = rep.same_epoch()
+    table = pd.concat([claims_table(r.run(), f"{r.mode} mode") for r in sessions]
+                      + [claims_table(same, SAME_EPOCH.format(epoch=same[0]["metric_epochs"]["fgsm"]))]
                       + [pd.DataFrame(cost_claim(r)) for r in sessions], ignore_index=True)
     costs = pd.concat({f"{r.mode} mode": cost_table(r) for r in sessions}, names=["mode", "initialisation"])
     write_claims(table)
     judged = verdict_table(table)
     # One verdict per claim and mode: on all methods, and (f) at its most lenient reading (its first).
     first = judged.groupby(level=["claim", "mode"], sort=False).head(1)
-    counts = ("; ".join(f"`{mode}` mode " + ", ".join(f"{n} {v}" for v, n in group["verdict"].value_counts().items())
+    counts = ("; ".join(f"{mode}: " + ", ".join(f"{n} {v}" for v, n in group["verdict"].value_counts().items())
                         for mode, group in first.groupby(level="mode", sort=False)))
     return {**common(rep), "claims_mode": f"`{rep.profile.name}` profile, seeds {list(rep.seeds)}, both modes",
             "claims_verdicts": for_display(judged), "claims_comparisons": comparisons(table),
