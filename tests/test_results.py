@@ -85,6 +85,9 @@ def test_a_collapsed_pre_training_is_marked_where_methods_are_ranked(results):
     assert marked["antidistill"] == "Anti-Distillation (collapsed in pre-training: 1 of 2 seeds)"
     assert marked["xavier"] == "Xavier"
     assert "Anti-Distillation (paper mode: collapsed in pre-training: 1 of 2 seeds)" in table_one_three_ways(runs).index
+    assert "full Anti-Distillation ranks" in ranking_sentence(runs, "val_acc")
+    assert ranking_sentence(runs, "val_acc").split("full Anti-Distillation ranks")[1].split(";")[0].endswith(
+        "but collapsed in pre-training: 1 of 2 seeds")
 
 
 def test_the_report_says_which_epoch_each_column_reads(results):

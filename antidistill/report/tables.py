@@ -258,7 +258,9 @@ def ranking_sentence(runs: pd.DataFrame, metric: str) -> str:
     parts = [f"{best['label']} is best ({best['mean']:.3f})"]
     if "antidistill" in ranked.index:
         ad = ranked.loc["antidistill"]
-        parts.append(f"full Anti-Distillation ranks {ad['rank']} of {len(ranked)} ({ad['mean']:.3f})")
+        parts.append(f"full Anti-Distillation ranks {ad['rank']} of {len(ranked)} ({ad['mean']:.3f})"
+                     + (f", but {ad['label'][len(LABELS['antidistill']) + 2:-1]}" if ad["label"] != LABELS["antidistill"]
+                        else ""))
     if "xavier" in ranked.index:
         parts.append(f"Xavier reaches {ranked.loc['xavier', 'mean']:.3f}")
     return "; ".join(parts)

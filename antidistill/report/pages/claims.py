@@ -72,21 +72,33 @@ def write_claims(table: pd.DataFrame, folder: Path = DOWNLOADS) -> None:
     table.to_csv(folder / CLAIMS_CSV, index=False)
 
 
-def page(rep) -> dict[str, Any]:
+def all_claims(rep) -> pd.DataFrame:
+    """Every comparison and verdict of both modes (and `authors` mode read after the same epoch),
+    claim (f)'s costs included."""
     sessions = [rep.of_mode(mode) for mode in rep.modes()]
     same = rep.same_epoch()
-    table = pd.concat([claims_table(r.run(), f"{r.mode} mode") for r in sessions]
-                      + [claims_table(same, SAME_EPOCH.format(epoch=same[0]["metric_epochs"]["fgsm"]))]
-                      + [pd.DataFrame(cost_claim(r)) for r in sessions], ignore_index=True)
-    costs = pd.concat({f"{r.mode} mode": cost_table(r) for r in sessions}, names=["mode", "initialisation"])
+    return pd.concat([claims_table(r.run(), f"{r.mode} mode") for r in sessions]
+                     + [claims_table(same, SAME_EPOCH.format(epoch=same[0]["metric_epochs"]["fgsm"]))]
+                     + [pd.DataFrame(cost_claim(r)) for r in sessions], ignore_index=True)
+
+
+def verdict_counts(judged: pd.DataFrame) -> str:
+    """How many claims hold, fail or are inconclusive per mode: one verdict per claim and mode,
+    on all methods, and (f) at its most lenient reading (its first)."""
+    first = judged.groupby(level=["claim", "mode"], sort=False).head(1)
+    return "; ".join(f"{mode}: " + ", ".join(f"{n} {v}" for v, n in group["verdict"].value_counts().items())
+                     for mode, group in first.groupby(level="mode", sort=False))
+
+
+def page(rep) -> dict[str, Any]:
+    table = all_claims(rep)
     write_claims(table)
     judged = verdict_table(table)
-    # One verdict per claim and mode: on all methods, and (f) at its most lenient reading (its first).
-    first = judged.groupby(level=["claim", "mode"], sort=False).head(1)
-    counts = ("; ".join(f"{mode}: " + ", ".join(f"{n} {v}" for v, n in group["verdict"].value_counts().items())
-                        for mode, group in first.groupby(level="mode", sort=False)))
+    costs = pd.concat({f"{mode} mode": cost_table(rep.of_mode(mode)) for mode in rep.modes()},
+                      names=["mode", "initialisation"])
     return {**common(rep), "claims_mode": f"`{rep.profile.name}` profile, seeds {list(rep.seeds)}, both modes",
             "claims_verdicts": for_display(judged), "claims_comparisons": comparisons(table),
             "claims_costs": for_display(costs), "claims_negligible": f"{NEGLIGIBLE:.0%}",
             "claims_margin": margin_sentence(table), "claims_alpha": ALPHA, "claims_confidence": f"{CONFIDENCE:.0%}",
-            "claims_converged": f"{CONVERGED_WITHIN:.0%}", "claims_n": len(CLAIMS) + 1, "claims_counts": counts}
+            "claims_converged": f"{CONVERGED_WITHIN:.0%}", "claims_n": len(CLAIMS) + 1,
+            "claims_counts": verdict_counts(judged)}

@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from ...models import TEACHER_BLOCKS
+from ..claims import CLAIMS
 from ..tables import labels, ranking_sentence, runs_frame
 from . import common
+from .claims import all_claims, verdict_counts, verdict_table
 
 
 def page(rep) -> dict[str, Any]:
@@ -25,6 +27,8 @@ def page(rep) -> dict[str, Any]:
     if frozen:
         findings.append(f"- **Not in the paper**: the {' and '.join(frozen)} students never use their extra units: "
                         f"every trained one still has the teacher's {list(TEACHER_BLOCKS)} distinct live units.")
+    findings.append(f"- **The paper's {len(CLAIMS) + 1} claims, judged** ({{ref}}`claims`): "
+                    f"{verdict_counts(verdict_table(all_claims(rep)))}.")
     return {**common(rep), "findings": "\n".join(findings),
             "build": f"`{rep.mode}` mode, `{rep.profile.name}` profile ({rep.profile.description}), "
                      f"seeds {list(rep.seeds)}"}
