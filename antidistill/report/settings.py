@@ -73,5 +73,6 @@ def protocol_box(profile: Profile, ours: dict[str, Any], paper: dict[str, Any]) 
     same = all(ours[key] == paper[key] for _, key in BOX_ROWS)
     verdict = ("This build runs the paper's full protocol." if same else
                f"This build (`{profile.name}` profile: {profile.description}) is smaller than the paper's "
-               "protocol, so its numbers are not the paper's protocol's; `--profile paper` runs the full one.")
+               "protocol, so its numbers are not the paper's protocol's; the default build (from the published "
+               "results, or `--recompute`) is the full one.")
     return verdict + "\n\n" + "\n".join(lines)
