@@ -33,8 +33,9 @@
 # the differences of the pairs are uncorrelated), under the same rule; claim (a) holds only if
 # both its parts do. The claim that training from scratch is not the best holds when some method
 # beats Xavier significantly. A run has converged at the first D2 epoch whose accuracy is within
-# {glue:md}`claims_converged` of the accuracy Table I reads; D1 pre-training is not counted
-# (the pre-trained methods spend it before their first D2 epoch).
+# {glue:md}`claims_converged` of the accuracy Table I reads. Claim (e) is judged twice: on D2
+# epochs alone, and with each method's D1 pre-training epochs added (the pre-trained methods
+# spend them before their first D2 epoch).
 #
 # **Cost, claim (f).** The paper calls the cost of growing the teacher negligible. Costs are
 # counted, not sampled, so this claim has no test: we count the training FLOPs of the matrix

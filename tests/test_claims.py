@@ -118,9 +118,16 @@ def test_lower_variance_must_hold_too():
 
 
 def test_convergence_is_the_first_epoch_within_one_percent_of_the_epoch_table_one_reads():
+    from antidistill.report.claims import claim_frame
+
     run = {"metric_epochs": {"val_acc": 3},
            "history": [{"epoch": e, "val_acc": a} for e, a in enumerate([0.1, 0.70, 0.795, 0.80, 0.99])]}
     assert convergence_epoch(run) == 2  # 0.795 >= 0.99 * 0.80; epoch 4 is after the table's epoch
+    full = {**run, "method": "antidistill", "label": "Anti-Distillation", "seed": 0, "mode": "paper", "val_acc": 0.8,
+            "wall_time_s": 1.0, "fgsm": {"eps": [0.0], "acc": [0.5]}, "weight_noise": {"eps": [0.0], "acc": [0.5]},
+            "pretrain_history": [{"epoch": e, "val_acc": 0.9} for e in range(16)]}
+    frame = claim_frame([full])
+    assert frame["epochs"].tolist() == [2] and frame["epochs_with_pretraining"].tolist() == [2 + 15]
 
 
 def test_claims_are_also_judged_without_a_collapsed_competitor(monkeypatch):
@@ -128,7 +135,7 @@ def test_claims_are_also_judged_without_a_collapsed_competitor(monkeypatch):
 
     frame = _frame({"antidistill": _plus(BASE, -0.5), "antidistill_l4_0": _plus(BASE, 0.02), "zero_pad": BASE,
                     "xavier": _plus(BASE, -0.02)}, collapsed=("antidistill",))
-    for metric in ("fgsm", "noise", "epochs"):
+    for metric in ("fgsm", "noise", "epochs", "epochs_with_pretraining"):
         frame[metric] = frame["val_acc"]
     monkeypatch.setattr(claims_mod, "claim_frame", lambda results: frame)
     table = claims_table([], "paper")
@@ -139,6 +146,7 @@ def test_claims_are_also_judged_without_a_collapsed_competitor(monkeypatch):
     assert ("paper", "a", "without Anti-Distillation") not in found.index
     assert found.loc[("paper", "d", "all methods"), "verdict"] == HOLDS
     assert set(table["claim"]) == {c.key for c in CLAIMS}
+    assert ("paper", "e", "all methods, D1 pre-training epochs counted") in found.index
 
 
 def test_training_flops_count_each_part_of_growing(tmp_path):
