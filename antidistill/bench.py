@@ -313,7 +313,7 @@ def protocol_sample_passes(mode: str) -> dict[str, float]:
     for method, count, epochs, d1_epochs in runs:
         passes["student"] += count * epochs * n_train
         if METHODS[method].lambdas != "none":
-            passes[_pretrain_kind(method)] += count * d1_epochs * n_d1
+            passes[pretrain_kind(method)] += count * d1_epochs * n_d1
     return passes
 
 
@@ -321,7 +321,8 @@ def protocol_sample_passes(mode: str) -> dict[str, float]:
 STACKED_D1 = {"pretrain_l3": ("L2 + L3", (1.0, 1.0, 1.0, 0.0)), "pretrain_l4": ("L2 + L3 + L4", (1.0, 1.0, 1.0, 1.0))}
 
 
-def _pretrain_kind(method: str) -> str:
+def pretrain_kind(method: str) -> str:
+    """The kind of D1 pre-training step ``method`` takes (a key of ``matmul_flops_per_sample``): with L4 or without."""
     return "pretrain_l4" if "l4" in METHODS[method].searched else "pretrain_l3"
 
 
@@ -338,7 +339,7 @@ def protocol_pretrain_fits() -> dict[str, int]:
     fits = {"pretrain_l3": 0, "pretrain_l4": 0}
     for method, count in _protocol_stacks():
         if METHODS[method].lambdas != "none":
-            fits[_pretrain_kind(method)] += count
+            fits[pretrain_kind(method)] += count
     return fits
 
 

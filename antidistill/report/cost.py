@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..bench import _pretrain_kind, matmul_flops_per_sample
+from ..bench import matmul_flops_per_sample, pretrain_kind
 from ..data import load_fashion_mnist
 from ..growth import METHODS
 from ..search import SEARCHED
@@ -40,7 +40,7 @@ def method_cost(rep, method: str) -> dict[str, float]:
     n_train, n_d1 = len(data.train), len(data.d1().train)
     protocol = cfg.protocol
     teacher = cfg.teacher.epochs * n_d1 * flops["teacher"]
-    pretrain = cfg.growth.pretrain.epochs * n_d1 * flops[_pretrain_kind(method)] if spec.lambdas != "none" else 0.0
+    pretrain = cfg.growth.pretrain.epochs * n_d1 * flops[pretrain_kind(method)] if spec.lambdas != "none" else 0.0
     student = protocol.epochs_recorded(method, cfg.student.epochs) * n_train * flops["student"]
     search = 0.0
     if method in SEARCHED:
@@ -48,7 +48,7 @@ def method_cost(rep, method: str) -> dict[str, float]:
         trial = s.trial_config(s.search_seeds[0], lambdas)
         trial_data = trial.data.apply(load_fashion_mnist())
         per_seed = (trial.student.epochs * len(trial_data.train) * flops["student"]
-                    + trial.growth.pretrain.epochs * len(trial_data.d1().train) * flops[_pretrain_kind(method)])
+                    + trial.growth.pretrain.epochs * len(trial_data.d1().train) * flops[pretrain_kind(method)])
         own_teachers = trial.teacher_config() != cfg.teacher_config()
         search = (s.n_trials * per_seed + (teacher if own_teachers else 0.0)) * len(s.search_seeds) / len(rep.seeds)
     return {"teacher": teacher if spec.needs_teacher else 0.0, "D1 pre-training": pretrain, "λ search": search,
