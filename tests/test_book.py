@@ -15,6 +15,8 @@ nbformat = pytest.importorskip("nbformat", reason="the report's tools are not in
 papermill = pytest.importorskip("papermill", reason="the report's tools are not installed (tools/setup.sh installs them)")
 
 from antidistill.report.book import NOTEBOOKS, build_html, execute
+
+pytestmark = pytest.mark.slow  # every test here computes a smoke build's results (minutes in all)
 from antidistill.environment import REPO
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

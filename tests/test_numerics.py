@@ -71,6 +71,7 @@ FORCED_PATHS = {name: numerics.EMULATED[name] for name in ("avx512-strict", "com
 
 
 @x86_only
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(FORCED_PATHS))
 def test_stacks_equal_alone_under_a_forced_code_path(name):
     done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *EQUALITY_TESTS],

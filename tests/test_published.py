@@ -47,6 +47,7 @@ def test_a_stale_result_is_found_and_says_why(tmp_path):
 RECOMPUTED = ("authors-zero_pad-seed0-*.json", "paper-antidistill-seed0-*.json")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("pattern", RECOMPUTED)
 def test_a_published_run_recomputes(pattern):
     paths = [p for p in _published(pattern) if json.loads(p.read_text())["results_version"] == RESULTS_VERSION

@@ -64,6 +64,7 @@ def test_their_records_give_the_papers_table_one(records):
             assert abs(sd - MISPRINTED_STD.get((method, metric), std)) <= 0.005 + 1e-9, (method, metric)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_authors_mode_xavier_reproduces_their_runs(records, seed, tmp_path, device):
     """Same initial weights (their seed), same data order: accuracy after epoch 10 within 0.01,
@@ -99,6 +100,7 @@ def test_the_authors_teachers_are_theirs(tmp_path, device):
     assert all(torch.equal(a, b) for a, b in zip(student.parameters(), expected.parameters()))
 
 
+@pytest.mark.slow
 def test_authors_mode_data_noise_draws_as_they_did(records, tmp_path, device):
     """With Data Noise draws its L3 noise, the DataLoaders' seeds and the weight noise from their
     one stream, as their loops did (tests/test_authors_draws.py checks each draw). Seeds 3 and 8

@@ -22,6 +22,7 @@ def _compute(folder: Path) -> list[str]:
     return [line for line in out.stdout.splitlines() if " min" in line]
 
 
+@pytest.mark.slow
 def test_compute_profile_saves_every_result_then_resumes(tmp_path):
     first = _compute(tmp_path)
     rows = [line for line in first if " / " in line]
