@@ -32,8 +32,7 @@ class AttackConfig:
     # below noise_se, at most noise_max_draws. The spread between draws is almost all xi's:
     # measured on a 4-epoch Xavier student at eps 0.09, a draw's accuracy has std 0.093 scored
     # on 10000 or 1000 images, 0.098 on 250, 0.105 on 100. So 250 images need ~10% more draws
-    # than 10000 for the same standard error at a fifth of the cost per draw (5.4 vs 57 ms on
-    # a 2-core CPU, where drawing xi itself takes ~2 ms).
+    # than 10000 for the same standard error, each scoring a fortieth of the images.
     noise_subset: int | None = 250
     noise_se: float = 0.005
     noise_min_draws: int = 16
