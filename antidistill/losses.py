@@ -266,9 +266,9 @@ class CompositeLoss:
         n = len(noise_generators)
         per_member = [lambdas] * n if not isinstance(lambdas[0], Sequence) else list(lambdas)
         check(len(per_member) == n, f"{len(per_member)} sets of lambdas for a stack of {n}")
-        members = [check_lambdas(l) for l in per_member]
+        members = [check_lambdas(m) for m in per_member]
         self.used = tuple(v > 0 for v in members[0])
-        check(all(tuple(v > 0 for v in l) == self.used for l in members),
+        check(all(tuple(v > 0 for v in m) == self.used for m in members),
               "members of one stack must use the same loss terms (the same lambdas at zero)")
         check(not self.used[1] or teacher is not None, "the L2 term (lambda2 > 0) needs a teacher")
         self.weights = torch.tensor(members, dtype=torch.float64)  # [S, 4], cast where used

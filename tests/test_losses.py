@@ -188,7 +188,7 @@ def test_composite_loss_combines_the_weighted_terms(gen):
     total, terms, logits = CompositeLoss(lambdas, mask, PAPER, LossConfig(), [torch.Generator().manual_seed(9)],
                                          [torch.Generator().manual_seed(10)], teacher)(student, x, y)
     assert set(terms) == {"ce", "l2", "l3", "l4"} and logits.shape == (1, 32, 10) and total.shape == (1,)
-    assert total.item() == pytest.approx(sum(l * terms[k] for l, k in zip(lambdas, ("ce", "l2", "l3", "l4"))),
+    assert total.item() == pytest.approx(sum(lam * terms[k] for lam, k in zip(lambdas, ("ce", "l2", "l3", "l4"))),
                                          rel=1e-5)
     assert terms["ce"] == pytest.approx(mask.ce(student(x), y).item(), rel=1e-6)
     total.sum().backward()

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..data import C1
 from ..growth import METHODS
-from .statistics import ALPHA, CONFIDENCE, holm, interval, paired, printed_consistent
+from .statistics import ALPHA, holm, interval, paired, printed_consistent
 
 METHOD_ORDER = list(METHODS)
 LABELS = {name: m.label for name, m in METHODS.items()}
