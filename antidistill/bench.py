@@ -29,7 +29,8 @@ from .environment import runtime
 from .numerics import code_path
 from .seeding import Streams
 from .store import RESULTS_VERSION, Store, atomic_write_json
-from .train import TrainConfig, batch_indices, fit, pick_device
+from .environment import pick_device
+from .train import TrainConfig, batch_indices, fit
 
 
 @dataclass(frozen=True)

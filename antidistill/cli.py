@@ -13,11 +13,12 @@ from .data import DataError
 from .experiment import ExperimentConfig, get_or_run_seeds
 from .growth import METHODS
 from .protocol import MODES
-from .profiles import PROFILES, validate_parameters
+from .profiles import PROFILES
 from .published import PUBLISHED
 from .store import DiskFull, InUse, InvalidRecord, NotStored, Store, check_writable
 from .teachers import TEACHER_SOURCES
-from .train import TrainingDiverged, pick_device
+from .environment import pick_device
+from .train import TrainingDiverged
 
 
 INTERRUPTED = "interrupted; finished runs are saved, the same command resumes"
@@ -138,6 +139,8 @@ def book_source(profile: str, results_dir: str | None, recompute: bool) -> tuple
 
 
 def _book(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from .report.parameters import validate_parameters
+
     results_dir, read_only = book_source(args.profile, args.results_dir, args.recompute)
     try:
         validate_parameters(args.mode, args.profile, args.seeds, args.device, results_dir)

@@ -1,7 +1,8 @@
-"""The software and machine a result was computed with, saved beside every run and benchmark."""
+"""The device a run uses, and the software and machine a result was computed with, saved beside every run and benchmark."""
 
 from __future__ import annotations
 
+import os
 import platform
 import subprocess
 from pathlib import Path
@@ -13,6 +14,32 @@ from .numerics import code_path
 
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+def pick_device(name: str | None = "auto") -> torch.device:
+    """CUDA when present (for "auto" or None), otherwise the CPU; or exactly the named device.
+
+    On CUDA, deterministic algorithms are switched on (and cuBLAS given the fixed workspace they
+    need), so the same seed on the same device gives the same numbers.
+    """
+    if name in (None, "auto"):
+        device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    else:
+        try:
+            device = torch.device(name)
+        except (RuntimeError, TypeError):
+            device = None
+        if device is None or device.type not in ("cpu", "cuda"):
+            raise ValueError(f"device must be 'auto', 'cpu' or 'cuda[:N]'; got {name!r}")
+    if device.type == "cuda":
+        if not torch.cuda.is_available():
+            raise ValueError(f"device {name!r} asked for CUDA, but torch sees no GPU here; use 'cpu' or 'auto'")
+        # Read when cuBLAS makes its first handle, so it is set here, before any CUDA work of a run.
+        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+        # warn_only: an op without a deterministic CUDA kernel warns instead of stopping a long
+        # run; the determinism tests (run on CUDA by tools/gpu_check.sh) catch any difference.
+        torch.use_deterministic_algorithms(True, warn_only=True)
+    return device
 
 
 def git_commit(repo: Path = REPO) -> str:

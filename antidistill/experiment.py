@@ -19,12 +19,12 @@ from .growth import METHODS, GrowContext, GrowthConfig, Grown, GrownStack, grow_
 from .losses import ClassMask, check_lambdas, plain_ce
 from .models import MLP, teacher_model
 from .protocol import MODES, Protocol, protocol_for
-from .environment import runtime
+from .environment import pick_device, runtime
 from .numerics import check as check_code_path
 from .seeding import Streams
 from .store import Store
 from .teachers import TEACHER_SOURCES, TEACHER_TRAIN, TeacherConfig, authors_teachers, get_teachers
-from .train import TrainConfig, fit, pick_device
+from .train import TrainConfig, fit
 
 STUDENT_TRAIN = TrainConfig(epochs=10, lr=1e-3, batch_size=256)
 

@@ -18,7 +18,8 @@ from .growth import METHODS
 from .profiles import Profile
 from .protocol import protocol_for
 from .store import Store, atomic_write_json, hold
-from .train import TrainingDiverged, pick_device
+from .environment import pick_device
+from .train import TrainingDiverged
 
 # Each searched method and the lambdas its search tunes, as ``METHODS`` declares them.
 SEARCHED = {name: m.searched for name, m in METHODS.items() if m.searched}

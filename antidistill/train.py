@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -45,32 +44,6 @@ class TrainConfig:
         check(self.decay in ("none", "step", "exponential"),
               f"decay must be 'none', 'step' or 'exponential', got {self.decay!r}")
         check(0 < self.gamma <= 1, f"gamma must be in (0, 1], got {self.gamma}")
-
-
-def pick_device(name: str | None = "auto") -> torch.device:
-    """CUDA when present (for "auto" or None), otherwise the CPU; or exactly the named device.
-
-    On CUDA, deterministic algorithms are switched on (and cuBLAS given the fixed workspace they
-    need), so the same seed on the same device gives the same numbers.
-    """
-    if name in (None, "auto"):
-        device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    else:
-        try:
-            device = torch.device(name)
-        except (RuntimeError, TypeError):
-            device = None
-        if device is None or device.type not in ("cpu", "cuda"):
-            raise ValueError(f"device must be 'auto', 'cpu' or 'cuda[:N]'; got {name!r}")
-    if device.type == "cuda":
-        if not torch.cuda.is_available():
-            raise ValueError(f"device {name!r} asked for CUDA, but torch sees no GPU here; use 'cpu' or 'auto'")
-        # Read when cuBLAS makes its first handle, so it is set here, before any CUDA work of a run.
-        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
-        # warn_only: an op without a deterministic CUDA kernel warns instead of stopping a long
-        # run; the determinism tests (run on CUDA by tools/gpu_check.sh) catch any difference.
-        torch.use_deterministic_algorithms(True, warn_only=True)
-    return device
 
 
 def cut_batches(y: torch.Tensor, batch_size: int, generators: Sequence[torch.Generator | None],

@@ -17,11 +17,11 @@ from typing import Sequence
 import jupytext
 import papermill
 
-from ..profiles import validate_parameters
 from ..published import stale
 from ..store import Store, hold
 from .pages.table_one import DOWNLOADS
 from ..environment import REPO
+from .parameters import validate_parameters
 from .provenance import save_build_record
 from .reproduction import Reproduction
 

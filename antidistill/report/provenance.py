@@ -12,9 +12,8 @@ from typing import Any
 
 import torch
 
-from ..environment import git_commit
+from ..environment import git_commit, pick_device
 from ..store import Store, atomic_write_json
-from ..train import pick_device
 
 PACKAGES = ("antidistill", "torch", "numpy", "optuna", "pandas", "matplotlib", "seaborn", "papermill",
             "jupyter-book", "myst-nb")

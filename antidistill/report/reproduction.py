@@ -12,13 +12,14 @@ from ..config import override
 from ..experiment import ExperimentConfig, grow, run_many
 from ..growth import METHODS, Grown
 from ..models import MLP
-from ..profiles import Profile, check_injected, validate_parameters
+from ..profiles import Profile
 from ..protocol import MODES
 from ..reference import load_reference
 from ..search import SEARCHED, SearchConfig, best_lambdas, run_search
 from ..store import Store
 from ..teachers import get_teacher, teacher_records
-from ..train import pick_device
+from ..environment import pick_device
+from .parameters import check_injected, validate_parameters
 
 
 def regenerated_unavailable(profile: Profile) -> str | None:
