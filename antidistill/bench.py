@@ -511,7 +511,7 @@ def measured_profile(store: Store, mode: str, profile_name: str = "paper") -> li
     it; a stack interrupted before it saved is not counted (its rerun is). Optuna's own time and
     the book's rendering are not included. The search's trial configs need Optuna (extra ``[search]``).
     """
-    from .search import SEARCHED
+    from .search import SEARCHED, SearchConfig
 
     profile = PROFILES[profile_name]
     search_seeds = profile.seeds if profile.search_seeds is None else profile.seeds[:profile.search_seeds]
@@ -521,7 +521,7 @@ def measured_profile(store: Store, mode: str, profile_name: str = "paper") -> li
             return to_dict(profile.config("zero_pad", cfg["seed"], mode).teacher_config())
         lambdas = None if cfg["lambdas"] is None else tuple(cfg["lambdas"])
         if kind == "search":
-            return to_dict(profile.search(cfg["method"], mode).trial_config(cfg["seed"], lambdas))
+            return to_dict(SearchConfig.of(profile, cfg["method"], mode).trial_config(cfg["seed"], lambdas))
         return to_dict(profile.config(cfg["method"], cfg["seed"], mode, lambdas))
 
     times: dict[tuple[str, str], list[float]] = defaultdict(list)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 from .config import override
 from .experiment import STUDENT_TRAIN, ExperimentConfig
@@ -43,13 +43,6 @@ class Profile:
 
     def trials(self, method: str) -> int:
         return dict(self.search_trials)[method]
-
-    def search(self, method: str, mode: str, seeds: Sequence[int] | None = None):
-        """The λ search of ``method`` under this profile (a ``search.SearchConfig``: trials, seeds,
-        schedule, sampler); imported here on demand, since the search needs Optuna."""
-        from .search import SearchConfig
-
-        return SearchConfig(method, mode, self, tuple(self.seeds if seeds is None else seeds))
 
 
 PROFILES = {p.name: p for p in (

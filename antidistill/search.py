@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import warnings
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Sequence
 
 import optuna
 import sqlalchemy.exc
@@ -36,7 +36,7 @@ PRERUN_MAX_RUNS = {"cpu": 20, "cuda": 100}
 @dataclass(frozen=True)
 class SearchConfig:
     """One lambda search: its method, trials, seeds, schedule and sampler, all from the profile
-    (``Profile.search`` makes it). The trial count is not part of its identity: asking for more
+    (``SearchConfig.of`` makes it). The trial count is not part of its identity: asking for more
     trials extends the same study."""
 
     method: str
@@ -44,6 +44,11 @@ class SearchConfig:
     profile: Profile
     seeds: tuple[int, ...]
     sampler_seed: int = 0
+
+    @classmethod
+    def of(cls, profile: Profile, method: str, mode: str, seeds: Sequence[int] | None = None) -> "SearchConfig":
+        """The λ search of ``method`` under ``profile`` in ``mode``, over ``seeds`` (default the profile's)."""
+        return cls(method, mode, profile, tuple(profile.seeds if seeds is None else seeds))
 
     def __post_init__(self) -> None:
         check(self.method in SEARCHED, f"only {', '.join(SEARCHED)} have searched lambdas, not {self.method!r}")

@@ -78,6 +78,7 @@ def test_steady_epoch_is_a_second_epochs_time_on_cuda_only():
 
 def test_measured_profile_sums_the_saved_wall_times_of_that_profile_only(tmp_path):
     pytest.importorskip("optuna")
+    from antidistill.search import SearchConfig
     from antidistill.store import Store
 
     store, smoke, quick = Store(tmp_path), PROFILES["smoke"], PROFILES["quick"]
@@ -90,7 +91,8 @@ def test_measured_profile_sums_the_saved_wall_times_of_that_profile_only(tmp_pat
     for seed in smoke.seeds:
         save("runs", f"x{seed}", smoke.config("xavier", seed, "paper"), 72.0)
         save("runs", f"a{seed}", smoke.config("xavier", seed, "authors"), 1e4)
-    save("search", "s0", smoke.search("antidistill", "paper").trial_config(0, (0.5, 0.25, 0.125, 0.0625)), 180.0)
+    trial = SearchConfig.of(smoke, "antidistill", "paper").trial_config(0, (0.5, 0.25, 0.125, 0.0625))
+    save("search", "s0", trial, 180.0)
     rows = {what: (saved, expected, hours) for what, saved, expected, hours in measured_profile(store, "paper", "smoke")}
     assert rows["teachers"] == (1, len(smoke.seeds), 0.01)
     assert rows["final runs: xavier"] == (len(smoke.seeds), len(smoke.seeds), 0.02 * len(smoke.seeds))

@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 
 from ..protocol import protocol_for
+from ..search import SearchConfig
 from .settings import settings
 
 # The facts below were read in the paper's text (its section) and in the authors' repository
@@ -179,7 +180,7 @@ def _value(row: Row, profile, mode: str, seeds) -> str:
     if kind == "setting" and name == "trials":
         return " / ".join(str(v) for k, v in s.items() if k.startswith("trials_"))
     if kind == "fixed" and name == "objective":
-        search = profile.search("antidistill", mode, seeds)
+        search = SearchConfig.of(profile, "antidistill", mode, seeds)
         trial = search.trial_config(search.search_seeds[0], (1.0, 1.0, 1.0, 1.0))
         return (f"mean over seeds {s['search_seeds']} of FGSM accuracy at ε = {s['fgsm_eps_max']:g}, after "
                 f"{trial.growth.pretrain.epochs} pre-training + {trial.student.epochs} D2 epochs")

@@ -93,7 +93,7 @@ class Reproduction:
         return grow(cfg, teacher, self.data().to(pick_device(self.device)), progress=False)
 
     def search(self, method: str) -> SearchConfig:
-        return self.profile.search(method, self.mode, self.seeds)
+        return SearchConfig.of(self.profile, method, self.mode, self.seeds)
 
     def lambdas(self, method: str, progress: bool = True) -> tuple[float, float, float, float]:
         """The searched lambdas of an Anti-Distillation method (runs the missing trials first)."""

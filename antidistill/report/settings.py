@@ -7,7 +7,7 @@ from typing import Any
 from ..data import SIZES
 from ..growth import METHODS
 from ..profiles import Profile
-from ..search import SEARCHED
+from ..search import SEARCHED, SearchConfig
 
 
 def _grid(values: tuple[float, ...]) -> str:
@@ -23,7 +23,7 @@ def settings(profile: Profile, mode: str, seeds: tuple[int, ...] | None = None) 
     seeds = tuple(profile.seeds if seeds is None else seeds)
     cfg = profile.config("transfer", seeds[0], mode)
     pre, loss, attack = cfg.growth.pretrain, cfg.growth.loss, cfg.attack
-    searches = {m: profile.search(m, mode, seeds) for m in SEARCHED}
+    searches = {m: SearchConfig.of(profile, m, mode, seeds) for m in SEARCHED}
     return {
         "mode": mode,
         "profile": profile.name,
