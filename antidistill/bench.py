@@ -382,6 +382,15 @@ def matmul_flops_per_sample() -> dict[str, float]:
             **{kind: count(student_model, lambdas) for kind, (_, lambdas) in STACKED_D1.items()}}
 
 
+def profile_table(rows: list[tuple[str, int, int, float]]) -> str:
+    """``measured_profile``'s rows as text, one line per kind of work, and their total."""
+    lines = [f"{what:40s} {saved:4d} / {expected:<4d} {hours * 60:8.1f} min" for what, saved, expected, hours in rows]
+    done = all(saved >= expected for _, saved, expected, _ in rows)
+    total = sum(h for *_, h in rows)
+    lines.append(f"{'total' + ('' if done else ' so far (incomplete)'):40s} {'':11s} {total * 60:8.1f} min = {total:.2f} h")
+    return "\n".join(lines)
+
+
 def run_bench(cfg: BenchConfig = BenchConfig(), progress: bool = True) -> dict[str, Any]:
     """Every timing of the table, measured in one run on one device, headed by whether the
     machine was idle enough for them to be this code's speed and by the CPU code path."""

@@ -5,7 +5,7 @@
 What `python -m antidistill book` computes before rendering, in the notebooks' order and through
 the same entry point (``Reproduction``), so its results serve the book too; saved results are
 loaded, not recomputed, so an interrupted call resumes. Each stage's end is appended to
-RESULTS_DIR/compute_profile.log; the table at the end is ``tools/profile_time.py``'s.
+RESULTS_DIR/compute_profile.log; the table at the end is ``bench.profile_table``'s.
 """
 
 from __future__ import annotations
@@ -14,12 +14,11 @@ import argparse
 import time
 from pathlib import Path
 
-from antidistill.bench import measured_profile
+from antidistill.bench import measured_profile, profile_table
 from antidistill.profiles import PROFILES
 from antidistill.protocol import MODES
 from antidistill.environment import git_commit
 from antidistill.report.reproduction import Reproduction
-from profile_time import print_table  # this folder's sibling tool (a script's folder is on sys.path)
 
 
 def main() -> None:
@@ -40,7 +39,7 @@ def main() -> None:
         log.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {args.profile} profile, {args.mode} mode, "
                   f"device {args.device}, commit {commit}\n")
         rep.compute(progress=True, done=done, modes=(args.mode,))
-    print_table(measured_profile(rep.store, args.mode, args.profile))
+    print(profile_table(measured_profile(rep.store, args.mode, args.profile)))
 
 
 if __name__ == "__main__":

@@ -12,17 +12,15 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import torch  # noqa: E402
+import torch
 
-from antidistill.data import load_fashion_mnist  # noqa: E402
-from antidistill.experiment import STUDENT_TRAIN  # noqa: E402
-from antidistill.losses import ClassMask, plain_ce  # noqa: E402
-from antidistill.models import StackedMLP, student_model  # noqa: E402
-from antidistill.train import batch_indices  # noqa: E402
+from antidistill.data import load_fashion_mnist
+from antidistill.experiment import STUDENT_TRAIN
+from antidistill.losses import ClassMask, plain_ce
+from antidistill.models import StackedMLP, student_model
+from antidistill.train import batch_indices
 
 
 def epoch(n_seeds: int, graph: bool, data, device, adam: str = "fused") -> float:

@@ -18,11 +18,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
-from antidistill.reference import DEFAULT_PATH, ROW_FILES, SEEDS  # noqa: E402
-from antidistill.store import atomic_write_json  # noqa: E402
+from antidistill.environment import REPO
+from antidistill.reference import DEFAULT_PATH, ROW_FILES, SEEDS
+from antidistill.store import atomic_write_json
 
 HISTORY_DIR = "src/fminst/models"
 # Their consts.py grids, the x axes of the two curves.
@@ -72,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("git_dir", type=Path, help="git directory of intsystems/anti-distillation")
     parser.add_argument("--commit", default="HEAD", help="revision to read (default HEAD)")
-    parser.add_argument("--out", type=Path, default=ROOT / DEFAULT_PATH)
+    parser.add_argument("--out", type=Path, default=REPO / DEFAULT_PATH)
     args = parser.parse_args(argv)
     if not args.git_dir.exists():
         parser.error(f"{args.git_dir} does not exist: clone github.com/intsystems/anti-distillation first")

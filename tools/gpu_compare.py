@@ -30,15 +30,13 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
-import torch  # noqa: E402
+import torch
 
-from antidistill.experiment import run_experiment, run_seeds  # noqa: E402
-from antidistill.growth import METHODS  # noqa: E402
-from antidistill.profiles import PROFILES  # noqa: E402
-from antidistill.store import Store  # noqa: E402
+from antidistill.experiment import run_experiment, run_seeds
+from antidistill.growth import METHODS
+from antidistill.profiles import PROFILES
+from antidistill.store import Store
 
 LAMBDAS = {"antidistill_l4_0": (1.0, 0.01, 0.5, 0.0), "antidistill": (1.0, 0.01, 0.5, 0.1)}
 

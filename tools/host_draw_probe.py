@@ -13,18 +13,15 @@ import argparse
 import cProfile
 import math
 import pstats
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import torch  # noqa: E402
+import torch
 
-from antidistill import seeding  # noqa: E402
-from antidistill.bench import pretrain_epoch  # noqa: E402
-from antidistill.data import load_fashion_mnist  # noqa: E402
-from antidistill.models import student_model  # noqa: E402
+from antidistill import seeding
+from antidistill.bench import pretrain_epoch
+from antidistill.data import load_fashion_mnist
+from antidistill.models import student_model
 
 
 def sync(device: torch.device) -> None:

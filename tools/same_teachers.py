@@ -28,15 +28,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
-from antidistill.experiment import run_many  # noqa: E402
-from antidistill.growth import METHODS  # noqa: E402
-from antidistill.numerics import EMULATED, forced  # noqa: E402
-from antidistill.profiles import PROFILES  # noqa: E402
-from antidistill.reference import SEEDS, WITHIN, differences, load_reference, off, summary  # noqa: E402
-from antidistill.store import Store  # noqa: E402
+from antidistill.experiment import run_many
+from antidistill.growth import METHODS
+from antidistill.numerics import EMULATED, forced
+from antidistill.profiles import PROFILES
+from antidistill.reference import SEEDS, WITHIN, differences, load_reference, off, summary
+from antidistill.store import Store
 
 
 CHILD = "ANTIDISTILL_SAME_TEACHERS_PATH"  # set in the child process that runs under a forced code path

@@ -18,17 +18,15 @@ import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
-import torch  # noqa: E402
+import torch
 
-from antidistill.config import override  # noqa: E402
-from antidistill.experiment import get_or_run  # noqa: E402
-from antidistill.profiles import PROFILES  # noqa: E402
-from antidistill.protocol import AUTHORS, PAPER  # noqa: E402
-from antidistill.reference import THEIR_LAMBDAS, load_reference, recorded  # noqa: E402
-from antidistill.store import Store  # noqa: E402
+from antidistill.config import override
+from antidistill.experiment import get_or_run
+from antidistill.profiles import PROFILES
+from antidistill.protocol import AUTHORS, PAPER
+from antidistill.reference import THEIR_LAMBDAS, load_reference, recorded
+from antidistill.store import Store
 
 # Printed by their notebooks train_antidistillation_optuna / _L4_optuna: the best trials, and
 # the fANOVA importances their final full Anti-Distillation run used as lambdas.
