@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
@@ -131,3 +132,50 @@ def load_authors_teacher(path: str | Path) -> MLP:
     teacher.load_state_dict({key.replace("stack.", "linears.").replace(".0.", "."): value
                              for key, value in state.items()})
     return teacher
+
+
+# Reading their repository (``tools/extract_authors_reference.py`` writes the result).
+HISTORY_DIR = "src/fminst/models"
+# Their consts.py grids, the x axes of the two curves.
+FGSM_EPS = [i / 500 for i in range(10)]
+NOISE_EPS = [i / 100 for i in range(10)]
+
+
+def _git(git_dir: Path, *args: str) -> str:
+    return subprocess.run(["git", f"--git-dir={git_dir}", *args], check=True, capture_output=True,
+                          text=True).stdout
+
+
+def per_epoch_validation(history: dict) -> list[list[float]]:
+    """Per seed, the validation accuracy after each epoch.
+
+    Their `train_loop` appends one entry per epoch to train_loss; `val_acc` holds, per epoch,
+    the test-set evaluation last, preceded (from their commit d9125e2 on) by quiet evaluations
+    on the training set every 50 batches, which are dropped here.
+    """
+    n_train, n_val = len(history["train_loss"]), len(history["val_acc"])
+    if n_train % SEEDS or n_val % n_train:
+        raise ValueError(f"unexpected history lengths: {n_train} train, {n_val} validation entries")
+    per_epoch, epochs = n_val // n_train, n_train // SEEDS
+    values = history["val_acc"]
+    return [[values[(seed * epochs + e) * per_epoch + per_epoch - 1] for e in range(epochs)]
+            for seed in range(SEEDS)]
+
+
+def extract(git_dir: Path, commit: str) -> dict:
+    """Their recorded runs of every Table I row at ``commit`` of their repository (``git_dir``,
+    read with `git show`): per seed, the accuracy after each D2 epoch and both curves."""
+    sha = _git(git_dir, "rev-parse", commit).strip()
+    rows = {}
+    for method, name in ROW_FILES.items():
+        history = json.loads(_git(git_dir, "show", f"{sha}:{HISTORY_DIR}/{name}"))
+        accuracy = per_epoch_validation(history)
+        rows[method] = {
+            "file": f"{HISTORY_DIR}/{name}",
+            "student_epochs": len(accuracy[0]),
+            "seeds": [{"seed": s, "val_acc": accuracy[s], "fgsm": history["fsgm_noise_acc"][s],
+                       "weight_noise": history["param_noise_acc"][s]} for s in range(SEEDS)],
+        }
+    return {"source": {"repository": "github.com/intsystems/anti-distillation", "commit": sha,
+                       "extracted_by": "tools/extract_authors_reference.py"},
+            "fgsm_eps": FGSM_EPS, "noise_eps": NOISE_EPS, "rows": rows}

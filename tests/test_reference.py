@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pytest
@@ -10,18 +9,11 @@ import torch
 
 from antidistill.config import override
 from antidistill.experiment import ExperimentConfig, run_experiment, run_seeds
-from antidistill.reference import ROW_FILES, SEEDS, load_reference, recorded
+from antidistill.reference import ROW_FILES, SEEDS, load_reference, per_epoch_validation, recorded
 from antidistill.report.tables import PAPER_TABLE_I
 from antidistill.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _extractor():
-    spec = importlib.util.spec_from_file_location("extract", ROOT / "tools" / "extract_authors_reference.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="module")
@@ -37,12 +29,12 @@ def test_per_epoch_validation_keeps_the_test_evaluation_of_each_epoch():
     epochs, per = 2, 6
     val = [float(f"{s}{e}{k}") for s in range(SEEDS) for e in range(epochs) for k in range(per)]
     history = {"train_loss": [0.0] * (SEEDS * epochs), "val_acc": val}
-    out = _extractor().per_epoch_validation(history)
+    out = per_epoch_validation(history)
     assert out[3] == [float("305"), float("315")] and len(out) == SEEDS
     plain = {"train_loss": [0.0] * SEEDS * 3, "val_acc": list(range(SEEDS * 3))}
-    assert _extractor().per_epoch_validation(plain)[1] == [3, 4, 5]
+    assert per_epoch_validation(plain)[1] == [3, 4, 5]
     with pytest.raises(ValueError, match="unexpected history lengths"):
-        _extractor().per_epoch_validation({"train_loss": [0.0] * 7, "val_acc": [0.0] * 7})
+        per_epoch_validation({"train_loss": [0.0] * 7, "val_acc": [0.0] * 7})
 
 
 # The one printed value their records do not give: With Data Noise's FGSM standard deviation,
