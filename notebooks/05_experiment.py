@@ -87,6 +87,11 @@ glue_all(experiment.page(rep))
 # ```{glue} pre_table
 # ```
 #
+# The same D1 accuracy seed by seed (a run at about 0.2 has collapsed to a constant output):
+#
+# ```{glue} pre_per_seed
+# ```
+#
 # After pre-training, the D1 validation accuracy is {glue:text}`pre_acc_data_noise:.3f` with data
 # noise, {glue:text}`pre_acc_antidistill_l4_0:.3f` for Anti-Distillation with λ4 = 0 and
 # {glue:text}`pre_acc_antidistill:.3f` for full Anti-Distillation (a random guess among five

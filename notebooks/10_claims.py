@@ -93,6 +93,13 @@ glue_all(claims.page(rep))
 # ```{glue} claims_costs
 # ```
 #
+# ```{glue:figure} claims_cost_fig
+# :name: fig-cost
+#
+# Each initialisation's mean accuracy against all the training it took, per seed, in each
+# protocol.
+# ```
+#
 # ## Every comparison
 #
 # Mean difference over seeds (for a variance, the ratio of the two variances), its interval,

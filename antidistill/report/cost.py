@@ -57,8 +57,9 @@ def method_cost(rep, method: str) -> dict[str, float]:
 
 def cost_table(rep) -> pd.DataFrame:
     """Per method of ``rep``'s mode: training TFLOPs per final seed by part, their total, the
-    total relative to Xavier's D2 training, and the measured wall time per seed of the final run
-    and of the teacher (from the saved runs; they ran stacked, so each is its stack's share)."""
+    total relative to training from scratch, the mean accuracy, and the measured wall time per
+    seed of the final run and of the teacher (from the saved runs; they ran stacked, so each is
+    its stack's share)."""
     runs = rep.run(progress=False)
     rows = {}
     for method in METHODS:
@@ -67,6 +68,7 @@ def cost_table(rep) -> pd.DataFrame:
         teacher_s = [r["teacher"]["wall_time_s"] for r in mine if r.get("teacher")]
         rows[METHODS[method].label] = {**{f"{part} (TFLOP)": v / 1e12 for part, v in cost.items()},
                                        "total (TFLOP)": sum(cost.values()) / 1e12,
+                                       "accuracy": sum(r["val_acc"] for r in mine) / len(mine),
                                        "run wall time (s)": sum(r["wall_time_s"] for r in mine) / len(mine),
                                        "teacher wall time (s)": sum(teacher_s) / len(teacher_s) if teacher_s else 0.0}
     table = pd.DataFrame.from_dict(rows, orient="index")

@@ -178,3 +178,23 @@ def dots_at_largest_eps(curves: pd.DataFrame, attack: str) -> plt.Figure:
     ax.set(xlabel=f"validation accuracy at ε = {top['eps'].max():g}", ylabel="",
            title=f"{attack} at the largest ε: every seed (dots), mean ± std (black)")
     return _finish(fig)
+
+
+def accuracy_vs_cost(costs: pd.DataFrame) -> plt.Figure:
+    """Claim (f)'s trade-off: each initialisation's mean accuracy against its total training
+    TFLOPs per seed (log scale), one panel per protocol (``costs``: ``cost.cost_table`` rows
+    indexed by mode and initialisation)."""
+    sns.set_theme(style="whitegrid", context="notebook")
+    modes = list(dict.fromkeys(costs.index.get_level_values(0)))
+    fig, axes = plt.subplots(1, len(modes), figsize=(7 * len(modes), 4.5), squeeze=False, sharey=True)
+    palette = sns.color_palette("tab10", len(costs.loc[modes[0]]))
+    for ax, mode in zip(axes[0], modes):
+        part = costs.loc[mode]
+        for colour, (label, row) in zip(palette, part.iterrows()):
+            ax.scatter(row["total (TFLOP)"], row["accuracy"], color=colour, s=60, label=label)
+            ax.annotate(label, (row["total (TFLOP)"], row["accuracy"]), textcoords="offset points", xytext=(5, 4),
+                        fontsize="small")
+        ax.set(xscale="log", xlabel="training TFLOPs per seed (teacher, pre-training, λ search, D2)",
+               ylabel="accuracy (mean over seeds)", title=mode)
+    fig.suptitle("Accuracy against the whole cost of each initialisation")
+    return _finish(fig)

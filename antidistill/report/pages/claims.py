@@ -11,6 +11,7 @@ from ..claims import (AGAINST, CLAIMS, CONVERGED_WITHIN, FAILS, FOR, HOLDS, INCO
                       verdicts)
 from ..cost import NEGLIGIBLE, cost_claim, cost_table
 from ..statistics import ALPHA, CONFIDENCE
+from .. import figures
 from ..tables import for_display
 from .table_one import DOWNLOADS
 from . import common
@@ -99,6 +100,7 @@ def page(rep) -> dict[str, Any]:
     return {**common(rep), "claims_mode": f"`{rep.profile.name}` profile, seeds {list(rep.seeds)}, both modes",
             "claims_verdicts": for_display(judged), "claims_comparisons": comparisons(table),
             "claims_costs": for_display(costs), "claims_negligible": f"{NEGLIGIBLE:.0%}",
+            "claims_cost_fig": figures.accuracy_vs_cost(costs),
             "claims_margin": margin_sentence(table), "claims_alpha": ALPHA, "claims_confidence": f"{CONFIDENCE:.0%}",
             "claims_converged": f"{CONVERGED_WITHIN:.0%}", "claims_n": len(CLAIMS) + 1,
             "claims_counts": verdict_counts(judged)}

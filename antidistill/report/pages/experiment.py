@@ -65,14 +65,18 @@ def pretraining(results: list[dict[str, Any]], mode: str) -> dict[str, Any]:
     """End-of-pre-training table of methods 6-8 and the sentences about negative L4 and collapse."""
     pretrained = [r for r in results if r["pretrain_history"]]
     if not pretrained:
-        return {"pre_table": pd.DataFrame(), "negative_verdict": "", "collapse_verdict": ""}
+        return {"pre_table": pd.DataFrame(), "pre_per_seed": pd.DataFrame(), "negative_verdict": "",
+                "collapse_verdict": ""}
     runs = runs_frame(results)
     pre = history_frame(pretrained, key="pretrain_history")
     last = pre[pre.epoch == pre.epoch.max()]
     table = last.groupby("method", observed=True)[[c for c in PRETRAIN_COLUMNS if c in last]].mean()
     table = table.rename(columns=PRETRAIN_COLUMNS)
     table.insert(0, "initialisation", [LABELS[m] for m in table.index])
-    values: dict[str, Any] = {"pre_table": table}
+    # Per seed, where a collapse shows: the D1 accuracy each run ended pre-training with.
+    per_seed = last.pivot_table(index="method", columns="seed", values="val_acc", observed=True)
+    per_seed.insert(0, "initialisation", [LABELS[m] for m in per_seed.index])
+    values: dict[str, Any] = {"pre_table": table, "pre_per_seed": per_seed}
     for method in ("data_noise", "antidistill_l4_0", "antidistill"):
         values[f"pre_acc_{method}"] = table.loc[method, "D1 accuracy"] if method in table.index else float("nan")
     full = pre[pre.method == "antidistill"]
