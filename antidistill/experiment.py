@@ -184,26 +184,12 @@ def run_seeds(cfgs: Sequence[ExperimentConfig], store: Store | None = None, devi
     return results
 
 
-def run_experiment(cfg: ExperimentConfig, store: Store | None = None, device: str | None = "auto",
-                   progress: bool = True) -> dict[str, Any]:
-    """Train (or load) the teacher, grow the student, train it on D2 and measure its robustness
-    (``run_seeds`` of one seed)."""
-    return run_seeds([cfg], store, device, progress)[0]
-
-
-def get_or_run(cfg: ExperimentConfig, store: Store, device: str | None = "auto", progress: bool = True,
-               force: bool = False, kind: str = "runs") -> dict[str, Any]:
-    """The saved result of ``cfg`` if the store has it, else a fresh run saved atomically.
-
-    ``kind`` is the store folder (the lambda search keeps its trial runs apart in "search").
-    """
-    return get_or_run_seeds([cfg], store, device, progress, force, kind)[0]
-
-
 def get_or_run_seeds(cfgs: Sequence[ExperimentConfig], store: Store, device: str | None = "auto",
                      progress: bool = True, force: bool = False, kind: str = "runs") -> list[dict[str, Any]]:
-    """``get_or_run`` for configs that differ only in the seed: the missing ones run as one
-    stack (``run_seeds``), each saved to its own file."""
+    """The saved results of ``cfgs`` (configs that differ only in the seed) where the store has
+    them, the missing ones run as one stack (``run_seeds``), each saved atomically to its own
+    file (``force``: run them all again). ``kind`` is the store folder (the λ search keeps its
+    trial runs apart in "search"). One seed is a stack of one."""
     _check_stackable(cfgs)
     found: dict[int, dict[str, Any]] = {}
     if not force:
@@ -251,7 +237,7 @@ def stacks(configs: Sequence[ExperimentConfig], max_seeds: int | None = None) ->
 
 def run_many(configs: list[ExperimentConfig], store: Store, device: str | None = "auto", desc: str = "runs",
              progress: bool = True, kind: str = "runs", max_seeds: int | None = None) -> list[dict[str, Any]]:
-    """``get_or_run`` over many configs, the seeds of each (method, settings) trained as one
+    """``get_or_run_seeds`` over many configs, the seeds of each (method, settings) trained as one
     stack (``max_seeds`` at most), with one progress bar; each result is saved as its stack
     finishes, so an interrupted batch loses at most the stack in progress."""
     results: dict[int, dict[str, Any]] = {}

@@ -114,12 +114,6 @@ def teacher_records(cfgs: Sequence[TeacherConfig], data: FashionMNIST, store: St
     return [records[i] for i in range(len(cfgs))]
 
 
-def get_teacher(cfg: TeacherConfig, data: FashionMNIST, store: Store | None = None,
-                progress: bool = True) -> tuple[MLP, dict]:
-    """The trained teacher of one seed on the CPU and its record (``get_teachers`` of one)."""
-    return get_teachers([cfg], data, store, progress)[0]
-
-
 def authors_teachers(cfgs: Sequence[TeacherConfig], data: FashionMNIST) -> list[tuple[MLP, dict]]:
     """The authors' trained teachers of the configs' seeds (read in place from the shared
     reference folder), each with a record as a trained teacher has: its accuracy on D1's test

@@ -13,7 +13,7 @@ import torch
 from antidistill import experiment as experiment_mod
 from antidistill.cli import main
 from antidistill.config import config_hash, override
-from antidistill.experiment import ExperimentConfig, get_or_run, run_experiment, run_seeds
+from antidistill.experiment import ExperimentConfig, get_or_run_seeds, run_seeds
 from antidistill.growth import METHODS
 from antidistill.protocol import AUTHORS, PAPER
 from antidistill.store import Store, StoreWarning, atomic_write_json
@@ -41,7 +41,7 @@ def _outcome(result):
 @pytest.mark.parametrize("mode", ["paper", "authors"])
 @pytest.mark.parametrize("method", list(METHODS))
 def test_every_method_runs_in_both_modes(method, mode, tmp_path, device):
-    result = run_experiment(tiny(method, mode), Store(tmp_path), device=device, progress=False)
+    result = run_seeds([tiny(method, mode)], Store(tmp_path), device=device, progress=False)[0]
     epochs = result["metric_epochs"]["fgsm"]
     assert 0 <= result["val_acc"] <= 1 and len(result["history"]) == 1 + epochs
     assert result["device"].startswith(device) and result["val_acc"] == result["history"][1]["val_acc"]
@@ -73,7 +73,7 @@ def test_a_stack_of_seeds_gives_each_seed_its_own_run(method, mode, tmp_path, de
     stacked = run_seeds(cfgs, Store(tmp_path / "stack"), device=device, progress=False)
     assert [r["stack_size"] for r in stacked] == [2, 2]
     for cfg, result in zip(cfgs, stacked):
-        alone = run_experiment(cfg, Store(tmp_path / f"seed{cfg.seed}"), device=device, progress=False)
+        alone = run_seeds([cfg], Store(tmp_path / f"seed{cfg.seed}"), device=device, progress=False)[0]
         assert alone["stack_size"] == 1
         _same_numbers(result, alone, device)
     assert stacked[0]["history"] != stacked[1]["history"]
@@ -119,16 +119,16 @@ def test_misspelt_override_is_an_error():
 
 def test_same_seed_same_result_and_other_seed_differs(tmp_path, device):
     cfg = tiny("antidistill")
-    a = run_experiment(cfg, Store(tmp_path / "a"), device=device, progress=False)
-    b = run_experiment(cfg, Store(tmp_path / "b"), device=device, progress=False)
+    a = run_seeds([cfg], Store(tmp_path / "a"), device=device, progress=False)[0]
+    b = run_seeds([cfg], Store(tmp_path / "b"), device=device, progress=False)[0]
     assert _outcome(a) == _outcome(b)
-    c = run_experiment(tiny("antidistill", seed=1), Store(tmp_path / "c"), device=device, progress=False)
+    c = run_seeds([tiny("antidistill", seed=1)], Store(tmp_path / "c"), device=device, progress=False)[0]
     assert c["history"] != a["history"]
 
 
 def test_saved_run_is_reused_without_training(tmp_path, monkeypatch, device):
     store = Store(tmp_path)
-    first = get_or_run(tiny("uniform_pad"), store, device=device, progress=False)
+    first = get_or_run_seeds([tiny("uniform_pad")], store, device=device, progress=False)[0]
     assert not first["cached"]
 
     def no_training(*args, **kwargs):
@@ -136,12 +136,12 @@ def test_saved_run_is_reused_without_training(tmp_path, monkeypatch, device):
 
     monkeypatch.setattr(experiment_mod, "fit", no_training)
     monkeypatch.setattr("antidistill.teachers.fit", no_training)
-    second = get_or_run(tiny("uniform_pad"), store, device=device, progress=False)
+    second = get_or_run_seeds([tiny("uniform_pad")], store, device=device, progress=False)[0]
     assert second["cached"] and _outcome(second) == _outcome(first)
     # The teacher is cached too: a new student method on the same seed reuses it.
     monkeypatch.setattr(experiment_mod, "fit",
                         lambda *a, **k: [[{"epoch": e, "val_acc": 0.5, "val_loss": 1.0} for e in (0, 1)]])
-    assert get_or_run(tiny("zero_pad"), store, device=device, progress=False)["teacher"]["cached"]
+    assert get_or_run_seeds([tiny("zero_pad")], store, device=device, progress=False)[0]["teacher"]["cached"]
 
 
 def test_changed_config_is_not_served_an_old_result(tmp_path):
@@ -239,23 +239,23 @@ def test_cli_rejects_bad_arguments(args, message, capsys):
 def test_authors_mode_records_their_30_epoch_rows_as_they_did(tmp_path, device):
     """Accuracy at the student epochs, FGSM and weight noise after three times as many, for the
     six rows they recorded at 30 epochs; transfer (recorded at 10) trains the plain schedule."""
-    long = run_experiment(tiny("xavier", "authors"), Store(tmp_path), device=device, progress=False)
+    long = run_seeds([tiny("xavier", "authors")], Store(tmp_path), device=device, progress=False)[0]
     assert long["metric_epochs"] == {"val_acc": 1, "fgsm": 3, "weight_noise": 3}
     assert len(long["history"]) == 4 and long["val_acc"] == long["history"][1]["val_acc"]
     assert long["fgsm"]["acc"][0] == pytest.approx(long["history"][3]["val_acc"])
-    short = run_experiment(tiny("transfer", "authors"), Store(tmp_path), device=device, progress=False)
+    short = run_seeds([tiny("transfer", "authors")], Store(tmp_path), device=device, progress=False)[0]
     assert short["metric_epochs"] == {"val_acc": 1, "fgsm": 1, "weight_noise": 1}
     off = override(tiny("xavier", "authors"), {"protocol.recorded_epochs_factor": 1})
-    assert len(run_experiment(off, Store(tmp_path), device=device, progress=False)["history"]) == 2
+    assert len(run_seeds([off], Store(tmp_path), device=device, progress=False)[0]["history"]) == 2
 
 
 def test_paper_weight_noise_saves_its_standard_error(tmp_path, device):
     cfg = override(tiny("xavier"), {"attack.noise_max_draws": 1024, "attack.noise_subset": 64})
-    result = run_experiment(cfg, Store(tmp_path), device=device, progress=False)
+    result = run_seeds([cfg], Store(tmp_path), device=device, progress=False)[0]
     noise = result["weight_noise"]
     assert len(noise["se"]) == len(noise["draws"]) == len(noise["acc"]) == 10
     assert all(se < 0.005 or k == 1024 for se, k in zip(noise["se"], noise["draws"]))
-    authors = run_experiment(tiny("xavier", "authors"), Store(tmp_path), device=device, progress=False)
+    authors = run_seeds([tiny("xavier", "authors")], Store(tmp_path), device=device, progress=False)[0]
     assert authors["weight_noise"]["se"] == [None] * 10
 
 
@@ -349,7 +349,7 @@ def test_book_command_errors_are_one_line(args, message, capsys):
 def test_a_corrupt_saved_run_is_recomputed_with_a_warning(content, tmp_path, device):
     store = Store(tmp_path)
     cfg = tiny("xavier")
-    first = get_or_run(cfg, store, device=device, progress=False)
+    first = get_or_run_seeds([cfg], store, device=device, progress=False)[0]
     path = store.path("runs", cfg.run_name, cfg)
     if content is None:  # a result missing one of its keys
         saved = json.loads(path.read_text())
@@ -358,7 +358,7 @@ def test_a_corrupt_saved_run_is_recomputed_with_a_warning(content, tmp_path, dev
     else:
         path.write_bytes(content)
     with pytest.warns(StoreWarning, match=re.escape(str(path))):
-        again = get_or_run(cfg, store, device=device, progress=False)
+        again = get_or_run_seeds([cfg], store, device=device, progress=False)[0]
     assert not again["cached"] and _outcome(again) == _outcome(first)
     assert len(store.results("runs")) == 1
 
@@ -366,11 +366,11 @@ def test_a_corrupt_saved_run_is_recomputed_with_a_warning(content, tmp_path, dev
 @pytest.mark.parametrize("damage", ["truncate", "empty"])
 def test_a_corrupt_teacher_is_retrained_with_a_warning(damage, tmp_path, device):
     store = Store(tmp_path)
-    first = get_or_run(tiny("zero_pad"), store, device=device, progress=False)
+    first = get_or_run_seeds([tiny("zero_pad")], store, device=device, progress=False)[0]
     [weights] = (tmp_path / "teachers").glob("*.pt")
     weights.write_bytes(weights.read_bytes()[:100] if damage == "truncate" else b"")
     with pytest.warns(StoreWarning, match=re.escape(str(weights))):
-        again = get_or_run(tiny("zero_pad"), store, device=device, progress=False, force=True)
+        again = get_or_run_seeds([tiny("zero_pad")], store, device=device, progress=False, force=True)[0]
     assert again["teacher"]["cached"] is False and _outcome(again) == _outcome(first)
 
 

@@ -12,7 +12,7 @@ import torch
 
 from antidistill.cli import main
 from antidistill.config import config_hash, override
-from antidistill.experiment import ExperimentConfig, get_or_run
+from antidistill.experiment import ExperimentConfig, get_or_run_seeds
 from antidistill.protocol import AUTHORS
 from antidistill import store as store_mod
 from antidistill.store import DiskFull, InvalidRecord, Store, StoreWarning, atomic_torch_save, atomic_write_json
@@ -43,7 +43,7 @@ def saved(tmp_path_factory):
     """One tiny zero-pad run (teacher included) saved in a store: (store, config, run file)."""
     store = Store(tmp_path_factory.mktemp("store"))
     cfg = override(ExperimentConfig(method="zero_pad"), TINY)
-    result = get_or_run(cfg, store, device="cpu", progress=False)
+    result = get_or_run_seeds([cfg], store, device="cpu", progress=False)[0]
     return store, cfg, result["path"]
 
 

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from antidistill.config import override
-from antidistill.experiment import ExperimentConfig, run_experiment, run_seeds
+from antidistill.experiment import ExperimentConfig, run_seeds
 from antidistill.reference import ROW_FILES, SEEDS, load_reference, per_epoch_validation, recorded
 from antidistill.report.tables import PAPER_TABLE_I
 from antidistill.store import Store
@@ -64,7 +64,7 @@ def test_authors_mode_xavier_reproduces_their_runs(records, seed, tmp_path, devi
     rounding: changing only the Adam kernel (foreach to fused: the same arithmetic, rounded
     differently) moved seed 0's FGSM by about half the 0.03 this test allowed before."""
     cfg = override(ExperimentConfig(method="xavier", seed=seed, mode="authors"), {"attack.noise_eps": ()})
-    ours = run_experiment(cfg, Store(tmp_path), device=device, progress=False)
+    ours = run_seeds([cfg], Store(tmp_path), device=device, progress=False)[0]
     theirs = recorded(records, "xavier", seed, epoch=10)
     assert ours["metric_epochs"]["fgsm"] == records["rows"]["xavier"]["student_epochs"]
     assert abs(ours["val_acc"] - theirs["val_acc"]) <= 0.01

@@ -33,7 +33,7 @@ from pathlib import Path
 
 import torch
 
-from antidistill.experiment import run_experiment, run_seeds
+from antidistill.experiment import run_seeds
 from antidistill.growth import METHODS
 from antidistill.profiles import PROFILES
 from antidistill.store import Store
@@ -61,13 +61,13 @@ def run(device: str, out: Path, threads: int | None, repeat: list[str], profile:
     with tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b:
         for method in METHODS:
             cfg = PROFILES[profile].config(method, 0, "paper", LAMBDAS.get(method))
-            results["runs"][method] = _summary(run_experiment(cfg, Store(a), device=device, progress=False))
+            results["runs"][method] = _summary(run_seeds([cfg], Store(a), device=device, progress=False)[0])
             print(f"{device} {method}: {results['runs'][method]['val_acc']:.4f} "
                   f"({results['runs'][method]['wall_time_s']:.1f} s)", flush=True)
             out.write_text(json.dumps(results, indent=1))
         for method in repeat:
             cfg = PROFILES[profile].config(method, 0, "paper", LAMBDAS.get(method))
-            again = _summary(run_experiment(cfg, Store(b), device=device, progress=False))
+            again = _summary(run_seeds([cfg], Store(b), device=device, progress=False)[0])
             first = results["runs"][method]
             same = all(first[k] == again[k] for k in ("history", "fgsm", "weight_noise"))
             results["repeats"][method] = same
@@ -87,7 +87,7 @@ def stack(device: str, n_seeds: int, profile: str, out: Path | None, repeat: lis
             start = time.perf_counter()
             together = run_seeds(cfgs, Store(a), device=device, progress=False)
             seconds = time.perf_counter() - start
-            alone = _summary(run_experiment(cfgs[0], Store(b), device=device, progress=False))
+            alone = _summary(run_seeds([cfgs[0]], Store(b), device=device, progress=False)[0])
             first = _summary(together[0])
             gaps = _gaps(first, alone)
             gap = max(gaps[k] for k in ("history", "fgsm", "weight_noise"))
@@ -100,8 +100,8 @@ def stack(device: str, n_seeds: int, profile: str, out: Path | None, repeat: lis
             if out:
                 out.write_text(json.dumps(record, indent=1))
         for method in repeat:
-            again = _summary(run_experiment(PROFILES[profile].config(method, 0, mode, LAMBDAS.get(method)),
-                                            Store(c), device=device, progress=False))
+            again = _summary(run_seeds([PROFILES[profile].config(method, 0, mode, LAMBDAS.get(method))],
+                                            Store(c), device=device, progress=False)[0])
             first = record["runs"][method]
             record["repeats"][method] = all(first[k] == again[k] for k in ("history", "fgsm", "weight_noise"))
             print(f"{device} {mode} mode, {method} alone, again: {'identical' if record['repeats'][method] else 'DIFFERENT'}",

@@ -22,7 +22,7 @@ from pathlib import Path
 import torch
 
 from antidistill.config import override
-from antidistill.experiment import get_or_run
+from antidistill.experiment import get_or_run_seeds
 from antidistill.profiles import PROFILES
 from antidistill.protocol import AUTHORS, PAPER
 from antidistill.reference import THEIR_LAMBDAS, load_reference, recorded
@@ -65,7 +65,7 @@ def run(seeds: list[int], out: Path, profile: str, device: str) -> None:
                     if setting == "flipped" and switch != "lambdas_from_importance":
                         cfg = override(cfg, {f"protocol.{switch}": getattr(PAPER, switch)})
                     # Cases that share a run (the authors' default) train it once.
-                    done[key] = _metrics(get_or_run(cfg, store, device=device, progress=False))
+                    done[key] = _metrics(get_or_run_seeds([cfg], store, device=device, progress=False)[0])
                     print(key, done[key], flush=True)
                     out.write_text(json.dumps(done, indent=1))
 

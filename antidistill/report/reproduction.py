@@ -17,7 +17,7 @@ from ..protocol import MODES
 from ..reference import load_reference
 from ..search import SEARCHED, SearchConfig, best_lambdas, run_search
 from ..store import Store
-from ..teachers import get_teacher, teacher_records
+from ..teachers import get_teachers, teacher_records
 from ..environment import pick_device
 from .parameters import check_injected, validate_parameters
 
@@ -76,7 +76,7 @@ class Reproduction:
         """The seed's trained teacher (trained and saved on first use)."""
         cfg = self.profile.config("zero_pad", seed, self.mode)
         data = self.data().to(pick_device(self.device))
-        return get_teacher(cfg.teacher_config(), data, self.store, progress)
+        return get_teachers([cfg.teacher_config()], data, self.store, progress)[0]
 
     def teacher_records(self, progress: bool = False) -> dict[int, dict[str, Any]]:
         """Every seed's teacher record (history, accuracy, time), the missing teachers trained as one stack."""
