@@ -149,3 +149,33 @@ def valid_record(cfg, **fields) -> dict:
                    "weight_noise": {"eps": list(cfg.attack.noise_eps), "acc": [0.5] * n_noise,
                                     "se": [0.0] * n_noise, "draws": [1] * n_noise}}
     return record | fields
+
+
+# Tiny runs for the tests of whole runs, the store and the command line.
+# Capped weight-noise draws keep these runs short; the metric's own tests use the defaults.
+TINY = {"data.n_train": 1024, "data.n_test": 256, "teacher.epochs": 1, "student.epochs": 1,
+        "growth.pretrain.epochs": 1, "attack.noise_max_draws": 32}
+
+
+TINY_ARGS = ["--epochs", "1", "--set", "data.n_train=1024", "--set", "data.n_test=256",
+             "--set", "teacher.epochs=1", "--set", "growth.pretrain.epochs=1", "--set", "attack.noise_max_draws=32",
+             "--quiet"]
+
+
+LAMBDAS = {"antidistill": (1.0, 0.01, 0.5, 0.5), "antidistill_l4_0": (1.0, 0.01, 0.5, 0.0)}
+
+
+def tiny(method, mode="paper", seed=0, **extra):
+    """A run of ``method`` small enough for a test: 1024 training images, one epoch per stage."""
+    from antidistill.config import override
+    from antidistill.experiment import ExperimentConfig
+
+    return override(ExperimentConfig(method=method, seed=seed, mode=mode, lambdas=LAMBDAS.get(method)),
+                    {**TINY, **extra})
+
+
+def outcome(result):
+    """A run's numbers, without what may differ between two computations of it (time, machine, cache)."""
+    drop = {"wall_time_s", "environment", "path", "cached", "teacher"}
+    return {k: v for k, v in result.items() if k not in drop}
+
