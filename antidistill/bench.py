@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import resource
@@ -512,7 +513,8 @@ def save_bench(store: Store, table: dict[str, Any]) -> Path:
 def measured_profile(store: Store, mode: str, profile_name: str = "paper") -> list[tuple[str, int, int, float]]:
     """What a profile's saved results took to compute: (what, saved, expected, hours) per kind of
     work (teachers, each method's search trials and final runs). A saved result counts when its
-    config is the one the profile asks for (its lambdas and seed aside) under the current results
+    config is the one the profile asks for (its seed aside; its lambdas too, but for the final runs
+    of a searched method once its study's summary names the λ they use) under the current results
     version, so other profiles or modes in the same folder are left out.
 
     Each saved teacher and run records its own wall time (a stack's time shared among its
@@ -525,10 +527,22 @@ def measured_profile(store: Store, mode: str, profile_name: str = "paper") -> li
     profile = PROFILES[profile_name]
     search_seeds = profile.seeds if profile.search_seeds is None else profile.seeds[:profile.search_seeds]
 
+    def chosen(method: str) -> list[float] | None:
+        """The λ the final runs use, from the study's saved summary (None while there is none)."""
+        path = store.root / "studies" / f"{SearchConfig.of(profile, method, mode).study_name}.json"
+        try:
+            info = json.loads(path.read_text())
+        except (OSError, ValueError):
+            return None
+        return info["importance_lambdas"] if info.get("final_lambdas_from") == "importance" else info["best_lambdas"]
+
     def wanted(kind: str, cfg: dict[str, Any]) -> dict[str, Any]:
         if kind == "teachers":
             return to_dict(profile.config("zero_pad", cfg["seed"], mode).teacher_config())
         lambdas = None if cfg["lambdas"] is None else tuple(cfg["lambdas"])
+        if kind == "runs" and cfg["method"] in SEARCHED and chosen(cfg["method"]) is not None:
+            # Final runs with other λ (the authors' runs regenerated with theirs) are not this profile's.
+            lambdas = tuple(chosen(cfg["method"]))
         if kind == "search":
             return to_dict(SearchConfig.of(profile, cfg["method"], mode).trial_config(cfg["seed"], lambdas))
         return to_dict(profile.config(cfg["method"], cfg["seed"], mode, lambdas))

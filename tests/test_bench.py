@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -98,6 +99,16 @@ def test_measured_profile_sums_the_saved_wall_times_of_that_profile_only(tmp_pat
     assert rows["final runs: xavier"] == (len(smoke.seeds), len(smoke.seeds), 0.02 * len(smoke.seeds))
     assert rows["search trials: antidistill"] == (1, smoke.trials("antidistill") * len(smoke.seeds), 0.05)
     assert rows["final runs: net2net"] == (0, len(smoke.seeds), 0.0)
+    # Final runs of a searched method count with the λ its study chose, not with others (their runs regenerated).
+    chosen, theirs = (0.5, 0.25, 0.125, 0.0625), (0.3, 0.2, 0.1, 0.05)
+    for name, lambdas in (("mine", chosen), ("theirs", theirs)):
+        save("runs", name, smoke.config("antidistill", 0, "paper", lambdas), 360.0)
+    study = SearchConfig.of(smoke, "antidistill", "paper").study_name
+    (tmp_path / "studies").mkdir()
+    (tmp_path / "studies" / f"{study}.json").write_text(json.dumps(
+        {"best_lambdas": list(chosen), "importance_lambdas": list(theirs), "final_lambdas_from": "best_trial"}))
+    rows = {what: (saved, expected, hours) for what, saved, expected, hours in measured_profile(store, "paper", "smoke")}
+    assert rows["final runs: antidistill"] == (1, len(smoke.seeds), 0.1)
 
 
 def test_each_timing_runs_on_a_small_split(fashion):
