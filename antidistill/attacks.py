@@ -11,10 +11,10 @@ from torch.func import functional_call
 
 from .authors_draws import LoaderDraws
 from .config import check
-from .data import Split, take
-from .models import StackedMLP, stack_forward
-from .seeding import per_member
-from .train import EVAL_CHUNK
+from .data import Split
+from .engine.split_layer import fgsm_logits
+from .engine.weight_noise import draw_xi, expected_accuracy
+from .models import EVAL_CHUNK, MLP, StackedMLP, stack_forward
 
 FGSM_IMAGES = 25000  # images x stack members attacked at once (a chunk's memory)
 
@@ -105,23 +105,6 @@ def fgsm_curve(model: StackedMLP, split: Split, eps_grid: tuple[float, ...], cla
     return (correct.double() / len(split)).tolist()
 
 
-def _draw(params: list[torch.Tensor], generators: list[torch.Generator],
-          out: list[torch.Tensor] | None = None) -> list[torch.Tensor]:
-    """xi ~ N(0, I) for every stacked parameter, seed s from ``generators[s]``, on the
-    generators' device (see ``seeding.Streams``): what ``torch.randn`` of each member's shapes
-    gives, written straight into the stacked tensors ``out`` (made when not given) instead of
-    being stacked afterwards."""
-    device = generators[0].device
-    out = out or [torch.empty((len(generators), *p.shape[1:]), dtype=p.dtype, device=device) for p in params]
-
-    def fill(s: int) -> None:
-        for t in out:
-            t[s].normal_(generator=generators[s])
-
-    per_member(generators, fill)
-    return [t.to(p.device) for t, p in zip(out, params)]
-
-
 def _shifted(params: list[torch.Tensor], xi: list[torch.Tensor], eps: float) -> list[torch.Tensor]:
     return [p + eps * x for p, x in zip(params, xi)]
 
@@ -134,149 +117,6 @@ def _correct(model: StackedMLP, weights: list[torch.Tensor], x: torch.Tensor, y:
     return correct
 
 
-def _eps_layers(model: StackedMLP, first: torch.Tensor, shift: torch.Tensor, eps: torch.Tensor,
-                rest: list[torch.Tensor]) -> torch.Tensor:
-    """The logits [k, S, B, C] of a stack whose first layer's pre-activation is first + eps[j] *
-    shift [S, B, width] for each of k eps (the perturbation, of the weights or of the inputs, is
-    linear in eps there), and whose later layers are ``rest`` [k * S, ...] (weight, bias per
-    layer, eps major)."""
-    k, n = eps.shape[0], first.shape[0]
-    h = torch.addcmul(first.unsqueeze(0), eps.view(k, 1, 1, 1).to(first.dtype), shift.unsqueeze(0)).flatten(0, 1)
-    for i in range(len(model.linears)):
-        if i > 0:
-            weight, bias = rest[2 * i - 2], rest[2 * i - 1]
-            h = torch.baddbmm(bias.unsqueeze(1), h, weight.transpose(1, 2))
-        if model.relu_after(i):
-            h = torch.relu(h)
-    return h.view(k, n, *h.shape[1:])
-
-
-def first_layer(params: list[torch.Tensor], x: torch.Tensor) -> torch.Tensor:
-    """The clean first layer's pre-activation x W^T + b [S, B, width] of stacked ``params`` on
-    per-seed inputs x [S, B, ...]."""
-    return torch.baddbmm(params[1].unsqueeze(1), x.flatten(2), params[0].transpose(1, 2))
-
-
-def noisy_logits(model: StackedMLP, params: list[torch.Tensor], xi: list[torch.Tensor], x: torch.Tensor,
-                 eps: torch.Tensor, first: torch.Tensor | None = None) -> torch.Tensor:
-    """The logits [k, S, B, C] of the weights ``params + eps[j] * xi`` for every eps[j], on per-seed
-    inputs x [S, B, ...]: what ``stack_forward`` gives with the shifted weights, to float rounding.
-
-    The first layer holds most of the weights (784 inputs to the first hidden layer), and its product is
-    linear in them: x (W + eps xi)^T + (b + eps xi_b) = (x W^T + b) + eps (x xi^T + xi_b). So two
-    products serve every eps, where shifting the weights costs one per eps, and the clean one,
-    ``first_layer(params, x)``, may come computed (``first``): it is the same for every draw of xi.
-    The smaller layers after it run once for all eps together (eps folded into the seed axis).
-    """
-    h = x.flatten(2)
-    first = first_layer(params, x) if first is None else first
-    shift = torch.baddbmm(xi[1].unsqueeze(1), h, xi[0].transpose(1, 2))
-    k = eps.shape[0]
-    rest = [torch.addcmul(p.unsqueeze(0), eps.view(k, *(1,) * p.dim()).to(p.dtype), d.unsqueeze(0)).flatten(0, 1)
-            for p, d in zip(params[2:], xi[2:])]
-    return _eps_layers(model, first, shift, eps, rest)
-
-
-def fgsm_logits(model: StackedMLP, x: torch.Tensor, direction: torch.Tensor, eps: torch.Tensor) -> torch.Tensor:
-    """The logits [k, S, B, C] of the unclipped FGSM images x + eps[j] * direction for every
-    eps[j]: ``model`` on each, to float rounding, with the first layer's product split as in
-    ``noisy_logits``: (x + eps d) W^T + b = (x W^T + b) + eps (d W^T)."""
-    params = [p.detach() for p in model.parameters()]
-    first = first_layer(params, x)
-    shift = torch.bmm(direction.flatten(2), params[0].transpose(1, 2))
-    k = eps.shape[0]
-    rest = [p.repeat(k, *(1,) * (p.dim() - 1)) for p in params[2:]]
-    return _eps_layers(model, first, shift, eps, rest)
-
-
-def _noisy_correct(model: StackedMLP, params: list[torch.Tensor], xi: list[torch.Tensor], x: torch.Tensor,
-                   y: torch.Tensor, eps: list[float], first: torch.Tensor | None = None) -> torch.Tensor:
-    """Correct predictions [k, S] of the noisy weights at every eps of ``eps``, by chunks of images
-    (``first``: their clean first layer, when computed)."""
-    eps_t = torch.tensor(eps, dtype=torch.float64, device=y.device)
-    correct = torch.zeros(len(eps), y.shape[0], dtype=torch.long, device=y.device)
-    firsts = [None] * -(-y.shape[1] // EVAL_CHUNK) if first is None else first.split(EVAL_CHUNK, dim=1)
-    for xc, yc, fc in zip(x.split(EVAL_CHUNK, dim=1), y.split(EVAL_CHUNK, dim=1), firsts):
-        correct += (noisy_logits(model, params, xi, xc, eps_t, fc).argmax(-1) == yc).sum(-1)
-    return correct
-
-
-def _clean_first(params: list[torch.Tensor], split: Split) -> torch.Tensor:
-    """``first_layer`` of every seed on every image of ``split`` [S, N, width], by chunks: made
-    once per curve, then each draw's images take their rows of it."""
-    n_seeds = params[0].shape[0]
-    return torch.cat([first_layer(params, x.unsqueeze(0).expand(n_seeds, *x.shape))
-                      for x in split.x.split(EVAL_CHUNK)], dim=1)
-
-
-def _one_noise(params: list[torch.Tensor], split: Split, generators: list[torch.Generator], subset: int | None,
-               out: list[torch.Tensor] | None = None
-               ) -> tuple[list[torch.Tensor], torch.Tensor, torch.Tensor, torch.Tensor | None]:
-    """One draw per seed: xi for every parameter (into ``out`` when given), then the test images
-    it is scored on (all of ``split``, or a random subset), each seed from its own generator.
-    Returns xi, the images, their labels, and their row numbers in ``split`` [S, B] (None: all)."""
-    xi = _draw(params, generators, out)
-    n = len(generators)
-    if subset is not None and subset < len(split):
-        idx = torch.stack([torch.randperm(len(split), generator=g, device=g.device)[:subset]
-                           for g in generators]).to(split.y.device)
-        return xi, take(split.x, idx), take(split.y, idx), idx
-    return xi, split.x.unsqueeze(0).expand(n, *split.x.shape), split.y.expand(n, -1), None
-
-
-def _expected_accuracy(model: StackedMLP, params: list[torch.Tensor], split: Split, eps_grid: tuple[float, ...],
-                       generators: list[torch.Generator], cfg: AttackConfig, curves: list[NoiseCurve]) -> None:
-    """The mean accuracy over draws of xi at every eps, until each mean's standard error is small.
-
-    Every eps of a seed meets the same sequence of draws, so a draw (xi and its test images) is
-    made once and scored at every eps of that seed still drawing: a seed draws as many times as
-    its slowest eps needs, not the sum over eps. Groups of ``cfg.noise_min_draws`` draws; after
-    each group, an eps whose standard error fell below ``cfg.noise_se`` (or that reached
-    ``cfg.noise_max_draws``) stops; a seed stops when all its eps have.
-    """
-    n_seeds = len(generators)
-    clean = _clean_first(params, split)  # [S, N, width]
-    values = [[[] for _ in eps_grid] for _ in range(n_seeds)]  # values[seed][eps index]
-    done: list[dict[int, tuple[float, float, int]]] = [{} for _ in range(n_seeds)]
-    active = list(range(n_seeds))
-    while active:
-        chosen = torch.tensor(active, device=params[0].device)
-        sub = [p.index_select(0, chosen) for p in params]
-        gens = [generators[s] for s in active]
-        # Per eps still open for some active seed: the rows (positions in ``active``) that need it.
-        rows = {e: [i for i, s in enumerate(active) if e not in done[s]] for e in range(len(eps_grid))}
-        rows = {e: r for e, r in rows.items() if r}
-        # Where only some active seeds still need an eps, their rows are picked out of the draw.
-        picks = {e: torch.tensor(r, device=params[0].device) for e, r in rows.items() if len(r) < len(active)}
-        scores: dict[int, list[torch.Tensor]] = {e: [] for e in rows}
-        buffers = [torch.empty_like(p, device=gens[0].device) for p in sub]  # each draw's xi, rewritten
-        clean_sub = clean if len(active) == n_seeds else clean.index_select(0, chosen)
-        offsets = torch.arange(len(active), device=clean.device).unsqueeze(1) * clean.shape[1]
-        for _ in range(cfg.noise_min_draws):
-            xi, x, y, idx = _one_noise(sub, split, gens, cfg.noise_subset, buffers)
-            # The draw's images' rows of the clean first layer, each active seed its own.
-            first = clean_sub if idx is None else take(clean_sub.flatten(0, 1), idx + offsets)
-            # Every active seed is scored at every eps still open (each slice of the batched
-            # products is its seed's own), and the rows an eps needs are kept.
-            correct = _noisy_correct(model, sub, xi, x, y, [eps_grid[e] for e in rows], first)
-            for c, e in zip(correct, rows):
-                scores[e].append((c if e not in picks else c.index_select(0, picks[e])).double() / y.shape[1])
-        group = {e: torch.stack(v, dim=1).tolist() for e, v in scores.items()}  # one wait per group
-        for e, r in rows.items():
-            for i, accs in zip(r, group[e]):
-                s = active[i]
-                values[s][e] += accs
-                sample = torch.tensor(values[s][e], dtype=torch.float64)
-                error = float(sample.std(correction=1) / math.sqrt(len(values[s][e])))  # noise_min_draws >= 2
-                if error < cfg.noise_se or len(values[s][e]) >= cfg.noise_max_draws:
-                    done[s][e] = (float(sample.mean()), error, len(values[s][e]))
-        active = [s for s in active if len(done[s]) < len(eps_grid)]
-    for s, curve in enumerate(curves):
-        for e in range(len(eps_grid)):
-            acc, error, draws = done[s][e]
-            curve.acc.append(acc)
-            curve.se.append(error)
-            curve.draws.append(draws)
 @dataclass(frozen=True)
 class NoiseCurve:
     """Accuracy with noisy weights per eps: the mean over ``draws`` draws of xi and its
@@ -288,19 +128,47 @@ class NoiseCurve:
 
 
 @torch.no_grad()
+def noisy_accuracy(model: MLP, split: Split, eps_grid: tuple[float, ...], generator: torch.Generator,
+                   cfg: AttackConfig) -> NoiseCurve:
+    """The weight-noise metric of one model: at every eps, the mean accuracy of the weights
+    w + eps * xi, xi ~ N(0, I), over draws of xi, each scored on ``cfg.noise_subset`` random test
+    images. Every eps is scored on the same draws; they come in groups of ``cfg.noise_min_draws``
+    until the standard error of an eps's mean is below ``cfg.noise_se`` (or it has
+    ``cfg.noise_max_draws``). ``weight_noise_curve`` gives every seed of a stack these numbers."""
+    weights = {name: p.detach() for name, p in model.named_parameters()}
+    accs: list[list[float]] = [[] for _ in eps_grid]
+    done: dict[int, tuple[float, float, int]] = {}
+    while len(done) < len(eps_grid):
+        for _ in range(cfg.noise_min_draws):
+            xi = {name: torch.randn(w.shape, generator=generator, device=generator.device) for name, w in weights.items()}
+            x, y = split.x, split.y
+            if cfg.noise_subset is not None and cfg.noise_subset < len(split):
+                images = torch.randperm(len(split), generator=generator, device=generator.device)[:cfg.noise_subset]
+                x, y = x[images], y[images]
+            for e, eps in enumerate(eps_grid):
+                if e not in done:
+                    noisy = {name: w + eps * xi[name] for name, w in weights.items()}
+                    accs[e].append(float((functional_call(model, noisy, (x,)).argmax(-1) == y).double().mean()))
+        for e in set(range(len(eps_grid))) - set(done):
+            sample = torch.tensor(accs[e], dtype=torch.float64)
+            error = float(sample.std() / math.sqrt(len(sample)))
+            if error < cfg.noise_se or len(sample) >= cfg.noise_max_draws:
+                done[e] = (float(sample.mean()), error, len(sample))
+    acc, se, draws = zip(*(done[e] for e in range(len(eps_grid))))
+    return NoiseCurve(list(acc), list(se), list(draws))
+
+
+@torch.no_grad()
 def weight_noise_curve(model: StackedMLP, split: Split, eps_grid: tuple[float, ...],
                        generators: list[torch.Generator], cfg: AttackConfig | None = None,
                        per_batch: bool = False, loader: LoaderDraws | None = None) -> list[NoiseCurve]:
     """Per seed, the accuracy on ``split`` of the model with weights w + eps * xi, xi ~ N(0, I), for every eps.
 
     Seed s draws from ``generators[s]``. The noisy weights are separate tensors, so the model's
-    own are never written. By default each eps gets the expected accuracy under the noise: the
-    mean over independent draws of xi, each scored on ``cfg.noise_subset`` random test images
-    (an unbiased estimate of the whole test set's expected accuracy), drawn in groups of
-    ``cfg.noise_min_draws`` until the standard error of the mean is below ``cfg.noise_se`` (or
-    ``cfg.noise_max_draws`` is reached); a seed that is done stops drawing while the others go
-    on. Every eps sees the same sequence of draws (each draw is made once and scored at every
-    eps), so eps are compared like with like. ``per_batch`` instead runs one pass per eps with a
+    own are never written. By default each eps gets the expected accuracy under the noise,
+    ``noisy_accuracy`` of every member (an unbiased estimate of the whole test set's expected
+    accuracy; every eps sees the same draws, so eps are compared like with like), computed for
+    the whole stack at once by ``engine.weight_noise``. ``per_batch`` instead runs one pass per eps with a
     fresh xi for every test batch of ``cfg.noise_batch`` (the authors' code), continuing the
     generators, each pass after the draw of its test-loader iterator where ``loader`` is given
     (their single stream, ``authors_draws``).
@@ -318,13 +186,17 @@ def weight_noise_curve(model: StackedMLP, split: Split, eps_grid: tuple[float, .
                 loader.iterator()
             correct = torch.zeros(n_seeds, dtype=torch.long, device=split.y.device)
             for x, y in zip(split.x.split(cfg.noise_batch), split.y.split(cfg.noise_batch)):
-                weights = _shifted(params, _draw(params, generators), eps)
+                weights = _shifted(params, draw_xi(params, generators), eps)
                 correct += _correct(model, weights, model.broadcast(x), y.expand(n_seeds, -1))
             for curve, c in zip(curves, (correct.double() / len(split)).tolist()):
                 curve.acc.append(c)
                 curve.se.append(None)
                 curve.draws.append(-(-len(split) // cfg.noise_batch))
     else:
-        _expected_accuracy(model, params, split, eps_grid, generators, cfg, curves)
+        for curve, per_eps in zip(curves, expected_accuracy(model, params, split, eps_grid, generators, cfg)):
+            for acc, error, draws in per_eps:
+                curve.acc.append(acc)
+                curve.se.append(error)
+                curve.draws.append(draws)
     model.train(was_training)
     return curves

@@ -18,19 +18,19 @@ from torch import nn
 from .attacks import AttackConfig, fgsm_curve, weight_noise_curve
 from .config import to_dict
 from .data import C1, SIZES, FashionMNIST, Split, load_fashion_mnist, take
+from .environment import pick_device, runtime
 from .experiment import STUDENT_TRAIN, ExperimentConfig, run_seeds
 from .growth import METHODS
 from .growth.context import GrowContext, GrowthConfig
 from .growth.pretrain import pretrain, pretrain_stack
-from .losses import ClassMask, CompositeLoss, LossConfig, plain_ce
+from .losses import CompositeLoss, LossConfig, plain_ce
+from .masks import ClassMask
 from .models import StackedMLP, n_params, student_model, teacher_model
+from .numerics import code_path
 from .profiles import PROFILES
 from .protocol import protocol_for
-from .environment import runtime
-from .numerics import code_path
 from .seeding import Streams
 from .store import RESULTS_VERSION, Store, atomic_write_json
-from .environment import pick_device
 from .train import TrainConfig, batch_indices, fit
 
 
@@ -147,7 +147,7 @@ def steady_epoch(timed: Callable[[int], float], device: torch.device, repeats: i
     best of ``repeats`` fits of each length.
 
     On CUDA a fit's first epoch also runs every batch shape's eager warm-up and graph capture
-    (``steps``), which a fit pays once, not every epoch: the rate is then a second epoch's (two
+    (``engine.steps``), which a fit pays once, not every epoch: the rate is then a second epoch's (two
     epochs less one) and the rest of the first is reported apart. One untimed fit comes first:
     the first CUDA work of a kind in a process (kernels loaded, handles made) belongs to no
     epoch, and timed in, it made a one-epoch fit slower than a two-epoch one (a rate below 0).

@@ -10,16 +10,15 @@ from typing import Any, Sequence
 
 from .config import override
 from .data import DataError
+from .environment import pick_device
 from .experiment import ExperimentConfig, get_or_run_seeds
 from .growth import METHODS
-from .protocol import MODES
 from .profiles import PROFILES
+from .protocol import MODES
 from .published import PUBLISHED
 from .store import DiskFull, InUse, InvalidRecord, NotStored, Store, check_writable
 from .teachers import TEACHER_SOURCES
-from .environment import pick_device
 from .train import TrainingDiverged
-
 
 INTERRUPTED = "interrupted; finished runs are saved, the same command resumes"
 

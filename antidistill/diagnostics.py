@@ -5,8 +5,7 @@ from __future__ import annotations
 import torch
 
 from .data import Split
-from .models import MLP
-from .train import EVAL_CHUNK
+from .models import EVAL_CHUNK, MLP
 
 
 @torch.no_grad()

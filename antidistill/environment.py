@@ -12,7 +12,6 @@ import torch
 
 from .numerics import code_path
 
-
 REPO = Path(__file__).resolve().parents[1]
 
 

@@ -15,12 +15,13 @@ from .authors_draws import evaluation_passes, loader_draws
 from .config import check, config_hash
 from .data import DataConfig, FashionMNIST, load_fashion_mnist
 from .diagnostics import effective_widths, never_predicted
-from .growth import METHODS, GrowContext, GrowthConfig, Grown, GrownStack, grow_seeds
-from .losses import ClassMask, check_lambdas, plain_ce
-from .models import MLP, teacher_model
-from .protocol import MODES, Protocol, protocol_for
 from .environment import pick_device, runtime
+from .growth import METHODS, GrowContext, Grown, GrownStack, GrowthConfig, grow_seeds
+from .losses import check_lambdas, plain_ce
+from .masks import ClassMask
+from .models import MLP, teacher_model
 from .numerics import check as check_code_path
+from .protocol import MODES, Protocol, protocol_for
 from .seeding import Streams
 from .store import Store
 from .teachers import TEACHER_SOURCES, TEACHER_TRAIN, TeacherConfig, authors_teachers, get_teachers

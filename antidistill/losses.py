@@ -7,58 +7,18 @@ from dataclasses import dataclass
 from typing import Callable, Sequence
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 from torch.func import functional_call
 
 from .authors_draws import Cut
 from .config import check
+from .engine.curvature import hutchinson_forward
+from .engine.draws import member_random, member_uniform
+from .masks import ClassMask
 from .models import MLP, StackedMLP, stack_activations
 from .protocol import Protocol
-from .seeding import member_random, member_uniform
 
 TERMS = ("ce", "l2", "l3", "l4")
-
-
-@dataclass(frozen=True)
-class ClassMask:
-    """Which output classes the loss and the accuracy see.
-
-    ``classes=None`` is all outputs. Otherwise the other classes are masked: ``drop``
-    removes their logits from the softmax; ``zero`` multiplies them by 0 (the authors' way,
-    which leaves those classes in the softmax at logit 0).
-    """
-
-    classes: tuple[int, ...] | None = None
-    how: str = "drop"
-
-    def __post_init__(self) -> None:
-        check(self.how in ("drop", "zero"), f"how must be 'drop' or 'zero', got {self.how!r}")
-        if self.classes is not None:
-            check(self.classes == tuple(range(len(self.classes))),
-                  f"a class mask keeps the first classes 0..k-1, got {self.classes}")
-
-    def scores(self, logits: torch.Tensor) -> torch.Tensor:
-        """The logits the loss and accuracy see; classes on the last axis."""
-        if self.classes is None:
-            return logits
-        k = len(self.classes)
-        if self.how == "drop":
-            return logits[..., :k]
-        keep = torch.zeros(logits.shape[-1], dtype=logits.dtype, device=logits.device)
-        keep[:k] = 1
-        return logits * keep
-
-    def ce(self, logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        """Mean cross-entropy over the last batch axis: one value per seed for [S, B, C] logits
-        and [S, B] labels, a scalar for [B, C] and [B]."""
-        scores = self.scores(logits)
-        per_sample = F.cross_entropy(scores.reshape(-1, scores.shape[-1]), y.reshape(-1), reduction="none")
-        return per_sample.view(y.shape).mean(-1)
-
-    def correct(self, logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        """Correct predictions, per seed for seed-stacked inputs (as ``ce``)."""
-        return (self.scores(logits).argmax(-1) == y).sum(-1)
 
 
 def _seed_sums(t: torch.Tensor) -> torch.Tensor:
@@ -128,64 +88,6 @@ def hutchinson_trace(losses: torch.Tensor, params: Sequence[torch.Tensor], gener
     for _ in range(n_probes):
         q = quadratic_form(grads, params, member_random(params, generators, probe), create_graph)
         estimates.append(q.abs() if absolute else q)
-    return torch.stack(estimates).mean(0)
-
-
-def curvature_along(model: StackedMLP, hs: list[torch.Tensor], y: torch.Tensor, mask: ClassMask,
-                    v: Sequence[torch.Tensor]) -> torch.Tensor:
-    """v^T H v per seed, H the Hessian in the weights of the mean cross-entropy of the batch whose
-    forward pass ``hs`` is (``models.stack_activations``): the second derivative of the loss along
-    w + t v.
-
-    A ReLU network is piecewise multilinear in its layers' weights, so along w + t v every
-    pre-activation is a polynomial in t whose first two derivatives pass forward layer by layer:
-    a' = h' W^T + h V^T + v_b and a'' = h'' W^T + 2 h' V^T, masked by the ReLU where it is applied
-    (its second derivative is 0 almost everywhere, as autograd takes it). At the scores s, with
-    p = softmax(s): d^2 CE / dt^2 = sum_c p_c s'_c^2 - (sum_c p_c s'_c)^2 + (p - e_y)^T s''. The
-    same number as Pearlmutter's double backward (``quadratic_form``), from a forward pass and
-    first-order autograd alone: its gradient in w (L4 in paper mode) costs one backward, not the
-    third-order pass a differentiated Hessian-vector product needs.
-    """
-    d1 = d2 = None  # h' and h'' of the layer's input (zero at the images)
-    for i, layer in enumerate(model.linears):
-        weight_t, probe_t = layer.weight.transpose(1, 2), v[2 * i].transpose(1, 2)
-        a1 = torch.baddbmm(v[2 * i + 1].unsqueeze(1), hs[i], probe_t)
-        a2 = None
-        if d1 is not None:
-            a1 = a1 + torch.bmm(d1, weight_t)
-            a2 = 2 * torch.bmm(d1, probe_t)
-            if d2 is not None:
-                a2 = a2 + torch.bmm(d2, weight_t)
-        if model.relu_after(i):
-            on = (hs[i + 1] > 0).to(a1.dtype)
-            a1 = a1 * on
-            a2 = None if a2 is None else a2 * on
-        d1, d2 = a1, a2
-    scores = mask.scores(hs[-1])
-    s1 = mask.scores(d1)
-    p = torch.softmax(scores, dim=-1)
-    q = (p * s1 * s1).sum(-1) - (p * s1).sum(-1).square()
-    if d2 is not None:
-        residual = p - F.one_hot(y, scores.shape[-1]).to(p.dtype)
-        q = q + (residual * mask.scores(d2)).sum(-1)
-    return q.mean(-1)
-
-
-def hutchinson_forward(model: StackedMLP, hs: list[torch.Tensor], y: torch.Tensor, mask: ClassMask,
-                       generators: Sequence[torch.Generator], n_probes: int = 1, probe: str = "rademacher",
-                       absolute: bool = False, create_graph: bool = True,
-                       probes: Sequence[Sequence[torch.Tensor]] | None = None) -> torch.Tensor:
-    """``hutchinson_trace`` of the stack's mean cross-entropy on the batch of ``hs``, each v^T H v
-    from ``curvature_along``: the same probes from the same generators (or ``probes``, one set
-    per probe drawn beforehand), the same estimate to float rounding. Without ``create_graph``
-    the estimate is a constant (no gradient)."""
-    params = list(model.parameters())
-    estimates = []
-    with torch.set_grad_enabled(create_graph and torch.is_grad_enabled()):
-        for i in range(n_probes):
-            v = member_random(params, generators, probe) if probes is None else probes[i]
-            q = curvature_along(model, hs, y, mask, v)
-            estimates.append(q.abs() if absolute else q)
     return torch.stack(estimates).mean(0)
 
 
@@ -275,7 +177,7 @@ class CompositeLoss:
         self.mask, self.protocol, self.cfg = mask, protocol, cfg
         self.noise_generators, self.probe_generators = list(noise_generators), list(probe_generators)
         self.teacher = teacher
-        # A training step can be a CUDA graph (steps.py). Draws from CUDA generators happen in the
+        # A training step can be a CUDA graph (engine/steps.py). Draws from CUDA generators happen in the
         # graph (each generator registered with it, once); draws from CPU generators (the authors'
         # single stream) cannot, so they are made before each replay (``draw``) and copied in.
         drawing = list({id(g): g for g in [*(noise_generators if self.used[2] else ()),
@@ -296,7 +198,7 @@ class CompositeLoss:
     def draw(self, model: StackedMLP, x: torch.Tensor, cut: Cut | None = None) -> list[torch.Tensor]:
         """The random numbers of one step on a batch shaped like ``x`` (L3's U[0, 1) for x, then
         each L4 probe's vectors), for ``self(model, x, y, draws)``; a call without ``draws``
-        makes them itself. So draws can be made before a CUDA graph replays the step (steps.py).
+        makes them itself. So draws can be made before a CUDA graph replays the step (engine/steps.py).
         In the authors' single stream, L3's noise is drawn for the whole batch ``x`` was ``cut``
         from and the kept images take their rows (``authors_draws``)."""
         cut = cut if self.protocol.single_stream else None
@@ -355,5 +257,5 @@ def plain_ce(mask: ClassMask) -> LossFn:
         ce = mask.ce(logits, y)
         return ce, {"ce": ce.detach()}, logits
 
-    loss.graph_safe = True  # type: ignore[attr-defined]  # no random draws (steps.py)
+    loss.graph_safe = True  # type: ignore[attr-defined]  # no random draws (engine/steps.py)
     return loss

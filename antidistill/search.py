@@ -13,12 +13,12 @@ from optuna.trial import TrialState
 
 from .config import check, config_hash, override
 from .data import SIZES
+from .environment import pick_device
 from .experiment import ExperimentConfig, get_or_run_seeds
 from .growth import METHODS
 from .profiles import Profile
 from .protocol import protocol_for
 from .store import Store, atomic_write_json, hold
-from .environment import pick_device
 from .train import TrainingDiverged
 
 # Each searched method and the lambdas its search tunes, as ``METHODS`` declares them.

@@ -13,12 +13,13 @@ import torch
 from .authors_draws import loader_draws
 from .config import check
 from .data import C1, DataConfig, FashionMNIST
-from .losses import ClassMask, plain_ce
+from .losses import plain_ce
+from .masks import ClassMask
 from .models import MLP, StackedMLP, teacher_model
 from .protocol import PAPER, Protocol
+from .reference import authors_teacher_path, load_authors_teacher
 from .seeding import Streams
 from .store import Store, atomic_torch_save
-from .reference import authors_teacher_path, load_authors_teacher
 from .train import TrainConfig, evaluate, fit
 
 # Where a run's teacher comes from (``ExperimentConfig.teachers``).

@@ -8,17 +8,15 @@ from typing import Sequence
 import torch
 from tqdm import tqdm
 
-from .allocator import keep_freed_memory
 from .authors_draws import Cut, LoaderDraws
 from .config import check
 from .data import Split
-from .losses import ClassMask, LossFn
-from .models import StackedMLP
-from .seeding import per_member
-from .steps import Steps, make_optimizer, use_graphs
-
-# Images per evaluation chunk, per seed: fixed, so a seed's numbers do not depend on the stack size.
-EVAL_CHUNK = 2500
+from .engine.allocator import keep_freed_memory
+from .engine.draws import per_member
+from .engine.steps import Steps, make_optimizer, use_graphs
+from .losses import LossFn
+from .masks import ClassMask
+from .models import EVAL_CHUNK, StackedMLP
 
 
 class TrainingDiverged(FloatingPointError):

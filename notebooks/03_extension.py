@@ -31,9 +31,33 @@
 #   E[**v**ᵀH**v**] = tr H, and H**v** costs one extra backward pass {cite}`pearlmutter1994fast`.
 #   This build gets the same **v**ᵀH**v** without that second backward pass: along **w** + t**v**,
 #   as long as no ReLU switches, every pre-activation of the network is a polynomial in t, so the
-#   loss's second derivative in t can be carried forward layer by layer (`losses.curvature_along`; the tests check it against the full
+#   loss's second derivative in t can be carried forward layer by layer (the tests check it against the full
 #   Hessian of a small model), and its gradient, which `paper` mode trains on, costs one ordinary
 #   backward pass.
+#
+# ## The terms in code
+#
+# Each listing below is read from the package when this page is executed, so it is the code the
+# runs use, not a copy. L2 compares the teacher-shaped corner of every student tensor with the
+# teacher (`Pr` is the slice):
+#
+# ```{glue:md} code_l2
+# :format: myst
+# ```
+#
+# L3 draws one jittered copy of each image and scores it:
+#
+# ```{glue:md} code_l3
+# :format: myst
+# ```
+#
+# L4 is Hutchinson's estimate, each **v**ᵀH**v** from one Hessian-vector product by Pearlmutter's
+# double backward. Training computes the same numbers with the forward pass described above (in
+# the package's engine, which the tests check against this code):
+#
+# ```{glue:md} code_l4
+# :format: myst
+# ```
 #
 # Below, each term is evaluated on real D1 images; Hutchinson's estimate is checked against the
 # exact trace of a model small enough to form its Hessian; and the growth methods are built and
@@ -107,6 +131,23 @@ glue_all(extension.page(rep))
 # 7. **Anti-Distillation, λ4 = 0**: pre-trained on D1 with λ1–λ3 from the search of
 #    {doc}`04_lambda_search`.
 # 8. **Anti-Distillation**: the same with all four λ searched.
+#
+# The copies of methods 2–5, as the package makes them. Zero pad writes the teacher into a
+# zeroed student (uniform pad into a default-initialised one); transfer keeps the teacher's hidden
+# layers; Net2Net picks a teacher unit for every new unit, then divides the outgoing weights of
+# each unit's copies by their number:
+#
+# ```{glue:md} code_pad
+# :format: myst
+# ```
+#
+# ```{glue:md} code_transfer
+# :format: myst
+# ```
+#
+# ```{glue:md} code_net2net
+# :format: myst
+# ```
 #
 # Methods 2 and 5 are *function preserving*: before any training the student computes exactly
 # the teacher's logits. The table checks this on real validation images for the methods that need

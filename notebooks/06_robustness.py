@@ -27,6 +27,18 @@
 #   as in their code, one pass over the validation set draws a new **ξ** for every batch of
 #   {glue:text}`set_noise_batch` images. Every seed draws from its own stream, the same for every
 #   method.
+#
+# Both metrics as the package computes them, read from it when this page is executed (the runs
+# compute the same numbers for a stack of seeds at once, every ε from one split first-layer
+# product, in the package's engine, which the tests check against this code):
+#
+# ```{glue:md} code_fgsm
+# :format: myst
+# ```
+#
+# ```{glue:md} code_weight_noise
+# :format: myst
+# ```
 
 # %% tags=["parameters", "remove-input"]
 mode = "paper"  # "paper": the protocol as written; "authors": as the authors' public code runs it

@@ -27,7 +27,11 @@ def pytest_configure(config):
 def device(request) -> str:
     return request.config.getoption("--device")
 
-from antidistill.data import DataError, load_fashion_mnist
+from antidistill.data import DataConfig, DataError, load_fashion_mnist
+from antidistill.losses import plain_ce
+from antidistill.masks import ClassMask
+from antidistill.models import StackedMLP, student_model
+from antidistill.train import TrainConfig, fit
 
 
 @pytest.fixture(scope="session")
@@ -66,6 +70,27 @@ def gen():
 STACK_RTOL, STACK_ATOL = 1e-4, 1e-8
 STACK_ACC_ATOL = 2 / 256
 _worst: list[tuple[float, str]] = []
+
+
+def one_student(seed=0):
+    """A default-initialised student as a stack of one."""
+    return StackedMLP.stack([student_model(generator=torch.Generator().manual_seed(seed))])
+
+
+@pytest.fixture(scope="session")
+def small_test(fashion):
+    """1000 real test images."""
+    return DataConfig(n_train=1, n_test=1000).apply(fashion).test
+
+
+@pytest.fixture(scope="session")
+def trained(fashion):
+    """A student trained briefly on real data, so that noise has accuracy to destroy."""
+    data = DataConfig(n_train=4096, n_test=1000).apply(fashion)
+    model = StackedMLP.stack([student_model(generator=torch.Generator().manual_seed(s)) for s in (0, 1)])
+    fit(model, data.train, data.test, TrainConfig(epochs=2), plain_ce(ClassMask()), ClassMask(),
+        [torch.Generator().manual_seed(0), torch.Generator().manual_seed(1)], progress=False)
+    return model
 
 
 def stacks_bit_exact() -> bool:

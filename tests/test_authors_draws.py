@@ -10,7 +10,8 @@ from antidistill import attacks
 from antidistill.attacks import AttackConfig, fgsm_curve, weight_noise_curve
 from antidistill.authors_draws import LoaderDraws, evaluation_passes, iterator_seed
 from antidistill.data import C1, Split
-from antidistill.losses import ClassMask, CompositeLoss, LossConfig, plain_ce
+from antidistill.losses import CompositeLoss, LossConfig, plain_ce
+from antidistill.masks import ClassMask
 from antidistill.models import StackedMLP, teacher_model
 from antidistill.protocol import AUTHORS
 from antidistill.seeding import Streams
@@ -125,14 +126,14 @@ def test_the_attacks_draw_their_iterators_and_weight_noise(monkeypatch):
         for _ in test_loader:
             their_xi.append([torch.randn(shape) for shape in shapes])
 
-    drawn, draw = [], attacks._draw
+    drawn, draw = [], attacks.draw_xi
 
     def recording(*args, **kwargs):
         xi = draw(*args, **kwargs)
         drawn.append([t[0].clone() for t in xi])
         return xi
 
-    monkeypatch.setattr(attacks, "_draw", recording)
+    monkeypatch.setattr(attacks, "draw_xi", recording)
     g = _stream()
     fgsm_curve(model, TEST, fgsm_eps, loader=LoaderDraws((g,)))
     assert torch.equal(g.get_state(), after_fgsm)

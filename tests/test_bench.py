@@ -10,15 +10,29 @@ import time
 
 import pytest
 import torch
+from conftest import valid_record
 
-from antidistill.bench import (LOADED_SHARE, OtherLoad, _trained_epoch, attack_curves, authors_style_epoch, fit_epoch, matmul_flops_per_sample,
-                               measured_profile, pretrain_epoch, protocol_curves, protocol_pretrain_fits,
-                               protocol_student_fits, steady_epoch,
-                               protocol_sample_passes, single_run, tight_epoch)
+from antidistill.bench import (
+    LOADED_SHARE,
+    OtherLoad,
+    _trained_epoch,
+    attack_curves,
+    authors_style_epoch,
+    fit_epoch,
+    matmul_flops_per_sample,
+    measured_profile,
+    pretrain_epoch,
+    protocol_curves,
+    protocol_pretrain_fits,
+    protocol_sample_passes,
+    protocol_student_fits,
+    single_run,
+    steady_epoch,
+    tight_epoch,
+)
 from antidistill.data import DataConfig
 from antidistill.profiles import PROFILES
 from antidistill.protocol import RECORDED_LONG
-from conftest import valid_record
 
 
 def test_the_authors_30_epoch_rows_add_their_extra_student_epochs():

@@ -9,8 +9,17 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from antidistill.report.claims import (CLAIMS, FAILS, HOLDS, INCONCLUSIVE, Claim, claims_table, convergence_epoch,
-                                       judge, verdicts)
+from antidistill.report.claims import (
+    CLAIMS,
+    FAILS,
+    HOLDS,
+    INCONCLUSIVE,
+    Claim,
+    claims_table,
+    convergence_epoch,
+    judge,
+    verdicts,
+)
 from antidistill.report.statistics import holm, interval, paired, paired_variances, printed_consistent
 
 

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 import torch
+from conftest import TINY_ARGS, outcome, tiny
 
 from antidistill import experiment as experiment_mod
 from antidistill.cli import main
 from antidistill.config import config_hash
-from conftest import TINY_ARGS, outcome, tiny
 
 
 def test_cli_runs_and_writes_json(tmp_path, capsys, device):

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 
 import pytest
+from conftest import tiny
 
 from antidistill.config import config_hash, override
 from antidistill.experiment import ExperimentConfig
 from antidistill.protocol import AUTHORS, PAPER
-from conftest import tiny
 
 
 def test_modes_resolve_to_their_protocols():

@@ -8,7 +8,8 @@ import torch
 from antidistill.data import DataConfig
 from antidistill.diagnostics import effective_widths, never_predicted
 from antidistill.growth import GrowContext, GrowthConfig, net2net, xavier, zero_pad
-from antidistill.losses import ClassMask, plain_ce
+from antidistill.losses import plain_ce
+from antidistill.masks import ClassMask
 from antidistill.models import STUDENT_BLOCKS, TEACHER_BLOCKS, StackedMLP, teacher_model
 from antidistill.protocol import PAPER
 from antidistill.seeding import Streams

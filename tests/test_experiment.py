@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-
 import pytest
+from conftest import assert_same_as_alone, outcome, tiny
 
 from antidistill import experiment as experiment_mod
 from antidistill.config import override
 from antidistill.experiment import run_seeds
 from antidistill.growth import METHODS
 from antidistill.store import Store
-from conftest import assert_same_as_alone, outcome, tiny
 
 
 @pytest.mark.parametrize("mode", ["paper", "authors"])

@@ -9,9 +9,22 @@ import pytest
 import torch
 
 from antidistill.data import C1, DataConfig
-from antidistill.growth import (METHODS, GrowContext, GrowthConfig, copy_into, grow_seeds, net2net, net2wider,
-                                transfer, uniform_pad, wider_mappings, xavier, zero_pad)
-from antidistill.losses import ClassMask, plain_ce
+from antidistill.growth import (
+    METHODS,
+    GrowContext,
+    GrowthConfig,
+    copy_into,
+    grow_seeds,
+    net2net,
+    net2wider,
+    transfer,
+    uniform_pad,
+    wider_mappings,
+    xavier,
+    zero_pad,
+)
+from antidistill.losses import plain_ce
+from antidistill.masks import ClassMask
 from antidistill.models import STUDENT_BLOCKS, StackedMLP, student_model, teacher_model
 from antidistill.protocol import AUTHORS, PAPER
 from antidistill.seeding import Streams, derived_seed

@@ -68,10 +68,11 @@ def test_the_regenerated_page_counts_seeds_and_names_the_lost_classes():
 def test_the_seeds_that_do_not_reproduce_theirs_are_shown_on_another_code_path(tmp_path):
     from types import SimpleNamespace
 
+    from conftest import valid_record
+
     from antidistill.profiles import PROFILES
     from antidistill.report.pages.regenerated import other_path_table
     from antidistill.store import Store
-    from conftest import valid_record
 
     rep = SimpleNamespace(profile=PROFILES["paper"], store=Store(tmp_path))
     ds = [_diff("xavier", 0, 0.0), _diff("xavier", 1, -0.05, lost=[6]), _diff("transfer", 2, 0.03)]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from antidistill.profiles import PROFILES
 
 

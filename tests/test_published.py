@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import valid_record
 
 from antidistill.config import config_hash, to_dict
 from antidistill.experiment import ExperimentConfig, stale_results
 from antidistill.published import PUBLISHED, differences, recompute, stale
 from antidistill.store import RESULTS_VERSION, Store
-from conftest import valid_record
 
 
 def _published(pattern: str):

@@ -10,11 +10,11 @@ import math
 import pytest
 import torch
 
+from antidistill import store as store_mod
 from antidistill.cli import main
 from antidistill.config import config_hash, override
 from antidistill.experiment import ExperimentConfig, get_or_run_seeds
 from antidistill.protocol import AUTHORS
-from antidistill import store as store_mod
 from antidistill.store import DiskFull, InvalidRecord, Store, StoreWarning, atomic_torch_save, atomic_write_json
 from antidistill.teachers import _load
 

@@ -73,8 +73,8 @@ def test_authors_mode_xavier_reproduces_their_runs(records, seed, tmp_path, devi
 
 def test_the_authors_teachers_are_theirs(tmp_path, device):
     """A run from their teacher grows that teacher (zero pad keeps it exactly, teacher-sized)."""
-    from antidistill.experiment import grow
     from antidistill.data import load_fashion_mnist
+    from antidistill.experiment import grow
     from antidistill.reference import authors_teacher_path, load_authors_teacher
     from antidistill.teachers import authors_teachers
 

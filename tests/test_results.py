@@ -7,10 +7,25 @@ import pytest
 
 from antidistill.growth import METHODS
 from antidistill.report.statistics import interval, printed_consistent
-from antidistill.report.tables import (METRICS, PAPER_TABLE_I, PRINTED, best_and_ties, best_sentences,
-                                      consistency_sentence, curves_frame, history_frame, labels,
-                                      metric_epochs_sentence, never_predicted_sentence, ranking, ranking_sentence,
-                                      runs_frame, summarise, table_one_numbers, table_one_three_ways)
+from antidistill.report.tables import (
+    METRICS,
+    PAPER_TABLE_I,
+    PRINTED,
+    best_and_ties,
+    best_sentences,
+    consistency_sentence,
+    curves_frame,
+    history_frame,
+    labels,
+    metric_epochs_sentence,
+    never_predicted_sentence,
+    ranking,
+    ranking_sentence,
+    runs_frame,
+    summarise,
+    table_one_numbers,
+    table_one_three_ways,
+)
 
 
 def _fake(method, label, seed, acc, fgsm, noise):

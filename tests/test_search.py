@@ -10,13 +10,13 @@ import torch
 
 optuna = pytest.importorskip("optuna", reason="the lambda search needs optuna (tools/setup.sh installs it)")
 
+from conftest import assert_same_as_alone
+
 from antidistill import search as search_mod
 from antidistill.config import override
 from antidistill.profiles import PROFILES
-from antidistill.search import (SearchConfig, _lambdas_of, best_lambdas, importance_lambdas, run_search,
-                                startup_lambdas)
+from antidistill.search import SearchConfig, _lambdas_of, best_lambdas, importance_lambdas, run_search, startup_lambdas
 from antidistill.store import Store
-from conftest import assert_same_as_alone
 
 
 @pytest.fixture

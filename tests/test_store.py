@@ -7,12 +7,12 @@ import os
 import re
 
 import pytest
+from conftest import outcome, tiny, valid_record
 
 from antidistill import experiment as experiment_mod
 from antidistill.config import override
 from antidistill.experiment import get_or_run_seeds
 from antidistill.store import Store, StoreWarning, atomic_write_json
-from conftest import outcome, tiny, valid_record
 
 
 def test_saved_run_is_reused_without_training(tmp_path, monkeypatch, device):

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pytest
 import torch
+from conftest import assert_same_as_alone
 
 from antidistill.data import C1, DataConfig
-from antidistill.losses import ClassMask, plain_ce
+from antidistill.losses import plain_ce
+from antidistill.masks import ClassMask
 from antidistill.models import StackedMLP, teacher_model
 from antidistill.train import TrainConfig, TrainingDiverged, batch_indices, fit
-from conftest import assert_same_as_alone
 
 
 def teachers(*seeds):

@@ -15,11 +15,10 @@ from __future__ import annotations
 import hashlib
 
 import numpy as np
+import torch  # noqa: E402  (after antidistill, as every run imports it)
 
 from antidistill.models import N_INPUTS, STUDENT_BLOCKS, TEACHER_BLOCKS  # importing antidistill pins the path
 from antidistill.numerics import code_path
-
-import torch  # noqa: E402  (after antidistill, as every run imports it)
 
 RNG = np.random.default_rng(0)
 BATCHES = (256, 96, 131, 2500)  # a full batch, the last one, an odd one (dropped classes), an evaluation chunk

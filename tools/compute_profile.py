@@ -15,9 +15,9 @@ import time
 from pathlib import Path
 
 from antidistill.bench import measured_profile, profile_table
+from antidistill.environment import git_commit
 from antidistill.profiles import PROFILES
 from antidistill.protocol import MODES
-from antidistill.environment import git_commit
 from antidistill.report.reproduction import Reproduction
 
 

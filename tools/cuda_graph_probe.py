@@ -13,12 +13,12 @@ import argparse
 import sys
 import time
 
-
 import torch
 
 from antidistill.data import load_fashion_mnist
 from antidistill.experiment import STUDENT_TRAIN
-from antidistill.losses import ClassMask, plain_ce
+from antidistill.losses import plain_ce
+from antidistill.masks import ClassMask
 from antidistill.models import StackedMLP, student_model
 from antidistill.train import batch_indices
 

@@ -30,7 +30,6 @@ import tempfile
 import time
 from pathlib import Path
 
-
 import torch
 
 from antidistill.experiment import run_seeds

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import argparse
+
 from antidistill.bench import measured_profile, profile_table
 from antidistill.profiles import PROFILES
 from antidistill.store import Store

@@ -28,14 +28,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-
 from antidistill.experiment import run_many
 from antidistill.growth import METHODS
 from antidistill.numerics import EMULATED, forced
 from antidistill.profiles import PROFILES
 from antidistill.reference import SEEDS, WITHIN, differences, load_reference, off, summary
 from antidistill.store import Store
-
 
 CHILD = "ANTIDISTILL_SAME_TEACHERS_PATH"  # set in the child process that runs under a forced code path
 

@@ -18,7 +18,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-
 import torch
 
 from antidistill.config import override

@@ -8,7 +8,7 @@ from typing import Callable, Sequence
 import torch
 
 from ..models import MLP, StackedMLP
-from .context import GrowContext, GrowthConfig, Grown, GrownStack, Pretraining
+from .context import GrowContext, Grown, GrownStack, GrowthConfig, Pretraining
 from .net2net import net2net, net2wider, wider_mappings
 from .pad import copy_into, uniform_pad, zero_pad
 from .pretrain import DATA_NOISE_LAMBDAS, antidistill, antidistill_l4_0, data_noise, pretrain_stack

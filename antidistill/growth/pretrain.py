@@ -6,7 +6,8 @@ from typing import Sequence
 
 from ..authors_draws import loader_draws
 from ..data import C1
-from ..losses import ClassMask, CompositeLoss
+from ..losses import CompositeLoss
+from ..masks import ClassMask
 from ..models import MLP, StackedMLP, student_model
 from ..train import fit
 from .context import GrowContext, Grown, Pretraining

@@ -17,10 +17,10 @@ from typing import Sequence
 import jupytext
 import papermill
 
+from ..environment import REPO
 from ..published import stale
 from ..store import Store, hold
 from .pages.table_one import DOWNLOADS
-from ..environment import REPO
 from .parameters import validate_parameters
 from .provenance import save_build_record
 from .reproduction import Reproduction

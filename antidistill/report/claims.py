@@ -12,7 +12,8 @@ from statsmodels.stats.multitest import multipletests
 
 from ..growth import METHODS
 from .statistics import ALPHA, Paired, holm, paired, paired_variances
-from .tables import runs_frame, wide as paired_table
+from .tables import runs_frame
+from .tables import wide as paired_table
 
 HOLDS, FAILS, INCONCLUSIVE = "holds", "fails", "inconclusive"
 FOR, AGAINST, NEUTRAL = "for", "against", "neither"  # what one comparison says about its claim

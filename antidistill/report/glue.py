@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
 from IPython.display import Markdown
 from myst_nb import glue as _glue
 
@@ -22,8 +23,11 @@ def plain(value: Any) -> Any:
 
 
 def glue(name: str, value: Any, display: bool = False) -> None:
-    """``myst_nb.glue`` of ``plain(value)``; not displayed by default (the narrative pastes it)."""
-    _glue(name, plain(value), display=display)
+    """``myst_nb.glue`` of ``plain(value)``; not displayed by default (the narrative pastes it).
+
+    A table is glued whole: pandas would otherwise cut one of more than 60 rows to its ends."""
+    with pd.option_context("display.max_rows", None, "display.max_columns", None):
+        _glue(name, plain(value), display=display)
 
 
 def glue_all(values: dict[str, Any]) -> None:

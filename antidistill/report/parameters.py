@@ -11,7 +11,6 @@ from ..profiles import PROFILES, Profile
 from ..protocol import protocol_for
 from ..store import check_writable
 
-
 # The names of every notebook's parameters cell; papermill injects a cell headed "# Parameters".
 NOTEBOOK_PARAMETERS = ("mode", "profile", "seeds", "device", "results_dir")
 

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from ..data import FashionMNIST, load_fashion_mnist
 from ..config import override
+from ..data import FashionMNIST, load_fashion_mnist
+from ..environment import pick_device
 from ..experiment import ExperimentConfig, grow, run_many
 from ..growth import METHODS, Grown
 from ..models import MLP
@@ -18,7 +19,6 @@ from ..reference import load_reference
 from ..search import SEARCHED, SearchConfig, best_lambdas, run_search
 from ..store import Store
 from ..teachers import get_teachers, teacher_records
-from ..environment import pick_device
 from .parameters import check_injected, validate_parameters
 
 

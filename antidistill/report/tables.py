@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-import pandas as pd
-
 import numpy as np
+import pandas as pd
 
 from ..data import C1
 from ..growth import METHODS
@@ -261,7 +260,7 @@ def ranking_sentence(runs: pd.DataFrame, metric: str) -> str:
         parts.append(f"full Anti-Distillation ranks {ad['rank']} of {len(ranked)} ({ad['mean']:.3f})"
                      + (f", but {ad['label'][len(LABELS['antidistill']) + 2:-1]}" if ad["label"] != LABELS["antidistill"]
                         else ""))
-    if "xavier" in ranked.index:
+    if "xavier" in ranked.index and ranked.index[0] != "xavier":
         parts.append(f"Xavier reaches {ranked.loc['xavier', 'mean']:.3f}")
     return "; ".join(parts)
 

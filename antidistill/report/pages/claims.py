@@ -7,14 +7,13 @@ from typing import Any
 
 import pandas as pd
 
-from ..claims import (AGAINST, CLAIMS, CONVERGED_WITHIN, FAILS, FOR, HOLDS, INCONCLUSIVE, NEUTRAL, claims_table,
-                      verdicts)
+from .. import figures
+from ..claims import AGAINST, CLAIMS, CONVERGED_WITHIN, FAILS, FOR, HOLDS, INCONCLUSIVE, NEUTRAL, claims_table, verdicts
 from ..cost import NEGLIGIBLE, cost_claim, cost_table
 from ..statistics import ALPHA, CONFIDENCE
-from .. import figures
 from ..tables import for_display
-from .table_one import DOWNLOADS
 from . import common
+from .table_one import DOWNLOADS
 
 CLAIMS_CSV = "claims.csv"
 # The label of `authors` mode with every row's columns read after the same epoch.

@@ -10,8 +10,16 @@ import pandas as pd
 from ...models import STUDENT_BLOCKS, TEACHER_BLOCKS
 from ...protocol import protocol_for
 from .. import figures
-from ..tables import (COLLAPSE_THRESHOLD, LABELS, for_display, history_frame, labels, never_predicted_sentence,
-                      runs_frame, summarise)
+from ..tables import (
+    COLLAPSE_THRESHOLD,
+    LABELS,
+    for_display,
+    history_frame,
+    labels,
+    never_predicted_sentence,
+    runs_frame,
+    summarise,
+)
 from . import common
 
 PRETRAIN_COLUMNS = {"val_acc": "D1 accuracy", "train_ce": "CE", "train_l2": "L2", "train_l3": "L3", "train_l4": "L4"}

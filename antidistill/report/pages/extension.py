@@ -10,10 +10,12 @@ import torch
 
 from ... import losses
 from ...data import C1
-from ...growth import DATA_NOISE_LAMBDAS, METHODS
+from ...growth import DATA_NOISE_LAMBDAS, METHODS, net2net, pad, transfer
+from ...masks import ClassMask
 from ...models import MLP, StackedMLP, n_params
 from ...protocol import protocol_for
 from .. import figures
+from ..source import listing
 from ..tables import for_display
 from . import common
 
@@ -24,7 +26,7 @@ SMALL_BLOCKS = (8, 6)  # hidden layers of the model whose Hessian is formed
 SMALL_POOL = 4  # 28x28 images average-pooled to 7x7
 
 
-def loss_terms(student: MLP, teacher: MLP, x: torch.Tensor, y: torch.Tensor, mask: losses.ClassMask,
+def loss_terms(student: MLP, teacher: MLP, x: torch.Tensor, y: torch.Tensor, mask: ClassMask,
                delta: float) -> dict[str, float]:
     """Each term of the composite loss for one untrained student, L4 with its standard error."""
     gen = torch.Generator().manual_seed(0)
@@ -40,7 +42,7 @@ def loss_terms(student: MLP, teacher: MLP, x: torch.Tensor, y: torch.Tensor, mas
         }
 
 
-def hutchinson_check(x: torch.Tensor, y: torch.Tensor, mask: losses.ClassMask) -> dict[str, Any]:
+def hutchinson_check(x: torch.Tensor, y: torch.Tensor, mask: ClassMask) -> dict[str, Any]:
     """Hutchinson's running estimate against the exact trace of a model small enough to form its Hessian."""
     small_x = torch.nn.functional.avg_pool2d(x[:256, None].double(), SMALL_POOL).squeeze(1)
     small = MLP(SMALL_BLOCKS, n_inputs=small_x[0].numel(), generator=torch.Generator().manual_seed(0)).double()
@@ -53,12 +55,12 @@ def hutchinson_check(x: torch.Tensor, y: torch.Tensor, mask: losses.ClassMask) -
             "hutchinson_fig": figures.hutchinson_convergence(draws, exact, n_params(small))}
 
 
-def preservation(rep, students: dict[str, MLP], teacher: MLP, mask: losses.ClassMask) -> pd.DataFrame:
+def preservation(rep, students: dict[str, MLP], teacher: MLP, mask: ClassMask) -> pd.DataFrame:
     """For the methods without an optimisation: how far each student's logits are from the teacher's."""
     data = rep.data()
     d1 = data.d1()
     x, y = d1.test.x[:N_IMAGES], d1.test.y[:N_IMAGES]
-    everything = losses.ClassMask()
+    everything = ClassMask()
     rows = {}
     with torch.no_grad():
         t_logits = teacher(data.test.x)
@@ -84,7 +86,7 @@ def page(rep) -> dict[str, Any]:
     teacher = teacher.cpu()
     d1 = rep.data().d1()
     x, y = d1.test.x[:N_IMAGES], d1.test.y[:N_IMAGES]
-    mask = losses.ClassMask(C1, protocol.mask)
+    mask = ClassMask(C1, protocol.mask)
     delta = rep.settings()["delta"]
     # The students as the experiment trains them, before any training (no optimisation in these five).
     students = {name: rep.grow(name, seed).student.cpu()
@@ -102,6 +104,12 @@ def page(rep) -> dict[str, Any]:
     shown = kept.set_index("initialisation")
     shown["max |student − teacher| logit"] = [("—" if v != v else f"{v:.1e}") for v in shown["max |student − teacher| logit"]]
     return {**common(rep), "seed": seed, "n_images": N_IMAGES, "n_probes": N_PROBES, "term_table": for_display(terms),
+            "code_l2": listing(losses.projection_distance),
+            "code_l3": listing(losses.uniform_noise, losses.noisy_input_ce),
+            "code_l4": listing(losses.quadratic_form, losses.hutchinson_trace),
+            "code_pad": listing(pad.copy_into, pad.zero_pad),
+            "code_transfer": listing(transfer.transfer),
+            "code_net2net": listing(net2net.wider_mappings, net2net.net2wider),
             "l2_uniform_pad": terms.loc["Uniform Pad", "L2 = ‖u − Pr[w]‖²"], "l2_xavier": l2, "l2_sentence": l2_sentence,
             **hutchinson_check(x, y, mask),
             "preservation": for_display(shown),

@@ -8,8 +8,8 @@ import pandas as pd
 
 from ...growth import METHODS
 from ...published import OTHER_PATH
-from ...store import Store
 from ...reference import WITHIN, differences, load_reference, off, reference_path, summary
+from ...store import Store
 from ..reproduction import regenerated_unavailable
 from . import common
 

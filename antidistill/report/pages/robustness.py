@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from ... import attacks
 from .. import figures
+from ..source import listing
 from ..tables import curves_frame, ranking, runs_frame
 from . import common
 
@@ -14,7 +16,9 @@ ATTACKS = {"fgsm": "FGSM", "noise": "weight noise"}
 def page(rep) -> dict[str, Any]:
     results = rep.run()
     curves, runs = curves_frame(results), runs_frame(results)
-    values: dict[str, Any] = {**common(rep), "n_methods_run": runs["method"].nunique()}
+    values: dict[str, Any] = {**common(rep), "n_methods_run": runs["method"].nunique(),
+                              "code_fgsm": listing(attacks.input_gradient_sign, attacks.fgsm),
+                              "code_weight_noise": listing(attacks.noisy_accuracy)}
     both = curves_frame([r for mode in rep.modes() for r in rep.of_mode(mode).run(progress=False)])
     for number, (metric, attack) in zip((2, 3), ATTACKS.items()):
         values[f"fig{number}"] = figures.accuracy_vs_eps(

@@ -6,8 +6,17 @@ from pathlib import Path
 from typing import Any
 
 from ..statistics import ALPHA, CONFIDENCE
-from ..tables import (PAPER_SEEDS, best_sentences, consistency_sentence, curves_frame, metric_epochs_sentence,
-                      runs_frame, source, table_one_numbers, table_one_three_ways)
+from ..tables import (
+    PAPER_SEEDS,
+    best_sentences,
+    consistency_sentence,
+    curves_frame,
+    metric_epochs_sentence,
+    runs_frame,
+    source,
+    table_one_numbers,
+    table_one_three_ways,
+)
 from . import common
 
 # Beside the executed page (the book build moves the folder into book/, and Sphinx copies what

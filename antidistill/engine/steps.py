@@ -24,11 +24,12 @@ from typing import Callable
 
 import torch
 
-from .authors_draws import Cut
-from .data import take
-from .losses import ClassMask, LossFn
-from .models import StackedMLP
-from .optim import MemberAdam
+from ..authors_draws import Cut
+from ..data import take
+from ..losses import LossFn
+from ..masks import ClassMask
+from ..models import StackedMLP
+from .adam import MemberAdam
 
 # Set to 0 to train every step eagerly on CUDA too (to compare, or to debug a step).
 GRAPHS_ENV = "ANTIDISTILL_CUDA_GRAPHS"
@@ -47,7 +48,7 @@ def use_graphs(device: torch.device, loss_fn: LossFn) -> bool:
 
 
 def make_optimizer(model: StackedMLP, lr: float, graphs: bool) -> torch.optim.Adam:
-    """Adam over the stacked tensors: fused per member on the CPU (``optim.MemberAdam``); on CUDA
+    """Adam over the stacked tensors: fused per member on the CPU (``engine.adam.MemberAdam``); on CUDA
     torch's fused Adam (one pass over all tensors; every element updated alike, whatever the
     stack), keeping its learning rate on the device when the step is a graph.
 

@@ -13,9 +13,10 @@ from antidistill import allocator
 
 SCRIPT = """
 import torch
-from antidistill.allocator import keep_freed_memory
+from antidistill.engine.allocator import keep_freed_memory
 from antidistill.models import StackedMLP, student_model
-from antidistill.losses import ClassMask, plain_ce
+from antidistill.masks import ClassMask
+from antidistill.losses import plain_ce
 from antidistill.train import TrainConfig, fit
 from antidistill.data import Split
 g = torch.Generator().manual_seed(0)

@@ -8,11 +8,12 @@ import pytest
 import torch
 
 from antidistill.data import C1, DataConfig
-from antidistill.losses import ClassMask, CompositeLoss, LossConfig, plain_ce
+from antidistill.engine.steps import GRAPHS_ENV, Steps, make_optimizer, use_graphs
+from antidistill.losses import CompositeLoss, LossConfig, plain_ce
+from antidistill.masks import ClassMask
 from antidistill.models import StackedMLP, student_model, teacher_model
 from antidistill.protocol import PAPER, protocol_for
 from antidistill.seeding import Streams
-from antidistill.steps import GRAPHS_ENV, Steps, make_optimizer, use_graphs
 from antidistill.train import TrainConfig, _set_trainable, batch_indices, fit
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from antidistill.optim import MemberAdam
+from antidistill.engine.adam import MemberAdam
 
 
 def _train(optimizer_cls, params, grads, lrs, **kwargs):
