@@ -16,7 +16,7 @@ from .config import check, config_hash
 from .data import DataConfig, FashionMNIST, load_fashion_mnist
 from .diagnostics import effective_widths, never_predicted
 from .environment import pick_device, runtime
-from .growth import METHODS, GrowContext, Grown, GrownStack, GrowthConfig, grow_seeds
+from .growth import METHODS, GrowContext, GrownStack, GrowthConfig, grow_seeds
 from .losses import check_lambdas, plain_ce
 from .masks import ClassMask
 from .models import MLP, teacher_model
@@ -109,13 +109,6 @@ def grow_stack(cfgs: Sequence[ExperimentConfig], teachers: Sequence[MLP | None],
         ctxs.append(GrowContext(st, cfg.protocol, cfg.growth, data=data if method.lambdas != "none" else None,
                                 lambdas=c.lambdas, progress=progress))
     return grow_seeds(method, teachers, ctxs, device)
-
-
-def grow(cfg: ExperimentConfig, teacher: MLP | None, data: FashionMNIST, streams: Streams | None = None,
-         progress: bool = True) -> Grown:
-    """One seed's student as ``grow_stack`` makes it (pre-trained where the method pre-trains)."""
-    stack = grow_stack([cfg], [teacher], data, None if streams is None else [streams], progress)
-    return Grown(stack.student.member(0), stack.head_only_epochs)
 
 
 def run_seeds(cfgs: Sequence[ExperimentConfig], store: Store | None = None, device: str | None = "auto",

@@ -125,18 +125,59 @@ def test_measured_profile_sums_the_saved_wall_times_of_that_profile_only(tmp_pat
     assert rows["final runs: antidistill"] == (1, len(smoke.seeds), 0.1)
 
 
-def test_each_timing_runs_on_a_small_split(fashion):
+def _timed_within_its_call(fn):
+    """What ``fn`` returns, checked to be a time spent inside the call: positive, and no more
+    than the call's own wall time (a timing of other work, or of nothing, fails)."""
+    start = time.perf_counter()
+    value = fn()
+    elapsed = time.perf_counter() - start
+    seconds = value if isinstance(value, (int, float)) else sum(value)
+    assert 0 < seconds <= elapsed, (value, elapsed)
+    return value
+
+
+def test_each_timing_times_work_inside_its_own_call(fashion):
     data = DataConfig(n_train=768, n_test=256).apply(fashion)
     cpu = torch.device("cpu")
-    assert fit_epoch(data, cpu) > 0 and fit_epoch(data, cpu, n_seeds=3, epochs=2) > 0 and tight_epoch(data, cpu) > 0
-    assert pretrain_epoch(data, cpu, (1.0, 1.0, 1.0, 1.0), n_seeds=2) > 0
-    assert pretrain_epoch(data, cpu, (1.0, 1.0, 1.0, 1.0), n_seeds=2, mode="authors") > 0
-    assert tight_epoch(data, cpu, epochs=2) > 0
+    _timed_within_its_call(lambda: fit_epoch(data, cpu))
+    _timed_within_its_call(lambda: fit_epoch(data, cpu, n_seeds=3, epochs=2))
+    _timed_within_its_call(lambda: tight_epoch(data, cpu, epochs=2))
+    _timed_within_its_call(lambda: pretrain_epoch(data, cpu, (1.0, 1.0, 1.0, 1.0), n_seeds=2))
+    _timed_within_its_call(lambda: pretrain_epoch(data, cpu, (1.0, 1.0, 1.0, 1.0), n_seeds=2, mode="authors"))
     _, model = _trained_epoch(data, cpu, 2)
-    assert all(t > 0 for t in attack_curves(model, data, cpu))
-    assert single_run(cpu, PROFILES["smoke"].config("xavier", 0, "paper")) > 0
+    _timed_within_its_call(lambda: attack_curves(model, data, cpu))
+    _timed_within_its_call(lambda: single_run(cpu, PROFILES["smoke"].config("xavier", 0, "paper")))
     epoch, parts = authors_style_epoch(data, cpu, n_batches=2)
     assert epoch >= 3 * parts["seconds per step"] and parts["seconds per evaluation pass"] > 0
+
+
+def test_the_table_rows_follow_the_timings():
+    """The table's derived rows are ratios and sums of the measured timings: twice as slow a
+    machine (every timing doubled) doubles every time and estimate and halves every rate; the
+    matmul-rate floor moves with the matmul rate alone."""
+    from antidistill.bench.table import Measured, authors_rows, estimate_rows, student_rows
+
+    def measured(scale: float, gflops: float) -> Measured:
+        d1 = {"paper": {"pretrain_l3": 0.3 * scale, "pretrain_l4": 0.9 * scale},
+              "authors": {"pretrain_l3": 0.4 * scale, "pretrain_l4": 0.5 * scale}}
+        return Measured(torch.device("cpu"), 60000, 10, gflops=gflops, fit=2.0 * scale, stacked=0.5 * scale,
+                        tight=1.0 * scale, fgsm=0.2 * scale, noise=0.4 * scale, run=30.0 * scale,
+                        ten_tight=10.0 * scale, stacked_d1=d1, d1_first={m: {k: 0.0 for k in d1[m]} for m in d1},
+                        theirs=20.0 * scale)
+
+    one, two, fast = measured(1, 100.0), measured(2, 100.0), measured(1, 200.0)
+    rows1, rows2 = student_rows(one), student_rows(two)
+    assert rows1["S = 10 vs S = 1, per seed (x faster)"] == rows2["S = 10 vs S = 1, per seed (x faster)"] == 4.0
+    assert rows2["student epoch, fit: samples/s"] == rows1["student epoch, fit: samples/s"] / 2 == 15000.0
+    assert rows1["single-seed run / 10 tight-loop epochs"] == 3.0
+    assert authors_rows(one)["ours vs authors'-style (x faster)"] == 10.0
+    est1, est2, est_fast = estimate_rows(one), estimate_rows(two), estimate_rows(fast)
+    for key, hours in est1.items():
+        if "estimated" in key:
+            assert hours > 0 and est2[key] == pytest.approx(2 * hours) and est_fast[key] == pytest.approx(hours)
+        else:  # the matmul-rate floor
+            assert est2[key] == pytest.approx(hours) and est_fast[key] == pytest.approx(hours / 2)
+    assert est1["full paper profile, paper mode (hours, estimated)"] != est1["full paper profile, authors mode (hours, estimated)"]
 
 
 @pytest.mark.skipif(not os.path.exists("/proc/stat"), reason="reads /proc/stat")

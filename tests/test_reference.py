@@ -74,7 +74,7 @@ def test_authors_mode_xavier_reproduces_their_runs(records, seed, tmp_path, devi
 def test_the_authors_teachers_are_theirs(tmp_path, device):
     """A run from their teacher grows that teacher (zero pad keeps it exactly, teacher-sized)."""
     from antidistill.data import load_fashion_mnist
-    from antidistill.experiment import grow
+    from antidistill.experiment import grow_stack
     from antidistill.reference import authors_teacher_path, load_authors_teacher
     from antidistill.teachers import authors_teachers
 
@@ -88,7 +88,7 @@ def test_the_authors_teachers_are_theirs(tmp_path, device):
     expected = load_authors_teacher(path)
     assert all(torch.equal(a, b) for a, b in zip(teacher.parameters(), expected.parameters()))
     assert 0.8 < record["val_acc"] <= 1 and record["source"] == "authors"
-    student = grow(cfg, teacher, data, progress=False).student
+    student = grow_stack([cfg], [teacher], data, progress=False).student.member(0)
     assert all(torch.equal(a, b) for a, b in zip(student.parameters(), expected.parameters()))
 
 

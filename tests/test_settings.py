@@ -37,13 +37,17 @@ def test_the_box_compares_row_by_row_and_says_whether_this_is_the_papers_protoco
 
 
 def test_the_differences_table_covers_every_protocol_switch_with_this_builds_value():
-    from antidistill.protocol import AUTHORS, PAPER, SWITCHES
+    """Every switch has a row, named as the switch's own description names it, with this
+    build's value in words; no field name or Python value reaches the page."""
+    from antidistill.protocol import AUTHORS, PAPER, SWITCHES, describe, label
     from antidistill.report.differences import differences, to_markdown
 
     for mode, protocol in (("paper", PAPER), ("authors", AUTHORS)):
         table = differences(PROFILES["quick"], mode)
         for name in SWITCHES:
-            assert table.loc[name, f"this build ({mode} mode)"] == str(getattr(protocol, name))
+            assert table.loc[label(name), f"this build ({mode} mode)"] == describe(name, getattr(protocol, name))
+        assert not set(table.index) & set(SWITCHES)
+        assert not {"True", "False", "None"} & set(table[f"this build ({mode} mode)"])
         assert all(table["code: where"].str.len() > 0) and all(table["authors' code"].str.len() > 0)
         assert table.loc["pre-training epochs", f"this build ({mode} mode)"] == "4"  # the quick profile's
-    assert "| `shuffle` | silent |" in to_markdown(differences(PROFILES["paper"], "paper"))
+    assert "| training batches reshuffled every epoch | silent |" in to_markdown(differences(PROFILES["paper"], "paper"))

@@ -9,8 +9,8 @@ class MemberAdam(torch.optim.Adam):
     """Adam (no weight decay, no AMSGrad) whose fused CPU kernel updates every stack member's
     slice as a tensor of its own.
 
-    The fused kernel is ~3x faster than the foreach one here (one pass over memory per tensor
-    instead of one per arithmetic op), but it splits a tensor between threads by its length, and
+    The fused kernel makes one pass over memory per tensor where the foreach one makes one per
+    arithmetic op, but it splits a tensor between threads by its length, and
     an element's last bits depend on where the split falls. On the whole [S, ...] tensor the split
     moves with S, so a seed's weights would depend on how many seeds share its stack (measured:
     ``tests/test_train.py``'s stack-vs-alone check fails with ``fused=True``). Slices [...] of one

@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..protocol import protocol_for
+from ..protocol import describe, label, protocol_for
 from ..search import SearchConfig
 from .settings import settings
 
@@ -173,10 +173,11 @@ ROWS = (
 def _value(row: Row, profile, mode: str, seeds) -> str:
     kind, name = row.source
     if kind == "protocol":
-        return str(getattr(protocol_for(mode), name))
+        return describe(name, getattr(protocol_for(mode), name))
     s = settings(profile, mode, seeds)
     if kind == "attack":
-        return str(getattr(profile.config("xavier", (seeds or profile.seeds)[0], mode).attack, name))
+        value = getattr(profile.config("xavier", (seeds or profile.seeds)[0], mode).attack, name)
+        return {True: "yes", False: "no"}.get(value, str(value)) if isinstance(value, bool) else str(value)
     if kind == "setting" and name == "trials":
         return " / ".join(str(v) for k, v in s.items() if k.startswith("trials_"))
     if kind == "fixed" and name == "objective":
@@ -190,7 +191,7 @@ def _value(row: Row, profile, mode: str, seeds) -> str:
 def differences(profile, mode: str, seeds=None) -> pd.DataFrame:
     """One row per setting where the paper's text and the authors' code differ or the paper is
     silent: what each says, its source, and this build's value (from its configs)."""
-    rows = [{"setting": r.setting, "paper text": r.paper or "silent", "paper: where": r.paper_source or "—",
+    rows = [{"setting": label(r.source[1]) if r.source[0] == "protocol" else r.setting, "paper text": r.paper or "silent", "paper: where": r.paper_source or "—",
              "authors' code": r.authors, "code: where": r.authors_source,
              f"this build ({mode} mode)": _value(r, profile, mode, seeds)} for r in ROWS]
     return pd.DataFrame(rows).set_index("setting")
@@ -207,6 +208,6 @@ def to_markdown(frame: pd.DataFrame) -> str:
     for setting, row in frame.iterrows():
         paper = row["paper text"] + (f" *({row['paper: where']})*" if row["paper: where"] != "—" else "")
         code = f"{row[CODE]} (`{row['code: where']}`)"  # a code span: file names keep their underscores
-        cells: list[Any] = [f"`{setting}`", paper, code, f"`{row[build]}`"]
+        cells: list[Any] = [setting, paper, code, row[build]]
         lines.append("| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |")
     return "\n".join(lines)

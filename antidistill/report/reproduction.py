@@ -10,7 +10,7 @@ from typing import Any, Callable, Sequence
 from ..config import override
 from ..data import FashionMNIST, load_fashion_mnist
 from ..environment import pick_device
-from ..experiment import ExperimentConfig, grow, run_many
+from ..experiment import ExperimentConfig, grow_stack, run_many
 from ..growth import METHODS, Grown
 from ..models import MLP
 from ..profiles import Profile
@@ -90,7 +90,8 @@ class Reproduction:
         cfg = self.profile.config(method, seed, self.mode, self.lambdas(method, progress=False)
                                   if method in SEARCHED else None)
         teacher = self.teacher(seed)[0] if METHODS[method].needs_teacher else None
-        return grow(cfg, teacher, self.data().to(pick_device(self.device)), progress=False)
+        stack = grow_stack([cfg], [teacher], self.data().to(pick_device(self.device)), progress=False)
+        return Grown(stack.student.member(0), stack.head_only_epochs)
 
     def search(self, method: str) -> SearchConfig:
         return SearchConfig.of(self.profile, method, self.mode, self.seeds)
