@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from antidistill import allocator
+from antidistill.engine import allocator
 
 SCRIPT = """
 import torch

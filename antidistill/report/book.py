@@ -28,7 +28,8 @@ from .reproduction import Reproduction
 STAGING = ".book-staging-"
 # Execution order: the introduction and the reproducibility page summarise the others, so run last.
 NOTEBOOKS = ("01_problem", "02_teachers", "03_extension", "04_lambda_search", "05_experiment",
-             "06_robustness", "07_table_one", "10_claims", "09_regenerated", "00_intro", "08_reproducibility")
+             "06_robustness", "07_table_one", "10_claims", "11_fresh_seeds", "09_regenerated", "00_intro",
+             "08_reproducibility")
 
 
 def execute(mode: str, profile: str, seeds: Sequence[int] | None = None, device: str = "auto",

@@ -46,6 +46,8 @@ class Reproduction:
     seeds: tuple[int, ...]
     device: str
     store: Store
+    # The seeds whose λ search chose the searched methods' λ (None: ``seeds``); ``fresh`` sets it.
+    search_seeds: tuple[int, ...] | None = None
 
     @classmethod
     def from_parameters(cls, mode: str, profile: str, seeds: Sequence[int] | None, device: str,
@@ -94,7 +96,15 @@ class Reproduction:
         return Grown(stack.student.member(0), stack.head_only_epochs)
 
     def search(self, method: str) -> SearchConfig:
-        return SearchConfig.of(self.profile, method, self.mode, self.seeds)
+        return SearchConfig.of(self.profile, method, self.mode, self.search_seeds or self.seeds)
+
+    def fresh(self) -> "Reproduction":
+        """This session on as many fresh seeds, those after its own (10-19 for seeds 0-9), with the
+        λ its own seeds' search chose: no new search, so a claim's verdict there is free of the
+        selection of λ on the seeds it is reported on."""
+        start = max(self.seeds) + 1
+        return dataclasses.replace(self, seeds=tuple(range(start, start + len(self.seeds))),
+                                   search_seeds=self.search_seeds or self.seeds)
 
     def lambdas(self, method: str, progress: bool = True) -> tuple[float, float, float, float]:
         """The searched lambdas of an Anti-Distillation method (runs the missing trials first)."""
@@ -124,9 +134,10 @@ class Reproduction:
     def compute(self, progress: bool = True, done: Callable[[str], None] | None = None,
                 modes: Sequence[str] | None = None) -> None:
         """Everything the pages show, computed (or loaded where saved) before any page runs, with
-        progress bars: for each of ``modes`` (default ``modes()``) the teachers, both λ searches
-        and every final run, then (at the `paper` profile, where the authors' records are at hand)
-        their runs regenerated; ``done(stage)`` after each stage."""
+        progress bars: for each of ``modes`` (default ``modes()``) the teachers, both λ searches,
+        every final run and every final run on fresh seeds (``fresh``), then (at the `paper`
+        profile, where the authors' records are at hand) their runs regenerated; ``done(stage)``
+        after each stage."""
         done = done or (lambda stage: None)
         for mode in self.modes() if modes is None else modes:
             rep = self.of_mode(mode)
@@ -142,6 +153,10 @@ class Reproduction:
             if mode == "authors":
                 rep.same_epoch(progress=progress)
                 done("authors: every row read after the same epoch")
+            fresh = rep.fresh()
+            fresh.teacher_records(progress=progress)
+            fresh.run(progress=progress)
+            done(f"{mode}: fresh seeds {fresh.seeds[0]}-{fresh.seeds[-1]}")
         if regenerated_unavailable(self.profile) is None:
             for teachers in ("ours", "authors"):
                 self.regenerated(teachers, progress=progress)

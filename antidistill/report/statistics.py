@@ -64,6 +64,21 @@ def paired_variances(a: Sequence[float], b: Sequence[float]) -> tuple[float, flo
     return ratio, float(stats.pearsonr(a + b, a - b).pvalue)
 
 
+def unpaired(a: Sequence[float], b: Sequence[float]) -> Paired:
+    """``a − b`` for two independent samples (other seeds, other teachers): the difference of
+    means, its Welch t interval and Welch's two-sided p-value (scipy's ``ttest_ind`` with unequal
+    variances). Where neither sample has spread, as ``paired`` without spread."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if min(len(a), len(b)) < 2:
+        raise ValueError(f"two samples of at least 2 values each: got {len(a)} and {len(b)}")
+    d = float(a.mean() - b.mean())
+    if np.ptp(a) == 0 and np.ptp(b) == 0:
+        return Paired(len(a), d, d, d, 1.0 if d == 0 else 0.0)
+    result = stats.ttest_ind(a, b, equal_var=False)
+    interval = result.confidence_interval(CONFIDENCE)
+    return Paired(len(a), d, float(interval.low), float(interval.high), float(result.pvalue))
+
+
 def interval(values: Sequence[float]) -> tuple[float, float]:
     """The t interval of the mean of ``values`` (scipy)."""
     values = np.asarray(values, dtype=float)
