@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import warnings
 from dataclasses import dataclass
@@ -254,11 +255,15 @@ def best_lambdas(cfg: SearchConfig, n_trials: int, store: Store, device: str | N
     finished trial's, or the importance-ordered ones where ``uses_importance`` (falling back to
     the best trial's, with a warning, when fewer than two trials finished).
 
-    Also writes ``studies/<study>.json`` (atomically) with every trial and both choices, for the report.
+    Also writes ``studies/<study>.json`` (atomically, where it changes) with every trial and both
+    choices, for the report.
     """
     study = run_search(cfg, n_trials, store, device, progress)
     info = summary(study, cfg)
-    atomic_write_json(store.root / "studies" / f"{cfg.study_name}.json", info)
+    path = store.root / "studies" / f"{cfg.study_name}.json"
+    # Rewritten only when it changes: a build from published results leaves their files alone.
+    if not path.exists() or json.loads(path.read_text()) != json.loads(json.dumps(info)):
+        atomic_write_json(path, info)
     if uses_importance(cfg):
         if info["importance_lambdas"] is not None:
             return tuple(info["importance_lambdas"])  # type: ignore[return-value]

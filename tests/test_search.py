@@ -116,6 +116,13 @@ def test_authors_full_anti_distillation_takes_importances_as_lambdas(tmp_path, m
     assert best_lambdas(SearchConfig("antidistill", "paper", PROFILES["smoke"], (0,)), 8, store, progress=False) == best
     saved = json.loads((tmp_path / "studies" / f"{authors.study_name}.json").read_text())
     assert saved["final_lambdas_from"] == "importance" and saved["best_lambdas"] == list(best)
+    # Asked again, the summary is the same and its file is not rewritten.
+    path = tmp_path / "studies" / f"{authors.study_name}.json"
+    path.chmod(0o444)
+    try:
+        assert best_lambdas(authors, 8, store, progress=False) == expected and path.stat().st_mode & 0o777 == 0o444
+    finally:
+        path.chmod(0o644)
 
 
 @pytest.mark.parametrize("profile", ["quick", "paper"])

@@ -10,7 +10,10 @@ import torch
 
 from ... import losses
 from ...data import C1
-from ...growth import DATA_NOISE_LAMBDAS, METHODS, net2net, pad, transfer
+from ...growth import DATA_NOISE_LAMBDAS, METHODS
+from ...growth.net2net import net2wider, wider_mappings
+from ...growth.pad import copy_into, zero_pad
+from ...growth.transfer import transfer
 from ...masks import ClassMask
 from ...models import MLP, StackedMLP, n_params
 from ...protocol import protocol_for
@@ -107,9 +110,9 @@ def page(rep) -> dict[str, Any]:
             "code_l2": listing(losses.projection_distance),
             "code_l3": listing(losses.uniform_noise, losses.noisy_input_ce),
             "code_l4": listing(losses.quadratic_form, losses.hutchinson_trace),
-            "code_pad": listing(pad.copy_into, pad.zero_pad),
-            "code_transfer": listing(transfer.transfer),
-            "code_net2net": listing(net2net.wider_mappings, net2net.net2wider),
+            "code_pad": listing(copy_into, zero_pad),
+            "code_transfer": listing(transfer),
+            "code_net2net": listing(wider_mappings, net2wider),
             "l2_uniform_pad": terms.loc["Uniform Pad", "L2 = ‖u − Pr[w]‖²"], "l2_xavier": l2, "l2_sentence": l2_sentence,
             **hutchinson_check(x, y, mask),
             "preservation": for_display(shown),
