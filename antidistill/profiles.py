@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Sequence
 
 from .config import override
 from .experiment import STUDENT_TRAIN, ExperimentConfig
 from .growth import GrowthConfig
 from .reference import THEIR_LAMBDAS
 
+
+def fresh_seeds(seeds: Sequence[int]) -> tuple[int, ...]:
+    """The rule, stated once: the fresh seeds of a set of reported seeds are as many seeds right
+    after the largest (10-19 for 0-9); their runs reuse the reported seeds' λ search."""
+    start = max(seeds) + 1
+    return tuple(range(start, start + len(seeds)))
 
 @dataclass(frozen=True)
 class Profile:

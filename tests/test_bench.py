@@ -113,6 +113,14 @@ def test_measured_profile_sums_the_saved_wall_times_of_that_profile_only(tmp_pat
     assert rows["final runs: xavier"] == (len(smoke.seeds), len(smoke.seeds), 0.02 * len(smoke.seeds))
     assert rows["search trials: antidistill"] == (1, smoke.trials("antidistill") * len(smoke.seeds), 0.05)
     assert rows["final runs: net2net"] == (0, len(smoke.seeds), 0.0)
+    # The fresh seeds' teachers and runs count on a row of their own, other seeds not at all.
+    save("teachers", "t2", smoke.config("zero_pad", 2, "paper").teacher_config(), 18.0)
+    save("runs", "x3", smoke.config("xavier", 3, "paper"), 36.0)
+    save("runs", "x9", smoke.config("xavier", 9, "paper"), 1e4)
+    rows = {what: (saved, expected, hours) for what, saved, expected, hours in measured_profile(store, "paper", "smoke")}
+    assert rows["fresh seeds: teachers and final runs"] == (2, 9 * len(smoke.seeds), 0.015)
+    assert rows["teachers"] == (1, len(smoke.seeds), 0.01)
+    assert rows["final runs: xavier"] == (len(smoke.seeds), len(smoke.seeds), 0.02 * len(smoke.seeds))
     # Final runs of a searched method count with the λ its study chose, not with others (their runs regenerated).
     chosen, theirs = (0.5, 0.25, 0.125, 0.0625), (0.3, 0.2, 0.1, 0.05)
     for name, lambdas in (("mine", chosen), ("theirs", theirs)):

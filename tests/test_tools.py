@@ -26,7 +26,7 @@ def _compute(folder: Path) -> list[str]:
 def test_compute_profile_saves_every_result_then_resumes(tmp_path):
     first = _compute(tmp_path)
     rows = [line for line in first if " / " in line]
-    assert len(rows) == 1 + 2 + 8  # teachers, two searches, eight methods
+    assert len(rows) == 1 + 2 + 8 + 1  # teachers, two searches, eight methods, the fresh seeds
     assert all(int(r.split("/")[0].split()[-1]) == int(r.split("/")[1].split()[0]) for r in rows)  # all saved
 
     def results():  # the saved teachers and runs (a study's summary is rewritten on every read)
@@ -35,7 +35,8 @@ def test_compute_profile_saves_every_result_then_resumes(tmp_path):
     saved = results()
     second = _compute(tmp_path)  # everything loads, nothing is recomputed or rewritten
     # Teachers (.json + .pt) of the final runs and of the search's trials (paper mode: trained
-    # without the validation split), 2 x 2 search trials, 2 x 8 final runs.
-    assert second == first and results() == saved and len(saved) == 2 * 2 * 2 + 8 + 2 * 8
+    # without the validation split) and of the fresh seeds, 2 x 2 search trials, 2 x 8 final
+    # runs and as many on the fresh seeds.
+    assert second == first and results() == saved and len(saved) == 3 * 2 * 2 + 8 + 2 * 2 * 8
     log = (tmp_path / "compute_profile.log").read_text().splitlines()
-    assert sum("done" in line for line in log) == 8  # 4 stages, twice
+    assert sum("done" in line for line in log) == 10  # 5 stages (the fresh seeds the fifth), twice

@@ -11,7 +11,7 @@ from typing import Any
 from ..config import to_dict
 from ..environment import runtime
 from ..growth import METHODS
-from ..profiles import PROFILES
+from ..profiles import PROFILES, fresh_seeds
 from ..store import RESULTS_VERSION, Store, atomic_write_json
 
 
@@ -48,6 +48,7 @@ def measured_profile(store: Store, mode: str, profile_name: str = "paper") -> li
 
     profile = PROFILES[profile_name]
     search_seeds = profile.seeds if profile.search_seeds is None else profile.seeds[:profile.search_seeds]
+    fresh = fresh_seeds(profile.seeds)
 
     def chosen(method: str) -> list[float] | None:
         """The λ the final runs use, from the study's saved summary (None while there is none)."""
@@ -73,12 +74,18 @@ def measured_profile(store: Store, mode: str, profile_name: str = "paper") -> li
     for kind in ("teachers", "search", "runs"):
         for record in store.results(kind):
             if record.get("results_version") == RESULTS_VERSION and record["config"] == wanted(kind, record["config"]):
-                times[kind, record["config"].get("method", "")].append(record["wall_time_s"])
+                # Seeds past the profile's are the fresh seeds (``Reproduction.fresh``), counted apart.
+                where = kind if record["config"]["seed"] in profile.seeds else "fresh"
+                if where == "fresh" and record["config"]["seed"] not in fresh:
+                    continue
+                times[where, record["config"].get("method", "")].append(record["wall_time_s"])
     rows = [("teachers", len(times["teachers", ""]), len(profile.seeds), sum(times["teachers", ""]) / 3600)]
     rows += [(f"search trials: {m}", len(times["search", m]), profile.trials(m) * len(search_seeds),
               sum(times["search", m]) / 3600) for m in SEARCHED]
     rows += [(f"final runs: {m}", len(times["runs", m]), len(profile.seeds), sum(times["runs", m]) / 3600)
              for m in METHODS]
+    spent = [t for (where, _), ts in times.items() if where == "fresh" for t in ts]
+    rows.append(("fresh seeds: teachers and final runs", len(spent), (1 + len(METHODS)) * len(fresh), sum(spent) / 3600))
     return rows
 
 

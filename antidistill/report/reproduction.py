@@ -13,7 +13,7 @@ from ..environment import pick_device
 from ..experiment import ExperimentConfig, grow_stack, run_many
 from ..growth import METHODS, Grown
 from ..models import MLP
-from ..profiles import Profile
+from ..profiles import Profile, fresh_seeds
 from ..protocol import MODES
 from ..reference import load_reference
 from ..search import SEARCHED, SearchConfig, best_lambdas, run_search
@@ -102,9 +102,7 @@ class Reproduction:
         """This session on as many fresh seeds, those after its own (10-19 for seeds 0-9), with the
         λ its own seeds' search chose: no new search, so a claim's verdict there is free of the
         selection of λ on the seeds it is reported on."""
-        start = max(self.seeds) + 1
-        return dataclasses.replace(self, seeds=tuple(range(start, start + len(self.seeds))),
-                                   search_seeds=self.search_seeds or self.seeds)
+        return dataclasses.replace(self, seeds=fresh_seeds(self.seeds), search_seeds=self.search_seeds or self.seeds)
 
     def lambdas(self, method: str, progress: bool = True) -> tuple[float, float, float, float]:
         """The searched lambdas of an Anti-Distillation method (runs the missing trials first)."""
