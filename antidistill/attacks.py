@@ -44,12 +44,18 @@ class AttackConfig:
         check(all(e >= 0 for e in self.noise_eps), "noise_eps must be a list of eps >= 0")
         check(self.noise_batch >= 1, f"noise_batch must be >= 1, got {self.noise_batch}")
         check(self.noise_se > 0, f"noise_se must be > 0, got {self.noise_se}")
-        check(self.noise_subset is None or (isinstance(self.noise_subset, int) and self.noise_subset >= 1),
-              f"noise_subset must be None (the whole test set) or an integer >= 1, got {self.noise_subset!r}")
-        check(isinstance(self.noise_min_draws, int) and self.noise_min_draws >= 2,
-              f"noise_min_draws must be an integer >= 2, got {self.noise_min_draws!r}")
-        check(isinstance(self.noise_max_draws, int) and self.noise_max_draws >= self.noise_min_draws,
-              f"noise_max_draws must be an integer >= noise_min_draws, got {self.noise_max_draws!r}")
+        check(
+            self.noise_subset is None or (isinstance(self.noise_subset, int) and self.noise_subset >= 1),
+            f"noise_subset must be None (the whole test set) or an integer >= 1, got {self.noise_subset!r}",
+        )
+        check(
+            isinstance(self.noise_min_draws, int) and self.noise_min_draws >= 2,
+            f"noise_min_draws must be an integer >= 2, got {self.noise_min_draws!r}",
+        )
+        check(
+            isinstance(self.noise_max_draws, int) and self.noise_max_draws >= self.noise_min_draws,
+            f"noise_max_draws must be an integer >= noise_min_draws, got {self.noise_max_draws!r}",
+        )
 
 
 def input_gradient_sign(model: StackedMLP, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -75,8 +81,9 @@ def fgsm(model: StackedMLP, x: torch.Tensor, y: torch.Tensor, eps: float, clamp:
     return _step(x, input_gradient_sign(model, x, y), eps, clamp)
 
 
-def fgsm_curve(model: StackedMLP, split: Split, eps_grid: tuple[float, ...], clamp: bool = False,
-               loader: LoaderDraws | None = None) -> list[list[float]]:
+def fgsm_curve(
+    model: StackedMLP, split: Split, eps_grid: tuple[float, ...], clamp: bool = False, loader: LoaderDraws | None = None
+) -> list[list[float]]:
     """Per seed, the accuracy on ``split`` attacked with FGSM at every eps of ``eps_grid``.
 
     The attack direction does not depend on eps, so it is computed once per chunk. ``loader``:
@@ -128,8 +135,9 @@ class NoiseCurve:
 
 
 @torch.no_grad()
-def noisy_accuracy(model: MLP, split: Split, eps_grid: tuple[float, ...], generator: torch.Generator,
-                   cfg: AttackConfig) -> NoiseCurve:
+def noisy_accuracy(
+    model: MLP, split: Split, eps_grid: tuple[float, ...], generator: torch.Generator, cfg: AttackConfig
+) -> NoiseCurve:
     """The weight-noise metric of one model: at every eps, the mean accuracy of the weights
     w + eps * xi, xi ~ N(0, I), over draws of xi, each scored on ``cfg.noise_subset`` random test
     images. Every eps is scored on the same draws; they come in groups of ``cfg.noise_min_draws``
@@ -140,10 +148,12 @@ def noisy_accuracy(model: MLP, split: Split, eps_grid: tuple[float, ...], genera
     done: dict[int, tuple[float, float, int]] = {}
     while len(done) < len(eps_grid):
         for _ in range(cfg.noise_min_draws):
-            xi = {name: torch.randn(w.shape, generator=generator, device=generator.device) for name, w in weights.items()}
+            xi = {
+                name: torch.randn(w.shape, generator=generator, device=generator.device) for name, w in weights.items()
+            }
             x, y = split.x, split.y
             if cfg.noise_subset is not None and cfg.noise_subset < len(split):
-                images = torch.randperm(len(split), generator=generator, device=generator.device)[:cfg.noise_subset]
+                images = torch.randperm(len(split), generator=generator, device=generator.device)[: cfg.noise_subset]
                 x, y = x[images], y[images]
             for e, eps in enumerate(eps_grid):
                 if e not in done:
@@ -159,9 +169,15 @@ def noisy_accuracy(model: MLP, split: Split, eps_grid: tuple[float, ...], genera
 
 
 @torch.no_grad()
-def weight_noise_curve(model: StackedMLP, split: Split, eps_grid: tuple[float, ...],
-                       generators: list[torch.Generator], cfg: AttackConfig | None = None,
-                       per_batch: bool = False, loader: LoaderDraws | None = None) -> list[NoiseCurve]:
+def weight_noise_curve(
+    model: StackedMLP,
+    split: Split,
+    eps_grid: tuple[float, ...],
+    generators: list[torch.Generator],
+    cfg: AttackConfig | None = None,
+    per_batch: bool = False,
+    loader: LoaderDraws | None = None,
+) -> list[NoiseCurve]:
     """Per seed, the accuracy on ``split`` of the model with weights w + eps * xi, xi ~ N(0, I), for every eps.
 
     Seed s draws from ``generators[s]``. The noisy weights are separate tensors, so the model's

@@ -71,8 +71,9 @@ class LoaderDraws:
         self.iterator(self.passes_after_epoch)
 
 
-def loader_draws(protocol: Protocol, generators: Sequence[torch.Generator],
-                 passes_after_epoch: int = 0) -> LoaderDraws | None:
+def loader_draws(
+    protocol: Protocol, generators: Sequence[torch.Generator], passes_after_epoch: int = 0
+) -> LoaderDraws | None:
     """The iterator seeds to draw in the authors' single stream; None in independent streams
     (where no DataLoader is emulated, so nothing is drawn)."""
     return LoaderDraws(tuple(generators), passes_after_epoch) if protocol.single_stream else None

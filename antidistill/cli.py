@@ -64,36 +64,64 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--method", choices=list(METHODS), required=True, help="growth method")
     which = run.add_mutually_exclusive_group()
     which.add_argument("--seed", type=_non_negative_int, default=0)
-    which.add_argument("--seeds", type=_seeds, help="comma-separated seeds, trained together as one stack "
-                       "(each seed's numbers are those of its own run)")
+    which.add_argument(
+        "--seeds",
+        type=_seeds,
+        help="comma-separated seeds, trained together as one stack (each seed's numbers are those of its own run)",
+    )
     run.add_argument("--epochs", type=_non_negative_int, help="student epochs on D2 (default 10)")
     run.add_argument("--lambdas", type=_lambdas, help="l1,l2,l3,l4 for antidistill methods")
-    run.add_argument("--teachers", choices=TEACHER_SOURCES, default="ours",
-                     help="ours: trained here from the seed; authors: their trained teachers (the shared reference "
-                          "folder; authors mode)")
-    run.add_argument("--set", dest="settings", type=_setting, action="append", default=[], metavar="KEY=VALUE",
-                     help="override any config field, e.g. teacher.epochs=5 or protocol.shuffle=true")
+    run.add_argument(
+        "--teachers",
+        choices=TEACHER_SOURCES,
+        default="ours",
+        help="ours: trained here from the seed; authors: their trained teachers (the shared reference "
+        "folder; authors mode)",
+    )
+    run.add_argument(
+        "--set",
+        dest="settings",
+        type=_setting,
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override any config field, e.g. teacher.epochs=5 or protocol.shuffle=true",
+    )
     run.add_argument("--out", default="results", help="results folder (default: results)")
     run.add_argument("--device", default="auto", help="auto (CUDA when present), cpu, cuda, ...")
     run.add_argument("--force", action="store_true", help="retrain even if this config has a saved result")
     run.add_argument("--quiet", action="store_true", help="no progress bars")
     book = sub.add_parser("book", help="execute every notebook with papermill, then build the HTML report")
     book.add_argument("--mode", choices=MODES, default="paper")
-    book.add_argument("--profile", choices=list(PROFILES), default="paper",
-                      help="; ".join(f"{p.name}: {p.description}" for p in PROFILES.values()))
+    book.add_argument(
+        "--profile",
+        choices=list(PROFILES),
+        default="paper",
+        help="; ".join(f"{p.name}: {p.description}" for p in PROFILES.values()),
+    )
     book.add_argument("--seeds", type=_seeds, help="comma-separated seeds (default: the profile's)")
     book.add_argument("--device", default="auto")
-    book.add_argument("--recompute", action="store_true",
-                      help="compute the paper profile into the results folder (default results/) instead of "
-                           "building from the published results; what is saved there is reused")
-    book.add_argument("--results-dir", help="where results are computed and saved (what is missing is computed); "
-                                            "default: published/, read only, for the paper profile without "
-                                            "--recompute, else results/")
+    book.add_argument(
+        "--recompute",
+        action="store_true",
+        help="compute the paper profile into the results folder (default results/) instead of "
+        "building from the published results; what is saved there is reused",
+    )
+    book.add_argument(
+        "--results-dir",
+        help="where results are computed and saved (what is missing is computed); "
+        "default: published/, read only, for the paper profile without "
+        "--recompute, else results/",
+    )
     book.add_argument("--no-build", action="store_true", help="execute the notebooks but do not run jupyter-book")
     book.add_argument("--strict", action="store_true", help="treat Sphinx warnings as errors (-W)")
-    bench = sub.add_parser("bench", help="time our training against the machine's matmul rate and the authors' pipeline")
+    bench = sub.add_parser(
+        "bench", help="time our training against the machine's matmul rate and the authors' pipeline"
+    )
     bench.add_argument("--device", default="auto")
-    bench.add_argument("--out", default="results", help="results folder; the table goes to <out>/bench/ (default: results)")
+    bench.add_argument(
+        "--out", default="results", help="results folder; the table goes to <out>/bench/ (default: results)"
+    )
     return parser
 
 
@@ -189,16 +217,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if len(set(seeds)) != len(seeds):
             raise ValueError(f"--seeds repeats a seed: {','.join(map(str, seeds))}")
-        cfgs = [override(ExperimentConfig(method=args.method, seed=seed, mode=args.mode, lambdas=args.lambdas,
-                                          teachers=args.teachers),
-                         changes) for seed in seeds]
+        cfgs = [
+            override(
+                ExperimentConfig(
+                    method=args.method, seed=seed, mode=args.mode, lambdas=args.lambdas, teachers=args.teachers
+                ),
+                changes,
+            )
+            for seed in seeds
+        ]
         pick_device(args.device)
         check_writable(args.out)
     except (ValueError, TypeError) as exc:
         parser.error(str(exc))
     try:
-        results = get_or_run_seeds(cfgs, Store(args.out), device=args.device, progress=not args.quiet,
-                                   force=args.force)
+        results = get_or_run_seeds(cfgs, Store(args.out), device=args.device, progress=not args.quiet, force=args.force)
     except (DiskFull, DataError, TrainingDiverged, FileNotFoundError) as exc:
         parser.exit(1, f"{parser.prog}: error: {exc}\n")
     except KeyboardInterrupt:
@@ -207,9 +240,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         where = result.get("path") or "(cached) " + str(Store(args.out).path("runs", cfg.run_name, cfg))
         print(f"{cfg.run_name}: final validation accuracy {result['val_acc']:.4f}")
         # A grid may be empty (``--set attack.noise_eps=[]`` skips the weight-noise curve).
-        print("  " + "; ".join(f"{name} eps={result[key]['eps'][-1]}: {result[key]['acc'][-1]:.4f}"
-                               for name, key in (("FGSM", "fgsm"), ("weight noise", "weight_noise"))
-                               if result[key]["eps"]))
+        print(
+            "  "
+            + "; ".join(
+                f"{name} eps={result[key]['eps'][-1]}: {result[key]['acc'][-1]:.4f}"
+                for name, key in (("FGSM", "fgsm"), ("weight noise", "weight_noise"))
+                if result[key]["eps"]
+            )
+        )
         print(f"  wall time {result['wall_time_s']:.1f} s; result: {where}")
     return 0
 

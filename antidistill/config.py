@@ -30,8 +30,10 @@ def convert(cfg_type: type, name: str, value: Any) -> Any:
     annotation = typing.get_type_hints(cfg_type)[name]
     if _is_config(annotation) or dataclasses.is_dataclass(value):
         if not (dataclasses.is_dataclass(value) or (value is None and type(None) in typing.get_args(annotation))):
-            raise ValueError(f"{cfg_type.__name__}.{name} is a group of settings, not one value; set its fields, "
-                             f"e.g. {name}.<field>=..., got {name}={value!r}")
+            raise ValueError(
+                f"{cfg_type.__name__}.{name} is a group of settings, not one value; set its fields, "
+                f"e.g. {name}.<field>=..., got {name}={value!r}"
+            )
         return value  # nested configs are validated by their own __post_init__
     try:
         return _adapter(annotation).validate_python(value)
@@ -58,9 +60,7 @@ def override(cfg: C, changes: Mapping[str, Any] | None = None, **kwargs: Any) ->
     for key, value in merged.items():
         head, _, rest = key.partition(".")
         if head not in names:
-            raise ValueError(
-                f"{type(cfg).__name__} has no parameter {head!r}; allowed: {', '.join(names)}"
-            )
+            raise ValueError(f"{type(cfg).__name__} has no parameter {head!r}; allowed: {', '.join(names)}")
         if rest:
             nested.setdefault(head, {})[rest] = value
         else:

@@ -15,8 +15,16 @@ import torch
 N_CLASSES = 10
 C1 = tuple(range(5))  # the teacher's classes (D1); D2 uses all 10
 CLASS_NAMES = (
-    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
 )
 SYSTEM_DIR = Path("/usr/share/datasets/fashion-mnist")
 FILES = {
@@ -91,8 +99,9 @@ class FashionMNIST:
         validation set. Which images is fixed by ``VALIDATION_SEED`` alone (the same for every
         run, seed and mode); both parts keep the shipped order."""
         if not 1 <= n < len(self.train):
-            raise ValueError(f"a validation split of {n} images needs a training split of more; "
-                             f"this one has {len(self.train)}")
+            raise ValueError(
+                f"a validation split of {n} images needs a training split of more; this one has {len(self.train)}"
+            )
         chosen = torch.zeros(len(self.train), dtype=torch.bool)
         chosen[torch.randperm(len(self.train), generator=torch.Generator().manual_seed(VALIDATION_SEED))[:n]] = True
         chosen = chosen.to(self.train.y.device)
@@ -161,8 +170,7 @@ def _read_idx(path: Path, magic: int, shape: tuple[int, ...]) -> torch.Tensor:
     found_magic, *dims = struct.unpack(f">{1 + ndim}I", raw[:header])
     if found_magic != magic or tuple(dims) != shape:
         raise DataError(
-            f"{path} has magic {found_magic} and shape {tuple(dims)}; expected magic {magic} and "
-            f"shape {shape}. {FIX}"
+            f"{path} has magic {found_magic} and shape {tuple(dims)}; expected magic {magic} and shape {shape}. {FIX}"
         )
     body = raw[header:]
     expected = 1

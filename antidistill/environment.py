@@ -44,9 +44,16 @@ def pick_device(name: str | None = "auto") -> torch.device:
 def git_commit(repo: Path = REPO) -> str:
     """The checked-out commit, with "+ local changes" when the tree differs from it."""
     try:
-        head = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=repo, capture_output=True, text=True, check=True)
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=repo,
-                               capture_output=True, text=True, check=True)
+        head = subprocess.run(
+            ["git", "rev-parse", "--short=12", "HEAD"], cwd=repo, capture_output=True, text=True, check=True
+        )
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=repo,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
     except (OSError, subprocess.CalledProcessError):
         return "unknown (not a git checkout)"
     return head.stdout.strip() + (" + local changes" if dirty.stdout.strip() else "")
@@ -60,6 +67,11 @@ COMMIT = git_commit()
 def runtime() -> dict[str, Any]:
     """The few facts saved with every run: what computed it (the commit of the code loaded),
     and on which machine and CPU code path."""
-    return {"commit": COMMIT, "torch": torch.__version__, "python": platform.python_version(),
-            "machine": platform.machine(), "cpu_threads": torch.get_num_threads(),
-            "code_path": code_path()}
+    return {
+        "commit": COMMIT,
+        "torch": torch.__version__,
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "cpu_threads": torch.get_num_threads(),
+        "code_path": code_path(),
+    }

@@ -56,21 +56,28 @@ class ExperimentConfig:
         check(isinstance(self.seed, int) and self.seed >= 0, f"seed must be an integer >= 0, got {self.seed!r}")
         if self.protocol is None:
             object.__setattr__(self, "protocol", protocol_for(self.mode))
-        check(self.protocol.base == self.mode,
-              f"mode {self.mode!r} does not match the protocol, which holds {self.protocol.base} mode's switches: "
-              f"choose the mode with --mode (its protocol comes with it), single switches with --set protocol.NAME=...")
-        check(self.teachers in TEACHER_SOURCES,
-              f"teachers must be one of {', '.join(TEACHER_SOURCES)}; got {self.teachers!r}")
-        check(self.teachers == "ours" or self.protocol.output_relu,
-              "the authors' teachers end in a ReLU: use them with protocol.output_relu=true (authors mode)")
+        check(
+            self.protocol.base == self.mode,
+            f"mode {self.mode!r} does not match the protocol, which holds {self.protocol.base} mode's switches: "
+            f"choose the mode with --mode (its protocol comes with it), single switches with --set protocol.NAME=...",
+        )
+        check(
+            self.teachers in TEACHER_SOURCES,
+            f"teachers must be one of {', '.join(TEACHER_SOURCES)}; got {self.teachers!r}",
+        )
+        check(
+            self.teachers == "ours" or self.protocol.output_relu,
+            "the authors' teachers end in a ReLU: use them with protocol.output_relu=true (authors mode)",
+        )
         kind = METHODS[self.method].lambdas
         if kind == "searched":
-            check(self.lambdas is not None,
-                  f"{self.method} needs lambdas l1,l2,l3,l4 (found by the lambda search, notebook 4)")
+            check(
+                self.lambdas is not None,
+                f"{self.method} needs lambdas l1,l2,l3,l4 (found by the lambda search, notebook 4)",
+            )
             object.__setattr__(self, "lambdas", METHODS[self.method].check_searched(check_lambdas(self.lambdas)))
         else:
-            check(self.lambdas is None,
-                  f"lambdas apply only to antidistill and antidistill_l4_0, not {self.method}")
+            check(self.lambdas is None, f"lambdas apply only to antidistill and antidistill_l4_0, not {self.method}")
 
     def teacher_config(self) -> TeacherConfig:
         return TeacherConfig(seed=self.seed, protocol=self.protocol, train=self.teacher, data=self.data)
@@ -85,15 +92,22 @@ def _check_stackable(cfgs: Sequence[ExperimentConfig]) -> ExperimentConfig:
     lambdas, with the same lambdas at zero; returns the first."""
     check(len(cfgs) >= 1, "no run config given")
     first = cfgs[0]
-    check(all(dataclasses.replace(c, seed=0, lambdas=first.lambdas) == dataclasses.replace(first, seed=0)
-              for c in cfgs), "runs trained together must differ only in their seed and lambdas")
+    check(
+        all(dataclasses.replace(c, seed=0, lambdas=first.lambdas) == dataclasses.replace(first, seed=0) for c in cfgs),
+        "runs trained together must differ only in their seed and lambdas",
+    )
     keys = [(c.seed, c.lambdas) for c in cfgs]
     check(len(set(keys)) == len(keys), f"runs repeat in a stack: seeds {[c.seed for c in cfgs]}")
     return first
 
 
-def grow_stack(cfgs: Sequence[ExperimentConfig], teachers: Sequence[MLP | None], data: FashionMNIST,
-               streams: Sequence[Streams] | None = None, progress: bool = True) -> GrownStack:
+def grow_stack(
+    cfgs: Sequence[ExperimentConfig],
+    teachers: Sequence[MLP | None],
+    data: FashionMNIST,
+    streams: Sequence[Streams] | None = None,
+    progress: bool = True,
+) -> GrownStack:
     """The students of ``cfgs`` (one per run) as initialised, before D2 training, stacked on the
     data's device: exactly the ones ``run_seeds`` trains (``streams`` continue into training when
     given). The teachers are left untouched."""
@@ -106,13 +120,22 @@ def grow_stack(cfgs: Sequence[ExperimentConfig], teachers: Sequence[MLP | None],
         if cfg.protocol.single_stream and method.authors_load_teacher:
             # Their notebooks build a teacher-shaped model before loading the teacher's weights.
             teacher_model(cfg.protocol.output_relu, generator=st("student_init"))
-        ctxs.append(GrowContext(st, cfg.protocol, cfg.growth, data=data if method.lambdas != "none" else None,
-                                lambdas=c.lambdas, progress=progress))
+        ctxs.append(
+            GrowContext(
+                st,
+                cfg.protocol,
+                cfg.growth,
+                data=data if method.lambdas != "none" else None,
+                lambdas=c.lambdas,
+                progress=progress,
+            )
+        )
     return grow_seeds(method, teachers, ctxs, device)
 
 
-def run_seeds(cfgs: Sequence[ExperimentConfig], store: Store | None = None, device: str | None = "auto",
-              progress: bool = True) -> list[dict[str, Any]]:
+def run_seeds(
+    cfgs: Sequence[ExperimentConfig], store: Store | None = None, device: str | None = "auto", progress: bool = True
+) -> list[dict[str, Any]]:
     """Runs that differ only in the seed (and, for λ-search trials, the lambdas), trained together
     as one stack: teachers, growth, D2 training, FGSM and weight noise. Each run draws from its
     own streams, so its result is the one it gives alone (to the last bit on the CPU)."""
@@ -136,50 +159,79 @@ def run_seeds(cfgs: Sequence[ExperimentConfig], store: Store | None = None, devi
     seeds = ", ".join(str(c.seed) for c in cfgs)
     batch_streams = [st("student_batches") for st in streams]
     passes = evaluation_passes(cfg.protocol, cfg.method, -(-len(data.train) // cfg.student.batch_size))
-    histories = fit(student, data.train, data.test, dataclasses.replace(cfg.student, epochs=epochs),
-                    plain_ce(everything), everything, batch_streams if cfg.protocol.shuffle else [None] * len(cfgs),
-                    head_only_epochs=grown.head_only_epochs, loader=loader_draws(cfg.protocol, batch_streams, passes),
-                    desc=f"{cfg.method} seed {seeds}", progress=progress)
+    histories = fit(
+        student,
+        data.train,
+        data.test,
+        dataclasses.replace(cfg.student, epochs=epochs),
+        plain_ce(everything),
+        everything,
+        batch_streams if cfg.protocol.shuffle else [None] * len(cfgs),
+        head_only_epochs=grown.head_only_epochs,
+        loader=loader_draws(cfg.protocol, batch_streams, passes),
+        desc=f"{cfg.method} seed {seeds}",
+        progress=progress,
+    )
     test_loader = loader_draws(cfg.protocol, batch_streams)
     fgsm = fgsm_curve(student, data.test, cfg.attack.fgsm_eps, cfg.attack.clamp, loader=test_loader)
     # In paper mode its own stream, the same for every method of a seed: all of them meet the same xi.
-    noise = weight_noise_curve(student, data.test, cfg.attack.noise_eps, [st("weight_noise") for st in streams],
-                               cfg.attack, per_batch=cfg.protocol.noise_per_batch, loader=test_loader)
+    noise = weight_noise_curve(
+        student,
+        data.test,
+        cfg.attack.noise_eps,
+        [st("weight_noise") for st in streams],
+        cfg.attack,
+        per_batch=cfg.protocol.noise_per_batch,
+        loader=test_loader,
+    )
     # The stack's time, shared out: what each run cost.
     wall = (time.perf_counter() - start) / len(cfgs)
     environment = runtime()
     results = []
     for s, (c, (_, teacher_record)) in enumerate(zip(cfgs, teachers)):
         member = student.member(s)
-        results.append({
-            "method": c.method,
-            "label": method.label,
-            "seed": c.seed,
-            "mode": c.mode,
-            "config_hash": config_hash(c),
-            "val_acc": histories[s][c.student.epochs]["val_acc"],
-            # The D2 epoch after which each Table I metric was read (they differ for the
-            # authors' 30-epoch recordings, see Protocol.recorded_epochs_factor).
-            "metric_epochs": {"val_acc": c.student.epochs, "fgsm": epochs, "weight_noise": epochs},
-            "history": histories[s],
-            "pretrain_history": None if grown.pretrain_histories is None else grown.pretrain_histories[s],
-            "teacher": None if teacher_record is None else {
-                k: teacher_record[k] for k in ("val_acc", "cached", "wall_time_s")},
-            "effective_widths": effective_widths(member),
-            "never_predicted": never_predicted(member, data.test),
-            "fgsm": {"eps": list(c.attack.fgsm_eps), "acc": fgsm[s]},
-            "weight_noise": {"eps": list(c.attack.noise_eps), "acc": noise[s].acc, "se": noise[s].se,
-                             "draws": noise[s].draws},
-            "wall_time_s": wall,
-            "stack_size": len(cfgs),
-            "device": str(dev),
-            "environment": environment,
-        })
+        results.append(
+            {
+                "method": c.method,
+                "label": method.label,
+                "seed": c.seed,
+                "mode": c.mode,
+                "config_hash": config_hash(c),
+                "val_acc": histories[s][c.student.epochs]["val_acc"],
+                # The D2 epoch after which each Table I metric was read (they differ for the
+                # authors' 30-epoch recordings, see Protocol.recorded_epochs_factor).
+                "metric_epochs": {"val_acc": c.student.epochs, "fgsm": epochs, "weight_noise": epochs},
+                "history": histories[s],
+                "pretrain_history": None if grown.pretrain_histories is None else grown.pretrain_histories[s],
+                "teacher": None
+                if teacher_record is None
+                else {k: teacher_record[k] for k in ("val_acc", "cached", "wall_time_s")},
+                "effective_widths": effective_widths(member),
+                "never_predicted": never_predicted(member, data.test),
+                "fgsm": {"eps": list(c.attack.fgsm_eps), "acc": fgsm[s]},
+                "weight_noise": {
+                    "eps": list(c.attack.noise_eps),
+                    "acc": noise[s].acc,
+                    "se": noise[s].se,
+                    "draws": noise[s].draws,
+                },
+                "wall_time_s": wall,
+                "stack_size": len(cfgs),
+                "device": str(dev),
+                "environment": environment,
+            }
+        )
     return results
 
 
-def get_or_run_seeds(cfgs: Sequence[ExperimentConfig], store: Store, device: str | None = "auto",
-                     progress: bool = True, force: bool = False, kind: str = "runs") -> list[dict[str, Any]]:
+def get_or_run_seeds(
+    cfgs: Sequence[ExperimentConfig],
+    store: Store,
+    device: str | None = "auto",
+    progress: bool = True,
+    force: bool = False,
+    kind: str = "runs",
+) -> list[dict[str, Any]]:
     """The saved results of ``cfgs`` (configs that differ only in the seed) where the store has
     them, the missing ones run as one stack (``run_seeds``), each saved atomically to its own
     file (``force``: run them all again). ``kind`` is the store folder (the λ search keeps its
@@ -193,8 +245,9 @@ def get_or_run_seeds(cfgs: Sequence[ExperimentConfig], store: Store, device: str
                 found[i] = {**saved, "cached": True}
     missing = [i for i in range(len(cfgs)) if i not in found]
     if missing:
-        store.computing(f"the {kind} of {cfgs[0].mode}-{cfgs[0].method} seed "
-                        f"{', '.join(str(cfgs[i].seed) for i in missing)}")
+        store.computing(
+            f"the {kind} of {cfgs[0].mode}-{cfgs[0].method} seed {', '.join(str(cfgs[i].seed) for i in missing)}"
+        )
         for i, result in zip(missing, run_seeds([cfgs[i] for i in missing], store, device, progress)):
             path = store.save(kind, cfgs[i].run_name, cfgs[i], result)
             # Read back, so a fresh result looks exactly like a cached one (and passes the same checks).
@@ -206,8 +259,11 @@ def get_or_run_seeds(cfgs: Sequence[ExperimentConfig], store: Store, device: str
 def stale_results(store: Store) -> list[tuple[Path, str]]:
     """Every saved run, search trial and teacher record of ``store`` that the code can no longer
     use, with why (``Store.stale``): never shown, recomputed when asked for."""
-    return [*store.stale("runs", ExperimentConfig), *store.stale("search", ExperimentConfig),
-            *store.stale("teachers", TeacherConfig)]
+    return [
+        *store.stale("runs", ExperimentConfig),
+        *store.stale("search", ExperimentConfig),
+        *store.stale("teachers", TeacherConfig),
+    ]
 
 
 def stacks(configs: Sequence[ExperimentConfig], max_seeds: int | None = None) -> list[list[int]]:
@@ -225,12 +281,19 @@ def stacks(configs: Sequence[ExperimentConfig], max_seeds: int | None = None) ->
             limit_here = 1
         else:
             limit_here = limit
-        out += [members[k:k + limit_here] for k in range(0, len(members), limit_here)]
+        out += [members[k : k + limit_here] for k in range(0, len(members), limit_here)]
     return out
 
 
-def run_many(configs: list[ExperimentConfig], store: Store, device: str | None = "auto", desc: str = "runs",
-             progress: bool = True, kind: str = "runs", max_seeds: int | None = None) -> list[dict[str, Any]]:
+def run_many(
+    configs: list[ExperimentConfig],
+    store: Store,
+    device: str | None = "auto",
+    desc: str = "runs",
+    progress: bool = True,
+    kind: str = "runs",
+    max_seeds: int | None = None,
+) -> list[dict[str, Any]]:
     """``get_or_run_seeds`` over many configs, the seeds of each (method, settings) trained as one
     stack (``max_seeds`` at most), with one progress bar; each result is saved as its stack
     finishes, so an interrupted batch loses at most the stack in progress."""

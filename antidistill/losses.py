@@ -35,8 +35,10 @@ def projection_distance(student: StackedMLP, teacher: StackedMLP, squared: bool 
     """
     total = None
     for (name, w), (_, u) in zip(student.named_parameters(), teacher.named_parameters(), strict=True):
-        check(w.dim() == u.dim() and w.shape[0] == u.shape[0] and all(a >= b for a, b in zip(w.shape, u.shape)),
-              f"student {name} {tuple(w.shape)} does not contain teacher shape {tuple(u.shape)}")
+        check(
+            w.dim() == u.dim() and w.shape[0] == u.shape[0] and all(a >= b for a, b in zip(w.shape, u.shape)),
+            f"student {name} {tuple(w.shape)} does not contain teacher shape {tuple(u.shape)}",
+        )
         block = w[(slice(None), *(slice(0, n) for n in u.shape[1:]))]
         sq = _seed_sums((block - u.detach()).pow(2))
         total = sq if total is None else total + sq
@@ -44,8 +46,9 @@ def projection_distance(student: StackedMLP, teacher: StackedMLP, squared: bool 
     return total if squared else total.sqrt()
 
 
-def uniform_noise(x: torch.Tensor, delta: float, generators: Sequence[torch.Generator],
-                  u: torch.Tensor | None = None) -> torch.Tensor:
+def uniform_noise(
+    x: torch.Tensor, delta: float, generators: Sequence[torch.Generator], u: torch.Tensor | None = None
+) -> torch.Tensor:
     """x' drawn uniformly from [x - delta, x + delta]; x is [S, B, ...], seed s drawing from
     ``generators[s]`` on that generator's device (see ``seeding.Streams``), or from ``u``
     (U[0, 1) of x's shape, drawn beforehand; x' is written into it)."""
@@ -54,15 +57,23 @@ def uniform_noise(x: torch.Tensor, delta: float, generators: Sequence[torch.Gene
     return u.mul_(2).sub_(1).mul_(delta).add_(x)  # x + (2u - 1) delta, in u's memory
 
 
-def noisy_input_ce(model: StackedMLP, x: torch.Tensor, y: torch.Tensor, mask: ClassMask,
-                   delta: float, generators: Sequence[torch.Generator], u: torch.Tensor | None = None) -> torch.Tensor:
+def noisy_input_ce(
+    model: StackedMLP,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    mask: ClassMask,
+    delta: float,
+    generators: Sequence[torch.Generator],
+    u: torch.Tensor | None = None,
+) -> torch.Tensor:
     """L3 per seed: cross-entropy on inputs drawn uniformly from the delta-box around x (one draw
     per sample; ``u`` as in ``uniform_noise``)."""
     return mask.ce(model(uniform_noise(x, delta, generators, u)), y)
 
 
-def quadratic_form(grads: Sequence[torch.Tensor], params: Sequence[torch.Tensor],
-                   v: Sequence[torch.Tensor], create_graph: bool = True) -> torch.Tensor:
+def quadratic_form(
+    grads: Sequence[torch.Tensor], params: Sequence[torch.Tensor], v: Sequence[torch.Tensor], create_graph: bool = True
+) -> torch.Tensor:
     """v^T H v per seed, from one Hessian-vector product (Pearlmutter's trick: differentiate g.v).
 
     ``grads`` must have been built with ``create_graph=True``. The Hessian is never formed, so
@@ -74,9 +85,15 @@ def quadratic_form(grads: Sequence[torch.Tensor], params: Sequence[torch.Tensor]
     return sum(_seed_sums(h * vi) for h, vi in zip(hv, v))
 
 
-def hutchinson_trace(losses: torch.Tensor, params: Sequence[torch.Tensor], generators: Sequence[torch.Generator],
-                     n_probes: int = 1, probe: str = "rademacher", absolute: bool = False,
-                     create_graph: bool = True) -> torch.Tensor:
+def hutchinson_trace(
+    losses: torch.Tensor,
+    params: Sequence[torch.Tensor],
+    generators: Sequence[torch.Generator],
+    n_probes: int = 1,
+    probe: str = "rademacher",
+    absolute: bool = False,
+    create_graph: bool = True,
+) -> torch.Tensor:
     """Hutchinson's estimate of tr(d^2 loss_s / dw_s^2) for every seed s: the mean of v^T H v
     over ``n_probes`` draws. ``losses`` holds one loss per seed, ``params`` are seed-stacked.
 
@@ -91,15 +108,26 @@ def hutchinson_trace(losses: torch.Tensor, params: Sequence[torch.Tensor], gener
     return torch.stack(estimates).mean(0)
 
 
-def hutchinson_draws(model: MLP, x: torch.Tensor, y: torch.Tensor, mask: ClassMask, n_probes: int,
-                     generator: torch.Generator, probe: str = "rademacher") -> torch.Tensor:
+def hutchinson_draws(
+    model: MLP,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    mask: ClassMask,
+    n_probes: int,
+    generator: torch.Generator,
+    probe: str = "rademacher",
+) -> torch.Tensor:
     """``n_probes`` single-probe values v^T H v of one model's CE Hessian on (x, y): their mean
     is Hutchinson's estimate of the trace, their spread its noise (for reports and checks)."""
     stack = StackedMLP.stack([model])
     params = list(stack.parameters())
     grads = torch.autograd.grad(mask.ce(stack(x[None]), y[None]).sum(), params, create_graph=True)
-    return torch.cat([quadratic_form(grads, params, member_random(params, [generator], probe), create_graph=False)
-                      for _ in range(n_probes)]).detach()
+    return torch.cat(
+        [
+            quadratic_form(grads, params, member_random(params, [generator], probe), create_graph=False)
+            for _ in range(n_probes)
+        ]
+    ).detach()
 
 
 def flat_ce(model: nn.Module, x: torch.Tensor, y: torch.Tensor, mask: ClassMask | None = None):
@@ -161,17 +189,26 @@ class CompositeLoss:
     computed term per member (detached), and the clean logits.
     """
 
-    def __init__(self, lambdas: Sequence[float] | Sequence[Sequence[float]], mask: ClassMask, protocol: Protocol,
-                 cfg: LossConfig, noise_generators: Sequence[torch.Generator],
-                 probe_generators: Sequence[torch.Generator], teacher: StackedMLP | None = None) -> None:
+    def __init__(
+        self,
+        lambdas: Sequence[float] | Sequence[Sequence[float]],
+        mask: ClassMask,
+        protocol: Protocol,
+        cfg: LossConfig,
+        noise_generators: Sequence[torch.Generator],
+        probe_generators: Sequence[torch.Generator],
+        teacher: StackedMLP | None = None,
+    ) -> None:
         check(len(noise_generators) == len(probe_generators), "one noise and one probe generator per stack member")
         n = len(noise_generators)
         per_member = [lambdas] * n if not isinstance(lambdas[0], Sequence) else list(lambdas)
         check(len(per_member) == n, f"{len(per_member)} sets of lambdas for a stack of {n}")
         members = [check_lambdas(m) for m in per_member]
         self.used = tuple(v > 0 for v in members[0])
-        check(all(tuple(v > 0 for v in m) == self.used for m in members),
-              "members of one stack must use the same loss terms (the same lambdas at zero)")
+        check(
+            all(tuple(v > 0 for v in m) == self.used for m in members),
+            "members of one stack must use the same loss terms (the same lambdas at zero)",
+        )
         check(not self.used[1] or teacher is not None, "the L2 term (lambda2 > 0) needs a teacher")
         self.weights = torch.tensor(members, dtype=torch.float64)  # [S, 4], cast where used
         self.mask, self.protocol, self.cfg = mask, protocol, cfg
@@ -180,8 +217,12 @@ class CompositeLoss:
         # A training step can be a CUDA graph (engine/steps.py). Draws from CUDA generators happen in the
         # graph (each generator registered with it, once); draws from CPU generators (the authors'
         # single stream) cannot, so they are made before each replay (``draw``) and copied in.
-        drawing = list({id(g): g for g in [*(noise_generators if self.used[2] else ()),
-                                           *(probe_generators if self.used[3] else ())]}.values())
+        drawing = list(
+            {
+                id(g): g
+                for g in [*(noise_generators if self.used[2] else ()), *(probe_generators if self.used[3] else ())]
+            }.values()
+        )
         on_gpu = all(g.device.type == "cuda" for g in drawing)
         self.graph_generators = drawing if on_gpu else []
         self.host_draws = not on_gpu
@@ -226,7 +267,7 @@ class CompositeLoss:
         draws = self.draw(model, x) if draws is None else draws
         u = draws[0] if self.used[2] else None
         rest, n = draws[1:] if self.used[2] else draws, len(list(model.parameters()))
-        probes = [rest[i * n:(i + 1) * n] for i in range(self.cfg.n_probes)] if self.used[3] else None
+        probes = [rest[i * n : (i + 1) * n] for i in range(self.cfg.n_probes)] if self.used[3] else None
         # L4 reads every layer's output of the clean pass; otherwise the plain forward does.
         hs = stack_activations(model, list(model.parameters()), x) if self.used[3] else None
         logits = model(x) if hs is None else hs[-1]
@@ -241,9 +282,18 @@ class CompositeLoss:
             terms["l3"] = noisy_input_ce(model, x, y, self.mask, self.cfg.delta, self.noise_generators, u)
             total = total + l3 * terms["l3"]
         if self.used[3]:
-            trace = hutchinson_forward(model, hs, y, self.mask, self.probe_generators, self.cfg.n_probes,
-                                       self.protocol.probe, self.protocol.probe_abs,
-                                       create_graph=self.protocol.l4_gradient, probes=probes)
+            trace = hutchinson_forward(
+                model,
+                hs,
+                y,
+                self.mask,
+                self.probe_generators,
+                self.cfg.n_probes,
+                self.protocol.probe,
+                self.protocol.probe_abs,
+                create_graph=self.protocol.l4_gradient,
+                probes=probes,
+            )
             terms["l4"] = self.protocol.l4_scale * trace
             total = total + l4 * terms["l4"]
         return total, {k: v.detach() for k, v in terms.items()}, logits

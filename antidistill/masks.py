@@ -25,8 +25,10 @@ class ClassMask:
     def __post_init__(self) -> None:
         check(self.how in ("drop", "zero"), f"how must be 'drop' or 'zero', got {self.how!r}")
         if self.classes is not None:
-            check(self.classes == tuple(range(len(self.classes))),
-                  f"a class mask keeps the first classes 0..k-1, got {self.classes}")
+            check(
+                self.classes == tuple(range(len(self.classes))),
+                f"a class mask keeps the first classes 0..k-1, got {self.classes}",
+            )
 
     def scores(self, logits: torch.Tensor) -> torch.Tensor:
         """The logits the loss and accuracy see; classes on the last axis."""

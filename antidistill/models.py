@@ -16,6 +16,7 @@ N_INPUTS = 28 * 28
 # Images per evaluation chunk, per seed: fixed, so a seed's numbers do not depend on the stack size.
 EVAL_CHUNK = 2500
 
+
 class MLP(nn.Module):
     """Flatten -> (Linear + ReLU) per hidden block -> Linear [-> ReLU when ``output_relu``].
 
@@ -95,8 +96,14 @@ class StackedMLP(nn.Module):
     per seed, [S, B, 28, 28] (``broadcast`` gives every seed the same batch).
     """
 
-    def __init__(self, blocks: Sequence[int], n_seeds: int, n_classes: int = 10, output_relu: bool = False,
-                 n_inputs: int = N_INPUTS) -> None:
+    def __init__(
+        self,
+        blocks: Sequence[int],
+        n_seeds: int,
+        n_classes: int = 10,
+        output_relu: bool = False,
+        n_inputs: int = N_INPUTS,
+    ) -> None:
         super().__init__()
         if n_seeds < 1:
             raise ValueError(f"a stack needs at least one seed, got {n_seeds}")
@@ -172,9 +179,11 @@ class _InputLinear(torch.autograd.Function):
     def backward(ctx, grad: torch.Tensor):
         x, weight = ctx.saved_tensors
         need_x, need_w, need_b = ctx.needs_input_grad
-        return (torch.bmm(grad, weight) if need_x else None,
-                torch.bmm(grad.transpose(1, 2), x) if need_w else None,
-                grad.sum(1) if need_b else None)
+        return (
+            torch.bmm(grad, weight) if need_x else None,
+            torch.bmm(grad.transpose(1, 2), x) if need_w else None,
+            grad.sum(1) if need_b else None,
+        )
 
 
 def stack_activations(model: StackedMLP, params: Sequence[torch.Tensor], x: torch.Tensor) -> list[torch.Tensor]:
@@ -186,8 +195,11 @@ def stack_activations(model: StackedMLP, params: Sequence[torch.Tensor], x: torc
     for i in range(len(model.linears)):
         weight, bias = params[2 * i], params[2 * i + 1]
         # One batched matmul with the bias fused in: slice s is exactly F.linear of seed s.
-        h = (_InputLinear.apply(hs[-1], weight, bias) if i == 0
-             else torch.baddbmm(bias.unsqueeze(1), hs[-1], weight.transpose(1, 2)))
+        h = (
+            _InputLinear.apply(hs[-1], weight, bias)
+            if i == 0
+            else torch.baddbmm(bias.unsqueeze(1), hs[-1], weight.transpose(1, 2))
+        )
         hs.append(torch.relu(h) if model.relu_after(i) else h)
     return hs
 

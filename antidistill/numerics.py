@@ -35,16 +35,31 @@ EMULATED = {
 }
 
 # oneMKL's mkl_cbwr_get values (mkl_service.h); the branch is the low 16 bits, STRICT a flag.
-_MKL_BRANCHES = {1: "OFF", 2: "AUTO", 3: "COMPATIBLE", 4: "SSE2", 6: "SSSE3", 7: "SSE4_1", 8: "SSE4_2",
-                 9: "AVX", 10: "AVX2", 12: "AVX512", 14: "AVX512_E1", 15: "AVX512_FP16"}
+_MKL_BRANCHES = {
+    1: "OFF",
+    2: "AUTO",
+    3: "COMPATIBLE",
+    4: "SSE2",
+    6: "SSSE3",
+    7: "SSE4_1",
+    8: "SSE4_2",
+    9: "AVX",
+    10: "AVX2",
+    12: "AVX512",
+    14: "AVX512_E1",
+    15: "AVX512_FP16",
+}
 _MKL_STRICT, _MKL_ALL = 0x10000, -1
 
 
 def forced(path: dict[str, str], environ: dict[str, str] | None = None) -> dict[str, str]:
     """An environment (``os.environ`` by default) with its code-path settings replaced by ``path``
     (one of ``EMULATED``; {} for the pinned path), for a child process."""
-    env = {k: v for k, v in (os.environ if environ is None else environ).items()
-           if k not in (*PINNED, *WAIT_POLICY, SWITCH)}
+    env = {
+        k: v
+        for k, v in (os.environ if environ is None else environ).items()
+        if k not in (*PINNED, *WAIT_POLICY, SWITCH)
+    }
     return {**env, **path}
 
 
@@ -129,15 +144,21 @@ def code_path() -> dict[str, Any]:
     import torch
 
     mkl, aten = mkl_branch(), aten_capability()
-    return {"cpu": cpu_model(), "mkl_cbwr": mkl, "aten": aten, "threads": torch.get_num_threads(),
-            "pinned": is_pinned(mkl, aten)}
+    return {
+        "cpu": cpu_model(),
+        "mkl_cbwr": mkl,
+        "aten": aten,
+        "threads": torch.get_num_threads(),
+        "pinned": is_pinned(mkl, aten),
+    }
 
 
 def is_pinned(mkl: str | None, aten: str) -> bool:
     """Whether MKL and ATen run the pinned kernels: AVX2 CNR with STRICT (read back as AUTO on
     a CPU MKL gives no named branch) and ATen's AVX2 kernels."""
-    return (requested() and aten.upper() == PINNED["ATEN_CPU_CAPABILITY"].upper()
-            and mkl in ("AVX2,STRICT", "AUTO,STRICT"))
+    return (
+        requested() and aten.upper() == PINNED["ATEN_CPU_CAPABILITY"].upper() and mkl in ("AVX2,STRICT", "AUTO,STRICT")
+    )
 
 
 def check() -> bool:
@@ -153,8 +174,11 @@ def check() -> bool:
 
 @functools.cache
 def _warn_once(mkl: str | None, aten: str) -> None:
-    warnings.warn(f"the CPU code path is MKL_CBWR={mkl}, ATen {aten}, not the pinned {PINNED}: torch computed "
-                  f"before antidistill was imported, so these numbers may differ in their last bits from a "
-                  f"recompute. Import antidistill first, or export "
-                  f"{' '.join(f'{k}={v}' for k, v in PINNED.items())} before starting Python.",
-                  CodePathWarning, stacklevel=3)
+    warnings.warn(
+        f"the CPU code path is MKL_CBWR={mkl}, ATen {aten}, not the pinned {PINNED}: torch computed "
+        f"before antidistill was imported, so these numbers may differ in their last bits from a "
+        f"recompute. Import antidistill first, or export "
+        f"{' '.join(f'{k}={v}' for k, v in PINNED.items())} before starting Python.",
+        CodePathWarning,
+        stacklevel=3,
+    )

@@ -17,6 +17,7 @@ def fresh_seeds(seeds: Sequence[int]) -> tuple[int, ...]:
     start = max(seeds) + 1
     return tuple(range(start, start + len(seeds)))
 
+
 @dataclass(frozen=True)
 class Profile:
     """How much of the paper's protocol a book build runs.
@@ -39,7 +40,9 @@ class Profile:
         changes = dict(self.overrides)
         if "student.epochs" in changes and "growth.head_only_epochs" not in changes:
             paper_head_only = GrowthConfig().head_only_epochs
-            changes["growth.head_only_epochs"] = round(paper_head_only * changes["student.epochs"] / STUDENT_TRAIN.epochs)
+            changes["growth.head_only_epochs"] = round(
+                paper_head_only * changes["student.epochs"] / STUDENT_TRAIN.epochs
+            )
         return override(ExperimentConfig(method=method, seed=seed, mode=mode, lambdas=lambdas), changes)
 
     def regenerated(self, method: str, seed: int, teachers: str = "authors") -> ExperimentConfig:
@@ -51,25 +54,41 @@ class Profile:
         return dict(self.search_trials)[method]
 
 
-PROFILES = {p.name: p for p in (
-    Profile(
-        "smoke", seeds=(0, 1),
-        overrides=(("data.n_train", 3000), ("data.n_test", 1000), ("teacher.epochs", 1),
-                   ("student.epochs", 1), ("growth.pretrain.epochs", 1), ("attack.noise_max_draws", 32)),
-        search_trials=(("antidistill_l4_0", 2), ("antidistill", 2)),
-        description="the whole book in about a minute: 2 seeds, 1 epoch per stage, 3000 training images",
-    ),
-    Profile(
-        "quick", seeds=(0, 1, 2),
-        overrides=(("teacher.epochs", 8), ("teacher.milestones", (5,)), ("student.epochs", 4),
-                   ("growth.pretrain.epochs", 4), ("attack.noise_se", 0.01)),
-        search_trials=(("antidistill_l4_0", 3), ("antidistill", 3)),
-        search_seeds=2,
-        description="minutes: 3 seeds, full data, shortened schedules and search",
-    ),
-    Profile(
-        "paper", seeds=tuple(range(10)),
-        description="the paper's protocol: 10 seeds, all epochs, 5 and 10 search trials",
-    ),
-)}
-
+PROFILES = {
+    p.name: p
+    for p in (
+        Profile(
+            "smoke",
+            seeds=(0, 1),
+            overrides=(
+                ("data.n_train", 3000),
+                ("data.n_test", 1000),
+                ("teacher.epochs", 1),
+                ("student.epochs", 1),
+                ("growth.pretrain.epochs", 1),
+                ("attack.noise_max_draws", 32),
+            ),
+            search_trials=(("antidistill_l4_0", 2), ("antidistill", 2)),
+            description="the whole book in about a minute: 2 seeds, 1 epoch per stage, 3000 training images",
+        ),
+        Profile(
+            "quick",
+            seeds=(0, 1, 2),
+            overrides=(
+                ("teacher.epochs", 8),
+                ("teacher.milestones", (5,)),
+                ("student.epochs", 4),
+                ("growth.pretrain.epochs", 4),
+                ("attack.noise_se", 0.01),
+            ),
+            search_trials=(("antidistill_l4_0", 3), ("antidistill", 3)),
+            search_seeds=2,
+            description="minutes: 3 seeds, full data, shortened schedules and search",
+        ),
+        Profile(
+            "paper",
+            seeds=tuple(range(10)),
+            description="the paper's protocol: 10 seeds, all epochs, 5 and 10 search trials",
+        ),
+    )
+}

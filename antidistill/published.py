@@ -30,8 +30,17 @@ OTHER_PATH = "compatible"
 RECOMPUTE_TOLERANCE = {"val_acc": 0.012, "fgsm": 0.066, "noise": 0.042}
 
 # What a recompute may change without changing a number: how long it took, where and how it ran.
-NOT_NUMBERS = ("wall_time_s", "environment", "stack_size", "teacher", "path", "cached", "config", "results_version",
-               "device")
+NOT_NUMBERS = (
+    "wall_time_s",
+    "environment",
+    "stack_size",
+    "teacher",
+    "path",
+    "cached",
+    "config",
+    "results_version",
+    "device",
+)
 
 
 def stale(root: str | Path) -> list[tuple[Path, str]]:
@@ -55,11 +64,21 @@ def differences(saved: dict[str, Any], fresh: dict[str, Any]) -> list[str]:
     kernels, threads) any number at all; on another, a Table I number beyond ``RECOMPUTE_TOLERANCE``."""
     if saved["environment"]["code_path"] == code_path():
         # The teacher's accuracy is a number too (the teacher is trained again); its time and cache flag are not.
-        keep = lambda run: {**{k: v for k, v in run.items() if k not in NOT_NUMBERS},  # noqa: E731
-                            "teacher val_acc": (run.get("teacher") or {}).get("val_acc")}
+        def keep(run: dict[str, Any]) -> dict[str, Any]:
+            return {
+                **{k: v for k, v in run.items() if k not in NOT_NUMBERS},
+                "teacher val_acc": (run.get("teacher") or {}).get("val_acc"),
+            }
+
         a, b = keep(saved), keep(json.loads(json.dumps(fresh)))
-        return [f"{k}: published {a.get(k)!r}, recomputed {b.get(k)!r}" for k in sorted(set(a) | set(b))
-                if a.get(k) != b.get(k)]
+        return [
+            f"{k}: published {a.get(k)!r}, recomputed {b.get(k)!r}"
+            for k in sorted(set(a) | set(b))
+            if a.get(k) != b.get(k)
+        ]
     published, now = table_one(saved), table_one(fresh)
-    return [f"{k}: published {published[k]}, recomputed {now[k]} (another code path: tolerance {tol})"
-            for k, tol in RECOMPUTE_TOLERANCE.items() if abs(published[k] - now[k]) > tol]
+    return [
+        f"{k}: published {published[k]}, recomputed {now[k]} (another code path: tolerance {tol})"
+        for k, tol in RECOMPUTE_TOLERANCE.items()
+        if abs(published[k] - now[k]) > tol
+    ]

@@ -49,7 +49,9 @@ class NoiseCurve(Curve):
     @model_validator(mode="after")
     def _one_se_and_count_per_eps(self) -> "NoiseCurve":
         if not len(self.se) == len(self.draws) == len(self.eps):
-            raise ValueError(f"{len(self.se)} standard errors and {len(self.draws)} draw counts for {len(self.eps)} eps")
+            raise ValueError(
+                f"{len(self.se)} standard errors and {len(self.draws)} draw counts for {len(self.eps)} eps"
+            )
         return self
 
 

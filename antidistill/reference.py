@@ -36,8 +36,10 @@ THEIR_LAMBDAS = {
 }
 # Table I's three metrics, as ``recorded`` names them.
 METRICS = ("val_acc", "fgsm", "noise")
-MAKE_IT = ("create it with `python tools/extract_authors_reference.py GIT_DIR`, GIT_DIR a clone of "
-           "github.com/intsystems/anti-distillation, or point ANTIDISTILL_REFERENCE at a copy")
+MAKE_IT = (
+    "create it with `python tools/extract_authors_reference.py GIT_DIR`, GIT_DIR a clone of "
+    "github.com/intsystems/anti-distillation, or point ANTIDISTILL_REFERENCE at a copy"
+)
 
 
 # Where the project's shared folder keeps them, beside a checkout (read in place, never copied in).
@@ -66,8 +68,11 @@ def recorded(records: dict[str, Any], method: str, seed: int, epoch: int | None 
     """One of their runs as Table I reads it: accuracy after ``epoch`` (default: the last),
     FGSM and weight-noise accuracy at the largest eps (measured after their last epoch)."""
     run = records["rows"][method]["seeds"][seed]
-    return {"val_acc": run["val_acc"][(epoch or len(run["val_acc"])) - 1], "fgsm": run["fgsm"][-1],
-            "noise": run["weight_noise"][-1]}
+    return {
+        "val_acc": run["val_acc"][(epoch or len(run["val_acc"])) - 1],
+        "fgsm": run["fgsm"][-1],
+        "noise": run["weight_noise"][-1],
+    }
 
 
 def table_one(run: dict[str, Any]) -> dict[str, float]:
@@ -83,8 +88,14 @@ def differences(runs: Iterable[dict[str, Any]], records: dict[str, Any]) -> list
     for run in runs:
         theirs = recorded(records, run["method"], run["seed"], epoch=run["metric_epochs"]["val_acc"])
         ours = table_one(run)
-        out.append({"method": run["method"], "seed": run["seed"], **{m: ours[m] - theirs[m] for m in METRICS},
-                    "never_predicted": run.get("never_predicted", [])})
+        out.append(
+            {
+                "method": run["method"],
+                "seed": run["seed"],
+                **{m: ours[m] - theirs[m] for m in METRICS},
+                "never_predicted": run.get("never_predicted", []),
+            }
+        )
     return out
 
 
@@ -104,11 +115,16 @@ def summary(diffs: Sequence[dict[str, Any]], within: float = WITHIN) -> dict[str
     rows: dict[str, list[dict[str, Any]]] = {}
     for d in diffs:
         rows.setdefault(d["method"], []).append(d)
-    return {method: {"seeds": len(ds), "within": sum(abs(d["val_acc"]) <= within for d in ds),
-                     "max_acc": max(abs(d["val_acc"]) for d in ds),
-                     **{f"mean_{m}": sum(d[m] for d in ds) / len(ds) for m in ("fgsm", "noise")},
-                     **{f"max_{m}": max(abs(d[m]) for d in ds) for m in ("fgsm", "noise")}}
-            for method, ds in rows.items()}
+    return {
+        method: {
+            "seeds": len(ds),
+            "within": sum(abs(d["val_acc"]) <= within for d in ds),
+            "max_acc": max(abs(d["val_acc"]) for d in ds),
+            **{f"mean_{m}": sum(d[m] for d in ds) / len(ds) for m in ("fgsm", "noise")},
+            **{f"max_{m}": max(abs(d[m]) for d in ds) for m in ("fgsm", "noise")},
+        }
+        for method, ds in rows.items()
+    }
 
 
 def authors_teacher_path(seed: int) -> Path:
@@ -116,9 +132,11 @@ def authors_teacher_path(seed: int) -> Path:
     FileNotFoundError says where it was looked for."""
     path = reference_path().parent / "teachers" / f"teacher_5cl_{seed}.pt"
     if not path.is_file():
-        raise FileNotFoundError(f"no teacher of the authors for seed {seed} at {path}: they are in the project's "
-                                f"shared folder (../shared/reference/authors/teachers/, seeds 0-{SEEDS - 1}); "
-                                f"point ANTIDISTILL_REFERENCE at the records.json beside that folder")
+        raise FileNotFoundError(
+            f"no teacher of the authors for seed {seed} at {path}: they are in the project's "
+            f"shared folder (../shared/reference/authors/teachers/, seeds 0-{SEEDS - 1}); "
+            f"point ANTIDISTILL_REFERENCE at the records.json beside that folder"
+        )
     return path
 
 
@@ -129,8 +147,9 @@ def load_authors_teacher(path: str | Path) -> MLP:
     """
     state = torch.load(path, map_location="cpu", weights_only=True)
     teacher = teacher_model(output_relu=True)
-    teacher.load_state_dict({key.replace("stack.", "linears.").replace(".0.", "."): value
-                             for key, value in state.items()})
+    teacher.load_state_dict(
+        {key.replace("stack.", "linears.").replace(".0.", "."): value for key, value in state.items()}
+    )
     return teacher
 
 
@@ -142,8 +161,7 @@ NOISE_EPS = [i / 100 for i in range(10)]
 
 
 def _git(git_dir: Path, *args: str) -> str:
-    return subprocess.run(["git", f"--git-dir={git_dir}", *args], check=True, capture_output=True,
-                          text=True).stdout
+    return subprocess.run(["git", f"--git-dir={git_dir}", *args], check=True, capture_output=True, text=True).stdout
 
 
 def per_epoch_validation(history: dict) -> list[list[float]]:
@@ -158,8 +176,7 @@ def per_epoch_validation(history: dict) -> list[list[float]]:
         raise ValueError(f"unexpected history lengths: {n_train} train, {n_val} validation entries")
     per_epoch, epochs = n_val // n_train, n_train // SEEDS
     values = history["val_acc"]
-    return [[values[(seed * epochs + e) * per_epoch + per_epoch - 1] for e in range(epochs)]
-            for seed in range(SEEDS)]
+    return [[values[(seed * epochs + e) * per_epoch + per_epoch - 1] for e in range(epochs)] for seed in range(SEEDS)]
 
 
 def extract(git_dir: Path, commit: str) -> dict:
@@ -173,9 +190,23 @@ def extract(git_dir: Path, commit: str) -> dict:
         rows[method] = {
             "file": f"{HISTORY_DIR}/{name}",
             "student_epochs": len(accuracy[0]),
-            "seeds": [{"seed": s, "val_acc": accuracy[s], "fgsm": history["fsgm_noise_acc"][s],
-                       "weight_noise": history["param_noise_acc"][s]} for s in range(SEEDS)],
+            "seeds": [
+                {
+                    "seed": s,
+                    "val_acc": accuracy[s],
+                    "fgsm": history["fsgm_noise_acc"][s],
+                    "weight_noise": history["param_noise_acc"][s],
+                }
+                for s in range(SEEDS)
+            ],
         }
-    return {"source": {"repository": "github.com/intsystems/anti-distillation", "commit": sha,
-                       "extracted_by": "tools/extract_authors_reference.py"},
-            "fgsm_eps": FGSM_EPS, "noise_eps": NOISE_EPS, "rows": rows}
+    return {
+        "source": {
+            "repository": "github.com/intsystems/anti-distillation",
+            "commit": sha,
+            "extracted_by": "tools/extract_authors_reference.py",
+        },
+        "fgsm_eps": FGSM_EPS,
+        "noise_eps": NOISE_EPS,
+        "rows": rows,
+    }

@@ -73,18 +73,27 @@ class SearchConfig:
         split and is scored on it (``data.FashionMNIST.hold_out``)."""
         cfg = self.profile.config(self.method, seed, self.mode, lambdas)
         assert cfg.protocol is not None
-        changes = {"protocol.recorded_epochs_factor": 1, "attack.noise_eps": (),
-                   "growth.pretrain.epochs": cfg.protocol.trial_pretrain_epochs(cfg.growth.pretrain.epochs)}
+        changes = {
+            "protocol.recorded_epochs_factor": 1,
+            "attack.noise_eps": (),
+            "growth.pretrain.epochs": cfg.protocol.trial_pretrain_epochs(cfg.growth.pretrain.epochs),
+        }
         if cfg.protocol.search_split == "validation":
             changes["data.validation"] = cfg.data.n_test or SIZES["test"]
         return override(cfg, changes)
 
     @property
     def identity(self) -> dict[str, Any]:
-        base = self.trial_config(self.search_seeds[0], tuple(1.0 if f"l{i}" in SEARCHED[self.method] else 0.0
-                                                             for i in range(1, 5)))
-        return {"method": self.method, "mode": self.mode, "seeds": list(self.search_seeds),
-                "sampler_seed": self.sampler_seed, "trial_config": config_hash(base)}
+        base = self.trial_config(
+            self.search_seeds[0], tuple(1.0 if f"l{i}" in SEARCHED[self.method] else 0.0 for i in range(1, 5))
+        )
+        return {
+            "method": self.method,
+            "mode": self.mode,
+            "seeds": list(self.search_seeds),
+            "sampler_seed": self.sampler_seed,
+            "trial_config": config_hash(base),
+        }
 
     @property
     def study_name(self) -> str:
@@ -132,8 +141,9 @@ def _close_interrupted(study: optuna.Study) -> None:
         study._storage.set_trial_state_values(trial._trial_id, TrialState.FAIL)
 
 
-def run_search(cfg: SearchConfig, n_trials: int, store: Store, device: str | None = "auto",
-               progress: bool = True) -> optuna.Study:
+def run_search(
+    cfg: SearchConfig, n_trials: int, store: Store, device: str | None = "auto", progress: bool = True
+) -> optuna.Study:
     """Complete the study of ``cfg`` up to ``n_trials`` finished trials and return it.
 
     Each trial's runs are saved in the store (``search/``) as they finish and the study lives
@@ -151,8 +161,13 @@ def run_search(cfg: SearchConfig, n_trials: int, store: Store, device: str | Non
         lambdas = _suggest(trial, cfg.method)
         try:
             # All seeds of a trial train as one stack.
-            results = get_or_run_seeds([cfg.trial_config(seed, lambdas) for seed in cfg.search_seeds], store, device,
-                                       progress=False, kind="search")
+            results = get_or_run_seeds(
+                [cfg.trial_config(seed, lambdas) for seed in cfg.search_seeds],
+                store,
+                device,
+                progress=False,
+                kind="search",
+            )
         except TrainingDiverged:
             trial.set_user_attr("diverged", True)  # a finished trial: it counts towards the sampler seed
             raise
@@ -167,25 +182,32 @@ def run_search(cfg: SearchConfig, n_trials: int, store: Store, device: str | Non
 
 def _locked(store: Store, cfg: SearchConfig):
     """The study's lock, taken at once or not at all: two processes on one study corrupt it."""
-    return hold(store.root / "studies" / f"{cfg.study_name}.lock", f"another process is using the study {cfg.study_name}",
-                "wait for it to finish, or use another results folder")
+    return hold(
+        store.root / "studies" / f"{cfg.study_name}.lock",
+        f"another process is using the study {cfg.study_name}",
+        "wait for it to finish, or use another results folder",
+    )
 
 
 def _open(cfg: SearchConfig, store: Store, storage: str, sampler: optuna.samplers.BaseSampler | None = None):
     try:
         if sampler is None:
-            return optuna.create_study(study_name=cfg.study_name, storage=storage, direction="maximize",
-                                       load_if_exists=True)
+            return optuna.create_study(
+                study_name=cfg.study_name, storage=storage, direction="maximize", load_if_exists=True
+            )
         return optuna.load_study(study_name=cfg.study_name, storage=storage, sampler=sampler)
     except sqlalchemy.exc.SQLAlchemyError as exc:
         path = store.root / "studies" / f"{cfg.study_name}.db"
-        raise RuntimeError(f"the study file {path} cannot be read ({getattr(exc, 'orig', None) or exc}); delete it "
-                           f"and run again: the runs of its trials are cached in {store.root / 'search'}, so the "
-                           "search draws the same lambdas and reuses them") from None
+        raise RuntimeError(
+            f"the study file {path} cannot be read ({getattr(exc, 'orig', None) or exc}); delete it "
+            f"and run again: the runs of its trials are cached in {store.root / 'search'}, so the "
+            "search draws the same lambdas and reuses them"
+        ) from None
 
 
-def _complete(cfg: SearchConfig, n_trials: int, store: Store, storage: str, objective, progress: bool,
-              device: str | None = "auto") -> optuna.Study:
+def _complete(
+    cfg: SearchConfig, n_trials: int, store: Store, storage: str, objective, progress: bool, device: str | None = "auto"
+) -> optuna.Study:
     prerun = True
     while True:
         study = _open(cfg, store, storage)
@@ -196,8 +218,10 @@ def _complete(cfg: SearchConfig, n_trials: int, store: Store, storage: str, obje
         store.computing(f"{n_trials - done} of the {n_trials} trials of the λ search {cfg.study_name}")
         counted = _counted(study)
         if counted - done >= 3 * n_trials:
-            raise TrainingDiverged(f"{cfg.study_name}: {counted - done} trials diverged before {n_trials} "
-                                   "finished; narrow the lambda range or lower the learning rate")
+            raise TrainingDiverged(
+                f"{cfg.study_name}: {counted - done} trials diverged before {n_trials} "
+                "finished; narrow the lambda range or lower the learning rate"
+            )
         if prerun:
             _prerun_startup(cfg, counted, min(n_trials, N_STARTUP) - done, store, device, progress)
             prerun = False
@@ -207,21 +231,21 @@ def _complete(cfg: SearchConfig, n_trials: int, store: Store, storage: str, obje
         study.optimize(objective, n_trials=1, catch=(TrainingDiverged,))
 
 
-def _prerun_startup(cfg: SearchConfig, counted: int, n: int, store: Store, device: str | None,
-                    progress: bool) -> None:
+def _prerun_startup(cfg: SearchConfig, counted: int, n: int, store: Store, device: str | None, progress: bool) -> None:
     """Train the runs of the next ``n`` random (start-up) trials ahead, many trials in one stack,
     and save them where the trials will look: the trials then find them done. Their lambdas are
     known in advance (``startup_lambdas``; a diverged trial counts, so the numbering holds); a
     stack that diverges is dropped and its trials run one by one as usual, so the search is the
     sequential one."""
     n_seeds = len(cfg.search_seeds)
-    configs = [cfg.trial_config(seed, startup_lambdas(cfg, counted + k)) for k in range(max(n, 0))
-               for seed in cfg.search_seeds]
+    configs = [
+        cfg.trial_config(seed, startup_lambdas(cfg, counted + k)) for k in range(max(n, 0)) for seed in cfg.search_seeds
+    ]
     if len(configs) <= n_seeds:
         return  # one trial or none: nothing to share
     per_stack = max(PRERUN_MAX_RUNS[pick_device(device).type] // n_seeds, 1) * n_seeds
     for start in range(0, len(configs), per_stack):
-        chunk = configs[start:start + per_stack]
+        chunk = configs[start : start + per_stack]
         if progress:
             first = counted + 1 + start // n_seeds
             print(f"{cfg.method}: training trials {first}-{first + len(chunk) // n_seeds - 1} as one stack", flush=True)
@@ -249,8 +273,9 @@ def uses_importance(cfg: SearchConfig) -> bool:
     return cfg.method == "antidistill" and protocol_for(cfg.mode).lambdas_from_importance
 
 
-def best_lambdas(cfg: SearchConfig, n_trials: int, store: Store, device: str | None = "auto",
-                 progress: bool = True) -> tuple[float, float, float, float]:
+def best_lambdas(
+    cfg: SearchConfig, n_trials: int, store: Store, device: str | None = "auto", progress: bool = True
+) -> tuple[float, float, float, float]:
     """The lambdas the final runs use (running the search first if it is not complete): the best
     finished trial's, or the importance-ordered ones where ``uses_importance`` (falling back to
     the best trial's, with a warning, when fewer than two trials finished).
@@ -267,16 +292,31 @@ def best_lambdas(cfg: SearchConfig, n_trials: int, store: Store, device: str | N
     if uses_importance(cfg):
         if info["importance_lambdas"] is not None:
             return tuple(info["importance_lambdas"])  # type: ignore[return-value]
-        warnings.warn(f"{cfg.study_name}: one finished trial gives no parameter importances; "
-                      "using the best trial's lambdas", stacklevel=2)
+        warnings.warn(
+            f"{cfg.study_name}: one finished trial gives no parameter importances; using the best trial's lambdas",
+            stacklevel=2,
+        )
     return _lambdas_of(study.best_trial.params)
 
 
 def summary(study: optuna.Study, cfg: SearchConfig) -> dict[str, Any]:
-    trials = [{"number": t.number, "state": t.state.name, "value": t.value, "lambdas": t.user_attrs.get("lambdas"),
-               "fgsm_per_seed": t.user_attrs.get("fgsm_per_seed")} for t in study.trials]
+    trials = [
+        {
+            "number": t.number,
+            "state": t.state.name,
+            "value": t.value,
+            "lambdas": t.user_attrs.get("lambdas"),
+            "fgsm_per_seed": t.user_attrs.get("fgsm_per_seed"),
+        }
+        for t in study.trials
+    ]
     by_importance = importance_lambdas(study, cfg.sampler_seed)
-    return {"study": cfg.study_name, "identity": cfg.identity, "trials": trials,
-            "best_lambdas": list(_lambdas_of(study.best_trial.params)), "best_value": study.best_value,
-            "importance_lambdas": None if by_importance is None else list(by_importance),
-            "final_lambdas_from": "importance" if uses_importance(cfg) and by_importance else "best_trial"}
+    return {
+        "study": cfg.study_name,
+        "identity": cfg.identity,
+        "trials": trials,
+        "best_lambdas": list(_lambdas_of(study.best_trial.params)),
+        "best_value": study.best_value,
+        "importance_lambdas": None if by_importance is None else list(by_importance),
+        "final_lambdas_from": "importance" if uses_importance(cfg) and by_importance else "best_trial",
+    }

@@ -30,15 +30,15 @@ import numpy as np
 import torch
 
 PURPOSES = (
-    "teacher_init",      # the teacher's initial weights
-    "teacher_batches",   # the teacher's batch order
-    "student_init",      # every draw of the growth: student init, Net2Net's copies, transfer's head
+    "teacher_init",  # the teacher's initial weights
+    "teacher_batches",  # the teacher's batch order
+    "student_init",  # every draw of the growth: student init, Net2Net's copies, transfer's head
     "pretrain_batches",  # batch order of the D1 pre-training (methods 6-8)
-    "student_batches",   # batch order of the D2 training
-    "input_noise",       # L3: the uniform input noise
-    "probes",            # L4: Hutchinson's probe vectors
-    "weight_noise",      # the weight-noise metric's xi
-    "net2net_units",     # which teacher unit each new Net2Net unit copies (authors: unseeded `random`)
+    "student_batches",  # batch order of the D2 training
+    "input_noise",  # L3: the uniform input noise
+    "probes",  # L4: Hutchinson's probe vectors
+    "weight_noise",  # the weight-noise metric's xi
+    "net2net_units",  # which teacher unit each new Net2Net unit copies (authors: unseeded `random`)
 )
 TEACHER_SIDE = ("teacher_init", "teacher_batches")
 ON_DEVICE = ("input_noise", "probes", "weight_noise")
@@ -76,8 +76,9 @@ def normal(shape: Sequence[int], generator: torch.Generator) -> torch.Tensor:
 DRAWS = {"uniform": uniform, "rademacher": rademacher, "normal": normal}
 
 
-def member_reference(like: Sequence[torch.Tensor], generators: Sequence[torch.Generator],
-                     kind: str) -> list[torch.Tensor]:
+def member_reference(
+    like: Sequence[torch.Tensor], generators: Sequence[torch.Generator], kind: str
+) -> list[torch.Tensor]:
     """Draws of ``kind`` shaped like each seed-stacked tensor of ``like`` ([S, ...]): member s
     draws its slices, tensor after tensor, from ``generators[s]`` -- what a run of s alone draws.
     Training uses ``engine.draws.member_random``, the same numbers from CPU generators, faster."""

@@ -61,8 +61,10 @@ def _atomic(path: Path, data: bytes) -> None:
 
 def _raise_if_full(exc: OSError, path: Path, size: int) -> None:
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        raise DiskFull(f"no room to save {path.name} in {path.parent}: it needs {size / 1024:.0f} KiB more "
-                       f"({exc.strerror}); free space there or choose another results folder") from None
+        raise DiskFull(
+            f"no room to save {path.name} in {path.parent}: it needs {size / 1024:.0f} KiB more "
+            f"({exc.strerror}); free space there or choose another results folder"
+        ) from None
 
 
 def atomic_write_json(path: Path, obj: Any) -> None:
@@ -88,8 +90,10 @@ def check_writable(folder: str | Path) -> Path:
         with tempfile.NamedTemporaryFile(dir=folder, prefix=".write-test."):
             pass
     except OSError as exc:
-        raise ValueError(f"cannot write results to {folder}: {exc.strerror or exc}; choose another folder "
-                         "(--out / --results-dir / results_dir)") from None
+        raise ValueError(
+            f"cannot write results to {folder}: {exc.strerror or exc}; choose another folder "
+            "(--out / --results-dir / results_dir)"
+        ) from None
     return folder
 
 
@@ -129,7 +133,9 @@ class Store:
 
     def __init__(self, root: str | Path, strict: bool = False, read_only: bool = False) -> None:
         self.root = Path(root)
-        self.strict = strict  # published results: an invalid file stops the build (InvalidRecord) instead of being recomputed
+        self.strict = (
+            strict  # published results: an invalid file stops the build (InvalidRecord) instead of being recomputed
+        )
         self.read_only = read_only  # a build from published results: nothing is trained (``computing``)
 
     def computing(self, what: str) -> None:
@@ -137,17 +143,20 @@ class Store:
         naming ``what`` and how to compute it, so that a build from published results never
         starts hours of training by surprise."""
         if self.read_only:
-            raise NotStored(f"{self.root} lacks {what}, and a build from published results trains nothing; "
-                            f"compute what is missing with `python tools/compute_profile.py {self.root} --mode MODE "
-                            "--profile paper` (it resumes), or build with --recompute to compute everything "
-                            "into results/")
+            raise NotStored(
+                f"{self.root} lacks {what}, and a build from published results trains nothing; "
+                f"compute what is missing with `python tools/compute_profile.py {self.root} --mode MODE "
+                "--profile paper` (it resumes), or build with --recompute to compute everything "
+                "into results/"
+            )
 
     def reject(self, path: Path, reason: str) -> None:
         """A stored file that cannot be used: recomputed with a StoreWarning, or in a strict store InvalidRecord."""
         if self.strict:
             raise InvalidRecord(f"{path}: {reason}")
-        warnings.warn(f"{path}: {reason}; treating it as not stored (it will be recomputed)", StoreWarning,
-                      stacklevel=3)
+        warnings.warn(
+            f"{path}: {reason}; treating it as not stored (it will be recomputed)", StoreWarning, stacklevel=3
+        )
 
     def _read(self, path: Path, kind: str) -> dict[str, Any] | None:
         """A saved JSON object, or None (``reject``: a StoreWarning, or InvalidRecord in a strict
@@ -186,8 +195,9 @@ class Store:
                 found.append((path, str(exc).removeprefix(f"{path}: ")))
                 continue
             if saved["results_version"] != RESULTS_VERSION:
-                found.append((path, f"computed by results version {saved['results_version']}; "
-                                    f"the code is at {RESULTS_VERSION}"))
+                found.append(
+                    (path, f"computed by results version {saved['results_version']}; the code is at {RESULTS_VERSION}")
+                )
                 continue
             try:
                 from_dict(cfg_type, saved["config"])

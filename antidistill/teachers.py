@@ -39,20 +39,24 @@ class TeacherConfig:
 
 def _same_but_seed(cfgs: Sequence[TeacherConfig]) -> None:
     check(len(cfgs) >= 1, "no teacher config given")
-    check(all(dataclasses.replace(c, seed=0) == dataclasses.replace(cfgs[0], seed=0) for c in cfgs),
-          "teachers trained together must differ only in their seed")
+    check(
+        all(dataclasses.replace(c, seed=0) == dataclasses.replace(cfgs[0], seed=0) for c in cfgs),
+        "teachers trained together must differ only in their seed",
+    )
 
 
-def train_teachers(cfgs: Sequence[TeacherConfig], data: FashionMNIST,
-                   progress: bool = True) -> tuple[list[MLP], list[list[dict]]]:
+def train_teachers(
+    cfgs: Sequence[TeacherConfig], data: FashionMNIST, progress: bool = True
+) -> tuple[list[MLP], list[list[dict]]]:
     """Train one [128, 64, 32] teacher per config (configs that differ only in the seed), all at
     once as one stack, on D1 of ``data`` (already sliced and on the device); each seed keeps its
     own streams, so a teacher is the one a stack of one would give."""
     _same_but_seed(cfgs)
     cfg = cfgs[0]
     streams = [Streams(c.seed, single=cfg.protocol.single_stream) for c in cfgs]
-    teachers = StackedMLP.stack([teacher_model(cfg.protocol.output_relu, generator=st("teacher_init"))
-                                 for st in streams]).to(data.train.x.device)
+    teachers = StackedMLP.stack(
+        [teacher_model(cfg.protocol.output_relu, generator=st("teacher_init")) for st in streams]
+    ).to(data.train.x.device)
     mask = ClassMask(C1, cfg.protocol.mask)
     d1 = data.d1()
     if cfg.protocol.teacher_batches == "drop_in_batch":
@@ -62,14 +66,25 @@ def train_teachers(cfgs: Sequence[TeacherConfig], data: FashionMNIST,
     seeds = ", ".join(str(c.seed) for c in cfgs)
     # Their teacher notebook made one test pass after every epoch (``authors_draws``).
     loader = loader_draws(cfg.protocol, [st("teacher_batches") for st in streams], passes_after_epoch=1)
-    histories = fit(teachers, train, d1.test, cfg.train, plain_ce(mask), mask,
-                    [st("teacher_batches") if cfg.protocol.shuffle else None for st in streams], keep_classes=keep,
-                    loader=loader, desc=f"teacher seed {seeds}", progress=progress)
+    histories = fit(
+        teachers,
+        train,
+        d1.test,
+        cfg.train,
+        plain_ce(mask),
+        mask,
+        [st("teacher_batches") if cfg.protocol.shuffle else None for st in streams],
+        keep_classes=keep,
+        loader=loader,
+        desc=f"teacher seed {seeds}",
+        progress=progress,
+    )
     return teachers.unstack(), histories
 
 
-def get_teachers(cfgs: Sequence[TeacherConfig], data: FashionMNIST, store: Store | None = None,
-                 progress: bool = True) -> list[tuple[MLP, dict]]:
+def get_teachers(
+    cfgs: Sequence[TeacherConfig], data: FashionMNIST, store: Store | None = None, progress: bool = True
+) -> list[tuple[MLP, dict]]:
     """The trained teachers (on the CPU) and their records, loaded from ``store`` where saved
     there; the missing ones are trained together and saved one file per seed."""
     _same_but_seed(cfgs)
@@ -85,8 +100,9 @@ def get_teachers(cfgs: Sequence[TeacherConfig], data: FashionMNIST, store: Store
     missing = [i for i in range(len(cfgs)) if i not in found]
     if missing:
         if store is not None:
-            store.computing(f"the teacher of seed {', '.join(str(cfgs[i].seed) for i in missing)} "
-                            f"({cfgs[0].protocol.base} mode)")
+            store.computing(
+                f"the teacher of seed {', '.join(str(cfgs[i].seed) for i in missing)} ({cfgs[0].protocol.base} mode)"
+            )
         start = time.perf_counter()
         teachers, histories = train_teachers([cfgs[i] for i in missing], data, progress)
         # The stack's time, shared out: what each teacher cost.
@@ -102,8 +118,9 @@ def get_teachers(cfgs: Sequence[TeacherConfig], data: FashionMNIST, store: Store
     return [found[i] for i in range(len(cfgs))]
 
 
-def teacher_records(cfgs: Sequence[TeacherConfig], data: FashionMNIST, store: Store,
-                    progress: bool = True) -> list[dict]:
+def teacher_records(
+    cfgs: Sequence[TeacherConfig], data: FashionMNIST, store: Store, progress: bool = True
+) -> list[dict]:
     """The records (history, accuracy, time) of the trained teachers: read where saved, whether
     or not their weights are (published results keep only seed 0's), the others trained."""
     saved = [store.load("teachers", _name(cfg), cfg) for cfg in cfgs]
@@ -124,8 +141,10 @@ def authors_teachers(cfgs: Sequence[TeacherConfig], data: FashionMNIST) -> list[
     d1 = data.d1()
     stacked = StackedMLP.stack(teachers).to(d1.test.y.device)
     _, accuracy = evaluate(stacked, d1.test, ClassMask(C1, cfgs[0].protocol.mask))
-    return [(t, {"seed": c.seed, "val_acc": a, "cached": True, "wall_time_s": 0.0, "source": "authors"})
-            for t, c, a in zip(teachers, cfgs, accuracy)]
+    return [
+        (t, {"seed": c.seed, "val_acc": a, "cached": True, "wall_time_s": 0.0, "source": "authors"})
+        for t, c, a in zip(teachers, cfgs, accuracy)
+    ]
 
 
 def _name(cfg: TeacherConfig) -> str:

@@ -38,14 +38,23 @@ class TrainConfig:
     def __post_init__(self) -> None:
         check(isinstance(self.epochs, int) and self.epochs >= 0, f"epochs must be an integer >= 0, got {self.epochs!r}")
         check(self.lr > 0, f"lr must be > 0, got {self.lr}")
-        check(isinstance(self.batch_size, int) and self.batch_size >= 1, f"batch_size must be >= 1, got {self.batch_size!r}")
-        check(self.decay in ("none", "step", "exponential"),
-              f"decay must be 'none', 'step' or 'exponential', got {self.decay!r}")
+        check(
+            isinstance(self.batch_size, int) and self.batch_size >= 1,
+            f"batch_size must be >= 1, got {self.batch_size!r}",
+        )
+        check(
+            self.decay in ("none", "step", "exponential"),
+            f"decay must be 'none', 'step' or 'exponential', got {self.decay!r}",
+        )
         check(0 < self.gamma <= 1, f"gamma must be in (0, 1], got {self.gamma}")
 
 
-def cut_batches(y: torch.Tensor, batch_size: int, generators: Sequence[torch.Generator | None],
-                keep_classes: tuple[int, ...] | None = None) -> list[tuple[torch.Tensor, Cut | None]]:
+def cut_batches(
+    y: torch.Tensor,
+    batch_size: int,
+    generators: Sequence[torch.Generator | None],
+    keep_classes: tuple[int, ...] | None = None,
+) -> list[tuple[torch.Tensor, Cut | None]]:
     """One epoch of batch index tensors [S, B], one row per seed: shuffled from that seed's
     generator, or in dataset order where it is None; each with its ``Cut`` where
     ``keep_classes`` drops other samples inside each batch after it is cut (the authors'
@@ -72,16 +81,22 @@ def cut_batches(y: torch.Tensor, batch_size: int, generators: Sequence[torch.Gen
     keep = torch.isin(labels[orders], torch.tensor(keep_classes))
     counts = torch.stack([k.sum(1) for k in keep.split(batch_size, dim=1)], dim=1)
     if not bool((counts == counts[:1]).all()):
-        raise ValueError("dropping classes inside shuffled batches gives every seed its own batch sizes; "
-                         "train such seeds one per stack")
+        raise ValueError(
+            "dropping classes inside shuffled batches gives every seed its own batch sizes; "
+            "train such seeds one per stack"
+        )
     kept = [int(c) for c in counts[0]]
     idx = orders[keep].view(len(generators), -1).to(y.device).split(kept, dim=1)
     positions = [k.nonzero()[:, 1].view(len(generators), -1) for k in keep.split(batch_size, dim=1)]
     return [(i, Cut(size, p)) for i, size, p, c in zip(idx, sizes, positions, kept) if c > 0]
 
 
-def batch_indices(y: torch.Tensor, batch_size: int, generators: Sequence[torch.Generator | None],
-                  keep_classes: tuple[int, ...] | None = None) -> list[torch.Tensor]:
+def batch_indices(
+    y: torch.Tensor,
+    batch_size: int,
+    generators: Sequence[torch.Generator | None],
+    keep_classes: tuple[int, ...] | None = None,
+) -> list[torch.Tensor]:
     """The batch index tensors of ``cut_batches``, without their cuts."""
     return [idx for idx, _ in cut_batches(y, batch_size, generators, keep_classes)]
 
@@ -118,8 +133,10 @@ def _set_trainable(model: StackedMLP, head_only: bool) -> None:
 def _diverged(desc: str, epoch: int, losses: torch.Tensor, terms: list[dict[str, torch.Tensor]]) -> TrainingDiverged:
     batch, seed = (int(i) for i in torch.nonzero(~torch.isfinite(losses))[0])
     values = {k: float(v[seed]) for k, v in terms[batch].items()}
-    return TrainingDiverged(f"{desc}: loss is {float(losses[batch, seed])} at epoch {epoch}, batch {batch} "
-                            f"(stack member {seed}); terms: {values}. Lower the learning rate or the lambdas.")
+    return TrainingDiverged(
+        f"{desc}: loss is {float(losses[batch, seed])} at epoch {epoch}, batch {batch} "
+        f"(stack member {seed}); terms: {values}. Lower the learning rate or the lambdas."
+    )
 
 
 def _epoch_mean(values: torch.Tensor, sizes: list[int]) -> torch.Tensor:
@@ -156,8 +173,10 @@ def fit(
     on the device: the losses are checked once an epoch, and a NaN or infinite one raises
     ``TrainingDiverged`` naming the epoch, batch and terms.
     """
-    check(len(generators) == model.n_seeds, f"one batch generator per seed: {model.n_seeds} seeds, "
-          f"{len(generators)} generators")
+    check(
+        len(generators) == model.n_seeds,
+        f"one batch generator per seed: {model.n_seeds} seeds, {len(generators)} generators",
+    )
     keep_freed_memory()
     graphs = use_graphs(train.x.device, loss_fn)
     optimizer = make_optimizer(model, cfg.lr, graphs)
@@ -192,11 +211,18 @@ def fit(
         means_list = {k: v.tolist() for k, v in means.items()}
         val_loss, val_acc = evaluate(model, val, mask)
         for s, history in enumerate(histories):
-            row = {"epoch": epoch, "train_loss": means_list["train_loss"][s], "train_acc": means_list["train_acc"][s],
-                   "val_loss": val_loss[s], "val_acc": val_acc[s], "lr": lr}
+            row = {
+                "epoch": epoch,
+                "train_loss": means_list["train_loss"][s],
+                "train_acc": means_list["train_acc"][s],
+                "val_loss": val_loss[s],
+                "val_acc": val_acc[s],
+                "lr": lr,
+            }
             row.update({k: v[s] for k, v in means_list.items() if k.startswith("train_") and k not in row})
             history.append(row)
-        bar.set_postfix(loss=f"{sum(means_list['train_loss']) / model.n_seeds:.4f}",
-                        val_acc=f"{sum(val_acc) / model.n_seeds:.4f}")
+        bar.set_postfix(
+            loss=f"{sum(means_list['train_loss']) / model.n_seeds:.4f}", val_acc=f"{sum(val_acc) / model.n_seeds:.4f}"
+        )
     _set_trainable(model, head_only=False)
     return histories

@@ -10,9 +10,11 @@ import torch
 
 
 def pytest_addoption(parser):
-    parser.addoption("--device", default=os.environ.get("ANTIDISTILL_TEST_DEVICE", "cpu"),
-                     help="device of the experiment-level tests: cpu (default), cuda, cuda:N "
-                          "(or set ANTIDISTILL_TEST_DEVICE)")
+    parser.addoption(
+        "--device",
+        default=os.environ.get("ANTIDISTILL_TEST_DEVICE", "cpu"),
+        help="device of the experiment-level tests: cpu (default), cuda, cuda:N (or set ANTIDISTILL_TEST_DEVICE)",
+    )
 
 
 def pytest_configure(config):
@@ -26,6 +28,7 @@ def pytest_configure(config):
 @pytest.fixture(scope="session")
 def device(request) -> str:
     return request.config.getoption("--device")
+
 
 from antidistill.data import DataConfig, DataError, load_fashion_mnist
 from antidistill.losses import plain_ce
@@ -88,8 +91,16 @@ def trained(fashion):
     """A student trained briefly on real data, so that noise has accuracy to destroy."""
     data = DataConfig(n_train=4096, n_test=1000).apply(fashion)
     model = StackedMLP.stack([student_model(generator=torch.Generator().manual_seed(s)) for s in (0, 1)])
-    fit(model, data.train, data.test, TrainConfig(epochs=2), plain_ce(ClassMask()), ClassMask(),
-        [torch.Generator().manual_seed(0), torch.Generator().manual_seed(1)], progress=False)
+    fit(
+        model,
+        data.train,
+        data.test,
+        TrainConfig(epochs=2),
+        plain_ce(ClassMask()),
+        ClassMask(),
+        [torch.Generator().manual_seed(0), torch.Generator().manual_seed(1)],
+        progress=False,
+    )
     return model
 
 
@@ -133,23 +144,27 @@ def assert_same_as_alone(together, alone, where: str = "result") -> None:
             continue
         if "acc" in at.rsplit(".", 1)[-1]:  # an accuracy: a count of images
             gap = float((x - y).abs().max()) if x.numel() else 0.0
-            assert gap <= STACK_ACC_ATOL, \
+            assert gap <= STACK_ACC_ATOL, (
                 f"{at}: stack and alone differ by {gap:.4f}, more than this path's {STACK_ACC_ATOL:.4f} for accuracies"
+            )
             continue
         gap = float(((x - y).abs() / (y.abs() + STACK_ATOL / STACK_RTOL)).max()) if x.numel() else 0.0
         if gap > 0:
             _worst.append((gap, at))
-        assert torch.allclose(x, y, rtol=STACK_RTOL, atol=STACK_ATOL, equal_nan=True), \
+        assert torch.allclose(x, y, rtol=STACK_RTOL, atol=STACK_ATOL, equal_nan=True), (
             f"{at}: stack and alone differ by {gap:.2e} relative, more than this path's tolerance {STACK_RTOL}"
+        )
 
 
 def pytest_terminal_summary(terminalreporter):
     from antidistill.numerics import code_path
 
     path = code_path()
-    line = (f"CPU code path: MKL_CBWR={path['mkl_cbwr']}, ATen {path['aten']}, {path['threads']} threads "
-            f"({'pinned' if path['pinned'] else 'not the pinned path'}); stacks vs alone: "
-            f"{'bit-identical required' if stacks_bit_exact() else f'tolerance {STACK_RTOL} relative'}")
+    line = (
+        f"CPU code path: MKL_CBWR={path['mkl_cbwr']}, ATen {path['aten']}, {path['threads']} threads "
+        f"({'pinned' if path['pinned'] else 'not the pinned path'}); stacks vs alone: "
+        f"{'bit-identical required' if stacks_bit_exact() else f'tolerance {STACK_RTOL} relative'}"
+    )
     if _worst:
         gap, at = max(_worst)
         line += f"; largest difference seen {gap:.1e} ({at})"
@@ -167,24 +182,50 @@ def valid_record(cfg, **fields) -> dict:
     record = {"seed": cfg.seed, "val_acc": 0.5, "history": history, "wall_time_s": 1.0}
     if hasattr(cfg, "attack"):
         n_fgsm, n_noise = len(cfg.attack.fgsm_eps), len(cfg.attack.noise_eps)
-        record |= {"method": cfg.method, "mode": cfg.mode, "config_hash": config_hash(to_dict(cfg)),
-                   "metric_epochs": {"val_acc": epochs.epochs, "fgsm": epochs.epochs, "weight_noise": epochs.epochs},
-                   "pretrain_history": None,
-                   "fgsm": {"eps": list(cfg.attack.fgsm_eps), "acc": [0.5] * n_fgsm},
-                   "weight_noise": {"eps": list(cfg.attack.noise_eps), "acc": [0.5] * n_noise,
-                                    "se": [0.0] * n_noise, "draws": [1] * n_noise}}
+        record |= {
+            "method": cfg.method,
+            "mode": cfg.mode,
+            "config_hash": config_hash(to_dict(cfg)),
+            "metric_epochs": {"val_acc": epochs.epochs, "fgsm": epochs.epochs, "weight_noise": epochs.epochs},
+            "pretrain_history": None,
+            "fgsm": {"eps": list(cfg.attack.fgsm_eps), "acc": [0.5] * n_fgsm},
+            "weight_noise": {
+                "eps": list(cfg.attack.noise_eps),
+                "acc": [0.5] * n_noise,
+                "se": [0.0] * n_noise,
+                "draws": [1] * n_noise,
+            },
+        }
     return record | fields
 
 
 # Tiny runs for the tests of whole runs, the store and the command line.
 # Capped weight-noise draws keep these runs short; the metric's own tests use the defaults.
-TINY = {"data.n_train": 1024, "data.n_test": 256, "teacher.epochs": 1, "student.epochs": 1,
-        "growth.pretrain.epochs": 1, "attack.noise_max_draws": 32}
+TINY = {
+    "data.n_train": 1024,
+    "data.n_test": 256,
+    "teacher.epochs": 1,
+    "student.epochs": 1,
+    "growth.pretrain.epochs": 1,
+    "attack.noise_max_draws": 32,
+}
 
 
-TINY_ARGS = ["--epochs", "1", "--set", "data.n_train=1024", "--set", "data.n_test=256",
-             "--set", "teacher.epochs=1", "--set", "growth.pretrain.epochs=1", "--set", "attack.noise_max_draws=32",
-             "--quiet"]
+TINY_ARGS = [
+    "--epochs",
+    "1",
+    "--set",
+    "data.n_train=1024",
+    "--set",
+    "data.n_test=256",
+    "--set",
+    "teacher.epochs=1",
+    "--set",
+    "growth.pretrain.epochs=1",
+    "--set",
+    "attack.noise_max_draws=32",
+    "--quiet",
+]
 
 
 LAMBDAS = {"antidistill": (1.0, 0.01, 0.5, 0.5), "antidistill_l4_0": (1.0, 0.01, 0.5, 0.0)}
@@ -195,12 +236,12 @@ def tiny(method, mode="paper", seed=0, **extra):
     from antidistill.config import override
     from antidistill.experiment import ExperimentConfig
 
-    return override(ExperimentConfig(method=method, seed=seed, mode=mode, lambdas=LAMBDAS.get(method)),
-                    {**TINY, **extra})
+    return override(
+        ExperimentConfig(method=method, seed=seed, mode=mode, lambdas=LAMBDAS.get(method)), {**TINY, **extra}
+    )
 
 
 def outcome(result):
     """A run's numbers, without what may differ between two computations of it (time, machine, cache)."""
     drop = {"wall_time_s", "environment", "path", "cached", "teacher"}
     return {k: v for k, v in result.items() if k not in drop}
-

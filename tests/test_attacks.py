@@ -121,10 +121,10 @@ def test_weight_noise_of_a_stack_is_that_of_its_seeds(small_test, trained, per_b
     grid = (0.0, 0.02, 0.2)
     gens = lambda: [torch.Generator().manual_seed(s) for s in (5, 6)]  # noqa: E731
     together = weight_noise_curve(trained, small_test, grid, gens(), cfg, per_batch)
-    alone = [weight_noise_curve(StackedMLP.stack([trained.member(s)]), small_test, grid, [gens()[s]], cfg, per_batch)[0]
-             for s in (0, 1)]
+    alone = [
+        weight_noise_curve(StackedMLP.stack([trained.member(s)]), small_test, grid, [gens()[s]], cfg, per_batch)[0]
+        for s in (0, 1)
+    ]
     assert_same_as_alone([vars(c) for c in together], [vars(c) for c in alone])
     if not per_batch:
         assert together[0].draws != together[1].draws
-
-

@@ -30,8 +30,9 @@ TRAIN, TEST = _split(1200, 1), _split(100, 2)
 
 def _loader(split: Split, workers: int = 0) -> DataLoader:
     # Their get_data: images [B, 1, 28, 28], dataset order, their batch size (ours here).
-    return DataLoader(TensorDataset(split.x.unsqueeze(1), split.y), shuffle=False, batch_size=BATCH,
-                      num_workers=workers)
+    return DataLoader(
+        TensorDataset(split.x.unsqueeze(1), split.y), shuffle=False, batch_size=BATCH, num_workers=workers
+    )
 
 
 def _stream() -> torch.Generator:
@@ -69,8 +70,17 @@ def test_student_training_draws_their_train_and_test_passes():
     passes = evaluation_passes(AUTHORS, "transfer", len(train_loader))
     assert passes == 3 and evaluation_passes(AUTHORS, "xavier", len(train_loader)) == 1
     g = _stream()
-    fit(model, TRAIN, TEST, TrainConfig(epochs=epochs, batch_size=BATCH), plain_ce(ClassMask()), ClassMask(),
-        [None], loader=LoaderDraws((g,), passes), progress=False)
+    fit(
+        model,
+        TRAIN,
+        TEST,
+        TrainConfig(epochs=epochs, batch_size=BATCH),
+        plain_ce(ClassMask()),
+        ClassMask(),
+        [None],
+        loader=LoaderDraws((g,), passes),
+        progress=False,
+    )
     assert torch.equal(g.get_state(), torch.get_rng_state())
 
 
@@ -105,8 +115,18 @@ def test_pre_training_draws_noise_for_the_whole_batch_then_the_probe():
     # fit makes the same draws: the same stream afterwards.
     g = _stream()
     loss = CompositeLoss((1.0, 0.0, 1.0, 1.0), ClassMask(C1, "zero"), AUTHORS, LossConfig(), [g], [g])
-    fit(model, TRAIN, TEST, TrainConfig(epochs=2, batch_size=BATCH), loss, ClassMask(C1, "zero"), [None],
-        keep_classes=C1, loader=LoaderDraws((g,)), progress=False)
+    fit(
+        model,
+        TRAIN,
+        TEST,
+        TrainConfig(epochs=2, batch_size=BATCH),
+        loss,
+        ClassMask(C1, "zero"),
+        [None],
+        keep_classes=C1,
+        loader=LoaderDraws((g,)),
+        progress=False,
+    )
     assert torch.equal(g.get_state(), their_state)
 
 
@@ -137,8 +157,9 @@ def test_the_attacks_draw_their_iterators_and_weight_noise(monkeypatch):
     g = _stream()
     fgsm_curve(model, TEST, fgsm_eps, loader=LoaderDraws((g,)))
     assert torch.equal(g.get_state(), after_fgsm)
-    weight_noise_curve(model, TEST, noise_eps, [g], AttackConfig(noise_batch=BATCH), per_batch=True,
-                       loader=LoaderDraws((g,)))
+    weight_noise_curve(
+        model, TEST, noise_eps, [g], AttackConfig(noise_batch=BATCH), per_batch=True, loader=LoaderDraws((g,))
+    )
     assert len(drawn) == len(their_xi)
     assert all(torch.equal(a, b) for ours, theirs in zip(drawn, their_xi) for a, b in zip(ours, theirs))
     assert torch.equal(g.get_state(), torch.get_rng_state())

@@ -48,6 +48,7 @@ def test_the_authors_30_epoch_rows_add_their_extra_student_epochs():
 def test_matmul_flops_are_the_hand_count_of_forward_and_backward():
     """Forward 2*in*out per layer, backward the weight gradient (2*in*out) and the gradient of
     every layer's input but the images' (2*in*out); L3 repeats the whole step on noisy images."""
+
     def plain(widths):
         pairs = [a * b for a, b in zip(widths[:-1], widths[1:])]
         return 2 * sum(pairs) + 2 * sum(pairs) + 2 * sum(pairs[1:])
@@ -108,7 +109,9 @@ def test_measured_profile_sums_the_saved_wall_times_of_that_profile_only(tmp_pat
         save("runs", f"a{seed}", smoke.config("xavier", seed, "authors"), 1e4)
     trial = SearchConfig.of(smoke, "antidistill", "paper").trial_config(0, (0.5, 0.25, 0.125, 0.0625))
     save("search", "s0", trial, 180.0)
-    rows = {what: (saved, expected, hours) for what, saved, expected, hours in measured_profile(store, "paper", "smoke")}
+    rows = {
+        what: (saved, expected, hours) for what, saved, expected, hours in measured_profile(store, "paper", "smoke")
+    }
     assert rows["teachers"] == (1, len(smoke.seeds), 0.01)
     assert rows["final runs: xavier"] == (len(smoke.seeds), len(smoke.seeds), 0.02 * len(smoke.seeds))
     assert rows["search trials: antidistill"] == (1, smoke.trials("antidistill") * len(smoke.seeds), 0.05)
@@ -117,7 +120,9 @@ def test_measured_profile_sums_the_saved_wall_times_of_that_profile_only(tmp_pat
     save("teachers", "t2", smoke.config("zero_pad", 2, "paper").teacher_config(), 18.0)
     save("runs", "x3", smoke.config("xavier", 3, "paper"), 36.0)
     save("runs", "x9", smoke.config("xavier", 9, "paper"), 1e4)
-    rows = {what: (saved, expected, hours) for what, saved, expected, hours in measured_profile(store, "paper", "smoke")}
+    rows = {
+        what: (saved, expected, hours) for what, saved, expected, hours in measured_profile(store, "paper", "smoke")
+    }
     assert rows["fresh seeds: teachers and final runs"] == (2, 9 * len(smoke.seeds), 0.015)
     assert rows["teachers"] == (1, len(smoke.seeds), 0.01)
     assert rows["final runs: xavier"] == (len(smoke.seeds), len(smoke.seeds), 0.02 * len(smoke.seeds))
@@ -127,9 +132,14 @@ def test_measured_profile_sums_the_saved_wall_times_of_that_profile_only(tmp_pat
         save("runs", name, smoke.config("antidistill", 0, "paper", lambdas), 360.0)
     study = SearchConfig.of(smoke, "antidistill", "paper").study_name
     (tmp_path / "studies").mkdir()
-    (tmp_path / "studies" / f"{study}.json").write_text(json.dumps(
-        {"best_lambdas": list(chosen), "importance_lambdas": list(theirs), "final_lambdas_from": "best_trial"}))
-    rows = {what: (saved, expected, hours) for what, saved, expected, hours in measured_profile(store, "paper", "smoke")}
+    (tmp_path / "studies" / f"{study}.json").write_text(
+        json.dumps(
+            {"best_lambdas": list(chosen), "importance_lambdas": list(theirs), "final_lambdas_from": "best_trial"}
+        )
+    )
+    rows = {
+        what: (saved, expected, hours) for what, saved, expected, hours in measured_profile(store, "paper", "smoke")
+    }
     assert rows["final runs: antidistill"] == (1, len(smoke.seeds), 0.1)
 
 
@@ -166,12 +176,26 @@ def test_the_table_rows_follow_the_timings():
     from antidistill.bench.table import Measured, authors_rows, estimate_rows, student_rows
 
     def measured(scale: float, gflops: float) -> Measured:
-        d1 = {"paper": {"pretrain_l3": 0.3 * scale, "pretrain_l4": 0.9 * scale},
-              "authors": {"pretrain_l3": 0.4 * scale, "pretrain_l4": 0.5 * scale}}
-        return Measured(torch.device("cpu"), 60000, 10, gflops=gflops, fit=2.0 * scale, stacked=0.5 * scale,
-                        tight=1.0 * scale, fgsm=0.2 * scale, noise=0.4 * scale, run=30.0 * scale,
-                        ten_tight=10.0 * scale, stacked_d1=d1, d1_first={m: {k: 0.0 for k in d1[m]} for m in d1},
-                        theirs=20.0 * scale)
+        d1 = {
+            "paper": {"pretrain_l3": 0.3 * scale, "pretrain_l4": 0.9 * scale},
+            "authors": {"pretrain_l3": 0.4 * scale, "pretrain_l4": 0.5 * scale},
+        }
+        return Measured(
+            torch.device("cpu"),
+            60000,
+            10,
+            gflops=gflops,
+            fit=2.0 * scale,
+            stacked=0.5 * scale,
+            tight=1.0 * scale,
+            fgsm=0.2 * scale,
+            noise=0.4 * scale,
+            run=30.0 * scale,
+            ten_tight=10.0 * scale,
+            stacked_d1=d1,
+            d1_first={m: {k: 0.0 for k in d1[m]} for m in d1},
+            theirs=20.0 * scale,
+        )
 
     one, two, fast = measured(1, 100.0), measured(2, 100.0), measured(1, 200.0)
     rows1, rows2 = student_rows(one), student_rows(two)
@@ -185,7 +209,10 @@ def test_the_table_rows_follow_the_timings():
             assert hours > 0 and est2[key] == pytest.approx(2 * hours) and est_fast[key] == pytest.approx(hours)
         else:  # the matmul-rate floor
             assert est2[key] == pytest.approx(hours) and est_fast[key] == pytest.approx(hours / 2)
-    assert est1["full paper profile, paper mode (hours, estimated)"] != est1["full paper profile, authors mode (hours, estimated)"]
+    assert (
+        est1["full paper profile, paper mode (hours, estimated)"]
+        != est1["full paper profile, authors mode (hours, estimated)"]
+    )
 
 
 @pytest.mark.skipif(not os.path.exists("/proc/stat"), reason="reads /proc/stat")

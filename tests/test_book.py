@@ -12,7 +12,9 @@ from urllib.parse import unquote, urlparse
 import pytest
 
 nbformat = pytest.importorskip("nbformat", reason="the report's tools are not installed (tools/setup.sh installs them)")
-papermill = pytest.importorskip("papermill", reason="the report's tools are not installed (tools/setup.sh installs them)")
+papermill = pytest.importorskip(
+    "papermill", reason="the report's tools are not installed (tools/setup.sh installs them)"
+)
 
 from antidistill.report.book import NOTEBOOKS, build_html, execute
 
@@ -25,9 +27,26 @@ FIGURE_PAGES = ("01_problem", "02_teachers", "03_extension", "04_lambda_search",
 MIN_FIGURE_PX = 1600
 # Input cells a reader may see: the first page's, which shows how every page calls the package.
 ALLOWED_INPUTS = {"00_intro": 1}
-METHOD_KEYS = ("xavier", "zero_pad", "uniform_pad", "transfer", "net2net", "data_noise", "antidistill_l4_0", "antidistill")
-METHOD_LABELS = ("Xavier", "Zero Pad", "Uniform Pad", "Transfer Learning", "Net2Net", "With Data Noise",
-                 "Anti-Distillation, λ4 = 0", "Anti-Distillation")
+METHOD_KEYS = (
+    "xavier",
+    "zero_pad",
+    "uniform_pad",
+    "transfer",
+    "net2net",
+    "data_noise",
+    "antidistill_l4_0",
+    "antidistill",
+)
+METHOD_LABELS = (
+    "Xavier",
+    "Zero Pad",
+    "Uniform Pad",
+    "Transfer Learning",
+    "Net2Net",
+    "With Data Noise",
+    "Anti-Distillation, λ4 = 0",
+    "Anti-Distillation",
+)
 
 
 @pytest.fixture(scope="module")
@@ -36,8 +55,7 @@ def built(tmp_path_factory):
     root = tmp_path_factory.mktemp("report")
     for name in ("_config.yml", "_toc.yml"):
         shutil.copy(REPO / name, root / name)
-    shutil.copytree(REPO / "book", root / "book", symlinks=True,
-                    ignore=shutil.ignore_patterns("_build", "*.ipynb"))
+    shutil.copytree(REPO / "book", root / "book", symlinks=True, ignore=shutil.ignore_patterns("_build", "*.ipynb"))
     timings = execute("paper", "smoke", None, "cpu", root / "results", root=root, progress=False)
     index = build_html(root, warnings_as_errors=True)
     return root, index, timings
@@ -105,9 +123,17 @@ def test_report_in_a_real_browser(built):
     pages = sorted(p for p in html.glob("*.html") if p.name != "index.html")
     ids: dict[Path, set[str]] = {}
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--no-first-run"])
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(index.as_uri())
         page.wait_for_url("**/00_intro.html")  # index.html only redirects to the root page
@@ -172,19 +198,28 @@ def test_report_in_a_real_browser(built):
     assert (ARTIFACTS / "table_one.png").stat().st_size > 10_000
 
 
-@pytest.mark.parametrize("parameters, message", [
-    ({"profile": "fast"}, "profile must be one of smoke, quick, paper"),
-    ({"seeds": []}, "seeds is empty"),
-    ({"mode": "mine"}, "mode must be one of paper, authors"),
-    ({"seed": 3}, "unknown parameter 'seed'; allowed: mode, profile, seeds, device, results_dir"),
-])
+@pytest.mark.parametrize(
+    "parameters, message",
+    [
+        ({"profile": "fast"}, "profile must be one of smoke, quick, paper"),
+        ({"seeds": []}, "seeds is empty"),
+        ({"mode": "mine"}, "mode must be one of paper, authors"),
+        ({"seed": 3}, "unknown parameter 'seed'; allowed: mode, profile, seeds, device, results_dir"),
+    ],
+)
 def test_notebook_rejects_bad_parameters(parameters, message, tmp_path):
     import jupytext
 
     source = jupytext.read(REPO / "notebooks" / "01_problem.py")
     with pytest.raises(papermill.PapermillExecutionError, match=message):
-        papermill.execute_notebook(source, str(tmp_path / "out.ipynb"), parameters=parameters,
-                                   kernel_name="python3", progress_bar=False, cwd=str(tmp_path))
+        papermill.execute_notebook(
+            source,
+            str(tmp_path / "out.ipynb"),
+            parameters=parameters,
+            kernel_name="python3",
+            progress_bar=False,
+            cwd=str(tmp_path),
+        )
 
 
 def test_an_interrupted_build_leaves_the_book_as_it_was(tmp_path, monkeypatch):
@@ -202,13 +237,29 @@ def test_an_interrupted_build_leaves_the_book_as_it_was(tmp_path, monkeypatch):
 
     monkeypatch.setattr(book_mod.papermill, "execute_notebook", fake)
     with pytest.raises(KeyboardInterrupt):
-        execute("paper", "smoke", None, "cpu", tmp_path / "results", root=tmp_path, progress=False,
-                notebooks=("01_problem", "02_teachers"))
+        execute(
+            "paper",
+            "smoke",
+            None,
+            "cpu",
+            tmp_path / "results",
+            root=tmp_path,
+            progress=False,
+            notebooks=("01_problem", "02_teachers"),
+        )
     assert old.read_text() == "the previous build"
     assert not list(tmp_path.glob(".book-staging-*"))
     monkeypatch.setattr(book_mod.papermill, "execute_notebook", lambda s, t, **k: Path(t).write_text("this build"))
-    execute("paper", "smoke", None, "cpu", tmp_path / "results", root=tmp_path, progress=False,
-            notebooks=("01_problem", "02_teachers"))
+    execute(
+        "paper",
+        "smoke",
+        None,
+        "cpu",
+        tmp_path / "results",
+        root=tmp_path,
+        progress=False,
+        notebooks=("01_problem", "02_teachers"),
+    )
     assert old.read_text() == "this build" and (tmp_path / "book" / "02_teachers.ipynb").is_file()
 
 
@@ -219,8 +270,16 @@ def test_a_second_build_on_the_same_folders_is_refused(tmp_path):
     (tmp_path / "results").mkdir()
     with filelock.FileLock(tmp_path / "results" / ".build.lock"):
         with pytest.raises(RuntimeError, match="another build is using .*results"):
-            execute("paper", "smoke", None, "cpu", tmp_path / "results", root=tmp_path, progress=False,
-                    notebooks=("01_problem",))
+            execute(
+                "paper",
+                "smoke",
+                None,
+                "cpu",
+                tmp_path / "results",
+                root=tmp_path,
+                progress=False,
+                notebooks=("01_problem",),
+            )
 
 
 def _fake_notebook(target, stderr: str = "") -> None:
@@ -236,17 +295,32 @@ def test_a_failing_notebook_is_one_line_naming_it_and_its_log(tmp_path, monkeypa
 
     def fails(source, target, **kwargs):
         _fake_notebook(target)
-        raise papermill.PapermillExecutionError(3, 1, "rep = ...", "TrainingDiverged",
-                                                "the loss is nan at epoch 1, batch 0; lower the learning rate",
-                                                ["Traceback (most recent call last):"] * 100)
+        raise papermill.PapermillExecutionError(
+            3,
+            1,
+            "rep = ...",
+            "TrainingDiverged",
+            "the loss is nan at epoch 1, batch 0; lower the learning rate",
+            ["Traceback (most recent call last):"] * 100,
+        )
 
     monkeypatch.setattr(book_mod.papermill, "execute_notebook", fails)
     with pytest.raises(book_mod.NotebookFailed) as failed:
-        execute("paper", "smoke", None, "cpu", tmp_path / "results", root=tmp_path, progress=False,
-                notebooks=("02_teachers",))
+        execute(
+            "paper",
+            "smoke",
+            None,
+            "cpu",
+            tmp_path / "results",
+            root=tmp_path,
+            progress=False,
+            notebooks=("02_teachers",),
+        )
     log = tmp_path / "results" / "build" / "failed" / "02_teachers.ipynb"
-    assert str(failed.value) == ("notebook 02_teachers failed: TrainingDiverged: the loss is nan at epoch 1, batch 0; "
-                                 f"lower the learning rate (full log: {log})")
+    assert str(failed.value) == (
+        "notebook 02_teachers failed: TrainingDiverged: the loss is nan at epoch 1, batch 0; "
+        f"lower the learning rate (full log: {log})"
+    )
     assert log.is_file() and not list(tmp_path.glob(".book-staging-*"))
     monkeypatch.setattr(book_mod, "execute", lambda *a, **k: (_ for _ in ()).throw(failed.value))
     with pytest.raises(SystemExit) as exited:
@@ -261,14 +335,29 @@ def test_warnings_of_the_pages_reach_the_terminal_and_the_build_record(tmp_path,
 
     (tmp_path / "book").mkdir()
     warning = "/x/antidistill/store.py:95: StoreWarning: results/teachers/seed0-abc.pt: unreadable teacher weights"
-    monkeypatch.setattr(book_mod.papermill, "execute_notebook",
-                        lambda s, t, **k: _fake_notebook(t, f"{warning}\n  warnings.warn(\n" if "02" in t else ""))
-    execute("paper", "smoke", None, "cpu", tmp_path / "results", root=tmp_path, progress=False,
-            notebooks=("01_problem", "02_teachers"))
+    monkeypatch.setattr(
+        book_mod.papermill,
+        "execute_notebook",
+        lambda s, t, **k: _fake_notebook(t, f"{warning}\n  warnings.warn(\n" if "02" in t else ""),
+    )
+    execute(
+        "paper",
+        "smoke",
+        None,
+        "cpu",
+        tmp_path / "results",
+        root=tmp_path,
+        progress=False,
+        notebooks=("01_problem", "02_teachers"),
+    )
     assert "warning (02_teachers): StoreWarning: results/teachers/seed0-abc.pt: unreadable" in capsys.readouterr().err
     record = build_record(Store(tmp_path / "results"), "paper", "smoke")
-    assert record["warnings"] == [{"notebook": "02_teachers",
-                                   "warning": "StoreWarning: results/teachers/seed0-abc.pt: unreadable teacher weights"}]
+    assert record["warnings"] == [
+        {
+            "notebook": "02_teachers",
+            "warning": "StoreWarning: results/teachers/seed0-abc.pt: unreadable teacher weights",
+        }
+    ]
 
 
 def test_staging_folders_of_killed_builds_are_removed_by_the_next(tmp_path, monkeypatch):
@@ -279,8 +368,9 @@ def test_staging_folders_of_killed_builds_are_removed_by_the_next(tmp_path, monk
     dead.mkdir()
     (dead / "01_problem.ipynb").write_text("half a build")
     monkeypatch.setattr(book_mod.papermill, "execute_notebook", lambda s, t, **k: _fake_notebook(t))
-    execute("paper", "smoke", None, "cpu", tmp_path / "results", root=tmp_path, progress=False,
-            notebooks=("01_problem",))
+    execute(
+        "paper", "smoke", None, "cpu", tmp_path / "results", root=tmp_path, progress=False, notebooks=("01_problem",)
+    )
     assert not list(tmp_path.glob(".book-staging-*"))
 
 
@@ -291,21 +381,27 @@ def test_a_relative_results_folder_is_relative_to_the_working_directory(tmp_path
     (root / "book").mkdir(parents=True)
     elsewhere.mkdir()
     seen = {}
-    monkeypatch.setattr(book_mod.papermill, "execute_notebook",
-                        lambda s, t, parameters, **k: seen.update(parameters) or _fake_notebook(t))
+    monkeypatch.setattr(
+        book_mod.papermill,
+        "execute_notebook",
+        lambda s, t, parameters, **k: seen.update(parameters) or _fake_notebook(t),
+    )
     monkeypatch.chdir(elsewhere)
     execute("paper", "smoke", None, "cpu", "rr", root=root, progress=False, notebooks=("01_problem",))
     assert seen["results_dir"] == str(elsewhere / "rr") and (elsewhere / "rr" / "build").is_dir()
     assert not (root / "rr").exists()
 
 
-@pytest.mark.parametrize("argv, source", [
-    ([], ("PUBLISHED", True)),
-    (["--mode", "authors", "--seeds", "0,1"], ("PUBLISHED", True)),
-    (["--recompute"], ("results", False)),
-    (["--profile", "quick"], ("results", False)),
-    (["--results-dir", "elsewhere"], ("elsewhere", False)),
-])
+@pytest.mark.parametrize(
+    "argv, source",
+    [
+        ([], ("PUBLISHED", True)),
+        (["--mode", "authors", "--seeds", "0,1"], ("PUBLISHED", True)),
+        (["--recompute"], ("results", False)),
+        (["--profile", "quick"], ("results", False)),
+        (["--results-dir", "elsewhere"], ("elsewhere", False)),
+    ],
+)
 def test_the_report_builds_from_the_published_results_unless_told_to_compute(argv, source):
     from antidistill.cli import book_source, build_parser
     from antidistill.published import PUBLISHED

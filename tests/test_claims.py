@@ -59,7 +59,7 @@ def test_paired_variances_are_pitman_morgans_test():
     ratio, p = paired_variances(a, b)
     f, r = np.var(a, ddof=1) / np.var(b, ddof=1), np.corrcoef(a, b)[0, 1]
     # Pitman-Morgan: t = (F - 1) sqrt(n - 2) / (2 sqrt(F (1 - r^2))), n - 2 degrees of freedom.
-    t = (f - 1) * math.sqrt(len(a) - 2) / (2 * math.sqrt(f * (1 - r ** 2)))
+    t = (f - 1) * math.sqrt(len(a) - 2) / (2 * math.sqrt(f * (1 - r**2)))
     assert ratio == pytest.approx(f) and p == pytest.approx(2 * stats.t.sf(abs(t), len(a) - 2))
     assert paired_variances(a, a)[1] == 1.0
 
@@ -81,8 +81,13 @@ def test_a_printed_row_is_tested_at_its_most_favourable_rounding():
 
 
 def _frame(columns: dict[str, list[float]], metric: str = "val_acc", collapsed: tuple[str, ...] = ()) -> pd.DataFrame:
-    return pd.DataFrame([{"method": m, "seed": s, metric: v, "collapsed": m in collapsed}
-                         for m, values in columns.items() for s, v in enumerate(values)])
+    return pd.DataFrame(
+        [
+            {"method": m, "seed": s, metric: v, "collapsed": m in collapsed}
+            for m, values in columns.items()
+            for s, v in enumerate(values)
+        ]
+    )
 
 
 BASE = [0.80, 0.83, 0.79, 0.85, 0.81, 0.82]
@@ -93,15 +98,23 @@ def _plus(values, shift, jitter=JITTER):
     return [v + shift + j for v, j in zip(values, jitter)]
 
 
-@pytest.mark.parametrize("subject_shift, other_shift, verdict", [
-    (0.02, 0.0, HOLDS),  # the subject beats both, seed by seed
-    (0.02, 0.03, FAILS),  # one method beats the subject seed by seed
-    (0.0, -0.01, INCONCLUSIVE),  # the subject ties one method
-])
+@pytest.mark.parametrize(
+    "subject_shift, other_shift, verdict",
+    [
+        (0.02, 0.0, HOLDS),  # the subject beats both, seed by seed
+        (0.02, 0.03, FAILS),  # one method beats the subject seed by seed
+        (0.0, -0.01, INCONCLUSIVE),  # the subject ties one method
+    ],
+)
 def test_a_best_claim(subject_shift, other_shift, verdict):
     claim = Claim("x", "", "antidistill", "val_acc")
-    frame = _frame({"antidistill": _plus(BASE, subject_shift), "zero_pad": BASE,
-                    "xavier": _plus(BASE, other_shift, [-j for j in JITTER])})
+    frame = _frame(
+        {
+            "antidistill": _plus(BASE, subject_shift),
+            "zero_pad": BASE,
+            "xavier": _plus(BASE, other_shift, [-j for j in JITTER]),
+        }
+    )
     assert judge(claim, frame)[0] == verdict
 
 
@@ -129,12 +142,23 @@ def test_lower_variance_must_hold_too():
 def test_convergence_is_the_first_epoch_within_one_percent_of_the_epoch_table_one_reads():
     from antidistill.report.claims import claim_frame
 
-    run = {"metric_epochs": {"val_acc": 3},
-           "history": [{"epoch": e, "val_acc": a} for e, a in enumerate([0.1, 0.70, 0.795, 0.80, 0.99])]}
+    run = {
+        "metric_epochs": {"val_acc": 3},
+        "history": [{"epoch": e, "val_acc": a} for e, a in enumerate([0.1, 0.70, 0.795, 0.80, 0.99])],
+    }
     assert convergence_epoch(run) == 2  # 0.795 >= 0.99 * 0.80; epoch 4 is after the table's epoch
-    full = {**run, "method": "antidistill", "label": "Anti-Distillation", "seed": 0, "mode": "paper", "val_acc": 0.8,
-            "wall_time_s": 1.0, "fgsm": {"eps": [0.0], "acc": [0.5]}, "weight_noise": {"eps": [0.0], "acc": [0.5]},
-            "pretrain_history": [{"epoch": e, "val_acc": 0.9} for e in range(16)]}
+    full = {
+        **run,
+        "method": "antidistill",
+        "label": "Anti-Distillation",
+        "seed": 0,
+        "mode": "paper",
+        "val_acc": 0.8,
+        "wall_time_s": 1.0,
+        "fgsm": {"eps": [0.0], "acc": [0.5]},
+        "weight_noise": {"eps": [0.0], "acc": [0.5]},
+        "pretrain_history": [{"epoch": e, "val_acc": 0.9} for e in range(16)],
+    }
     frame = claim_frame([full])
     assert frame["epochs"].tolist() == [2] and frame["epochs_with_pretraining"].tolist() == [2 + 15]
 
@@ -142,8 +166,15 @@ def test_convergence_is_the_first_epoch_within_one_percent_of_the_epoch_table_on
 def test_claims_are_also_judged_without_a_collapsed_competitor(monkeypatch):
     import antidistill.report.claims as claims_mod
 
-    frame = _frame({"antidistill": _plus(BASE, -0.5), "antidistill_l4_0": _plus(BASE, 0.02), "zero_pad": BASE,
-                    "xavier": _plus(BASE, -0.02)}, collapsed=("antidistill",))
+    frame = _frame(
+        {
+            "antidistill": _plus(BASE, -0.5),
+            "antidistill_l4_0": _plus(BASE, 0.02),
+            "zero_pad": BASE,
+            "xavier": _plus(BASE, -0.02),
+        },
+        collapsed=("antidistill",),
+    )
     for metric in ("fgsm", "noise", "epochs", "epochs_with_pretraining"):
         frame[metric] = frame["val_acc"]
     monkeypatch.setattr(claims_mod, "claim_frame", lambda results: frame)
@@ -172,8 +203,12 @@ def test_training_flops_count_each_part_of_growing(tmp_path):
     assert flops["pretrain_l3"] == 2 * flops["student"]  # the clean and the noisy-input cross-entropy
     rep = Reproduction.from_parameters("paper", "smoke", None, "cpu", str(tmp_path))
     n_train, n_d1 = len(rep.data().train), len(rep.data().d1().train)
-    assert method_cost(rep, "xavier") == {"teacher": 0.0, "D1 pre-training": 0.0, "λ search": 0.0,
-                                          "D2 training": 1 * n_train * flops["student"]}
+    assert method_cost(rep, "xavier") == {
+        "teacher": 0.0,
+        "D1 pre-training": 0.0,
+        "λ search": 0.0,
+        "D2 training": 1 * n_train * flops["student"],
+    }
     ad = method_cost(rep, "antidistill")
     assert ad["teacher"] == 1 * n_d1 * flops["teacher"] and ad["D1 pre-training"] == 1 * n_d1 * flops["pretrain_l4"]
     # Two trials on both seeds; in paper mode the trials hold out a validation split and train their own teachers.
@@ -182,13 +217,23 @@ def test_training_flops_count_each_part_of_growing(tmp_path):
     per_seed = len(trial.train) * flops["student"] + len(trial.d1().train) * flops["pretrain_l4"]
     assert ad["λ search"] == pytest.approx((2 * per_seed + ad["teacher"]) * 2 / 2)
     rows = cost_claim(rep)
-    assert [r["mean difference"] for r in rows if r["comparison"].startswith("growing Anti-Distillation /")] == \
-        pytest.approx([v / scratch_cost(rep) for v in (ad["D1 pre-training"], ad["D1 pre-training"] + ad["teacher"],
-                                                       ad["D1 pre-training"] + ad["teacher"] + ad["λ search"])])
+    assert [
+        r["mean difference"] for r in rows if r["comparison"].startswith("growing Anti-Distillation /")
+    ] == pytest.approx(
+        [
+            v / scratch_cost(rep)
+            for v in (
+                ad["D1 pre-training"],
+                ad["D1 pre-training"] + ad["teacher"],
+                ad["D1 pre-training"] + ad["teacher"] + ad["λ search"],
+            )
+        ]
+    )
     for variant in {r["methods"] for r in rows}:  # a variant holds only if both Anti-Distillation rows do
         mine = [r for r in rows if r["methods"] == variant]
         assert len(mine) == 2 and {r["verdict"] for r in mine} == {
-            "holds" if max(r["mean difference"] for r in mine) <= NEGLIGIBLE else "fails"}
+            "holds" if max(r["mean difference"] for r in mine) <= NEGLIGIBLE else "fails"
+        }
 
 
 def test_authors_mode_is_also_read_after_the_same_epoch_for_every_row(tmp_path, monkeypatch):
@@ -197,8 +242,11 @@ def test_authors_mode_is_also_read_after_the_same_epoch_for_every_row(tmp_path, 
     from antidistill.report.reproduction import Reproduction
 
     rep = Reproduction.from_parameters("paper", "smoke", [0], "cpu", str(tmp_path))
-    monkeypatch.setattr(Reproduction, "lambdas", lambda self, method, progress=True: (0.5, 0.5, 0.5, 0.0 if
-                                                                                       method.endswith("l4_0") else 0.5))
+    monkeypatch.setattr(
+        Reproduction,
+        "lambdas",
+        lambda self, method, progress=True: (0.5, 0.5, 0.5, 0.0 if method.endswith("l4_0") else 0.5),
+    )
     same, usual = rep.same_epoch_configs(), rep.of_mode("authors").configs()
     for a, b in zip(same, usual):
         assert a.student.epochs == b.student.epochs

@@ -15,8 +15,25 @@ from antidistill.config import config_hash
 
 
 def test_cli_runs_and_writes_json(tmp_path, capsys, device):
-    assert main(["run", "--mode", "authors", "--method", "xavier", "--seed", "0", "--out", str(tmp_path),
-                 "--device", device, *TINY_ARGS]) == 0
+    assert (
+        main(
+            [
+                "run",
+                "--mode",
+                "authors",
+                "--method",
+                "xavier",
+                "--seed",
+                "0",
+                "--out",
+                str(tmp_path),
+                "--device",
+                device,
+                *TINY_ARGS,
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "final validation accuracy" in out
     [path] = list(Path(tmp_path, "runs").glob("authors-xavier-seed0-*.json"))
@@ -26,15 +43,34 @@ def test_cli_runs_and_writes_json(tmp_path, capsys, device):
 
 
 def test_cli_without_a_weight_noise_grid_says_the_rest(tmp_path, capsys, device):
-    assert main(["run", "--method", "xavier", "--out", str(tmp_path), "--device", device, *TINY_ARGS,
-                 "--set", "attack.noise_eps=[]"]) == 0
+    assert (
+        main(
+            [
+                "run",
+                "--method",
+                "xavier",
+                "--out",
+                str(tmp_path),
+                "--device",
+                device,
+                *TINY_ARGS,
+                "--set",
+                "attack.noise_eps=[]",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "FGSM eps=" in out and "weight noise" not in out
 
 
 def test_cli_trains_several_seeds_as_one_stack(tmp_path, capsys, device):
-    assert main(["run", "--method", "uniform_pad", "--seeds", "2,5", "--out", str(tmp_path), "--device", device,
-                 *TINY_ARGS]) == 0
+    assert (
+        main(
+            ["run", "--method", "uniform_pad", "--seeds", "2,5", "--out", str(tmp_path), "--device", device, *TINY_ARGS]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "paper-uniform_pad-seed2" in out and "paper-uniform_pad-seed5" in out
     saved = [json.loads(p.read_text()) for p in sorted((tmp_path / "runs").glob("*.json"))]
@@ -49,21 +85,25 @@ def test_cli_trains_several_seeds_as_one_stack(tmp_path, capsys, device):
 
 def test_cli_twice_same_seed_is_identical(tmp_path, capsys, device):
     for out in ("a", "b"):
-        main(["run", "--method", "net2net", "--seed", "3", "--out", str(tmp_path / out), "--device", device,
-              *TINY_ARGS])
+        main(
+            ["run", "--method", "net2net", "--seed", "3", "--out", str(tmp_path / out), "--device", device, *TINY_ARGS]
+        )
     [a] = (tmp_path / "a" / "runs").glob("*.json")
     [b] = (tmp_path / "b" / "runs").glob("*.json")
     assert outcome(json.loads(a.read_text())) == outcome(json.loads(b.read_text()))
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--method", "nope"], "invalid choice: 'nope'"),
-    (["--method", "xavier", "--epochs", "-2"], "must be >= 0"),
-    (["--method", "antidistill", "--lambdas", "1,-1,0,0"], "every lambda must be a finite number >= 0"),
-    (["--method", "antidistill", "--lambdas", "1,1"], "four numbers"),
-    (["--method", "antidistill"], "needs lambdas"),
-    (["--method", "xavier", "--set", "student.lr_max=3"], "no parameter 'lr_max'"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--method", "nope"], "invalid choice: 'nope'"),
+        (["--method", "xavier", "--epochs", "-2"], "must be >= 0"),
+        (["--method", "antidistill", "--lambdas", "1,-1,0,0"], "every lambda must be a finite number >= 0"),
+        (["--method", "antidistill", "--lambdas", "1,1"], "four numbers"),
+        (["--method", "antidistill"], "needs lambdas"),
+        (["--method", "xavier", "--set", "student.lr_max=3"], "no parameter 'lr_max'"),
+    ],
+)
 def test_cli_rejects_bad_arguments(args, message, capsys):
     with pytest.raises(SystemExit) as info:
         main(["run", *args])
@@ -83,12 +123,15 @@ def test_cli_set_false_turns_a_switch_off(tmp_path, capsys, device):
     assert info.value.code == 2 and "finite" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--method", "antidistill", "--lambdas", "1,inf,1,1"], "every lambda must be a finite number >= 0"),
-    (["--method", "xavier", "--device", "tpu"], "device must be 'auto', 'cpu' or 'cuda[:N]'; got 'tpu'"),
-    (["--method", "xavier", "--device", ""], "device must be 'auto', 'cpu' or 'cuda[:N]'; got ''"),
-    (["--method", "xavier", "--device", "mps"], "device must be 'auto', 'cpu' or 'cuda[:N]'; got 'mps'"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--method", "antidistill", "--lambdas", "1,inf,1,1"], "every lambda must be a finite number >= 0"),
+        (["--method", "xavier", "--device", "tpu"], "device must be 'auto', 'cpu' or 'cuda[:N]'; got 'tpu'"),
+        (["--method", "xavier", "--device", ""], "device must be 'auto', 'cpu' or 'cuda[:N]'; got ''"),
+        (["--method", "xavier", "--device", "mps"], "device must be 'auto', 'cpu' or 'cuda[:N]'; got 'mps'"),
+    ],
+)
 def test_cli_rejects_bad_values_before_any_work(args, message, capsys, monkeypatch):
     monkeypatch.setattr(experiment_mod, "load_fashion_mnist", lambda: pytest.fail("loaded data"))
     with pytest.raises(SystemExit) as info:
@@ -112,10 +155,13 @@ def test_cli_out_that_is_a_file_fails_before_loading_data(tmp_path, capsys, monk
     assert info.value.code == 2 and "cannot write results to" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--seeds", "0,0"], "seeds must not repeat"),
-    (["--device", "tpu"], "device must be 'auto', 'cpu' or 'cuda[:N]'"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--seeds", "0,0"], "seeds must not repeat"),
+        (["--device", "tpu"], "device must be 'auto', 'cpu' or 'cuda[:N]'"),
+    ],
+)
 def test_book_command_errors_are_one_line(args, message, capsys):
     with pytest.raises(SystemExit) as info:
         main(["book", "--profile", "smoke", "--no-build", *args])

@@ -19,14 +19,17 @@ def test_modes_resolve_to_their_protocols():
     assert config_hash(ablation) != config_hash(tiny("xavier", "authors"))
 
 
-@pytest.mark.parametrize("bad, match", [
-    (dict(method="net2deeper"), "unknown method"),
-    (dict(method="xavier", mode="mine"), "mode must be"),
-    (dict(method="xavier", seed=-1), "seed"),
-    (dict(method="antidistill"), "needs lambdas"),
-    (dict(method="xavier", lambdas=(1, 1, 1, 1)), "apply only"),
-    (dict(method="antidistill_l4_0", lambdas=(1, 1, 1, 1)), "searches l1, l2, l3 only: l4 must be 0"),
-])
+@pytest.mark.parametrize(
+    "bad, match",
+    [
+        (dict(method="net2deeper"), "unknown method"),
+        (dict(method="xavier", mode="mine"), "mode must be"),
+        (dict(method="xavier", seed=-1), "seed"),
+        (dict(method="antidistill"), "needs lambdas"),
+        (dict(method="xavier", lambdas=(1, 1, 1, 1)), "apply only"),
+        (dict(method="antidistill_l4_0", lambdas=(1, 1, 1, 1)), "searches l1, l2, l3 only: l4 must be 0"),
+    ],
+)
 def test_bad_experiment_configs_are_rejected(bad, match):
     with pytest.raises(ValueError, match=match):
         ExperimentConfig(**bad)
@@ -37,10 +40,17 @@ def test_misspelt_override_is_an_error():
         override(ExperimentConfig(), {"student.epoch": 3})
 
 
-@pytest.mark.parametrize("key, raw, expected", [
-    ("protocol.shuffle", "False", False), ("protocol.shuffle", "TRUE", True), ("student.lr", "0.01", 0.01),
-    ("seed", "3", 3), ("teacher.milestones", [5], (5,)), ("data.n_train", None, None),
-])
+@pytest.mark.parametrize(
+    "key, raw, expected",
+    [
+        ("protocol.shuffle", "False", False),
+        ("protocol.shuffle", "TRUE", True),
+        ("student.lr", "0.01", 0.01),
+        ("seed", "3", 3),
+        ("teacher.milestones", [5], (5,)),
+        ("data.n_train", None, None),
+    ],
+)
 def test_overrides_are_converted_by_the_fields_type(key, raw, expected):
     cfg = override(ExperimentConfig(), {key: raw})
     head, _, rest = key.partition(".")
@@ -48,13 +58,16 @@ def test_overrides_are_converted_by_the_fields_type(key, raw, expected):
     assert value == expected and type(value) is type(expected)
 
 
-@pytest.mark.parametrize("key, raw, message", [
-    ("student.lr", "inf", "TrainConfig.lr must be float; got 'inf': Input should be a finite number"),
-    ("teacher.milestones", 5, "a list, e.g. [5]"),
-    ("protocol.shuffle", "maybe", "Protocol.shuffle must be bool"),
-    ("seed", 1.5, "ExperimentConfig.seed must be int"),
-    ("lambdas", "1,1,1,1", "ExperimentConfig.lambdas must be tuple"),
-])
+@pytest.mark.parametrize(
+    "key, raw, message",
+    [
+        ("student.lr", "inf", "TrainConfig.lr must be float; got 'inf': Input should be a finite number"),
+        ("teacher.milestones", 5, "a list, e.g. [5]"),
+        ("protocol.shuffle", "maybe", "Protocol.shuffle must be bool"),
+        ("seed", 1.5, "ExperimentConfig.seed must be int"),
+        ("lambdas", "1,1,1,1", "ExperimentConfig.lambdas must be tuple"),
+    ],
+)
 def test_overrides_that_do_not_fit_their_field_are_errors(key, raw, message):
     with pytest.raises(ValueError, match=re.escape(message)):
         override(ExperimentConfig(), {key: raw})

@@ -16,8 +16,9 @@ from antidistill.seeding import Streams
 from antidistill.train import TrainConfig, fit
 
 
-@pytest.mark.parametrize("grow, expected", [(xavier, STUDENT_BLOCKS), (zero_pad, TEACHER_BLOCKS),
-                                            (net2net, TEACHER_BLOCKS)])
+@pytest.mark.parametrize(
+    "grow, expected", [(xavier, STUDENT_BLOCKS), (zero_pad, TEACHER_BLOCKS), (net2net, TEACHER_BLOCKS)]
+)
 def test_effective_width_after_training(grow, expected, fashion):
     data = DataConfig(n_train=2048, n_test=256).apply(fashion)
     teacher = teacher_model(generator=torch.Generator().manual_seed(1))
@@ -26,8 +27,16 @@ def test_effective_width_after_training(grow, expected, fashion):
     assert effective_widths(student) == list(expected)
     everything = ClassMask()
     stack = StackedMLP.stack([student])
-    (history,) = fit(stack, data.train, data.test, TrainConfig(epochs=2), plain_ce(everything), everything,
-                     [torch.Generator().manual_seed(0)], progress=False)
+    (history,) = fit(
+        stack,
+        data.train,
+        data.test,
+        TrainConfig(epochs=2),
+        plain_ce(everything),
+        everything,
+        [torch.Generator().manual_seed(0)],
+        progress=False,
+    )
     assert history[-1]["val_acc"] > history[0]["val_acc"]  # it did learn ...
     assert effective_widths(stack.member(0)) == list(expected)  # ... without ever using the extra units
 

@@ -23,13 +23,19 @@ def test_each_member_gets_torchs_fused_adam_of_its_own_tensor():
     shapes = [(3, 37, 29), (3, 37), (3, 5)]  # odd sizes: the kernel's vector tails differ
     params = [torch.randn(s, generator=gen) for s in shapes]
     # The last tensor is frozen for the first two steps (no gradient), as in the head-only epochs.
-    grads = [[torch.randn(s, generator=gen) if (i < 2 or k >= 2) else None for i, s in enumerate(shapes)]
-             for k in range(6)]
+    grads = [
+        [torch.randn(s, generator=gen) if (i < 2 or k >= 2) else None for i, s in enumerate(shapes)] for k in range(6)
+    ]
     lrs = [1e-2, 1e-2, 5e-3, 5e-3, 1e-3, 1e-3]
     stacked = _train(MemberAdam, params, grads, lrs)
     for s in range(3):
-        alone = _train(torch.optim.Adam, [p[s] for p in params],
-                       [[None if g is None else g[s] for g in step] for step in grads], lrs, fused=True)
+        alone = _train(
+            torch.optim.Adam,
+            [p[s] for p in params],
+            [[None if g is None else g[s] for g in step] for step in grads],
+            lrs,
+            fused=True,
+        )
         assert all(torch.equal(a, b[s]) for a, b in zip(alone, stacked))
     # And it is Adam: the textbook (foreach) update agrees to float rounding.
     reference = _train(torch.optim.Adam, params, grads, lrs, foreach=True)

@@ -43,11 +43,23 @@ def test_forward_hutchinson_trains_as_the_double_backward_one(probe, absolute):
     x, y = torch.stack([_tiny_batch(s)[0] for s in (0, 1)]), torch.stack([_tiny_batch(s)[1] for s in (0, 1)])
     mask = ClassMask()
     gens = lambda: [torch.Generator().manual_seed(s) for s in (7, 8)]  # noqa: E731
-    forward = hutchinson_forward(stack, stack_activations(stack, list(stack.parameters()), x), y, mask, gens(), 2, probe, absolute)
+    forward = hutchinson_forward(
+        stack, stack_activations(stack, list(stack.parameters()), x), y, mask, gens(), 2, probe, absolute
+    )
     backward = hutchinson_trace(mask.ce(stack(x), y), params, gens(), 2, probe, absolute)
     assert torch.allclose(forward, backward, rtol=1e-10, atol=1e-12)
     g_forward = torch.autograd.grad(forward.sum(), params)
     g_backward = torch.autograd.grad(backward.sum(), params)
     assert all(torch.allclose(a, b, rtol=1e-8, atol=1e-10) for a, b in zip(g_forward, g_backward))
-    constant = hutchinson_forward(stack, stack_activations(stack, list(stack.parameters()), x), y, mask, gens(), 2, probe, absolute, create_graph=False)
+    constant = hutchinson_forward(
+        stack,
+        stack_activations(stack, list(stack.parameters()), x),
+        y,
+        mask,
+        gens(),
+        2,
+        probe,
+        absolute,
+        create_graph=False,
+    )
     assert torch.allclose(constant, forward) and not constant.requires_grad

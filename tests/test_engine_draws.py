@@ -24,8 +24,11 @@ def test_uniform_draws_are_torch_rand_number_for_number(dtype):
     rand = lambda shape, g, dt: torch.rand(shape, generator=g, dtype=dt)  # noqa: E731
     shared = torch.Generator().manual_seed(5)
     for gens in ([torch.Generator().manual_seed(s) for s in (1, 2, 3)], [shared] * 3):
-        twins = [torch.Generator().set_state(g.get_state()) for g in gens] if gens[0] is not shared else \
-            [torch.Generator().set_state(shared.get_state())] * 3
+        twins = (
+            [torch.Generator().set_state(g.get_state()) for g in gens]
+            if gens[0] is not shared
+            else [torch.Generator().set_state(shared.get_state())] * 3
+        )
         got, want = member_uniform(like, gens), member_draws(like, twins, rand)
         for a, b, t in zip(got, want, like):
             assert a.dtype == dtype and a.shape == t.shape and torch.equal(a, b)

@@ -93,11 +93,21 @@ def test_a_graphed_step_with_random_draws_is_the_eager_step(small_cuda, mode):
         # Each run its own batch generators (the same seeds): the same batches.
         gens = [torch.Generator().manual_seed(s) for s in (0, 1)] if mode == "paper" else [None, None]
         streams = [Streams(s, single=protocol.single_stream, device=device) for s in (0, 1)]
-        model = StackedMLP.stack([student_model(protocol.output_relu, generator=torch.Generator().manual_seed(s))
-                                  for s in (0, 1)]).to(device)
-        loss_fn = CompositeLoss((1.0, 0.01, 0.5, 0.1), mask, protocol, LossConfig(), [st("input_noise") for st in streams],
-                                [st("probes") for st in streams], teacher=teachers(0, 1).to(device))
-        assert loss_fn.host_draws == (mode == "authors") and len(loss_fn.graph_generators) == (4 if mode == "paper" else 0)
+        model = StackedMLP.stack(
+            [student_model(protocol.output_relu, generator=torch.Generator().manual_seed(s)) for s in (0, 1)]
+        ).to(device)
+        loss_fn = CompositeLoss(
+            (1.0, 0.01, 0.5, 0.1),
+            mask,
+            protocol,
+            LossConfig(),
+            [st("input_noise") for st in streams],
+            [st("probes") for st in streams],
+            teacher=teachers(0, 1).to(device),
+        )
+        assert loss_fn.host_draws == (mode == "authors") and len(loss_fn.graph_generators) == (
+            4 if mode == "paper" else 0
+        )
         steps = Steps(model, make_optimizer(model, 1e-3, graphs=True), loss_fn, mask, graphs)
         out = []
         for _ in range(epochs):
@@ -129,8 +139,17 @@ def test_fit_with_graphs_trains_as_without(small_cuda, monkeypatch):
         monkeypatch.setenv(GRAPHS_ENV, flag)
         model = teachers(0, 1).to(d1.train.x.device)
         first = [p.detach().clone() for p in model.parameters()]
-        histories = fit(model, d1.train, d1.test, cfg, plain_ce(mask), mask,
-                        [torch.Generator().manual_seed(s) for s in (0, 1)], head_only_epochs=1, progress=False)
+        histories = fit(
+            model,
+            d1.train,
+            d1.test,
+            cfg,
+            plain_ce(mask),
+            mask,
+            [torch.Generator().manual_seed(s) for s in (0, 1)],
+            head_only_epochs=1,
+            progress=False,
+        )
         results.append((histories, model, first))
     (eager, _, _), (graphed, m_graphed, first) = results
     assert [round(r["lr"], 6) for r in graphed[0][1:]] == [1e-2, 1e-2, 1e-3]

@@ -106,8 +106,9 @@ def test_reproduction_trains_the_missing_teachers_as_one_stack(tmp_path, monkeyp
     rep = Reproduction.from_parameters("paper", "smoke", [0, 4], device, str(tmp_path))
     stacks = []
     real = teachers_mod.train_teachers
-    monkeypatch.setattr(teachers_mod, "train_teachers",
-                        lambda cfgs, *a, **k: stacks.append(len(cfgs)) or real(cfgs, *a, **k))
+    monkeypatch.setattr(
+        teachers_mod, "train_teachers", lambda cfgs, *a, **k: stacks.append(len(cfgs)) or real(cfgs, *a, **k)
+    )
     records = rep.teacher_records()
     assert list(records) == [0, 4] and stacks == [2] and not any(r["cached"] for r in records.values())
     assert rep.teacher(4)[1]["cached"] and rep.teacher(4)[1]["val_acc"] == records[4]["val_acc"]

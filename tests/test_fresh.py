@@ -30,7 +30,7 @@ def test_an_unpaired_difference_is_welchs():
     a, b = [0.81, 0.84, 0.80, 0.86], [0.78, 0.80, 0.79, 0.77, 0.80]
     shift = unpaired(a, b)
     va, vb = np.var(a, ddof=1) / len(a), np.var(b, ddof=1) / len(b)
-    df = (va + vb) ** 2 / (va ** 2 / (len(a) - 1) + vb ** 2 / (len(b) - 1))  # Welch–Satterthwaite
+    df = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1))  # Welch–Satterthwaite
     half = stats.t.ppf(0.975, df) * np.sqrt(va + vb)
     assert shift.mean == pytest.approx(np.mean(a) - np.mean(b))
     assert (shift.low, shift.high) == pytest.approx((shift.mean - half, shift.mean + half))
@@ -59,8 +59,10 @@ class _Session:
 def test_verdicts_are_compared_claim_by_claim(monkeypatch):
     def judged(session):
         verdicts = {(0, 1): ("holds", "fails"), (2, 3): ("holds", "inconclusive")}[tuple(session.seeds)]
-        index = pd.MultiIndex.from_tuples([("paper mode", "b", "all methods"), ("authors mode", "b", "all methods")],
-                                          names=["mode", "claim", "methods"])
+        index = pd.MultiIndex.from_tuples(
+            [("paper mode", "b", "all methods"), ("authors mode", "b", "all methods")],
+            names=["mode", "claim", "methods"],
+        )
         return pd.DataFrame({"text": ["most robust", "most robust"], "verdict": verdicts}, index=index)
 
     monkeypatch.setattr(fresh_page, "judged", judged)
@@ -76,11 +78,24 @@ def test_verdicts_are_compared_claim_by_claim(monkeypatch):
 
 def test_each_mean_moves_by_its_fresh_minus_reported_difference(monkeypatch):
     def rows(seeds, shift):
-        return [{"mode": mode, "method": method, "seed": s, "val_acc": 0.8 + shift + 0.01 * s, "fgsm": 0.5 + 0.01 * s,
-                 "noise": 0.6} for mode in ("paper", "authors") for method in ("xavier", "antidistill") for s in seeds]
+        return [
+            {
+                "mode": mode,
+                "method": method,
+                "seed": s,
+                "val_acc": 0.8 + shift + 0.01 * s,
+                "fgsm": 0.5 + 0.01 * s,
+                "noise": 0.6,
+            }
+            for mode in ("paper", "authors")
+            for method in ("xavier", "antidistill")
+            for s in seeds
+        ]
 
     monkeypatch.setattr(fresh_page, "runs_frame", pd.DataFrame)
-    shifts = fresh_page.mean_shift(_Session((0, 1, 2), rows((0, 1, 2), 0.0)), _Session((3, 4, 5), rows((3, 4, 5), 0.05)))
+    shifts = fresh_page.mean_shift(
+        _Session((0, 1, 2), rows((0, 1, 2), 0.0)), _Session((3, 4, 5), rows((3, 4, 5), 0.05))
+    )
     acc = shifts.loc[("paper mode", "Xavier", "Accuracy")]
     assert acc["reported seeds"] == pytest.approx(0.81) and acc["fresh seeds"] == pytest.approx(0.89)
     assert acc["fresh − reported"] == pytest.approx(0.08) and acc["low"] < 0.08 < acc["high"]

@@ -41,21 +41,37 @@ def trained_teacher(fashion):
     d1 = DataConfig(n_train=3000, n_test=500).apply(fashion).d1()
     teacher = StackedMLP.stack([teacher_model(generator=torch.Generator().manual_seed(7))])
     mask = ClassMask(C1)
-    (history,) = fit(teacher, d1.train, d1.test, TrainConfig(epochs=2, lr=1e-2), plain_ce(mask), mask,
-                     [torch.Generator().manual_seed(7)], progress=False)
+    (history,) = fit(
+        teacher,
+        d1.train,
+        d1.test,
+        TrainConfig(epochs=2, lr=1e-2),
+        plain_ce(mask),
+        mask,
+        [torch.Generator().manual_seed(7)],
+        progress=False,
+    )
     assert history[-1]["val_acc"] > 0.6
     return teacher.member(0)
 
 
 def test_registry_has_exactly_the_paper_methods():
-    assert list(METHODS) == ["xavier", "zero_pad", "uniform_pad", "transfer", "net2net", "data_noise",
-                             "antidistill_l4_0", "antidistill"]
+    assert list(METHODS) == [
+        "xavier",
+        "zero_pad",
+        "uniform_pad",
+        "transfer",
+        "net2net",
+        "data_noise",
+        "antidistill_l4_0",
+        "antidistill",
+    ]
 
 
 @pytest.mark.parametrize("which", ["random", "trained"])
 def test_net2net_preserves_the_function(which, trained_teacher, images64):
     x, _ = images64
-    teacher = (trained_teacher if which == "trained" else teacher_model(generator=torch.Generator().manual_seed(3)))
+    teacher = trained_teacher if which == "trained" else teacher_model(generator=torch.Generator().manual_seed(3))
     teacher = copy.deepcopy(teacher).double()  # .double() works in place; keep the fixture float32
     student = net2net(teacher, _ctx()).student.double()
     assert student.blocks == STUDENT_BLOCKS
@@ -143,8 +159,17 @@ def test_transfer_trains_only_the_head_first(fashion):
     model = StackedMLP.stack([grown.student])
     before = [p.detach().clone() for p in model.parameters()]
     everything = ClassMask()
-    fit(model, data.train, data.test, TrainConfig(epochs=1), plain_ce(everything), everything, [None],
-        head_only_epochs=1, progress=False)
+    fit(
+        model,
+        data.train,
+        data.test,
+        TrainConfig(epochs=1),
+        plain_ce(everything),
+        everything,
+        [None],
+        head_only_epochs=1,
+        progress=False,
+    )
     after = list(model.parameters())
     assert all(torch.equal(a, b) for a, b in zip(before[:-2], after[:-2]))
     assert not torch.equal(before[-1], after[-1])

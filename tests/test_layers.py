@@ -52,7 +52,11 @@ def _module_level_imports(path: Path) -> list[str]:
 
 def test_no_method_module_imports_the_report_at_import_time():
     """``cli.py``'s ``book`` command imports the report inside its function, when it is asked for."""
-    offenders = {p.name: names for p in PACKAGE.rglob("*.py") if "report" not in p.relative_to(PACKAGE).parts
-                 if (names := [n for n in _module_level_imports(p) if "report" in n.split(".")])}
+    offenders = {
+        p.name: names
+        for p in PACKAGE.rglob("*.py")
+        if "report" not in p.relative_to(PACKAGE).parts
+        if (names := [n for n in _module_level_imports(p) if "report" in n.split(".")])
+    }
     assert not offenders
     assert any(p.name == "reproduction.py" for p in (PACKAGE / "report").glob("*.py"))

@@ -90,5 +90,8 @@ ENTRY_POINTS = ("antidistill.cli", "antidistill.__main__")
 def test_the_method_never_imports_the_report_layer():
     graph = import_graph()
     method = [m for m in graph if not m.startswith("antidistill.report") and m not in ENTRY_POINTS]
-    assert {m: sorted(t for t in graph[m] if t.startswith("antidistill.report")) for m in method
-            if any(t.startswith("antidistill.report") for t in graph[m])} == {}
+    assert {
+        m: sorted(t for t in graph[m] if t.startswith("antidistill.report"))
+        for m in method
+        if any(t.startswith("antidistill.report") for t in graph[m])
+    } == {}

@@ -117,8 +117,9 @@ def test_hutchinson_mean_is_within_three_standard_errors_of_the_trace():
     loss = ClassMask().ce(stack(x[None]), y[None]).sum()
     grads = torch.autograd.grad(loss, params, create_graph=True)
     gen = torch.Generator().manual_seed(0)
-    draws = torch.cat([quadratic_form(grads, params, member_reference(params, [gen], "rademacher"), False)
-                       for _ in range(2000)]).detach()
+    draws = torch.cat(
+        [quadratic_form(grads, params, member_reference(params, [gen], "rademacher"), False) for _ in range(2000)]
+    ).detach()
     se = draws.std().item() / math.sqrt(len(draws))
     assert abs(draws.mean().item() - trace) < 3 * se
     assert trace > 0
@@ -154,11 +155,19 @@ def test_composite_loss_combines_the_weighted_terms(gen):
     x, y = _batch(gen, 32)
     mask = ClassMask(tuple(range(5)))
     lambdas = (0.5, 0.01, 0.25, 0.1)
-    total, terms, logits = CompositeLoss(lambdas, mask, PAPER, LossConfig(), [torch.Generator().manual_seed(9)],
-                                         [torch.Generator().manual_seed(10)], teacher)(student, x, y)
+    total, terms, logits = CompositeLoss(
+        lambdas,
+        mask,
+        PAPER,
+        LossConfig(),
+        [torch.Generator().manual_seed(9)],
+        [torch.Generator().manual_seed(10)],
+        teacher,
+    )(student, x, y)
     assert set(terms) == {"ce", "l2", "l3", "l4"} and logits.shape == (1, 32, 10) and total.shape == (1,)
-    assert total.item() == pytest.approx(sum(lam * terms[k] for lam, k in zip(lambdas, ("ce", "l2", "l3", "l4"))),
-                                         rel=1e-5)
+    assert total.item() == pytest.approx(
+        sum(lam * terms[k] for lam, k in zip(lambdas, ("ce", "l2", "l3", "l4"))), rel=1e-5
+    )
     assert terms["ce"] == pytest.approx(mask.ce(student(x), y).item(), rel=1e-6)
     total.sum().backward()
     assert all(p.grad is not None for p in student.parameters())
@@ -178,8 +187,9 @@ def test_authors_l4_is_scaled_down(gen):
     lambdas, mask = (0, 0, 0, 1), ClassMask(tuple(range(5)))
     paper = CompositeLoss(lambdas, mask, PAPER, LossConfig(), [gen], [torch.Generator().manual_seed(2)])
     paper = paper(student, x, y)[1]
-    authors_like = CompositeLoss(lambdas, mask, override(PAPER, l4_scale=1e-4), LossConfig(), [gen],
-                                 [torch.Generator().manual_seed(2)])(student, x, y)[1]
+    authors_like = CompositeLoss(
+        lambdas, mask, override(PAPER, l4_scale=1e-4), LossConfig(), [gen], [torch.Generator().manual_seed(2)]
+    )(student, x, y)[1]
     assert authors_like["l4"].item() == pytest.approx(paper["l4"].item() * 1e-4, rel=1e-5)
 
 
@@ -192,7 +202,7 @@ def test_class_masks():
     stacked = torch.stack([logits, logits])
     assert ClassMask((0, 1, 2)).correct(stacked, torch.tensor([[2], [1]])).tolist() == [1, 0]
     ce = ClassMask((0, 1)).ce(stacked, torch.tensor([[1], [0]]))
-    assert ce.tolist() == pytest.approx([math.log(1 + math.e ** -1), math.log(1 + math.e)])
+    assert ce.tolist() == pytest.approx([math.log(1 + math.e**-1), math.log(1 + math.e)])
     with pytest.raises(ValueError):
         ClassMask((0, 1), "nope")
 
@@ -211,8 +221,9 @@ def test_relu_mlp_cross_entropy_hessian_has_a_non_negative_diagonal(images64, ou
     x, y = images64
     keep = y < 5
     small = torch.nn.functional.avg_pool2d(x[keep][:64, None], 4).flatten(1)  # 7x7 real images
-    model = MLP((6, 5), n_classes=10, output_relu=output_relu, n_inputs=49,
-                generator=torch.Generator().manual_seed(3)).double()
+    model = MLP(
+        (6, 5), n_classes=10, output_relu=output_relu, n_inputs=49, generator=torch.Generator().manual_seed(3)
+    ).double()
     mask = ClassMask(tuple(range(5)), how)
     loss, flat = flat_ce(model, small, y[keep][:64], mask)
     diagonal = torch.autograd.functional.hessian(loss, flat).diagonal()
@@ -226,8 +237,9 @@ def test_l4_without_gradient_adds_only_a_constant(gen):
     mask = ClassMask(tuple(range(5)))
     values = {}
     for on in (True, False):
-        loss = CompositeLoss((0, 0, 0, 1), mask, override(PAPER, l4_gradient=on), LossConfig(), [gen],
-                             [torch.Generator().manual_seed(2)])
+        loss = CompositeLoss(
+            (0, 0, 0, 1), mask, override(PAPER, l4_gradient=on), LossConfig(), [gen], [torch.Generator().manual_seed(2)]
+        )
         total, terms, _ = loss(student, x, y)
         values[on] = terms["l4"].item()
         grads = torch.autograd.grad(total.sum(), list(student.parameters()))
@@ -243,16 +255,32 @@ def test_members_with_their_own_lambdas_equal_their_own_losses(gen):
     y = torch.randint(0, 5, (2, 16), generator=gen)
     mask, lambdas = ClassMask(tuple(range(5))), [(1.0, 0.01, 0.5, 0.2), (0.3, 0.2, 0.9, 0.7)]
     gens = lambda s: ([torch.Generator().manual_seed(10 + s)], [torch.Generator().manual_seed(20 + s)])  # noqa: E731
-    both = CompositeLoss(lambdas, mask, PAPER, LossConfig(), [gens(0)[0][0], gens(1)[0][0]],
-                         [gens(0)[1][0], gens(1)[1][0]], StackedMLP.stack([teacher, teacher]))
+    both = CompositeLoss(
+        lambdas,
+        mask,
+        PAPER,
+        LossConfig(),
+        [gens(0)[0][0], gens(1)[0][0]],
+        [gens(0)[1][0], gens(1)[1][0]],
+        StackedMLP.stack([teacher, teacher]),
+    )
     total, terms, _ = both(StackedMLP.stack(students), x, y)
     for s in (0, 1):
         alone = CompositeLoss(lambdas[s], mask, PAPER, LossConfig(), *gens(s), one(teacher))
-        total_s, terms_s, _ = alone(one(students[s]), x[s:s + 1], y[s:s + 1])
-        assert_same_as_alone([total[s], {k: terms[k][s] for k in terms}], [total_s[0], {k: terms_s[k][0] for k in terms}])
+        total_s, terms_s, _ = alone(one(students[s]), x[s : s + 1], y[s : s + 1])
+        assert_same_as_alone(
+            [total[s], {k: terms[k][s] for k in terms}], [total_s[0], {k: terms_s[k][0] for k in terms}]
+        )
     with pytest.raises(ValueError, match="same loss terms"):
-        CompositeLoss([(1, 0, 1, 0), (1, 0.5, 1, 0)], mask, PAPER, LossConfig(), [gen, gen], [gen, gen],
-                      StackedMLP.stack([teacher, teacher]))
+        CompositeLoss(
+            [(1, 0, 1, 0), (1, 0.5, 1, 0)],
+            mask,
+            PAPER,
+            LossConfig(),
+            [gen, gen],
+            [gen, gen],
+            StackedMLP.stack([teacher, teacher]),
+        )
 
 
 @pytest.mark.parametrize("mode", ["paper", "authors"])
@@ -266,15 +294,24 @@ def test_a_step_computes_the_same_from_draws_made_beforehand(mode):
 
     protocol = protocol_for(mode)
     x, y = torch.rand(2, 24, 28, 28), torch.randint(0, 5, (2, 24))
-    teacher = StackedMLP.stack([teacher_model(protocol.output_relu, generator=torch.Generator().manual_seed(s))
-                                for s in (0, 1)])
+    teacher = StackedMLP.stack(
+        [teacher_model(protocol.output_relu, generator=torch.Generator().manual_seed(s)) for s in (0, 1)]
+    )
     results = []
     for beforehand in (False, True):
         streams = [Streams(s, single=protocol.single_stream) for s in (3, 4)]
-        model = StackedMLP.stack([student_model(protocol.output_relu, generator=torch.Generator().manual_seed(s))
-                                  for s in (0, 1)])
-        loss = CompositeLoss((1.0, 0.01, 0.5, 0.1), ClassMask(C1, protocol.mask), protocol, LossConfig(n_probes=2),
-                             [st("input_noise") for st in streams], [st("probes") for st in streams], teacher)
+        model = StackedMLP.stack(
+            [student_model(protocol.output_relu, generator=torch.Generator().manual_seed(s)) for s in (0, 1)]
+        )
+        loss = CompositeLoss(
+            (1.0, 0.01, 0.5, 0.1),
+            ClassMask(C1, protocol.mask),
+            protocol,
+            LossConfig(n_probes=2),
+            [st("input_noise") for st in streams],
+            [st("probes") for st in streams],
+            teacher,
+        )
         total, terms, _ = loss(model, x, y, loss.draw(model, x)) if beforehand else loss(model, x, y)
         results.append((total.detach(), terms, [st("probes").get_state() for st in streams]))
     (total_a, terms_a, states_a), (total_b, terms_b, states_b) = results
@@ -294,11 +331,18 @@ def test_authors_draws_are_torch_rand_from_the_single_stream_in_order():
     protocol = protocol_for("authors")
     assert protocol.single_stream and protocol.probe == "uniform"
     x = torch.rand(2, 24, 28, 28)
-    model = StackedMLP.stack([student_model(protocol.output_relu, generator=torch.Generator().manual_seed(s))
-                              for s in (0, 1)])
+    model = StackedMLP.stack(
+        [student_model(protocol.output_relu, generator=torch.Generator().manual_seed(s)) for s in (0, 1)]
+    )
     streams = [Streams(s, single=True) for s in (3, 4)]
-    loss = CompositeLoss((1.0, 0.0, 0.5, 0.1), ClassMask(C1, protocol.mask), protocol, LossConfig(n_probes=2),
-                         [st("input_noise") for st in streams], [st("probes") for st in streams])
+    loss = CompositeLoss(
+        (1.0, 0.0, 0.5, 0.1),
+        ClassMask(C1, protocol.mask),
+        protocol,
+        LossConfig(n_probes=2),
+        [st("input_noise") for st in streams],
+        [st("probes") for st in streams],
+    )
     drawn = loss.draw(model, x)
     params = list(model.parameters())
     assert len(drawn) == 1 + 2 * len(params)

@@ -10,8 +10,10 @@ from antidistill.models import StackedMLP, _InputLinear, student_model, teacher_
 
 def _linear_inputs(seeds=3, batch=5, n_in=7, n_out=4):
     g = torch.Generator().manual_seed(0)
-    return [torch.randn(shape, generator=g, dtype=torch.float64, requires_grad=True)
-            for shape in ((seeds, batch, n_in), (seeds, n_out, n_in), (seeds, n_out))]
+    return [
+        torch.randn(shape, generator=g, dtype=torch.float64, requires_grad=True)
+        for shape in ((seeds, batch, n_in), (seeds, n_out, n_in), (seeds, n_out))
+    ]
 
 
 def test_input_linear_has_autograds_derivatives():

@@ -22,8 +22,9 @@ def _env(**forced: str) -> dict[str, str]:
 
 
 def _python(code: str, **forced: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=_env(**forced), capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=_env(**forced), capture_output=True, text=True, timeout=120
+    )
 
 
 READ = "import json, antidistill; from antidistill import numerics; print(json.dumps(numerics.code_path()))"
@@ -38,10 +39,13 @@ def test_importing_antidistill_pins_the_code_path():
 
 
 @x86_only
-@pytest.mark.parametrize("forced, mkl, aten", [
-    (numerics.EMULATED["compatible"], "COMPATIBLE", "DEFAULT"),
-    (numerics.EMULATED["native"], "OFF", None),
-])
+@pytest.mark.parametrize(
+    "forced, mkl, aten",
+    [
+        (numerics.EMULATED["compatible"], "COMPATIBLE", "DEFAULT"),
+        (numerics.EMULATED["native"], "OFF", None),
+    ],
+)
 def test_a_forced_path_wins_and_is_not_called_pinned(forced, mkl, aten):
     path = json.loads(_python(READ, **forced).stdout)
     assert path["mkl_cbwr"] == mkl and not path["pinned"]
@@ -50,8 +54,10 @@ def test_a_forced_path_wins_and_is_not_called_pinned(forced, mkl, aten):
 
 @x86_only
 def test_pinning_after_torch_computed_warns_and_says_what_to_do():
-    done = _python("import torch; torch.ones(4, 4) @ torch.ones(4, 4); import antidistill; "
-                   "from antidistill import numerics; print(numerics.check())")
+    done = _python(
+        "import torch; torch.ones(4, 4) @ torch.ones(4, 4); import antidistill; "
+        "from antidistill import numerics; print(numerics.check())"
+    )
     assert done.stdout.strip() == "False"
     assert "CodePathWarning" in done.stderr and "Import antidistill first" in done.stderr
 
@@ -74,8 +80,14 @@ FORCED_PATHS = {name: numerics.EMULATED[name] for name in ("avx512-strict", "com
 @pytest.mark.slow
 @pytest.mark.parametrize("name", list(FORCED_PATHS))
 def test_stacks_equal_alone_under_a_forced_code_path(name):
-    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *EQUALITY_TESTS],
-                          cwd=ROOT, env=_env(**FORCED_PATHS[name]), capture_output=True, text=True, timeout=900)
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *EQUALITY_TESTS],
+        cwd=ROOT,
+        env=_env(**FORCED_PATHS[name]),
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     report = done.stdout[-3000:]
     assert done.returncode == 0, report
     assert "CPU code path: MKL_CBWR=" in report
@@ -85,7 +97,14 @@ def test_stacks_equal_alone_under_a_forced_code_path(name):
 
 @x86_only
 def test_the_fingerprint_tool_finds_no_stacked_product_that_differs_on_the_pinned_path():
-    done = subprocess.run([sys.executable, str(ROOT / "tools" / "code_path_fingerprint.py")], cwd=ROOT, env=_env(),
-                          capture_output=True, text=True, timeout=300, check=True)
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "code_path_fingerprint.py")],
+        cwd=ROOT,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
     assert "'pinned': True" in done.stdout and "MKL products " in done.stdout and "ATen kernels " in done.stdout
     assert "differ from the member alone: 0" in done.stdout

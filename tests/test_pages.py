@@ -45,15 +45,25 @@ def test_the_search_margin_follows_the_paired_spread():
 
 
 def _diff(method, seed, acc, lost=()):
-    return {"method": method, "seed": seed, "val_acc": acc, "fgsm": -acc / 2, "noise": acc / 4,
-            "never_predicted": list(lost)}
+    return {
+        "method": method,
+        "seed": seed,
+        "val_acc": acc,
+        "fgsm": -acc / 2,
+        "noise": acc / 4,
+        "never_predicted": list(lost),
+    }
 
 
 def test_the_regenerated_page_counts_seeds_and_names_the_lost_classes():
     from antidistill.report.pages.regenerated import per_seed_table, residual_sentence, summary_table
 
-    theirs = [_diff("zero_pad", 0, 0.004), _diff("zero_pad", 1, -0.002),
-              _diff("data_noise", 0, -0.2, lost=[2, 7]), _diff("data_noise", 1, 0.01)]
+    theirs = [
+        _diff("zero_pad", 0, 0.004),
+        _diff("zero_pad", 1, -0.002),
+        _diff("data_noise", 0, -0.2, lost=[2, 7]),
+        _diff("data_noise", 1, 0.01),
+    ]
     ours = [_diff("zero_pad", s, 0.05) for s in (0, 1)] + [_diff("data_noise", s, 0.0) for s in (0, 1)]
     table = summary_table({"ours": ours, "authors": theirs})
     assert table.loc["Zero Pad", ("their teachers", "seeds within")] == "2/2"
@@ -76,8 +86,12 @@ def test_the_seeds_that_do_not_reproduce_theirs_are_shown_on_another_code_path(t
 
     rep = SimpleNamespace(profile=PROFILES["paper"], store=Store(tmp_path))
     ds = [_diff("xavier", 0, 0.0), _diff("xavier", 1, -0.05, lost=[6]), _diff("transfer", 2, 0.03)]
-    records = {"rows": {m: {"seeds": [{"val_acc": [0.8] * 30, "fgsm": [0.1], "weight_noise": [0.2]}] * 3}
-                        for m in ("xavier", "transfer")}}
+    records = {
+        "rows": {
+            m: {"seeds": [{"val_acc": [0.8] * 30, "fgsm": [0.1], "weight_noise": [0.2]}] * 3}
+            for m in ("xavier", "transfer")
+        }
+    }
     table, sentence = other_path_table(rep, ds, records)
     assert not len(table) and "same_teachers.py" in sentence and "--off-in" in sentence
     other = Store(tmp_path / "compatible")
@@ -89,8 +103,10 @@ def test_the_seeds_that_do_not_reproduce_theirs_are_shown_on_another_code_path(t
     table, sentence = other_path_table(rep, ds, records)
     assert table.loc[("Xavier", 1)].tolist() == ["-0.050*", "+0.005"]
     assert table.loc[("Transfer Learning", 2)].tolist() == ["+0.030", "not run"]
-    assert sentence.startswith("Run again on another CPU code path (MKL COMPATIBLE, ATen DEFAULT; same config, same "
-                               "seed), 1 of these 1 seeds land within 0.011 of their accuracy (Xavier seed 1)")
+    assert sentence.startswith(
+        "Run again on another CPU code path (MKL COMPATIBLE, ATen DEFAULT; same config, same "
+        "seed), 1 of these 1 seeds land within 0.011 of their accuracy (Xavier seed 1)"
+    )
 
 
 def test_the_regenerated_page_is_computed_at_the_paper_profile_only():
@@ -109,25 +125,54 @@ def test_the_claims_page_names_each_verdict_and_what_decides_it():
 
     def row(claim, comparison, mean, holm, methods="all methods", verdict="inconclusive", low=-0.1, high=0.1):
         supports = "neither" if not holm < 0.05 else "for" if mean > 0 else "against"
-        return {"mode": "paper mode", "claim": claim, "text": f"claim {claim}", "methods": methods, "verdict": verdict,
-                "subject collapsed": False, "metric": "m", "comparison": comparison, "n": 10, "mean difference": mean,
-                "low": low, "high": high, "p": holm, "holm p": holm, "supports": supports}
+        return {
+            "mode": "paper mode",
+            "claim": claim,
+            "text": f"claim {claim}",
+            "methods": methods,
+            "verdict": verdict,
+            "subject collapsed": False,
+            "metric": "m",
+            "comparison": comparison,
+            "n": 10,
+            "mean difference": mean,
+            "low": low,
+            "high": high,
+            "p": holm,
+            "holm p": holm,
+            "supports": supports,
+        }
 
-    table = pd.DataFrame([
-        row("b", "Anti-Distillation − Zero Pad", 0.05, 0.01, low=0.02, high=0.08),
-        row("b", "Anti-Distillation − Xavier", 0.02, 0.20, low=-0.01, high=0.05),
-        row("a", "Anti-Distillation − Xavier", 0.02, 0.01, verdict="fails"),
-        row("a", "Anti-Distillation / Xavier (variance ratio)", 3.0, 0.02, verdict="fails") | {"supports": "against"},
-        row("d", "Zero Pad − Xavier", 0.10, 0.001, verdict="holds"), row("d", "Net2Net − Xavier", 0.01, 0.4, verdict="holds"),
-        row("f", "growing Anti-Distillation / training from scratch", 1.4, math.nan, "pre-training only", "fails"),
-        row("f", "growing Anti-Distillation, λ4 = 0 / training from scratch", 1.1, math.nan, "pre-training only", "fails"),
-    ])
+    table = pd.DataFrame(
+        [
+            row("b", "Anti-Distillation − Zero Pad", 0.05, 0.01, low=0.02, high=0.08),
+            row("b", "Anti-Distillation − Xavier", 0.02, 0.20, low=-0.01, high=0.05),
+            row("a", "Anti-Distillation − Xavier", 0.02, 0.01, verdict="fails"),
+            row("a", "Anti-Distillation / Xavier (variance ratio)", 3.0, 0.02, verdict="fails")
+            | {"supports": "against"},
+            row("d", "Zero Pad − Xavier", 0.10, 0.001, verdict="holds"),
+            row("d", "Net2Net − Xavier", 0.01, 0.4, verdict="holds"),
+            row("f", "growing Anti-Distillation / training from scratch", 1.4, math.nan, "pre-training only", "fails"),
+            row(
+                "f",
+                "growing Anti-Distillation, λ4 = 0 / training from scratch",
+                1.1,
+                math.nan,
+                "pre-training only",
+                "fails",
+            ),
+        ]
+    )
     judged = verdict_table(table)
-    assert judged.loc[("(b) claim b", "paper mode", "all methods"), "deciding comparison"] == "Anti-Distillation − Xavier"
+    assert (
+        judged.loc[("(b) claim b", "paper mode", "all methods"), "deciding comparison"] == "Anti-Distillation − Xavier"
+    )
     assert judged.loc[("(d) claim d", "paper mode", "all methods"), "deciding comparison"] == "Zero Pad − Xavier"
     # A claim that fails on its variance part is decided by that comparison, not by its means.
     assert judged.loc[("(a) claim a", "paper mode", "all methods"), "deciding comparison"].endswith("(variance ratio)")
     assert judged.loc[("(f) claim f", "paper mode", "pre-training only"), "mean difference"] == 1.4
-    assert margin_sentence(table) == ("Claim (b) speaks of a large margin. Of Anti-Distillation's FGSM accuracy minus "
-                                      "each other method's, in paper mode the smallest is against Xavier, +0.020 on "
-                                      "average (95% interval -0.010 to +0.050).")
+    assert margin_sentence(table) == (
+        "Claim (b) speaks of a large margin. Of Anti-Distillation's FGSM accuracy minus "
+        "each other method's, in paper mode the smallest is against Xavier, +0.020 on "
+        "average (95% interval -0.010 to +0.050)."
+    )

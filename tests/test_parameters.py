@@ -13,15 +13,18 @@ def test_valid_parameters_resolve_seeds(tmp_path):
     assert validate_parameters("authors", "smoke", [5, 7], "cpu", tmp_path)[1] == (5, 7)
 
 
-@pytest.mark.parametrize("args, message", [
-    (("papper", "quick", None, "auto", "TMP"), "mode must be one of paper, authors"),
-    (("paper", "fast", None, "auto", "TMP"), "profile must be one of smoke, quick, paper"),
-    (("paper", "quick", [], "auto", "TMP"), "seeds is empty"),
-    (("paper", "quick", [0, -1], "auto", "TMP"), "every seed must be an integer >= 0"),
-    (("paper", "quick", "0,1", "auto", "TMP"), "seeds must be a list"),
-    (("paper", "quick", [1, 1], "auto", "TMP"), "must not repeat"),
-    (("paper", "quick", None, "gpu", "TMP"), "device must be"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("papper", "quick", None, "auto", "TMP"), "mode must be one of paper, authors"),
+        (("paper", "fast", None, "auto", "TMP"), "profile must be one of smoke, quick, paper"),
+        (("paper", "quick", [], "auto", "TMP"), "seeds is empty"),
+        (("paper", "quick", [0, -1], "auto", "TMP"), "every seed must be an integer >= 0"),
+        (("paper", "quick", "0,1", "auto", "TMP"), "seeds must be a list"),
+        (("paper", "quick", [1, 1], "auto", "TMP"), "must not repeat"),
+        (("paper", "quick", None, "gpu", "TMP"), "device must be"),
+    ],
+)
 def test_bad_parameters_say_what_is_allowed(args, message, tmp_path):
     with pytest.raises(ValueError, match=message):
         validate_parameters(*args[:-1], tmp_path)
@@ -32,7 +35,7 @@ def test_injected_parameters_are_checked_by_name():
     assert injected_names(executed) == ["seed", "mode"]
     with pytest.raises(ValueError, match="unknown parameter 'seed'; allowed: mode, profile, seeds"):
         check_injected(executed)
-    check_injected(['# Parameters\nseeds = [3, 4]\n'])
+    check_injected(["# Parameters\nseeds = [3, 4]\n"])
 
 
 def test_an_unwritable_results_folder_fails_before_any_work(tmp_path):

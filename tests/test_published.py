@@ -22,7 +22,8 @@ def test_no_published_result_is_stale():
     and holds a config that fits the code."""
     found = stale(PUBLISHED)
     assert not found, "stale published results (recompute them, README of published/):\n" + "\n".join(
-        f"{path}: {why}" for path, why in found)
+        f"{path}: {why}" for path, why in found
+    )
 
 
 def test_a_stale_result_is_found_and_says_why(tmp_path):
@@ -50,8 +51,12 @@ RECOMPUTED = ("authors-zero_pad-seed0-*.json", "paper-antidistill-seed0-*.json")
 @pytest.mark.slow
 @pytest.mark.parametrize("pattern", RECOMPUTED)
 def test_a_published_run_recomputes(pattern):
-    paths = [p for p in _published(pattern) if json.loads(p.read_text())["results_version"] == RESULTS_VERSION
-             and json.loads(p.read_text())["config"]["teachers"] == "ours"]
+    paths = [
+        p
+        for p in _published(pattern)
+        if json.loads(p.read_text())["results_version"] == RESULTS_VERSION
+        and json.loads(p.read_text())["config"]["teachers"] == "ours"
+    ]
     if not paths:
         pytest.skip(f"no published run matches {pattern} yet")
     saved, fresh = recompute(paths[0])

@@ -18,8 +18,13 @@ from antidistill.protocol import AUTHORS
 from antidistill.store import DiskFull, InvalidRecord, Store, StoreWarning, atomic_torch_save, atomic_write_json
 from antidistill.teachers import _load
 
-TINY = {"data.n_train": 1024, "data.n_test": 256, "teacher.epochs": 1, "student.epochs": 1,
-        "attack.noise_max_draws": 32}
+TINY = {
+    "data.n_train": 1024,
+    "data.n_test": 256,
+    "teacher.epochs": 1,
+    "student.epochs": 1,
+    "attack.noise_max_draws": 32,
+}
 
 
 def test_changing_the_mode_alone_is_rejected_not_mislabelled(capsys):
@@ -67,15 +72,18 @@ def _mislabel(record):
     record["config_hash"] = config_hash(record["config"])
 
 
-@pytest.mark.parametrize("change, reason", [
-    (_set("val_acc", math.nan), "val_acc: Input should be a finite number"),
-    (_set("val_acc", 7.5), "val_acc: Input should be less than or equal to 1"),
-    (_set("val_acc", "abc"), "val_acc: Input should be a valid number"),
-    (lambda r: r["fgsm"]["acc"].pop(), "9 accuracies for 10 eps"),
-    (lambda r: r["history"][-1].__setitem__("val_loss", math.inf), "history.1.val_loss"),
-    (_set("config_hash", "0" * 12), "is not its config's"),
-    (_mislabel, "its config is not the one its file name was made from"),
-])
+@pytest.mark.parametrize(
+    "change, reason",
+    [
+        (_set("val_acc", math.nan), "val_acc: Input should be a finite number"),
+        (_set("val_acc", 7.5), "val_acc: Input should be less than or equal to 1"),
+        (_set("val_acc", "abc"), "val_acc: Input should be a valid number"),
+        (lambda r: r["fgsm"]["acc"].pop(), "9 accuracies for 10 eps"),
+        (lambda r: r["history"][-1].__setitem__("val_loss", math.inf), "history.1.val_loss"),
+        (_set("config_hash", "0" * 12), "is not its config's"),
+        (_mislabel, "its config is not the one its file name was made from"),
+    ],
+)
 def test_an_invalid_saved_run_is_named_and_recomputed_or_stops_a_strict_store(saved, tmp_path, change, reason):
     store, cfg, target = _damaged(saved, tmp_path, change)
     with pytest.warns(StoreWarning, match=reason) as seen:
@@ -145,12 +153,26 @@ def test_the_command_line_reports_a_full_disk_in_one_line(tmp_path, monkeypatch,
     assert not [p for p in (tmp_path / "r").rglob("*") if p.is_file() and not p.name.startswith(".write-test")]
 
 
-@pytest.mark.parametrize("args, says", [
-    (["--method", "antidistill", "--lambdas", "-1,0,0,0"], "every lambda must be a finite number >= 0"),
-    (["--method", "xavier", "--seeds", "0,1", "--set", "seed=5"], "set the seed with --seed or --seeds"),
-    (["--method", "xavier", "--set", "student.lr=1e30", "--set", "data.n_train=1024", "--set", "student.epochs=1"],
-     "loss is nan"),
-])
+@pytest.mark.parametrize(
+    "args, says",
+    [
+        (["--method", "antidistill", "--lambdas", "-1,0,0,0"], "every lambda must be a finite number >= 0"),
+        (["--method", "xavier", "--seeds", "0,1", "--set", "seed=5"], "set the seed with --seed or --seeds"),
+        (
+            [
+                "--method",
+                "xavier",
+                "--set",
+                "student.lr=1e30",
+                "--set",
+                "data.n_train=1024",
+                "--set",
+                "student.epochs=1",
+            ],
+            "loss is nan",
+        ),
+    ],
+)
 def test_command_line_mistakes_are_one_line_errors(args, says, tmp_path, capsys):
     with pytest.raises(SystemExit) as exited:
         main(["run", *args, "--out", str(tmp_path), "--quiet", "--device", "cpu"])

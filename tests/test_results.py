@@ -29,15 +29,28 @@ from antidistill.report.tables import (
 
 
 def _fake(method, label, seed, acc, fgsm, noise):
-    return {"method": method, "label": label, "seed": seed, "mode": "paper", "val_acc": acc, "wall_time_s": 1.0,
-            "history": [{"epoch": 0, "val_acc": 0.1}, {"epoch": 1, "val_acc": acc}], "pretrain_history": None,
-            "fgsm": {"eps": [0.0, 0.018], "acc": [acc, fgsm]}, "weight_noise": {"eps": [0.0, 0.09], "acc": [acc, noise]}}
+    return {
+        "method": method,
+        "label": label,
+        "seed": seed,
+        "mode": "paper",
+        "val_acc": acc,
+        "wall_time_s": 1.0,
+        "history": [{"epoch": 0, "val_acc": 0.1}, {"epoch": 1, "val_acc": acc}],
+        "pretrain_history": None,
+        "fgsm": {"eps": [0.0, 0.018], "acc": [acc, fgsm]},
+        "weight_noise": {"eps": [0.0, 0.09], "acc": [acc, noise]},
+    }
 
 
 @pytest.fixture
 def results():
-    return [_fake("zero_pad", "Zero Pad", 0, 0.80, 0.40, 0.60), _fake("zero_pad", "Zero Pad", 1, 0.90, 0.50, 0.70),
-            _fake("xavier", "Xavier", 0, 0.70, 0.30, 0.50), _fake("xavier", "Xavier", 1, 0.70, 0.30, 0.50)]
+    return [
+        _fake("zero_pad", "Zero Pad", 0, 0.80, 0.40, 0.60),
+        _fake("zero_pad", "Zero Pad", 1, 0.90, 0.50, 0.70),
+        _fake("xavier", "Xavier", 0, 0.70, 0.30, 0.50),
+        _fake("xavier", "Xavier", 1, 0.70, 0.30, 0.50),
+    ]
 
 
 def test_frames_are_tidy_and_in_paper_order(results):
@@ -61,9 +74,11 @@ def test_table_one_three_ways(results):
     assert numbers.loc[("zero_pad", "val_acc", "paper mode"), "std"] == pytest.approx(0.05)  # population std
     assert numbers.loc[("zero_pad", "val_acc", "authors mode"), "mean"] == pytest.approx(0.65)
     assert tuple(numbers.loc[("zero_pad", "val_acc", "paper mode"), ["low", "high"]]) == pytest.approx(
-        interval([0.80, 0.90]))
+        interval([0.80, 0.90])
+    )
     assert numbers.loc[("zero_pad", "val_acc", "paper mode"), "p printed"] == pytest.approx(
-        printed_consistent(0.86, 0.02, 10, [0.80, 0.90]))
+        printed_consistent(0.86, 0.02, 10, [0.80, 0.90])
+    )
     assert numbers.loc[("xavier", "fgsm", PRINTED), "mean"] == PAPER_TABLE_I["xavier"]["fgsm"][0]
     table = table_one_three_ways(runs)
     assert list(table.index) == ["Xavier", "Zero Pad"]
@@ -76,9 +91,13 @@ def test_table_one_three_ways(results):
 
 
 def test_ties_are_named_in_the_printed_table_and_in_ours():
-    runs = runs_frame([_fake(m, METHODS[m].label, s, acc + d, 0.5, 0.6)
-                       for m, d in (("zero_pad", 0.0), ("uniform_pad", 0.001), ("xavier", -0.1))
-                       for s, acc in enumerate((0.80, 0.84, 0.82, 0.86))])
+    runs = runs_frame(
+        [
+            _fake(m, METHODS[m].label, s, acc + d, 0.5, 0.6)
+            for m, d in (("zero_pad", 0.0), ("uniform_pad", 0.001), ("xavier", -0.1))
+            for s, acc in enumerate((0.80, 0.84, 0.82, 0.86))
+        ]
+    )
     best, tied = best_and_ties(runs, "val_acc")
     assert best == "uniform_pad" and tied == []  # ahead by 0.001 on every seed: no spread, a real lead
     noisy = runs.copy()
@@ -101,8 +120,12 @@ def test_a_collapsed_pre_training_is_marked_where_methods_are_ranked(results):
     assert marked["xavier"] == "Xavier"
     assert "Anti-Distillation (paper mode: collapsed in pre-training: 1 of 2 seeds)" in table_one_three_ways(runs).index
     assert "full Anti-Distillation ranks" in ranking_sentence(runs, "val_acc")
-    assert ranking_sentence(runs, "val_acc").split("full Anti-Distillation ranks")[1].split(";")[0].endswith(
-        "but collapsed in pre-training: 1 of 2 seeds")
+    assert (
+        ranking_sentence(runs, "val_acc")
+        .split("full Anti-Distillation ranks")[1]
+        .split(";")[0]
+        .endswith("but collapsed in pre-training: 1 of 2 seeds")
+    )
 
 
 def test_the_report_says_which_epoch_each_column_reads(results):
@@ -160,7 +183,9 @@ def test_figure_one_has_a_row_per_protocol_and_a_panel_zoomed_where_the_methods_
     frame = history_frame(runs)
     fig = accuracy_per_epoch(frame)
     assert len(fig.axes) == 4 and [ax.get_title() for ax in fig.axes[:2]] == [
-        "paper mode", "paper mode, zoomed where the methods differ"]
+        "paper mode",
+        "paper mode, zoomed where the methods differ",
+    ]
     (x0, x1), (y0, y1) = _zoom_limits(frame[frame["mode"] == "paper"], "epoch", "val_acc")
     late = frame[(frame["mode"] == "paper") & (frame["epoch"] >= 6)]
     assert (x0, x1) == (6, 9) and fig.axes[1].get_xlim() == (6, 9)

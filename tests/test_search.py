@@ -60,8 +60,9 @@ def test_interrupted_trial_is_resumed_with_the_same_lambdas(cfg, tmp_path, devic
     store = Store(tmp_path / "cut")
     run_search(cfg, 1, store, device=device, progress=False)
     # A killed process leaves its trial RUNNING in the storage file.
-    study = optuna.load_study(study_name=cfg.study_name, storage=search_mod._storage(store, cfg),
-                              sampler=search_mod.sampler(cfg, 1))
+    study = optuna.load_study(
+        study_name=cfg.study_name, storage=search_mod._storage(store, cfg), sampler=search_mod.sampler(cfg, 1)
+    )
     study.ask({k: optuna.distributions.FloatDistribution(0, 1) for k in ("l1", "l2", "l3", "l4")})
     resumed = run_search(cfg, 2, store, device=device, progress=False)
     states = [t.state.name for t in resumed.trials]
@@ -138,8 +139,12 @@ def test_search_trials_train_on_the_final_schedule(profile):
         assert trial.growth == override(final.growth, {"pretrain.epochs": expected})
         # Their search read FGSM after the plain student epochs, not their 30-epoch recordings.
         assert trial.protocol.recorded_epochs_factor == 1
-    assert SearchConfig("antidistill", "authors", PROFILES["paper"], (0,)).trial_config(
-        0, (1.0, 1.0, 1.0, 1.0)).growth.pretrain.epochs == 10
+    assert (
+        SearchConfig("antidistill", "authors", PROFILES["paper"], (0,))
+        .trial_config(0, (1.0, 1.0, 1.0, 1.0))
+        .growth.pretrain.epochs
+        == 10
+    )
 
 
 @pytest.mark.parametrize("profile", ["smoke", "paper"])
@@ -206,11 +211,13 @@ def test_sigint_to_a_running_search_resumes_to_the_same_lambdas(cfg, tmp_path, d
     # search still trains (with all start-up trials in one stack the rest is cached and quick).
     # Python raises KeyboardInterrupt only if SIGINT was not ignored when it started, and a shell
     # starts background jobs with SIGINT ignored: the child restores the handler itself.
-    script = (f"import signal; signal.signal(signal.SIGINT, signal.default_int_handler);"
-              f"from antidistill.profiles import PROFILES; from antidistill.search import SearchConfig, run_search;"
-              f"from antidistill.store import Store; import antidistill.search as s; s.PRERUN_MAX_RUNS = {{'cpu': 1, 'cuda': 1}};"
-              f"run_search(SearchConfig('antidistill', 'paper', PROFILES['smoke'], (0,)), 3, "
-              f"Store({str(tmp_path / 'cut')!r}), device={device!r}, progress=False)")
+    script = (
+        f"import signal; signal.signal(signal.SIGINT, signal.default_int_handler);"
+        f"from antidistill.profiles import PROFILES; from antidistill.search import SearchConfig, run_search;"
+        f"from antidistill.store import Store; import antidistill.search as s; s.PRERUN_MAX_RUNS = {{'cpu': 1, 'cuda': 1}};"
+        f"run_search(SearchConfig('antidistill', 'paper', PROFILES['smoke'], (0,)), 3, "
+        f"Store({str(tmp_path / 'cut')!r}), device={device!r}, progress=False)"
+    )
     process = subprocess.Popen([sys.executable, "-c", script], start_new_session=True)
     deadline = time.monotonic() + 120
     while not list((tmp_path / "cut" / "search").glob("*.json")) and time.monotonic() < deadline:
@@ -227,8 +234,9 @@ def test_startup_trials_train_as_one_stack_and_change_nothing(tmp_path, monkeypa
     cfg = SearchConfig("antidistill_l4_0", "paper", PROFILES["smoke"], (0, 1))
     sizes = []
     real = search_mod.get_or_run_seeds
-    monkeypatch.setattr(search_mod, "get_or_run_seeds",
-                        lambda cfgs, *a, **k: sizes.append(len(cfgs)) or real(cfgs, *a, **k))
+    monkeypatch.setattr(
+        search_mod, "get_or_run_seeds", lambda cfgs, *a, **k: sizes.append(len(cfgs)) or real(cfgs, *a, **k)
+    )
     together = run_search(cfg, 3, Store(tmp_path / "stacked"), device=device, progress=False)
     assert sizes[0] == 6 and sizes[1:] == [2, 2, 2]  # one stack of 3 trials x 2 seeds, then three cached reads
     monkeypatch.setattr(search_mod, "_prerun_startup", lambda *a, **k: None)
@@ -256,6 +264,12 @@ def test_prerun_stacks_are_capped_by_the_device_type(tmp_path, monkeypatch):
 
     monkeypatch.setattr(search_mod, "get_or_run_seeds", record)
     monkeypatch.setattr(search_mod, "PRERUN_MAX_RUNS", {"cpu": 4, "cuda": 100})
-    _prerun_startup(SearchConfig("antidistill_l4_0", "paper", PROFILES["smoke"], (0, 1)), 0, 3, Store(tmp_path),
-                    "cpu", progress=False)
+    _prerun_startup(
+        SearchConfig("antidistill_l4_0", "paper", PROFILES["smoke"], (0, 1)),
+        0,
+        3,
+        Store(tmp_path),
+        "cpu",
+        progress=False,
+    )
     assert sizes == [4, 2]

@@ -33,14 +33,18 @@ def test_streams_are_per_purpose_and_continue():
 
 def test_single_stream_shares_like_the_authors_code():
     streams = Streams(3, single=True)
-    student_side = {id(streams(p)) for p in ("student_init", "pretrain_batches", "student_batches",
-                                              "input_noise", "probes", "weight_noise")}
+    student_side = {
+        id(streams(p))
+        for p in ("student_init", "pretrain_batches", "student_batches", "input_noise", "probes", "weight_noise")
+    }
     assert len(student_side) == 1
     assert streams("teacher_init") is streams("teacher_batches") is not streams("student_init")
     assert streams("net2net_units") is not streams("student_init")  # their unseeded `random`
     # Both sides restart torch.manual_seed(seed), as their two notebooks did.
-    assert torch.equal(torch.rand(3, generator=Streams(3, True)("teacher_init")),
-                       torch.rand(3, generator=torch.Generator().manual_seed(3)))
+    assert torch.equal(
+        torch.rand(3, generator=Streams(3, True)("teacher_init")),
+        torch.rand(3, generator=torch.Generator().manual_seed(3)),
+    )
 
 
 def _flat(model):
@@ -108,5 +112,3 @@ def test_training_draws_come_from_the_run_device(device):
     assert streams("probes").initial_seed() == derived_seed(6, "probes")
     single = Streams(6, single=True, device=device)
     assert all(single(p).device.type == "cpu" for p in PURPOSES)
-
-

@@ -50,4 +50,6 @@ def test_the_differences_table_covers_every_protocol_switch_with_this_builds_val
         assert not {"True", "False", "None"} & set(table[f"this build ({mode} mode)"])
         assert all(table["code: where"].str.len() > 0) and all(table["authors' code"].str.len() > 0)
         assert table.loc["pre-training epochs", f"this build ({mode} mode)"] == "4"  # the quick profile's
-    assert "| training batches reshuffled every epoch | silent |" in to_markdown(differences(PROFILES["paper"], "paper"))
+    assert "| training batches reshuffled every epoch | silent |" in to_markdown(
+        differences(PROFILES["paper"], "paper")
+    )

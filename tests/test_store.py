@@ -28,8 +28,9 @@ def test_saved_run_is_reused_without_training(tmp_path, monkeypatch, device):
     second = get_or_run_seeds([tiny("uniform_pad")], store, device=device, progress=False)[0]
     assert second["cached"] and outcome(second) == outcome(first)
     # The teacher is cached too: a new student method on the same seed reuses it.
-    monkeypatch.setattr(experiment_mod, "fit",
-                        lambda *a, **k: [[{"epoch": e, "val_acc": 0.5, "val_loss": 1.0} for e in (0, 1)]])
+    monkeypatch.setattr(
+        experiment_mod, "fit", lambda *a, **k: [[{"epoch": e, "val_acc": 0.5, "val_loss": 1.0} for e in (0, 1)]]
+    )
     assert get_or_run_seeds([tiny("zero_pad")], store, device=device, progress=False)[0]["teacher"]["cached"]
 
 

@@ -17,8 +17,13 @@ TOOL = Path(__file__).resolve().parents[1] / "tools" / "compute_profile.py"
 def _compute(folder: Path) -> list[str]:
     """The table the tool prints at the end (the search also prints its progress)."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    out = subprocess.run([sys.executable, str(TOOL), str(folder), "--profile", "smoke", "--device", "cpu"],
-                         capture_output=True, text=True, check=True, env=env)
+    out = subprocess.run(
+        [sys.executable, str(TOOL), str(folder), "--profile", "smoke", "--device", "cpu"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+    )
     return [line for line in out.stdout.splitlines() if " min" in line]
 
 

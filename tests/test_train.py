@@ -56,8 +56,16 @@ def test_fit_records_history_and_is_deterministic(small):
 
     def once():
         model = teachers(0)
-        (history,) = fit(model, small.train, small.test, cfg, plain_ce(mask), mask,
-                         [torch.Generator().manual_seed(0)], progress=False)
+        (history,) = fit(
+            model,
+            small.train,
+            small.test,
+            cfg,
+            plain_ce(mask),
+            mask,
+            [torch.Generator().manual_seed(0)],
+            progress=False,
+        )
         return model, history
 
     (m1, h1), (m2, h2) = once(), once()
@@ -86,8 +94,9 @@ def test_a_stack_trains_each_seed_as_it_trains_alone(small):
     for s in range(3):
         alone = teachers(s)
         (history,) = fit(alone, small.train, small.test, cfg, plain_ce(mask), mask, gens((s,)), progress=False)
-        assert_same_as_alone([together[s], [q[s] for q in stack.parameters()]],
-                             [history, [p[0] for p in alone.parameters()]])
+        assert_same_as_alone(
+            [together[s], [q[s] for q in stack.parameters()]], [history, [p[0] for p in alone.parameters()]]
+        )
     assert together[0] != together[1]
 
 
@@ -100,8 +109,16 @@ def test_divergence_names_epoch_and_terms(small):
         return loss, {"ce": loss.detach()}, logits
 
     with pytest.raises(TrainingDiverged, match=r"epoch 1, batch 0 \(stack member 1\).*'ce': inf"):
-        fit(teachers(0, 1), small.train, small.test, TrainConfig(epochs=1), exploding, mask, [None, None],
-            progress=False)
+        fit(
+            teachers(0, 1),
+            small.train,
+            small.test,
+            TrainConfig(epochs=1),
+            exploding,
+            mask,
+            [None, None],
+            progress=False,
+        )
 
 
 @pytest.mark.parametrize("bad", [dict(epochs=-1), dict(lr=0), dict(decay="cosine"), dict(batch_size=0)])

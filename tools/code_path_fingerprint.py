@@ -42,24 +42,41 @@ def main() -> None:
     mkl, differ = hashlib.sha256(), set()
     for batch in BATCHES:
         for n_in, n_out in sorted(layers):
-            x, w, b, g = _uniform(10, batch, n_in), _uniform(10, n_out, n_in), _uniform(10, n_out), _uniform(10, batch, n_out)
+            x, w, b, g = (
+                _uniform(10, batch, n_in),
+                _uniform(10, n_out, n_in),
+                _uniform(10, n_out),
+                _uniform(10, batch, n_out),
+            )
             for name, op in OPS.items():
                 stacked = op(x, w, b, g)
                 mkl.update(stacked.numpy().tobytes())
-                if any(not torch.equal(stacked[s:s + 1], op(x[s:s + 1].clone(), w[s:s + 1].clone(),
-                                                            b[s:s + 1].clone(), g[s:s + 1].clone()))
-                       for s in range(10)):
+                if any(
+                    not torch.equal(
+                        stacked[s : s + 1],
+                        op(x[s : s + 1].clone(), w[s : s + 1].clone(), b[s : s + 1].clone(), g[s : s + 1].clone()),
+                    )
+                    for s in range(10)
+                ):
                     differ.add(f"{name} {n_in}->{n_out}, batch {batch}")
     aten = hashlib.sha256()
     x = _uniform(10, 256, 777)
-    for result in (x.sum(1), x.sum(2), torch.log_softmax(x, -1), torch.softmax(x, 1), x.exp().mean(),
-                   torch.nn.functional.cross_entropy(x[0], torch.arange(256) % 777)):
+    for result in (
+        x.sum(1),
+        x.sum(2),
+        torch.log_softmax(x, -1),
+        torch.softmax(x, 1),
+        x.exp().mean(),
+        torch.nn.functional.cross_entropy(x[0], torch.arange(256) % 777),
+    ):
         aten.update(result.numpy().tobytes())
     path = code_path()
     print(f"code path: {path}")
     print(f"torch {torch.__version__}; MKL products {mkl.hexdigest()[:16]}; ATen kernels {aten.hexdigest()[:16]}")
-    print(f"stacked products that differ from the member alone: {len(differ)}"
-          + "".join(f"\n  {d}" for d in sorted(differ)))
+    print(
+        f"stacked products that differ from the member alone: {len(differ)}"
+        + "".join(f"\n  {d}" for d in sorted(differ))
+    )
 
 
 if __name__ == "__main__":

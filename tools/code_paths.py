@@ -20,14 +20,32 @@ from pathlib import Path
 
 from antidistill.numerics import EMULATED, forced
 
-METRICS = {"accuracy": lambda r: r["val_acc"], "FGSM": lambda r: r["fgsm"]["acc"][-1],
-           "weight noise": lambda r: r["weight_noise"]["acc"][-1]}
+METRICS = {
+    "accuracy": lambda r: r["val_acc"],
+    "FGSM": lambda r: r["fgsm"]["acc"][-1],
+    "weight noise": lambda r: r["weight_noise"]["acc"][-1],
+}
 
 
 def run(out: Path, path: str, method: str, seeds: list[int], lambdas: str, mode: str = "paper") -> None:
     env = forced(EMULATED.get(path, {}))
-    cmd = [sys.executable, "-m", "antidistill", "run", "--mode", mode, "--method", method, "--seeds", ",".join(map(str, seeds)),
-           "--out", str(out / path), "--device", "cpu", "--quiet"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "antidistill",
+        "run",
+        "--mode",
+        mode,
+        "--method",
+        method,
+        "--seeds",
+        ",".join(map(str, seeds)),
+        "--out",
+        str(out / path),
+        "--device",
+        "cpu",
+        "--quiet",
+    ]
     if method.startswith("antidistill"):
         cmd += ["--lambdas", lambdas]
     print(f"{path}: {method} seeds {seeds[0]}-{seeds[-1]}", flush=True)
@@ -50,14 +68,19 @@ def compare(out: Path, paths: list[str], methods: list[str], seeds: list[int], m
         for method in methods:
             print(f"\n{path} - pinned, {method}, per seed:")
             for name, metric in METRICS.items():
-                deltas = [metric(other[method, s]) - metric(base[method, s]) for s in seeds
-                          if (method, s) in base and (method, s) in other]
+                deltas = [
+                    metric(other[method, s]) - metric(base[method, s])
+                    for s in seeds
+                    if (method, s) in base and (method, s) in other
+                ]
                 if not deltas:
                     continue
                 shown = " ".join(f"{d:+.4f}" for d in deltas)
                 same = sum(d == 0 for d in deltas)
-                print(f"  {name:13s} {shown}   identical {same}/{len(deltas)}, "
-                      f"largest |d| {max(map(abs, deltas)):.4f}, mean {sum(deltas) / len(deltas):+.4f}")
+                print(
+                    f"  {name:13s} {shown}   identical {same}/{len(deltas)}, "
+                    f"largest |d| {max(map(abs, deltas)):.4f}, mean {sum(deltas) / len(deltas):+.4f}"
+                )
 
 
 def main() -> None:

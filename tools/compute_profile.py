@@ -33,11 +33,14 @@ def main() -> None:
     commit = git_commit()
     start = time.perf_counter()
     with open(Path(args.results_dir) / "compute_profile.log", "a", buffering=1) as log:
+
         def done(what: str) -> None:
             log.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {what} done, {time.perf_counter() - start:.0f} s\n")
 
-        log.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {args.profile} profile, {args.mode} mode, "
-                  f"device {args.device}, commit {commit}\n")
+        log.write(
+            f"{time.strftime('%Y-%m-%d %H:%M:%S')} {args.profile} profile, {args.mode} mode, "
+            f"device {args.device}, commit {commit}\n"
+        )
         rep.compute(progress=True, done=done, modes=(args.mode,))
     print(profile_table(measured_profile(rep.store, args.mode, args.profile)))
 

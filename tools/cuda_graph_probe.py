@@ -24,8 +24,9 @@ from antidistill.train import batch_indices
 
 
 def epoch(n_seeds: int, graph: bool, data, device, adam: str = "fused") -> float:
-    model = StackedMLP.stack([student_model(generator=torch.Generator().manual_seed(s))
-                              for s in range(n_seeds)]).to(device)
+    model = StackedMLP.stack([student_model(generator=torch.Generator().manual_seed(s)) for s in range(n_seeds)]).to(
+        device
+    )
     loss_fn = plain_ce(ClassMask())
     opt = torch.optim.Adam(model.parameters(), lr=STUDENT_TRAIN.lr, capturable=graph, **{adam: True})
     gens = [torch.Generator().manual_seed(s) for s in range(n_seeds)]
@@ -79,9 +80,12 @@ def main() -> int:
         eager = min(epoch(s, False, data, device) for _ in range(2))
         graph = min(epoch(s, True, data, device) for _ in range(2))
         foreach = min(epoch(s, True, data, device, "foreach") for _ in range(2))
-        print(f"S = {s:3d}: eager {eager:.3f} s an epoch ({eager / s:.4f} s a seed), CUDA graph {graph:.3f} s "
-              f"({graph / s:.4f} s a seed): {eager / graph:.2f}x; graph with foreach Adam {foreach:.3f} s "
-              f"(fused {foreach / graph:.2f}x faster)", flush=True)
+        print(
+            f"S = {s:3d}: eager {eager:.3f} s an epoch ({eager / s:.4f} s a seed), CUDA graph {graph:.3f} s "
+            f"({graph / s:.4f} s a seed): {eager / graph:.2f}x; graph with foreach Adam {foreach:.3f} s "
+            f"(fused {foreach / graph:.2f}x faster)",
+            flush=True,
+        )
     return 0
 
 

@@ -41,9 +41,14 @@ LAMBDAS = {"antidistill_l4_0": (1.0, 0.01, 0.5, 0.0), "antidistill": (1.0, 0.01,
 
 
 def _summary(result: dict) -> dict:
-    return {"val_acc": result["val_acc"], "history": [r["val_acc"] for r in result["history"]],
-            "fgsm": result["fgsm"]["acc"], "weight_noise": result["weight_noise"]["acc"],
-            "wall_time_s": result["wall_time_s"], "device": result["device"]}
+    return {
+        "val_acc": result["val_acc"],
+        "history": [r["val_acc"] for r in result["history"]],
+        "fgsm": result["fgsm"]["acc"],
+        "weight_noise": result["weight_noise"]["acc"],
+        "wall_time_s": result["wall_time_s"],
+        "device": result["device"],
+    }
 
 
 def _gaps(x: dict, y: dict) -> dict[str, float]:
@@ -61,8 +66,11 @@ def run(device: str, out: Path, threads: int | None, repeat: list[str], profile:
         for method in METHODS:
             cfg = PROFILES[profile].config(method, 0, "paper", LAMBDAS.get(method))
             results["runs"][method] = _summary(run_seeds([cfg], Store(a), device=device, progress=False)[0])
-            print(f"{device} {method}: {results['runs'][method]['val_acc']:.4f} "
-                  f"({results['runs'][method]['wall_time_s']:.1f} s)", flush=True)
+            print(
+                f"{device} {method}: {results['runs'][method]['val_acc']:.4f} "
+                f"({results['runs'][method]['wall_time_s']:.1f} s)",
+                flush=True,
+            )
             out.write_text(json.dumps(results, indent=1))
         for method in repeat:
             cfg = PROFILES[profile].config(method, 0, "paper", LAMBDAS.get(method))
@@ -74,12 +82,27 @@ def run(device: str, out: Path, threads: int | None, repeat: list[str], profile:
             out.write_text(json.dumps(results, indent=1))
 
 
-def stack(device: str, n_seeds: int, profile: str, out: Path | None, repeat: list[str], methods: list[str],
-          mode: str = "paper") -> None:
+def stack(
+    device: str,
+    n_seeds: int,
+    profile: str,
+    out: Path | None,
+    repeat: list[str],
+    methods: list[str],
+    mode: str = "paper",
+) -> None:
     times: dict = {}
     # Seed 0 alone, in `run`'s format: `diff` compares it with a CPU run of the same configs.
-    record: dict = {"torch": torch.__version__, "profile": profile, "mode": mode, "seeds": n_seeds, "device": device,
-                    "methods": times, "runs": {}, "repeats": {}}
+    record: dict = {
+        "torch": torch.__version__,
+        "profile": profile,
+        "mode": mode,
+        "seeds": n_seeds,
+        "device": device,
+        "methods": times,
+        "runs": {},
+        "repeats": {},
+    }
     with tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b, tempfile.TemporaryDirectory() as c:
         for method in methods:
             cfgs = [PROFILES[profile].config(method, s, mode, LAMBDAS.get(method)) for s in range(n_seeds)]
@@ -90,43 +113,66 @@ def stack(device: str, n_seeds: int, profile: str, out: Path | None, repeat: lis
             first = _summary(together[0])
             gaps = _gaps(first, alone)
             gap = max(gaps[k] for k in ("history", "fgsm", "weight_noise"))
-            times[method] = {"seconds": seconds, "single_seed_seconds": alone["wall_time_s"], "max_diff_seed0": gap,
-                             "grown_diff_seed0": gaps["grown"]}
+            times[method] = {
+                "seconds": seconds,
+                "single_seed_seconds": alone["wall_time_s"],
+                "max_diff_seed0": gap,
+                "grown_diff_seed0": gaps["grown"],
+            }
             record["runs"][method] = alone
-            print(f"{device} {mode} mode, {method}: {n_seeds} seeds as one stack {seconds:.1f} s ({seconds / n_seeds:.2f} s a seed; "
-                  f"one seed alone {alone['wall_time_s']:.1f} s); seed 0 stacked vs alone, max |diff| {gap:.4f} "
-                  f"from D2 epoch 1 on, {gaps['grown']:.4f} as grown", flush=True)
+            print(
+                f"{device} {mode} mode, {method}: {n_seeds} seeds as one stack {seconds:.1f} s ({seconds / n_seeds:.2f} s a seed; "
+                f"one seed alone {alone['wall_time_s']:.1f} s); seed 0 stacked vs alone, max |diff| {gap:.4f} "
+                f"from D2 epoch 1 on, {gaps['grown']:.4f} as grown",
+                flush=True,
+            )
             if out:
                 out.write_text(json.dumps(record, indent=1))
         for method in repeat:
-            again = _summary(run_seeds([PROFILES[profile].config(method, 0, mode, LAMBDAS.get(method))],
-                                            Store(c), device=device, progress=False)[0])
+            again = _summary(
+                run_seeds(
+                    [PROFILES[profile].config(method, 0, mode, LAMBDAS.get(method))],
+                    Store(c),
+                    device=device,
+                    progress=False,
+                )[0]
+            )
             first = record["runs"][method]
             record["repeats"][method] = all(first[k] == again[k] for k in ("history", "fgsm", "weight_noise"))
-            print(f"{device} {mode} mode, {method} alone, again: {'identical' if record['repeats'][method] else 'DIFFERENT'}",
-                  flush=True)
+            print(
+                f"{device} {mode} mode, {method} alone, again: {'identical' if record['repeats'][method] else 'DIFFERENT'}",
+                flush=True,
+            )
             if out:
                 out.write_text(json.dumps(record, indent=1))
     total = sum(t["seconds"] for t in times.values())
-    print(f"{device}, {mode} mode: {len(times)} methods x {n_seeds} seeds, {profile} schedules, fixed lambdas: "
-          f"{total:.1f} s")
+    print(
+        f"{device}, {mode} mode: {len(times)} methods x {n_seeds} seeds, {profile} schedules, fixed lambdas: "
+        f"{total:.1f} s"
+    )
 
 
 def diff(cuda: Path, cpu: Path) -> int:
     a, b = json.loads(cuda.read_text()), json.loads(cpu.read_text())
-    print(f"CUDA - CPU, paper mode, {a['profile']} profile, seed 0 (torch {a['torch']}); |diff| of the accuracy as grown, "
-          f"max |diff| over each curve after it")
-    print(f"{'method':18s} {'acc cuda':>9s} {'acc cpu':>8s} {'d acc':>8s} {'d grown':>8s} {'max d epoch':>11s} "
-          f"{'max d fgsm':>10s} {'max d noise':>11s} {'s cuda':>7s} {'s cpu':>6s}")
+    print(
+        f"CUDA - CPU, paper mode, {a['profile']} profile, seed 0 (torch {a['torch']}); |diff| of the accuracy as grown, "
+        f"max |diff| over each curve after it"
+    )
+    print(
+        f"{'method':18s} {'acc cuda':>9s} {'acc cpu':>8s} {'d acc':>8s} {'d grown':>8s} {'max d epoch':>11s} "
+        f"{'max d fgsm':>10s} {'max d noise':>11s} {'s cuda':>7s} {'s cpu':>6s}"
+    )
     for method in METHODS:
         if method not in a["runs"] or method not in b["runs"]:
             print(f"{method:18s} missing")
             continue
         x, y = a["runs"][method], b["runs"][method]
         gap = _gaps(x, y)
-        print(f"{method:18s} {x['val_acc']:9.4f} {y['val_acc']:8.4f} {x['val_acc'] - y['val_acc']:+8.4f} "
-              f"{gap['grown']:8.4f} {gap['history']:11.4f} {gap['fgsm']:10.4f} {gap['weight_noise']:11.4f} "
-              f"{x['wall_time_s']:7.1f} {y['wall_time_s']:6.1f}")
+        print(
+            f"{method:18s} {x['val_acc']:9.4f} {y['val_acc']:8.4f} {x['val_acc'] - y['val_acc']:+8.4f} "
+            f"{gap['grown']:8.4f} {gap['history']:11.4f} {gap['fgsm']:10.4f} {gap['weight_noise']:11.4f} "
+            f"{x['wall_time_s']:7.1f} {y['wall_time_s']:6.1f}"
+        )
     for name, data in (("cuda", a), ("cpu", b)):
         for method, same in data["repeats"].items():
             print(f"same seed, same device ({name}), {method}: {'identical' if same else 'DIFFERENT'}")
@@ -162,8 +208,15 @@ def main() -> int:
         unknown = [m for m in methods if m not in METHODS]
         if unknown:
             parser.error(f"unknown methods {unknown}; choose from {', '.join(METHODS)}")
-        stack(args.device, args.seeds, args.profile, args.out, [m for m in args.repeat.split(",") if m], methods,
-              args.mode)
+        stack(
+            args.device,
+            args.seeds,
+            args.profile,
+            args.out,
+            [m for m in args.repeat.split(",") if m],
+            methods,
+            args.mode,
+        )
         return 0
     return diff(args.cuda, args.cpu)
 

@@ -1,6 +1,6 @@
 """Prints the measured compute time of a profile's saved results (``bench.measured_profile``).
 
-    python tools/profile_time.py RESULTS_DIR [--mode paper] [--profile paper]
+python tools/profile_time.py RESULTS_DIR [--mode paper] [--profile paper]
 """
 
 from __future__ import annotations

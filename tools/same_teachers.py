@@ -44,14 +44,23 @@ def configs(methods: list[str], seeds: list[int], profile: str, teachers: str = 
 
 def table(runs: list[dict]) -> str:
     diffs = differences(runs, load_reference())
-    lines = [f"| row | seeds within {WITHIN} | largest |Δ accuracy| | mean Δ FGSM (largest) | "
-             "mean Δ weight noise (largest) | seeds with lost classes |", "| --- | --- | --- | --- | --- | --- |"]
+    lines = [
+        f"| row | seeds within {WITHIN} | largest |Δ accuracy| | mean Δ FGSM (largest) | "
+        "mean Δ weight noise (largest) | seeds with lost classes |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
     for method, row in summary(diffs).items():
-        lost = ", ".join(f"{d['seed']} {d['never_predicted']}" for d in diffs
-                         if d["method"] == method and d["never_predicted"]) or "none"
-        lines.append(f"| {METHODS[method].label} | {row['within']}/{row['seeds']} | {row['max_acc']:.4f} | "
-                     f"{row['mean_fgsm']:+.3f} ({row['max_fgsm']:.3f}) | {row['mean_noise']:+.3f} "
-                     f"({row['max_noise']:.3f}) | {lost} |")
+        lost = (
+            ", ".join(
+                f"{d['seed']} {d['never_predicted']}" for d in diffs if d["method"] == method and d["never_predicted"]
+            )
+            or "none"
+        )
+        lines.append(
+            f"| {METHODS[method].label} | {row['within']}/{row['seeds']} | {row['max_acc']:.4f} | "
+            f"{row['mean_fgsm']:+.3f} ({row['max_fgsm']:.3f}) | {row['mean_noise']:+.3f} "
+            f"({row['max_noise']:.3f}) | {lost} |"
+        )
     return "\n".join(lines)
 
 
@@ -62,12 +71,17 @@ def main() -> int:
     parser.add_argument("--methods", default=",".join(METHODS))
     parser.add_argument("--profile", default="paper", choices=list(PROFILES))
     parser.add_argument("--device", default="auto")
-    parser.add_argument("--teachers", default="authors", choices=("authors", "ours"),
-                        help="their trained teachers (default) or ours, trained here in authors mode")
+    parser.add_argument(
+        "--teachers",
+        default="authors",
+        choices=("authors", "ours"),
+        help="their trained teachers (default) or ours, trained here in authors mode",
+    )
     parser.add_argument("--table", action="store_true", help="print the comparison of the runs DIR holds; run nothing")
     parser.add_argument("--code-path", choices=list(EMULATED), help="run under this CPU code path (numerics.EMULATED)")
-    parser.add_argument("--off-in", type=Path, help=f"only the seeds whose run in this folder is not within {WITHIN} "
-                                                    "of their accuracy")
+    parser.add_argument(
+        "--off-in", type=Path, help=f"only the seeds whose run in this folder is not within {WITHIN} of their accuracy"
+    )
     args = parser.parse_args()
     if args.code_path and os.environ.get(CHILD) != args.code_path:
         # MKL and ATen read their settings once, when torch loads: only a fresh process can take another path.
@@ -75,7 +89,9 @@ def main() -> int:
         return subprocess.run([sys.executable, *sys.argv], env=env).returncode
     cfgs = configs(args.methods.split(","), [int(s) for s in args.seeds.split(",")], args.profile, args.teachers)
     if args.off_in is not None:
-        pinned = [r for r in (Store(args.off_in, strict=True).load("runs", c.run_name, c) for c in cfgs) if r is not None]
+        pinned = [
+            r for r in (Store(args.off_in, strict=True).load("runs", c.run_name, c) for c in cfgs) if r is not None
+        ]
         keep = set(off(differences(pinned, load_reference())))
         cfgs = [c for c in cfgs if (c.method, c.seed) in keep]
         print(f"not within {WITHIN} in {args.off_in}: " + ", ".join(f"{c.method} seed {c.seed}" for c in cfgs))

@@ -45,8 +45,12 @@ CASES = (
 
 
 def _metrics(result: dict) -> dict:
-    return {"val_acc": result["val_acc"], "fgsm": result["fgsm"]["acc"][-1], "noise": result["weight_noise"]["acc"][-1],
-            "epochs": result["metric_epochs"]}
+    return {
+        "val_acc": result["val_acc"],
+        "fgsm": result["fgsm"]["acc"][-1],
+        "noise": result["weight_noise"]["acc"][-1],
+        "epochs": result["metric_epochs"],
+    }
 
 
 def run(seeds: list[int], out: Path, profile: str, device: str) -> None:
@@ -75,8 +79,10 @@ def table(path: Path) -> None:
         reference = load_reference()
     except FileNotFoundError:
         reference = None
-    print(f"{'switch':24s} {'method':12s} seed | {'as theirs: acc  fgsm  noise':28s} | "
-          f"{'flipped: acc  fgsm  noise':26s} | their record")
+    print(
+        f"{'switch':24s} {'method':12s} seed | {'as theirs: acc  fgsm  noise':28s} | "
+        f"{'flipped: acc  fgsm  noise':26s} | their record"
+    )
     for key in sorted(k for k in done if k.endswith("|authors")):
         switch, method, seed, _ = key.split("|")
         a, b = done[key], done.get(f"{switch}|{method}|{seed}|flipped")
@@ -86,8 +92,10 @@ def table(path: Path) -> None:
             r = recorded(reference, method, int(seed), epoch=a["epochs"]["val_acc"])
             ref = f"{r['val_acc']:.3f} {r['fgsm']:.3f} {r['noise']:.3f}"
         print(f"{switch:24s} {method:12s} {seed:>4s} | {fmt(a):28s} | {fmt(b):26s} | {ref}")
-    print(f"(authors mode; 'flipped' sets the one switch as in paper mode: {', '.join(c[0] for c in CASES)};"
-          f" AUTHORS = {AUTHORS})")
+    print(
+        f"(authors mode; 'flipped' sets the one switch as in paper mode: {', '.join(c[0] for c in CASES)};"
+        f" AUTHORS = {AUTHORS})"
+    )
 
 
 def main() -> int:

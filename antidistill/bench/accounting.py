@@ -20,7 +20,9 @@ def profile_table(rows: list[tuple[str, int, int, float]]) -> str:
     lines = [f"{what:40s} {saved:4d} / {expected:<4d} {hours * 60:8.1f} min" for what, saved, expected, hours in rows]
     done = all(saved >= expected for _, saved, expected, _ in rows)
     total = sum(h for *_, h in rows)
-    lines.append(f"{'total' + ('' if done else ' so far (incomplete)'):40s} {'':11s} {total * 60:8.1f} min = {total:.2f} h")
+    lines.append(
+        f"{'total' + ('' if done else ' so far (incomplete)'):40s} {'':11s} {total * 60:8.1f} min = {total:.2f} h"
+    )
     return "\n".join(lines)
 
 
@@ -47,7 +49,7 @@ def measured_profile(store: Store, mode: str, profile_name: str = "paper") -> li
     from ..search import SEARCHED, SearchConfig
 
     profile = PROFILES[profile_name]
-    search_seeds = profile.seeds if profile.search_seeds is None else profile.seeds[:profile.search_seeds]
+    search_seeds = profile.seeds if profile.search_seeds is None else profile.seeds[: profile.search_seeds]
     fresh = fresh_seeds(profile.seeds)
 
     def chosen(method: str) -> list[float] | None:
@@ -80,12 +82,22 @@ def measured_profile(store: Store, mode: str, profile_name: str = "paper") -> li
                     continue
                 times[where, record["config"].get("method", "")].append(record["wall_time_s"])
     rows = [("teachers", len(times["teachers", ""]), len(profile.seeds), sum(times["teachers", ""]) / 3600)]
-    rows += [(f"search trials: {m}", len(times["search", m]), profile.trials(m) * len(search_seeds),
-              sum(times["search", m]) / 3600) for m in SEARCHED]
-    rows += [(f"final runs: {m}", len(times["runs", m]), len(profile.seeds), sum(times["runs", m]) / 3600)
-             for m in METHODS]
+    rows += [
+        (
+            f"search trials: {m}",
+            len(times["search", m]),
+            profile.trials(m) * len(search_seeds),
+            sum(times["search", m]) / 3600,
+        )
+        for m in SEARCHED
+    ]
+    rows += [
+        (f"final runs: {m}", len(times["runs", m]), len(profile.seeds), sum(times["runs", m]) / 3600) for m in METHODS
+    ]
     spent = [t for (where, _), ts in times.items() if where == "fresh" for t in ts]
-    rows.append(("fresh seeds: teachers and final runs", len(spent), (1 + len(METHODS)) * len(fresh), sum(spent) / 3600))
+    rows.append(
+        ("fresh seeds: teachers and final runs", len(spent), (1 + len(METHODS)) * len(fresh), sum(spent) / 3600)
+    )
     return rows
 
 

@@ -39,8 +39,9 @@ def authors_style_epoch(data: FashionMNIST, device: torch.device, n_batches: int
     per-sample Python loop building the class mask, and every 50 batches a full evaluation pass
     over the training set. Same model (with their output ReLU) and optimiser as ours.
     """
-    loader = torch.utils.data.DataLoader(_PerSampleImages(data.train), batch_size=STUDENT_TRAIN.batch_size,
-                                         shuffle=False, num_workers=2)
+    loader = torch.utils.data.DataLoader(
+        _PerSampleImages(data.train), batch_size=STUDENT_TRAIN.batch_size, shuffle=False, num_workers=2
+    )
     model = student_model(output_relu=True, generator=torch.Generator().manual_seed(0)).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=STUDENT_TRAIN.lr)
     mask = torch.ones(10, device=device)

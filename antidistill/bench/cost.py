@@ -27,8 +27,10 @@ def protocol_sample_passes(mode: str) -> dict[str, float]:
     # The final runs (the authors' 30-epoch rows included), then the search trials (plain epochs).
     final_d1 = cfg.growth.pretrain.epochs
     runs = [(m, seeds, protocol.epochs_recorded(m, cfg.student.epochs), final_d1) for m in METHODS]
-    runs += [(m, trials * search_seeds, cfg.student.epochs, protocol.trial_pretrain_epochs(final_d1))
-             for m, trials in profile.search_trials]
+    runs += [
+        (m, trials * search_seeds, cfg.student.epochs, protocol.trial_pretrain_epochs(final_d1))
+        for m, trials in profile.search_trials
+    ]
     for method, count, epochs, d1_epochs in runs:
         passes["student"] += count * epochs * n_train
         if METHODS[method].lambdas != "none":
@@ -90,11 +92,17 @@ def matmul_flops_per_sample() -> dict[str, float]:
 
     def count(make, lambdas) -> float:
         model = StackedMLP.stack([make(generator=g(1))])
-        loss = (plain_ce(ClassMask()) if lambdas is None else
-                CompositeLoss(lambdas, ClassMask(C1), protocol_for("paper"), LossConfig(), [g(2)], [g(3)], teacher))
+        loss = (
+            plain_ce(ClassMask())
+            if lambdas is None
+            else CompositeLoss(lambdas, ClassMask(C1), protocol_for("paper"), LossConfig(), [g(2)], [g(3)], teacher)
+        )
         with FlopCounterMode(display=False) as counter:
             loss(model, x, y)[0].sum().backward()
         return counter.get_total_flops() / batch
 
-    return {"teacher": count(teacher_model, None), "student": count(student_model, None),
-            **{kind: count(student_model, lambdas) for kind, (_, lambdas) in STACKED_D1.items()}}
+    return {
+        "teacher": count(teacher_model, None),
+        "student": count(student_model, None),
+        **{kind: count(student_model, lambdas) for kind, (_, lambdas) in STACKED_D1.items()},
+    }

@@ -33,8 +33,10 @@ class OtherLoad:
         if self.share is None:
             return "not checked (no /proc/stat)"
         if self.share > LOADED_SHARE:
-            return (f"no: other processes used {100 * self.share:.0f}% of the {os.cpu_count()} CPUs' time during "
-                    f"the bench; rerun it on an idle machine")
+            return (
+                f"no: other processes used {100 * self.share:.0f}% of the {os.cpu_count()} CPUs' time during "
+                f"the bench; rerun it on an idle machine"
+            )
         return f"yes (other processes used {100 * self.share:.0f}% of the CPUs' time)"
 
 

@@ -73,8 +73,12 @@ class Measured:
 
 
 # The single-seed D1 epochs timed, by their lambdas.
-D1_TERMS = {"plain": (1.0, 0.0, 0.0, 0.0), "L2 + L3": (1.0, 1.0, 1.0, 0.0), "L2 + L3 + L4": (1.0, 1.0, 1.0, 1.0),
-            "L4 alone": (1.0, 0.0, 0.0, 1.0)}
+D1_TERMS = {
+    "plain": (1.0, 0.0, 0.0, 0.0),
+    "L2 + L3": (1.0, 1.0, 1.0, 0.0),
+    "L2 + L3 + L4": (1.0, 1.0, 1.0, 1.0),
+    "L4 alone": (1.0, 0.0, 0.0, 1.0),
+}
 
 
 def run_bench(cfg: BenchConfig = BenchConfig(), progress: bool = True) -> dict[str, Any]:
@@ -83,9 +87,15 @@ def run_bench(cfg: BenchConfig = BenchConfig(), progress: bool = True) -> dict[s
     path = code_path()
     with OtherLoad() as load:
         m = measure(cfg, progress)
-    return {"timings trustworthy": load.verdict(), "other processes' share of the CPUs": load.share,
-            "CPU code path": f"MKL_CBWR={path['mkl_cbwr']}, ATen {path['aten']} ({'pinned' if path['pinned'] else 'not pinned'})",
-            **student_rows(m), **pretraining_rows(m), **authors_rows(m), **estimate_rows(m)}
+    return {
+        "timings trustworthy": load.verdict(),
+        "other processes' share of the CPUs": load.share,
+        "CPU code path": f"MKL_CBWR={path['mkl_cbwr']}, ATen {path['aten']} ({'pinned' if path['pinned'] else 'not pinned'})",
+        **student_rows(m),
+        **pretraining_rows(m),
+        **authors_rows(m),
+        **estimate_rows(m),
+    }
 
 
 def measure(cfg: BenchConfig, progress: bool) -> Measured:
@@ -119,14 +129,18 @@ def measure(cfg: BenchConfig, progress: bool) -> Measured:
         runs.append(single_run(device))
     m.run, m.ten_tight = min(runs), min(ten_tight)
     say("pre-training epochs ...", flush=True)
-    m.d1 = {terms: min(pretrain_epoch(data, device, lambdas) for _ in range(cfg.repeats))
-            for terms, lambdas in D1_TERMS.items()}
+    m.d1 = {
+        terms: min(pretrain_epoch(data, device, lambdas) for _ in range(cfg.repeats))
+        for terms, lambdas in D1_TERMS.items()
+    }
     # Stacked, as the runs pre-train, in each mode (its own streams and batches). Timed once:
     # these are the slowest epochs of the table. On CUDA the authors' drop-in-batch batches come
     # in dozens of sizes, each with its warm-up and capture in a fit's first epoch (steady_epoch).
     for mode in ("paper", "authors"):
-        timed = {kind: steady_epoch(lambda e: pretrain_epoch(data, device, lambdas, cfg.stack, mode, e), device)
-                 for kind, (_, lambdas) in STACKED_D1.items()}
+        timed = {
+            kind: steady_epoch(lambda e: pretrain_epoch(data, device, lambdas, cfg.stack, mode, e), device)
+            for kind, (_, lambdas) in STACKED_D1.items()
+        }
         m.stacked_d1[mode] = {kind: t[0] / cfg.stack for kind, t in timed.items()}
         m.d1_first[mode] = {kind: t[1] for kind, t in timed.items()}
     say("the authors' pipeline ...", flush=True)
@@ -154,9 +168,14 @@ def student_rows(m: Measured) -> dict[str, Any]:
         f"student epoch, S = {s}, per seed (s)": m.stacked,
         f"student epoch, S = {s}: % of matmul": 100 * flop_epoch / m.stacked / 1e9 / m.gflops,
         f"S = {s} vs S = 1, per seed (x faster)": m.fit / m.stacked,
-        **({"student epoch, S = 1: a fit's first epoch adds (s)": m.fit_first,
-            f"student epoch, S = {s}: a fit's first epoch adds (s)": m.stacked_first}
-           if m.device.type == "cuda" else {}),
+        **(
+            {
+                "student epoch, S = 1: a fit's first epoch adds (s)": m.fit_first,
+                f"student epoch, S = {s}: a fit's first epoch adds (s)": m.stacked_first,
+            }
+            if m.device.type == "cuda"
+            else {}
+        ),
         f"FGSM curve, S = {s}, per seed (s)": m.fgsm,
         f"weight-noise curve, S = {s}, per seed (s)": m.noise,
         "single-seed run, Xavier (s)": m.run,
@@ -169,19 +188,31 @@ def pretraining_rows(m: Measured) -> dict[str, Any]:
     """D1 epochs: each composite loss against plain cross-entropy, and stacked in each mode."""
     plain = m.d1["plain"]
     rows = {f"D1 epoch with {terms} / plain": seconds / plain for terms, seconds in m.d1.items() if terms != "plain"}
-    rows.update({f"D1 epoch with {terms}, S = {m.stack}, per seed, {mode} mode (s)": m.stacked_d1[mode][kind]
-                 for mode in m.stacked_d1 for kind, (terms, _) in STACKED_D1.items()})
+    rows.update(
+        {
+            f"D1 epoch with {terms}, S = {m.stack}, per seed, {mode} mode (s)": m.stacked_d1[mode][kind]
+            for mode in m.stacked_d1
+            for kind, (terms, _) in STACKED_D1.items()
+        }
+    )
     if m.device.type == "cuda":
-        rows.update({f"D1 with {terms}, S = {m.stack}, {mode} mode: a fit's first epoch adds (s)": m.d1_first[mode][kind]
-                     for mode in m.d1_first for kind, (terms, _) in STACKED_D1.items()})
+        rows.update(
+            {
+                f"D1 with {terms}, S = {m.stack}, {mode} mode: a fit's first epoch adds (s)": m.d1_first[mode][kind]
+                for mode in m.d1_first
+                for kind, (terms, _) in STACKED_D1.items()
+            }
+        )
     return rows
 
 
 def authors_rows(m: Measured) -> dict[str, Any]:
     """The authors'-style epoch, its parts, and how much faster ``fit`` is."""
-    return {"authors'-style epoch (s, extrapolated)": m.theirs,
-            **{f"authors'-style: {k}": v for k, v in m.their_parts.items()},
-            "ours vs authors'-style (x faster)": m.theirs / m.fit}
+    return {
+        "authors'-style epoch (s, extrapolated)": m.theirs,
+        **{f"authors'-style: {k}": v for k, v in m.their_parts.items()},
+        "ours vs authors'-style (x faster)": m.theirs / m.fit,
+    }
 
 
 def estimate_rows(m: Measured) -> dict[str, Any]:
@@ -194,13 +225,18 @@ def estimate_rows(m: Measured) -> dict[str, Any]:
     flops = matmul_flops_per_sample()
     rows = {}
     for mode in m.stacked_d1:
-        per_sample = {"teacher": m.stacked / m.n_train * n_params(teacher_model()) / params,
-                      "student": m.stacked / m.n_train, **{k: t / n_d1 for k, t in m.stacked_d1[mode].items()}}
+        per_sample = {
+            "teacher": m.stacked / m.n_train * n_params(teacher_model()) / params,
+            "student": m.stacked / m.n_train,
+            **{k: t / n_d1 for k, t in m.stacked_d1[mode].items()},
+        }
         per_curve = {"fgsm": m.fgsm, "weight_noise": m.noise}
-        seconds = (sum(per_sample[k] * n for k, n in protocol_sample_passes(mode).items())
-                   + sum(per_curve[k] * n for k, n in protocol_curves(mode).items())
-                   + sum(m.d1_first[mode][k] * n for k, n in protocol_pretrain_fits().items())
-                   + m.stacked_first * protocol_student_fits())
+        seconds = (
+            sum(per_sample[k] * n for k, n in protocol_sample_passes(mode).items())
+            + sum(per_curve[k] * n for k, n in protocol_curves(mode).items())
+            + sum(m.d1_first[mode][k] * n for k, n in protocol_pretrain_fits().items())
+            + m.stacked_first * protocol_student_fits()
+        )
         rows[f"full paper profile, {mode} mode (hours, estimated)"] = seconds / 3600
     for mode in m.stacked_d1:
         floor = sum(flops[k] * n for k, n in protocol_sample_passes(mode).items()) / (m.gflops * 1e9)

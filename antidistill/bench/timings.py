@@ -43,7 +43,7 @@ def matmul_gflops(device: torch.device, n: int, repeats: int) -> float:
     a, b = torch.randn(n, n, device=device), torch.randn(n, n, device=device)
     a @ b  # warm-up
     seconds = _best(lambda: [a @ b for _ in range(4)], repeats, device) / 4
-    return 2 * n ** 3 / seconds / 1e9
+    return 2 * n**3 / seconds / 1e9
 
 
 def _students(n_seeds: int, device: torch.device) -> StackedMLP:
@@ -51,14 +51,21 @@ def _students(n_seeds: int, device: torch.device) -> StackedMLP:
     return StackedMLP.stack(students).to(device)
 
 
-def _trained_epoch(data: FashionMNIST, device: torch.device, n_seeds: int,
-                   epochs: int = 1) -> tuple[float, StackedMLP]:
+def _trained_epoch(data: FashionMNIST, device: torch.device, n_seeds: int, epochs: int = 1) -> tuple[float, StackedMLP]:
     model = _students(n_seeds, device)
     everything = ClassMask()
     _sync(device)
     start = time.perf_counter()
-    fit(model, data.train, data.test, TrainConfig(epochs=epochs, lr=STUDENT_TRAIN.lr), plain_ce(everything),
-        everything, [torch.Generator().manual_seed(s) for s in range(n_seeds)], progress=False)
+    fit(
+        model,
+        data.train,
+        data.test,
+        TrainConfig(epochs=epochs, lr=STUDENT_TRAIN.lr),
+        plain_ce(everything),
+        everything,
+        [torch.Generator().manual_seed(s) for s in range(n_seeds)],
+        progress=False,
+    )
     _sync(device)
     return time.perf_counter() - start, model
 
@@ -85,8 +92,10 @@ def steady_epoch(timed: Callable[[int], float], device: torch.device, repeats: i
     ones, twos = zip(*[(timed(1), timed(2)) for _ in range(repeats)])
     first, later = min(ones), min(twos) - min(ones)
     if later <= 0:
-        raise RuntimeError(f"a two-epoch fit ({min(twos):.3g} s) took no longer than a one-epoch fit "
-                           f"({first:.3g} s): the device's timings are unstable; rerun the bench")
+        raise RuntimeError(
+            f"a two-epoch fit ({min(twos):.3g} s) took no longer than a one-epoch fit "
+            f"({first:.3g} s): the device's timings are unstable; rerun the bench"
+        )
     return later, max(first - later, 0.0)
 
 
@@ -129,14 +138,21 @@ def attack_curves(model: StackedMLP, data: FashionMNIST, device: torch.device) -
     fgsm_curve(model, data.test, cfg.fgsm_eps)
     _sync(device)
     middle = time.perf_counter()
-    weight_noise_curve(model, data.test, cfg.noise_eps,
-                       [Streams(s, device=device)("weight_noise") for s in range(model.n_seeds)], cfg)
+    weight_noise_curve(
+        model, data.test, cfg.noise_eps, [Streams(s, device=device)("weight_noise") for s in range(model.n_seeds)], cfg
+    )
     _sync(device)
     return middle - start, time.perf_counter() - middle
 
 
-def pretrain_epoch(data: FashionMNIST, device: torch.device, lambdas: tuple[float, ...], n_seeds: int = 1,
-                   mode: str = "paper", epochs: int = 1) -> float:
+def pretrain_epoch(
+    data: FashionMNIST,
+    device: torch.device,
+    lambdas: tuple[float, ...],
+    n_seeds: int = 1,
+    mode: str = "paper",
+    epochs: int = 1,
+) -> float:
     """One D1 pre-training epoch (or ``epochs``) of a stack of ``n_seeds`` with the composite loss
     of ``lambdas``, as a run in ``mode`` pre-trains (``growth.pretrain_stack``: that mode's
     streams, batches, class mask and L4 gradient; the growth stage's batch size and learning
@@ -144,11 +160,20 @@ def pretrain_epoch(data: FashionMNIST, device: torch.device, lambdas: tuple[floa
     CPU stream."""
     protocol = protocol_for(mode)
     growth = GrowthConfig()
-    ctxs = [GrowContext(Streams(s, single=protocol.single_stream, device=device), protocol,
-                        replace(growth, pretrain=replace(growth.pretrain, epochs=epochs)), data, progress=False)
-            for s in range(n_seeds)]
-    grown = [pretrain(teacher_model(protocol.output_relu, generator=c.streams("teacher_init")), c, lambdas, "bench")
-             for c in ctxs]
+    ctxs = [
+        GrowContext(
+            Streams(s, single=protocol.single_stream, device=device),
+            protocol,
+            replace(growth, pretrain=replace(growth.pretrain, epochs=epochs)),
+            data,
+            progress=False,
+        )
+        for s in range(n_seeds)
+    ]
+    grown = [
+        pretrain(teacher_model(protocol.output_relu, generator=c.streams("teacher_init")), c, lambdas, "bench")
+        for c in ctxs
+    ]
     model = StackedMLP.stack([g.student for g in grown]).to(device)
     _sync(device)
     start = time.perf_counter()

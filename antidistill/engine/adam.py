@@ -38,8 +38,12 @@ class MemberAdam(torch.optim.Adam):
                     state["exp_avg"] = torch.zeros_like(p)
                     state["exp_avg_sq"] = torch.zeros_like(p)
                     # The members' views, made once (a step's Python time counts on the CPU).
-                    self._members[p] = (p.unbind(0), state["exp_avg"].unbind(0), state["exp_avg_sq"].unbind(0),
-                                        [state["step"]] * p.shape[0])  # the step is read, not written, by the kernel
+                    self._members[p] = (
+                        p.unbind(0),
+                        state["exp_avg"].unbind(0),
+                        state["exp_avg_sq"].unbind(0),
+                        [state["step"]] * p.shape[0],
+                    )  # the step is read, not written, by the kernel
                 state["step"] += 1
                 mine = self._members[p]
                 params += mine[0]
@@ -49,6 +53,19 @@ class MemberAdam(torch.optim.Adam):
                 steps += mine[3]
             if params:
                 beta1, beta2 = group["betas"]
-                torch._fused_adam_(params, grads, avgs, squares, [], steps, lr=float(group["lr"]), beta1=beta1,
-                                   beta2=beta2, weight_decay=0.0, eps=group["eps"], amsgrad=False, maximize=False)
+                torch._fused_adam_(
+                    params,
+                    grads,
+                    avgs,
+                    squares,
+                    [],
+                    steps,
+                    lr=float(group["lr"]),
+                    beta1=beta1,
+                    beta2=beta2,
+                    weight_decay=0.0,
+                    eps=group["eps"],
+                    amsgrad=False,
+                    maximize=False,
+                )
         return None

@@ -19,8 +19,9 @@ from ..models import StackedMLP
 from .draws import member_random
 
 
-def curvature_along(model: StackedMLP, hs: list[torch.Tensor], y: torch.Tensor, mask: ClassMask,
-                    v: Sequence[torch.Tensor]) -> torch.Tensor:
+def curvature_along(
+    model: StackedMLP, hs: list[torch.Tensor], y: torch.Tensor, mask: ClassMask, v: Sequence[torch.Tensor]
+) -> torch.Tensor:
     """v^T H v per seed, H the Hessian in the weights of the mean cross-entropy of the batch whose
     forward pass ``hs`` is (``models.stack_activations``): the second derivative of the loss along
     w + t v.
@@ -59,10 +60,18 @@ def curvature_along(model: StackedMLP, hs: list[torch.Tensor], y: torch.Tensor, 
     return q.mean(-1)
 
 
-def hutchinson_forward(model: StackedMLP, hs: list[torch.Tensor], y: torch.Tensor, mask: ClassMask,
-                       generators: Sequence[torch.Generator], n_probes: int = 1, probe: str = "rademacher",
-                       absolute: bool = False, create_graph: bool = True,
-                       probes: Sequence[Sequence[torch.Tensor]] | None = None) -> torch.Tensor:
+def hutchinson_forward(
+    model: StackedMLP,
+    hs: list[torch.Tensor],
+    y: torch.Tensor,
+    mask: ClassMask,
+    generators: Sequence[torch.Generator],
+    n_probes: int = 1,
+    probe: str = "rademacher",
+    absolute: bool = False,
+    create_graph: bool = True,
+    probes: Sequence[Sequence[torch.Tensor]] | None = None,
+) -> torch.Tensor:
     """``hutchinson_trace`` of the stack's mean cross-entropy on the batch of ``hs``, each v^T H v
     from ``curvature_along``: the same probes from the same generators (or ``probes``, one set
     per probe drawn beforehand), the same estimate to float rounding. Without ``create_graph``

@@ -18,8 +18,11 @@ from typing import Any, Callable, Sequence
 import torch
 
 
-def member_draws(like: Sequence[torch.Tensor], generators: Sequence[torch.Generator],
-                 draw: Callable[[torch.Size, torch.Generator, torch.dtype], torch.Tensor]) -> list[torch.Tensor]:
+def member_draws(
+    like: Sequence[torch.Tensor],
+    generators: Sequence[torch.Generator],
+    draw: Callable[[torch.Size, torch.Generator, torch.dtype], torch.Tensor],
+) -> list[torch.Tensor]:
     """For stacked tensors ``like`` ([S, ...] each), one draw per member: member s draws its
     slice of every tensor, in order, from ``generators[s]`` (on that generator's device) -- the
     draws a run of s alone makes -- stacked and moved to each tensor's device."""
@@ -27,8 +30,11 @@ def member_draws(like: Sequence[torch.Tensor], generators: Sequence[torch.Genera
     return [torch.stack([drawn[i] for drawn in per_member]).to(t.device) for i, t in enumerate(like)]
 
 
-def member_flat(like: Sequence[torch.Tensor], generators: Sequence[torch.Generator],
-                fill: Callable[[torch.Tensor, torch.Generator], Any]) -> list[torch.Tensor]:
+def member_flat(
+    like: Sequence[torch.Tensor],
+    generators: Sequence[torch.Generator],
+    fill: Callable[[torch.Tensor, torch.Generator], Any],
+) -> list[torch.Tensor]:
     """For stacked tensors ``like`` ([S, ...] each, one dtype), one draw per member made as one
     in-place ``fill`` of member s's row of a [S, n] buffer from ``generators[s]`` (n = the
     entries of one member's slices of all tensors), then cut into views shaped like ``like``.
@@ -68,16 +74,26 @@ def per_member(generators: Sequence[torch.Generator], draw: Callable[[int], Any]
     generator's, in its order, either way. A generator shared by members, or a CUDA one (a
     kernel launch; a CUDA graph captures one thread's launches), or a member without one (None,
     as in dataset order), is drawn member by member."""
-    if (len(generators) > 1 and (os.cpu_count() or 1) > 1 and all(g is not None for g in generators)
-            and _on_cpu(generators) and len({id(g) for g in generators}) == len(generators)):
+    if (
+        len(generators) > 1
+        and (os.cpu_count() or 1) > 1
+        and all(g is not None for g in generators)
+        and _on_cpu(generators)
+        and len({id(g) for g in generators}) == len(generators)
+    ):
         list(_draw_threads().map(draw, range(len(generators))))
     else:
         for s in range(len(generators)):
             draw(s)
 
 
-def _member_rows(sizes: Sequence[int], generators: Sequence[torch.Generator], dtype: torch.dtype,
-                 fill: Callable[[torch.Tensor, torch.Generator], Any], pin: bool = False) -> torch.Tensor:
+def _member_rows(
+    sizes: Sequence[int],
+    generators: Sequence[torch.Generator],
+    dtype: torch.dtype,
+    fill: Callable[[torch.Tensor, torch.Generator], Any],
+    pin: bool = False,
+) -> torch.Tensor:
     """A tensor [S, sum(sizes)] on the generators' device whose row s is filled in place by
     ``fill(row, generators[s])`` (``per_member``); with ``pin`` (CPU) page-locked, so its copy
     to the GPU does not wait for the host."""
@@ -86,8 +102,9 @@ def _member_rows(sizes: Sequence[int], generators: Sequence[torch.Generator], dt
     return flat
 
 
-def _member_ints(sizes: Sequence[int], generators: Sequence[torch.Generator], dtype: torch.dtype,
-                 pin: bool = False) -> torch.Tensor:
+def _member_ints(
+    sizes: Sequence[int], generators: Sequence[torch.Generator], dtype: torch.dtype, pin: bool = False
+) -> torch.Tensor:
     """A CPU tensor [S, sum(sizes)] whose row s is member s's draws for tensors of ``sizes``
     entries each, in order: one ``random_`` of the whole row from ``generators[s]``.
     ``random_`` takes one 32-bit Mersenne-Twister output per element (int32 keeps its low 31
@@ -118,14 +135,17 @@ def member_uniform(like: Sequence[torch.Tensor], generators: Sequence[torch.Gene
     if not _on_cpu(generators):
         return member_flat(like, generators, lambda row, g: row.uniform_(generator=g))
     if any(t.dtype != torch.float32 for t in like):
-        return member_draws(like, generators, lambda shape, g, dtype: torch.rand(shape, generator=g, dtype=dtype,
-                                                                                 device=g.device))
+        return member_draws(
+            like, generators, lambda shape, g, dtype: torch.rand(shape, generator=g, dtype=dtype, device=g.device)
+        )
     # The bits travel to the tensors' device in one copy and are converted there (exact integer
     # and power-of-two arithmetic: the same numbers on any device).
     sizes, device = [math.prod(t.shape[1:]) for t in like], _device(like)
     bits = _member_ints(sizes, generators, torch.int32, device.type == "cuda").to(device, non_blocking=True)
-    return [b.bitwise_and((1 << 24) - 1).to(t.dtype).mul_(2.0 ** -24).view(t.shape)
-            for b, t in zip(bits.split(sizes, dim=1), like)]
+    return [
+        b.bitwise_and((1 << 24) - 1).to(t.dtype).mul_(2.0**-24).view(t.shape)
+        for b, t in zip(bits.split(sizes, dim=1), like)
+    ]
 
 
 @functools.cache
@@ -150,9 +170,10 @@ def member_rademacher(like: Sequence[torch.Tensor], generators: Sequence[torch.G
     n_bytes = [-(-n // 8) for n in sizes]
     # The bytes travel to the tensors' device (an eighth of the signs' size) and are unpacked there.
     packed = _member_ints(n_bytes, generators, torch.uint8, device.type == "cuda").to(device, non_blocking=True)
-    return [_signs(t.device, t.dtype).index_select(0, b.reshape(-1).int())
-            .view(len(generators), -1)[:, :n].reshape(t.shape)
-            for b, n, t in zip(packed.split(n_bytes, dim=1), sizes, like)]
+    return [
+        _signs(t.device, t.dtype).index_select(0, b.reshape(-1).int()).view(len(generators), -1)[:, :n].reshape(t.shape)
+        for b, n, t in zip(packed.split(n_bytes, dim=1), sizes, like)
+    ]
 
 
 # The kinds of draw ``member_random`` makes: Hutchinson's probes (paper mode's Rademacher, the

@@ -21,8 +21,9 @@ def first_layer(params: list[torch.Tensor], x: torch.Tensor) -> torch.Tensor:
     return torch.baddbmm(params[1].unsqueeze(1), x.flatten(2), params[0].transpose(1, 2))
 
 
-def eps_layers(model: StackedMLP, first: torch.Tensor, shift: torch.Tensor, eps: torch.Tensor,
-                rest: list[torch.Tensor]) -> torch.Tensor:
+def eps_layers(
+    model: StackedMLP, first: torch.Tensor, shift: torch.Tensor, eps: torch.Tensor, rest: list[torch.Tensor]
+) -> torch.Tensor:
     """The logits [k, S, B, C] of a stack whose first layer's pre-activation is first + eps[j] *
     shift [S, B, width] for each of k eps (the perturbation, of the weights or of the inputs, is
     linear in eps there), and whose later layers are ``rest`` [k * S, ...] (weight, bias per
@@ -38,8 +39,14 @@ def eps_layers(model: StackedMLP, first: torch.Tensor, shift: torch.Tensor, eps:
     return h.view(k, n, *h.shape[1:])
 
 
-def noisy_logits(model: StackedMLP, params: list[torch.Tensor], xi: list[torch.Tensor], x: torch.Tensor,
-                 eps: torch.Tensor, first: torch.Tensor | None = None) -> torch.Tensor:
+def noisy_logits(
+    model: StackedMLP,
+    params: list[torch.Tensor],
+    xi: list[torch.Tensor],
+    x: torch.Tensor,
+    eps: torch.Tensor,
+    first: torch.Tensor | None = None,
+) -> torch.Tensor:
     """The logits [k, S, B, C] of the weights ``params + eps[j] * xi`` for every eps[j], on per-seed
     inputs x [S, B, ...]: what ``stack_forward`` gives with the shifted weights, to float rounding.
 
@@ -53,8 +60,10 @@ def noisy_logits(model: StackedMLP, params: list[torch.Tensor], xi: list[torch.T
     first = first_layer(params, x) if first is None else first
     shift = torch.baddbmm(xi[1].unsqueeze(1), h, xi[0].transpose(1, 2))
     k = eps.shape[0]
-    rest = [torch.addcmul(p.unsqueeze(0), eps.view(k, *(1,) * p.dim()).to(p.dtype), d.unsqueeze(0)).flatten(0, 1)
-            for p, d in zip(params[2:], xi[2:])]
+    rest = [
+        torch.addcmul(p.unsqueeze(0), eps.view(k, *(1,) * p.dim()).to(p.dtype), d.unsqueeze(0)).flatten(0, 1)
+        for p, d in zip(params[2:], xi[2:])
+    ]
     return eps_layers(model, first, shift, eps, rest)
 
 

@@ -41,10 +41,15 @@ def use_graphs(device: torch.device, loss_fn: LossFn) -> bool:
     """Whether ``fit`` replays its steps as CUDA graphs: on CUDA, for a loss that is ``graph_safe``
     (and whose CUDA generators, if any, this torch can register with a graph), unless the
     environment variable ANTIDISTILL_CUDA_GRAPHS is 0."""
-    registers = not getattr(loss_fn, "graph_generators", None) or hasattr(torch.cuda.CUDAGraph,
-                                                                          "register_generator_state")
-    return (device.type == "cuda" and bool(getattr(loss_fn, "graph_safe", False)) and registers
-            and os.environ.get(GRAPHS_ENV, "1") != "0")
+    registers = not getattr(loss_fn, "graph_generators", None) or hasattr(
+        torch.cuda.CUDAGraph, "register_generator_state"
+    )
+    return (
+        device.type == "cuda"
+        and bool(getattr(loss_fn, "graph_safe", False))
+        and registers
+        and os.environ.get(GRAPHS_ENV, "1") != "0"
+    )
 
 
 def make_optimizer(model: StackedMLP, lr: float, graphs: bool) -> torch.optim.Adam:
@@ -69,25 +74,34 @@ class Steps:
     (detached). ``cut`` (``authors_draws.Cut``): the batch ``idx`` was cut from, which the
     authors' single stream draws L3's noise for."""
 
-    def __init__(self, model: StackedMLP, optimizer: torch.optim.Optimizer, loss_fn: LossFn, mask: ClassMask,
-                 graphs: bool) -> None:
+    def __init__(
+        self, model: StackedMLP, optimizer: torch.optim.Optimizer, loss_fn: LossFn, mask: ClassMask, graphs: bool
+    ) -> None:
         self.model, self.optimizer, self.loss_fn, self.mask, self.graphs = model, optimizer, loss_fn, mask, graphs
         self._warm: set[tuple] = set()
         self._graphs: dict[tuple, tuple[torch.cuda.CUDAGraph, torch.Tensor, list[torch.Tensor], StepOutput]] = {}
 
-    def _step(self, x_all: torch.Tensor, y_all: torch.Tensor, idx: torch.Tensor,
-              draws: list[torch.Tensor] | None = None, cut: Cut | None = None) -> StepOutput:
+    def _step(
+        self,
+        x_all: torch.Tensor,
+        y_all: torch.Tensor,
+        idx: torch.Tensor,
+        draws: list[torch.Tensor] | None = None,
+        cut: Cut | None = None,
+    ) -> StepOutput:
         x, y = take(x_all, idx), take(y_all, idx)
         if draws is None and cut is not None and hasattr(self.loss_fn, "draw"):
             draws = self.loss_fn.draw(self.model, x, cut)
-        per_seed, terms, logits = (self.loss_fn(self.model, x, y) if draws is None
-                                   else self.loss_fn(self.model, x, y, draws))
+        per_seed, terms, logits = (
+            self.loss_fn(self.model, x, y) if draws is None else self.loss_fn(self.model, x, y, draws)
+        )
         per_seed.sum().backward()
         self.optimizer.step()
         return per_seed.detach(), terms, self.mask.correct(logits.detach(), y)
 
-    def __call__(self, x_all: torch.Tensor, y_all: torch.Tensor, idx: torch.Tensor,
-                 cut: Cut | None = None) -> StepOutput:
+    def __call__(
+        self, x_all: torch.Tensor, y_all: torch.Tensor, idx: torch.Tensor, cut: Cut | None = None
+    ) -> StepOutput:
         if not self.graphs:
             return self._eager(x_all, y_all, idx, cut)
         key = (tuple(idx.shape), tuple(p.requires_grad for p in self.model.parameters()))
@@ -124,8 +138,7 @@ class Steps:
         torch.cuda.current_stream().wait_stream(side)
         return out
 
-    def _capture(self, x_all: torch.Tensor, y_all: torch.Tensor, idx: torch.Tensor,
-                 draws: list[torch.Tensor] | None):
+    def _capture(self, x_all: torch.Tensor, y_all: torch.Tensor, idx: torch.Tensor, draws: list[torch.Tensor] | None):
         static_idx = idx.clone()
         static_draws = None if draws is None else [d.clone() for d in draws]
         graph = torch.cuda.CUDAGraph()

@@ -21,8 +21,9 @@ from .draws import per_member
 from .split_layer import first_layer, noisy_logits
 
 
-def draw_xi(params: list[torch.Tensor], generators: list[torch.Generator],
-          out: list[torch.Tensor] | None = None) -> list[torch.Tensor]:
+def draw_xi(
+    params: list[torch.Tensor], generators: list[torch.Generator], out: list[torch.Tensor] | None = None
+) -> list[torch.Tensor]:
     """xi ~ N(0, I) for every stacked parameter, seed s from ``generators[s]``, on the
     generators' device (see ``seeding.Streams``): what ``torch.randn`` of each member's shapes
     gives, written straight into the stacked tensors ``out`` (made when not given) instead of
@@ -38,8 +39,15 @@ def draw_xi(params: list[torch.Tensor], generators: list[torch.Generator],
     return [t.to(p.device) for t, p in zip(out, params)]
 
 
-def noisy_correct(model: StackedMLP, params: list[torch.Tensor], xi: list[torch.Tensor], x: torch.Tensor,
-                   y: torch.Tensor, eps: list[float], first: torch.Tensor | None = None) -> torch.Tensor:
+def noisy_correct(
+    model: StackedMLP,
+    params: list[torch.Tensor],
+    xi: list[torch.Tensor],
+    x: torch.Tensor,
+    y: torch.Tensor,
+    eps: list[float],
+    first: torch.Tensor | None = None,
+) -> torch.Tensor:
     """Correct predictions [k, S] of the noisy weights at every eps of ``eps``, by chunks of images
     (``first``: their clean first layer, when computed)."""
     eps_t = torch.tensor(eps, dtype=torch.float64, device=y.device)
@@ -54,27 +62,39 @@ def clean_first(params: list[torch.Tensor], split: Split) -> torch.Tensor:
     """``first_layer`` of every seed on every image of ``split`` [S, N, width], by chunks: made
     once per curve, then each draw's images take their rows of it."""
     n_seeds = params[0].shape[0]
-    return torch.cat([first_layer(params, x.unsqueeze(0).expand(n_seeds, *x.shape))
-                      for x in split.x.split(EVAL_CHUNK)], dim=1)
+    return torch.cat(
+        [first_layer(params, x.unsqueeze(0).expand(n_seeds, *x.shape)) for x in split.x.split(EVAL_CHUNK)], dim=1
+    )
 
 
-def one_noise(params: list[torch.Tensor], split: Split, generators: list[torch.Generator], subset: int | None,
-               out: list[torch.Tensor] | None = None
-               ) -> tuple[list[torch.Tensor], torch.Tensor, torch.Tensor, torch.Tensor | None]:
+def one_noise(
+    params: list[torch.Tensor],
+    split: Split,
+    generators: list[torch.Generator],
+    subset: int | None,
+    out: list[torch.Tensor] | None = None,
+) -> tuple[list[torch.Tensor], torch.Tensor, torch.Tensor, torch.Tensor | None]:
     """One draw per seed: xi for every parameter (into ``out`` when given), then the test images
     it is scored on (all of ``split``, or a random subset), each seed from its own generator.
     Returns xi, the images, their labels, and their row numbers in ``split`` [S, B] (None: all)."""
     xi = draw_xi(params, generators, out)
     n = len(generators)
     if subset is not None and subset < len(split):
-        idx = torch.stack([torch.randperm(len(split), generator=g, device=g.device)[:subset]
-                           for g in generators]).to(split.y.device)
+        idx = torch.stack([torch.randperm(len(split), generator=g, device=g.device)[:subset] for g in generators]).to(
+            split.y.device
+        )
         return xi, take(split.x, idx), take(split.y, idx), idx
     return xi, split.x.unsqueeze(0).expand(n, *split.x.shape), split.y.expand(n, -1), None
 
 
-def expected_accuracy(model: StackedMLP, params: list[torch.Tensor], split: Split, eps_grid: tuple[float, ...],
-                       generators: list[torch.Generator], cfg: Any) -> list[list[tuple[float, float, int]]]:
+def expected_accuracy(
+    model: StackedMLP,
+    params: list[torch.Tensor],
+    split: Split,
+    eps_grid: tuple[float, ...],
+    generators: list[torch.Generator],
+    cfg: Any,
+) -> list[list[tuple[float, float, int]]]:
     """Per seed and eps, (the mean accuracy over draws of xi, its standard error, the number of
     draws), drawn until each mean's standard error is small (``cfg``: ``attacks.AttackConfig``).
 

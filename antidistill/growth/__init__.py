@@ -40,8 +40,10 @@ class Method:
         """``lambdas`` if every lambda this method does not search is 0; else a ValueError naming them."""
         off = [f"l{i}" for i, v in enumerate(lambdas, start=1) if f"l{i}" not in self.searched and v != 0]
         if off:
-            raise ValueError(f"{self.name} searches {', '.join(self.searched)} only: {', '.join(off)} must be 0; "
-                             f"got lambdas {tuple(lambdas)}")
+            raise ValueError(
+                f"{self.name} searches {', '.join(self.searched)} only: {', '.join(off)} must be 0; "
+                f"got lambdas {tuple(lambdas)}"
+            )
         return lambdas
 
     def __call__(self, teacher: MLP | None, ctx: GrowContext) -> Grown:
@@ -52,22 +54,38 @@ class Method:
         return self.grow(teacher, ctx)
 
 
-METHODS: dict[str, Method] = {m.name: m for m in (
-    Method("xavier", "Xavier", xavier, needs_teacher=False, authors_load_teacher=False),
-    Method("zero_pad", "Zero Pad", zero_pad, needs_teacher=True),
-    Method("uniform_pad", "Uniform Pad", uniform_pad, needs_teacher=True),
-    Method("transfer", "Transfer Learning", transfer, needs_teacher=True),
-    Method("net2net", "Net2Net", net2net, needs_teacher=True),
-    Method("data_noise", "With Data Noise", data_noise, needs_teacher=False, lambdas="fixed"),
-    Method("antidistill_l4_0", "Anti-Distillation, λ4 = 0", antidistill_l4_0, needs_teacher=True, lambdas="searched",
-           searched=("l1", "l2", "l3")),
-    Method("antidistill", "Anti-Distillation", antidistill, needs_teacher=True, lambdas="searched",
-           searched=("l1", "l2", "l3", "l4")),
-)}
+METHODS: dict[str, Method] = {
+    m.name: m
+    for m in (
+        Method("xavier", "Xavier", xavier, needs_teacher=False, authors_load_teacher=False),
+        Method("zero_pad", "Zero Pad", zero_pad, needs_teacher=True),
+        Method("uniform_pad", "Uniform Pad", uniform_pad, needs_teacher=True),
+        Method("transfer", "Transfer Learning", transfer, needs_teacher=True),
+        Method("net2net", "Net2Net", net2net, needs_teacher=True),
+        Method("data_noise", "With Data Noise", data_noise, needs_teacher=False, lambdas="fixed"),
+        Method(
+            "antidistill_l4_0",
+            "Anti-Distillation, λ4 = 0",
+            antidistill_l4_0,
+            needs_teacher=True,
+            lambdas="searched",
+            searched=("l1", "l2", "l3"),
+        ),
+        Method(
+            "antidistill",
+            "Anti-Distillation",
+            antidistill,
+            needs_teacher=True,
+            lambdas="searched",
+            searched=("l1", "l2", "l3", "l4"),
+        ),
+    )
+}
 
 
-def grow_seeds(method: Method, teachers: Sequence[MLP | None], ctxs: Sequence[GrowContext],
-               device: torch.device | str = "cpu") -> GrownStack:
+def grow_seeds(
+    method: Method, teachers: Sequence[MLP | None], ctxs: Sequence[GrowContext], device: torch.device | str = "cpu"
+) -> GrownStack:
     """The students of all seeds of a run, grown one by one (cheap) and stacked on ``device``,
     then pre-trained on D1 together where the method pre-trains. ``teachers[s]`` is used, not changed."""
     if len(teachers) != len(ctxs) or not ctxs:
@@ -81,8 +99,24 @@ def grow_seeds(method: Method, teachers: Sequence[MLP | None], ctxs: Sequence[Gr
 
 
 __all__ = [
-    "METHODS", "Method", "GrowContext", "GrowthConfig", "Grown", "GrownStack", "Pretraining", "grow_seeds",
+    "METHODS",
+    "Method",
+    "GrowContext",
+    "GrowthConfig",
+    "Grown",
+    "GrownStack",
+    "Pretraining",
+    "grow_seeds",
     "DATA_NOISE_LAMBDAS",
-    "xavier", "zero_pad", "uniform_pad", "transfer", "net2net", "data_noise", "antidistill_l4_0",
-    "antidistill", "copy_into", "net2wider", "wider_mappings",
+    "xavier",
+    "zero_pad",
+    "uniform_pad",
+    "transfer",
+    "net2net",
+    "data_noise",
+    "antidistill_l4_0",
+    "antidistill",
+    "copy_into",
+    "net2wider",
+    "wider_mappings",
 ]

@@ -19,8 +19,9 @@ from ..train import TrainConfig
 class GrowthConfig:
     """Defaults of the growth stage: D1 pre-training (methods 6-8), transfer and Net2Net settings."""
 
-    pretrain: TrainConfig = field(default_factory=lambda: TrainConfig(
-        epochs=15, lr=5e-3, batch_size=256, decay="exponential", gamma=0.85))
+    pretrain: TrainConfig = field(
+        default_factory=lambda: TrainConfig(epochs=15, lr=5e-3, batch_size=256, decay="exponential", gamma=0.85)
+    )
     loss: LossConfig = field(default_factory=LossConfig)
     head_only_epochs: int = 3  # transfer: epochs in which only the output layer learns
     net2net_noise: float = 0.0  # Net2Net: std of symmetry-breaking weight noise (0 = exact)

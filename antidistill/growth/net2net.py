@@ -30,8 +30,9 @@ def wider_mappings(teacher: MLP, widths: tuple[int, ...], generator: torch.Gener
 
 
 @torch.no_grad()
-def net2wider(teacher: MLP, student: MLP, maps: list[torch.Tensor], noise: float = 0.0,
-              generator: torch.Generator | None = None) -> MLP:
+def net2wider(
+    teacher: MLP, student: MLP, maps: list[torch.Tensor], noise: float = 0.0, generator: torch.Generator | None = None
+) -> MLP:
     """Fill ``student`` so that it computes the teacher's function.
 
     Incoming weights and bias of unit j are those of teacher unit g(j); the outgoing
@@ -60,6 +61,7 @@ def _authors_discarded_draws(teacher: MLP, student: MLP, generator: torch.Genera
     ``torch.randn(student width, next teacher width)`` before filling them. None of these values
     survive; drawing them keeps the single stream where theirs was.
     """
+
     def widths(model: MLP) -> list[int]:
         return [model.linears[0].in_features + 1, *(b + 1 for b in model.blocks), model.n_classes + 1]
 

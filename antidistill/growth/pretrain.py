@@ -24,8 +24,9 @@ def pretrain(teacher: MLP | None, ctx: GrowContext, lambdas: tuple[float, ...], 
     return Grown(student, pretraining=Pretraining(tuple(lambdas), teacher, desc))
 
 
-def pretrain_stack(student: StackedMLP, plans: Sequence[Pretraining],
-                   ctxs: Sequence[GrowContext]) -> list[list[dict[str, float]]]:
+def pretrain_stack(
+    student: StackedMLP, plans: Sequence[Pretraining], ctxs: Sequence[GrowContext]
+) -> list[list[dict[str, float]]]:
     """Train the stacked ``student`` (member s as ``plans[s]`` plans it, its own lambdas included,
     with context ``ctxs[s]``) on D1 (classes 5-9 masked) to minimise the composite loss; one history per seed.
 
@@ -37,15 +38,32 @@ def pretrain_stack(student: StackedMLP, plans: Sequence[Pretraining],
     device = ctx.data.train.x.device
     teachers = None if plan.teacher is None else StackedMLP.stack([p.teacher for p in plans]).to(device)
     mask = ClassMask(C1, ctx.protocol.mask)
-    loss = CompositeLoss([p.lambdas for p in plans], mask, ctx.protocol, ctx.cfg.loss,
-                         [c.streams("input_noise") for c in ctxs],
-                         [c.streams("probes") for c in ctxs], teachers)
+    loss = CompositeLoss(
+        [p.lambdas for p in plans],
+        mask,
+        ctx.protocol,
+        ctx.cfg.loss,
+        [c.streams("input_noise") for c in ctxs],
+        [c.streams("probes") for c in ctxs],
+        teachers,
+    )
     d1 = ctx.data.d1()
     train, keep = (ctx.data.train, C1) if ctx.protocol.pretrain_batches == "drop_in_batch" else (d1.train, None)
     generators = [c.streams("pretrain_batches") if ctx.protocol.shuffle else None for c in ctxs]
     loader = loader_draws(ctx.protocol, [c.streams("pretrain_batches") for c in ctxs])
-    return fit(student, train, d1.test, ctx.cfg.pretrain, loss, mask, generators, keep_classes=keep,
-               loader=loader, desc=plan.desc, progress=ctx.progress)
+    return fit(
+        student,
+        train,
+        d1.test,
+        ctx.cfg.pretrain,
+        loss,
+        mask,
+        generators,
+        keep_classes=keep,
+        loader=loader,
+        desc=plan.desc,
+        progress=ctx.progress,
+    )
 
 
 def data_noise(teacher: MLP | None, ctx: GrowContext) -> Grown:

@@ -27,14 +27,33 @@ from .reproduction import Reproduction
 
 STAGING = ".book-staging-"
 # Execution order: the introduction and the reproducibility page summarise the others, so run last.
-NOTEBOOKS = ("01_problem", "02_teachers", "03_extension", "04_lambda_search", "05_experiment",
-             "06_robustness", "07_table_one", "10_claims", "11_fresh_seeds", "09_regenerated", "00_intro",
-             "08_reproducibility")
+NOTEBOOKS = (
+    "01_problem",
+    "02_teachers",
+    "03_extension",
+    "04_lambda_search",
+    "05_experiment",
+    "06_robustness",
+    "07_table_one",
+    "10_claims",
+    "11_fresh_seeds",
+    "09_regenerated",
+    "00_intro",
+    "08_reproducibility",
+)
 
 
-def execute(mode: str, profile: str, seeds: Sequence[int] | None = None, device: str = "auto",
-            results_dir: str | Path = "results", root: Path = REPO, notebooks: Sequence[str] = NOTEBOOKS,
-            progress: bool = True, read_only: bool = False) -> list[dict]:
+def execute(
+    mode: str,
+    profile: str,
+    seeds: Sequence[int] | None = None,
+    device: str = "auto",
+    results_dir: str | Path = "results",
+    root: Path = REPO,
+    notebooks: Sequence[str] = NOTEBOOKS,
+    progress: bool = True,
+    read_only: bool = False,
+) -> list[dict]:
     """Run every notebook with papermill and record how long each took.
 
     The notebooks are executed into a fresh staging folder and moved into ``root/book`` only
@@ -46,8 +65,13 @@ def execute(mode: str, profile: str, seeds: Sequence[int] | None = None, device:
     # as for `run --out` (the notebooks run elsewhere, so they get it absolute).
     validate_parameters(mode, profile, seeds, device, results_dir)
     results_dir = Path(results_dir).expanduser().resolve()
-    parameters = {"mode": mode, "profile": profile, "seeds": None if seeds is None else list(seeds),
-                  "device": device, "results_dir": str(results_dir)}
+    parameters = {
+        "mode": mode,
+        "profile": profile,
+        "seeds": None if seeds is None else list(seeds),
+        "device": device,
+        "results_dir": str(results_dir),
+    }
     with contextlib.ExitStack() as held:
         # One lock for the book folder, one for the results folder: a second build on either fails.
         for folder in (root / "book", results_dir):
@@ -56,14 +80,19 @@ def execute(mode: str, profile: str, seeds: Sequence[int] | None = None, device:
         for dead in root.glob(STAGING + "*"):
             shutil.rmtree(dead, ignore_errors=True)
         # Everything is computed here, with progress bars on the terminal; the pages only load.
-        print(f"{'loading' if read_only else 'computing (or loading)'} the teachers, λ searches and runs "
-              f"({results_dir}) ...", flush=True)
+        print(
+            f"{'loading' if read_only else 'computing (or loading)'} the teachers, λ searches and runs "
+            f"({results_dir}) ...",
+            flush=True,
+        )
         Reproduction.from_parameters(mode, profile, seeds, device, results_dir, read_only=read_only).compute(progress)
         staging = Path(held.enter_context(tempfile.TemporaryDirectory(dir=root, prefix=STAGING)))
         timings: list[dict] = []
         # Files the code can no longer use are never shown; the build says which (and why).
-        warned = [{"notebook": "(results folder)", "warning": f"stale result, not used: {path}: {why}"}
-                  for path, why in stale(results_dir)]
+        warned = [
+            {"notebook": "(results folder)", "warning": f"stale result, not used: {path}: {why}"}
+            for path, why in stale(results_dir)
+        ]
         for item in warned:
             print(f"warning: {item['warning']}", file=sys.stderr, flush=True)
         for name in notebooks:
@@ -74,8 +103,14 @@ def execute(mode: str, profile: str, seeds: Sequence[int] | None = None, device:
             # Run inside the staging folder: files a page writes (Table I's CSV downloads) land
             # beside it and reach the book with it.
             try:
-                papermill.execute_notebook(source, str(executed), parameters=parameters,
-                                           kernel_name="python3", cwd=str(staging), progress_bar=progress)
+                papermill.execute_notebook(
+                    source,
+                    str(executed),
+                    parameters=parameters,
+                    kernel_name="python3",
+                    cwd=str(staging),
+                    progress_bar=progress,
+                )
             except papermill.PapermillExecutionError as exc:
                 raise _failed(name, exc, executed, results_dir) from None
             timings.append({"notebook": name, "wall time (s)": round(time.perf_counter() - start, 1)})
@@ -83,8 +118,9 @@ def execute(mode: str, profile: str, seeds: Sequence[int] | None = None, device:
                 print(f"warning ({name}): {text}", file=sys.stderr, flush=True)
                 warned.append({"notebook": name, "warning": text})
             # The reproducibility page, executed last, shows the warnings of the pages before it.
-            save_build_record(Store(results_dir), mode, profile,
-                              {"parameters": parameters, "notebooks": timings, "warnings": warned})
+            save_build_record(
+                Store(results_dir), mode, profile, {"parameters": parameters, "notebooks": timings, "warnings": warned}
+            )
         for name in notebooks:
             os.replace(staging / f"{name}.ipynb", root / "book" / f"{name}.ipynb")
         if (staging / DOWNLOADS).is_dir():

@@ -38,9 +38,12 @@ def claim_frame(results: Iterable[dict[str, Any]]) -> pd.DataFrame:
     frame = runs_frame(results)
     epochs = {(r["method"], r["seed"]): convergence_epoch(r) for r in results}
     frame["epochs"] = [epochs[m, s] for m, s in zip(frame["method"], frame["seed"])]
-    pretrained = {(r["method"], r["seed"]): max((h["epoch"] for h in r.get("pretrain_history") or []), default=0)
-                  for r in results}
-    frame["epochs_with_pretraining"] = frame["epochs"] + [pretrained[m, s] for m, s in zip(frame["method"], frame["seed"])]
+    pretrained = {
+        (r["method"], r["seed"]): max((h["epoch"] for h in r.get("pretrain_history") or []), default=0) for r in results
+    }
+    frame["epochs_with_pretraining"] = frame["epochs"] + [
+        pretrained[m, s] for m, s in zip(frame["method"], frame["seed"])
+    ]
     return frame
 
 
@@ -62,19 +65,44 @@ class Claim:
 
 
 CLAIMS = (
-    Claim("a", "Anti-Distillation reaches a higher accuracy than every other initialisation, with a lower variance",
-          "antidistill", "val_acc", variance=True),
+    Claim(
+        "a",
+        "Anti-Distillation reaches a higher accuracy than every other initialisation, with a lower variance",
+        "antidistill",
+        "val_acc",
+        variance=True,
+    ),
     Claim("b", "Anti-Distillation is the most robust initialisation to the FGSM attack", "antidistill", "fgsm"),
-    Claim("c", "Anti-Distillation with λ4 = 0 is the most robust initialisation to noise in the weights",
-          "antidistill_l4_0", "noise"),
-    Claim("d", "Training from scratch (Xavier) is not the most accurate initialisation", "xavier", "val_acc",
-          kind="not_best"),
-    Claim("e", f"Anti-Distillation converges in fewer D2 epochs than every other initialisation (first epoch within "
-               f"{CONVERGED_WITHIN:.0%} of its final accuracy; D1 pre-training not counted)", "antidistill", "epochs",
-          lower_is_better=True, also=(("D1 pre-training epochs counted", "epochs_with_pretraining"),)),
+    Claim(
+        "c",
+        "Anti-Distillation with λ4 = 0 is the most robust initialisation to noise in the weights",
+        "antidistill_l4_0",
+        "noise",
+    ),
+    Claim(
+        "d",
+        "Training from scratch (Xavier) is not the most accurate initialisation",
+        "xavier",
+        "val_acc",
+        kind="not_best",
+    ),
+    Claim(
+        "e",
+        f"Anti-Distillation converges in fewer D2 epochs than every other initialisation (first epoch within "
+        f"{CONVERGED_WITHIN:.0%} of its final accuracy; D1 pre-training not counted)",
+        "antidistill",
+        "epochs",
+        lower_is_better=True,
+        also=(("D1 pre-training epochs counted", "epochs_with_pretraining"),),
+    ),
 )
-METRIC_NAMES = {"val_acc": "accuracy", "fgsm": "FGSM accuracy", "noise": "weight-noise accuracy",
-                "epochs": "epochs to converge", "epochs_with_pretraining": "epochs to converge, D1 pre-training included"}
+METRIC_NAMES = {
+    "val_acc": "accuracy",
+    "fgsm": "FGSM accuracy",
+    "noise": "weight-noise accuracy",
+    "epochs": "epochs to converge",
+    "epochs_with_pretraining": "epochs to converge, D1 pre-training included",
+}
 
 
 def _combine(verdicts: Sequence[str]) -> str:
@@ -110,18 +138,33 @@ def judge(claim: Claim, frame: pd.DataFrame, exclude: Sequence[str] = ()) -> tup
     else:
         raise ValueError(f"unknown claim kind {claim.kind!r}")
     # Differences are shown in the metric's own direction (epochs: subject − other, fewer is better).
-    rows = [{**_row(claim, name, Paired(c.n, sign * c.mean, *sorted((sign * c.low, sign * c.high)), c.p, c.holm)),
-             "supports": x} for name, c, x in zip(names, comps, supports)]
+    rows = [
+        {
+            **_row(claim, name, Paired(c.n, sign * c.mean, *sorted((sign * c.low, sign * c.high)), c.p, c.holm)),
+            "supports": x,
+        }
+        for name, c, x in zip(names, comps, supports)
+    ]
     if claim.variance:
         tests = [paired_variances(wide[claim.subject], wide[m]) for m in others]
         corrected = multipletests([p for _, p in tests], alpha=ALPHA, method="holm")[1] if tests else []
         spread = [_supports(h, r < 1, r > 1) for (r, _), h in zip(tests, corrected)]
         verdicts.append(FAILS if AGAINST in spread else HOLDS if all(x == FOR for x in spread) else INCONCLUSIVE)
-        rows += [{"claim": claim.key, "metric": f"variance of {METRIC_NAMES[claim.metric]}",
-                  "comparison": f"{METHODS[claim.subject].label} / {METHODS[m].label} (variance ratio)",
-                  "n": len(wide), "mean difference": ratio, "low": math.nan, "high": math.nan, "p": p,
-                  "holm p": float(h), "supports": x}
-                 for m, (ratio, p), h, x in zip(others, tests, corrected, spread)]
+        rows += [
+            {
+                "claim": claim.key,
+                "metric": f"variance of {METRIC_NAMES[claim.metric]}",
+                "comparison": f"{METHODS[claim.subject].label} / {METHODS[m].label} (variance ratio)",
+                "n": len(wide),
+                "mean difference": ratio,
+                "low": math.nan,
+                "high": math.nan,
+                "p": p,
+                "holm p": float(h),
+                "supports": x,
+            }
+            for m, (ratio, p), h, x in zip(others, tests, corrected, spread)
+        ]
     return _combine(verdicts), rows
 
 
@@ -134,8 +177,17 @@ def _supports(holm_p: float, claimed: bool, opposite: bool) -> str:
 
 
 def _row(claim: Claim, name: str, c: Paired) -> dict[str, Any]:
-    return {"claim": claim.key, "metric": METRIC_NAMES[claim.metric], "comparison": name, "n": c.n,
-            "mean difference": c.mean, "low": c.low, "high": c.high, "p": c.p, "holm p": c.holm}
+    return {
+        "claim": claim.key,
+        "metric": METRIC_NAMES[claim.metric],
+        "comparison": name,
+        "n": c.n,
+        "mean difference": c.mean,
+        "low": c.low,
+        "high": c.high,
+        "p": c.p,
+        "holm p": c.holm,
+    }
 
 
 def collapsed_methods(frame: pd.DataFrame) -> list[str]:
@@ -157,14 +209,24 @@ def claims_table(results: Iterable[dict[str, Any]], mode: str) -> pd.DataFrame:
         if competitors:
             variants.append(("without " + ", ".join(METHODS[m].label for m in competitors), competitors))
         readings = [(name, exclude, claim) for name, exclude in variants]
-        readings += [(f"all methods, {label}", (), dataclasses.replace(claim, metric=metric))
-                     for label, metric in claim.also]
+        readings += [
+            (f"all methods, {label}", (), dataclasses.replace(claim, metric=metric)) for label, metric in claim.also
+        ]
         for name, exclude, reading in readings:
             verdict, comparisons = judge(reading, frame, exclude)
             subject_collapsed = claim.subject in collapsed
-            rows += [{"mode": mode, "claim": claim.key, "text": claim.text, "methods": name, "verdict": verdict,
-                      "subject collapsed": subject_collapsed, **{k: v for k, v in c.items() if k != "claim"}}
-                     for c in comparisons]
+            rows += [
+                {
+                    "mode": mode,
+                    "claim": claim.key,
+                    "text": claim.text,
+                    "methods": name,
+                    "verdict": verdict,
+                    "subject collapsed": subject_collapsed,
+                    **{k: v for k, v in c.items() if k != "claim"},
+                }
+                for c in comparisons
+            ]
     return pd.DataFrame(rows)
 
 

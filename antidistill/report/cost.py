@@ -16,8 +16,10 @@ from ..search import SEARCHED
 # Our reading of "can be neglected": the cost of growing adds at most this fraction to the cost
 # of training the student from scratch (Xavier's D2 training).
 NEGLIGIBLE = 0.10
-CLAIM = (f"Growing the teacher costs little: the training it adds is at most {NEGLIGIBLE:.0%} of training the student "
-         "from scratch (matmul FLOPs)")
+CLAIM = (
+    f"Growing the teacher costs little: the training it adds is at most {NEGLIGIBLE:.0%} of training the student "
+    "from scratch (matmul FLOPs)"
+)
 
 
 @functools.cache
@@ -47,12 +49,18 @@ def method_cost(rep, method: str) -> dict[str, float]:
         s = rep.search(method)
         trial = s.trial_config(s.search_seeds[0], lambdas)
         trial_data = trial.data.apply(load_fashion_mnist())
-        per_seed = (trial.student.epochs * len(trial_data.train) * flops["student"]
-                    + trial.growth.pretrain.epochs * len(trial_data.d1().train) * flops[pretrain_kind(method)])
+        per_seed = (
+            trial.student.epochs * len(trial_data.train) * flops["student"]
+            + trial.growth.pretrain.epochs * len(trial_data.d1().train) * flops[pretrain_kind(method)]
+        )
         own_teachers = trial.teacher_config() != cfg.teacher_config()
         search = (s.n_trials * per_seed + (teacher if own_teachers else 0.0)) * len(s.search_seeds) / len(rep.seeds)
-    return {"teacher": teacher if spec.needs_teacher else 0.0, "D1 pre-training": pretrain, "λ search": search,
-            "D2 training": student}
+    return {
+        "teacher": teacher if spec.needs_teacher else 0.0,
+        "D1 pre-training": pretrain,
+        "λ search": search,
+        "D2 training": student,
+    }
 
 
 def cost_table(rep) -> pd.DataFrame:
@@ -66,11 +74,13 @@ def cost_table(rep) -> pd.DataFrame:
         cost = method_cost(rep, method)
         mine = [r for r in runs if r["method"] == method]
         teacher_s = [r["teacher"]["wall_time_s"] for r in mine if r.get("teacher")]
-        rows[METHODS[method].label] = {**{f"{part} (TFLOP)": v / 1e12 for part, v in cost.items()},
-                                       "total (TFLOP)": sum(cost.values()) / 1e12,
-                                       "accuracy": sum(r["val_acc"] for r in mine) / len(mine),
-                                       "run wall time (s)": sum(r["wall_time_s"] for r in mine) / len(mine),
-                                       "teacher wall time (s)": sum(teacher_s) / len(teacher_s) if teacher_s else 0.0}
+        rows[METHODS[method].label] = {
+            **{f"{part} (TFLOP)": v / 1e12 for part, v in cost.items()},
+            "total (TFLOP)": sum(cost.values()) / 1e12,
+            "accuracy": sum(r["val_acc"] for r in mine) / len(mine),
+            "run wall time (s)": sum(r["wall_time_s"] for r in mine) / len(mine),
+            "teacher wall time (s)": sum(teacher_s) / len(teacher_s) if teacher_s else 0.0,
+        }
     table = pd.DataFrame.from_dict(rows, orient="index")
     table.insert(5, "total / from scratch", table["total (TFLOP)"] / (scratch_cost(rep) / 1e12))
     return table
@@ -92,14 +102,30 @@ def cost_claim(rep) -> list[dict[str, Any]]:
     ratios: dict[str, dict[str, float]] = {}
     for method in ("antidistill_l4_0", "antidistill"):
         cost = method_cost(rep, method)
-        for variant, extra in (("D1 pre-training only (teacher given, λ known)", cost["D1 pre-training"]),
-                               ("with training the teacher", cost["D1 pre-training"] + cost["teacher"]),
-                               ("with the teacher and the λ search",
-                                cost["D1 pre-training"] + cost["teacher"] + cost["λ search"])):
+        for variant, extra in (
+            ("D1 pre-training only (teacher given, λ known)", cost["D1 pre-training"]),
+            ("with training the teacher", cost["D1 pre-training"] + cost["teacher"]),
+            ("with the teacher and the λ search", cost["D1 pre-training"] + cost["teacher"] + cost["λ search"]),
+        ):
             ratios.setdefault(variant, {})[method] = extra / scratch
-    return [{"mode": f"{rep.mode} mode", "claim": "f", "text": CLAIM, "methods": variant,
-             "verdict": "holds" if max(found.values()) <= NEGLIGIBLE else "fails", "subject collapsed": False,
-             "metric": "training FLOPs", "comparison": f"growing {METHODS[method].label} / training from scratch",
-             "n": len(rep.seeds), "mean difference": ratio, "low": math.nan, "high": math.nan, "p": math.nan, "holm p": math.nan,
-             "supports": "for" if ratio <= NEGLIGIBLE else "against"}
-            for variant, found in ratios.items() for method, ratio in found.items()]
+    return [
+        {
+            "mode": f"{rep.mode} mode",
+            "claim": "f",
+            "text": CLAIM,
+            "methods": variant,
+            "verdict": "holds" if max(found.values()) <= NEGLIGIBLE else "fails",
+            "subject collapsed": False,
+            "metric": "training FLOPs",
+            "comparison": f"growing {METHODS[method].label} / training from scratch",
+            "n": len(rep.seeds),
+            "mean difference": ratio,
+            "low": math.nan,
+            "high": math.nan,
+            "p": math.nan,
+            "holm p": math.nan,
+            "supports": "for" if ratio <= NEGLIGIBLE else "against",
+        }
+        for variant, found in ratios.items()
+        for method, ratio in found.items()
+    ]

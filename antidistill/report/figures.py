@@ -41,8 +41,16 @@ def _zoom_limits(frame: pd.DataFrame, x: str, y: str) -> tuple[tuple[float, floa
     return (start, xs[-1]), (low - pad, high + pad)
 
 
-def _by_mode(frame: pd.DataFrame, x: str, y: str, xlabel: str, ylabel: str, title: str, integer_x: bool = False,
-             zoom: bool = False) -> plt.Figure:
+def _by_mode(
+    frame: pd.DataFrame,
+    x: str,
+    y: str,
+    xlabel: str,
+    ylabel: str,
+    title: str,
+    integer_x: bool = False,
+    zoom: bool = False,
+) -> plt.Figure:
     """One row of panels per protocol (``mode`` column), mean ± population std over seeds per
     method; with ``zoom`` a second panel per row on the range where the methods differ."""
     sns.set_theme(style="whitegrid", context="notebook")
@@ -52,9 +60,22 @@ def _by_mode(frame: pd.DataFrame, x: str, y: str, xlabel: str, ylabel: str, titl
     for r, (row, mode) in enumerate(zip(axes, modes)):
         part = frame[frame["mode"] == mode]
         for c, ax in enumerate(row):
-            sns.lineplot(data=part, x=x, y=y, hue="label", style="label", markers=True, dashes=False,
-                         errorbar=population_sd, palette="tab10", ax=ax, legend=(r == 0 and c == cols - 1))
-            ax.set(xlabel=xlabel, ylabel=ylabel, title=f"{mode} mode" + (", zoomed where the methods differ" if c else ""))
+            sns.lineplot(
+                data=part,
+                x=x,
+                y=y,
+                hue="label",
+                style="label",
+                markers=True,
+                dashes=False,
+                errorbar=population_sd,
+                palette="tab10",
+                ax=ax,
+                legend=(r == 0 and c == cols - 1),
+            )
+            ax.set(
+                xlabel=xlabel, ylabel=ylabel, title=f"{mode} mode" + (", zoomed where the methods differ" if c else "")
+            )
             if integer_x:
                 ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             if c:
@@ -74,8 +95,14 @@ def accuracy_per_epoch(history: pd.DataFrame, title: str = "Validation accuracy 
 def accuracy_vs_eps(curves: pd.DataFrame, attack: str, title: str | None = None) -> plt.Figure:
     """Figure 2 (``attack="FGSM"``) or Figure 3 (``"weight noise"``) for each protocol: accuracy against eps."""
     label = {"FGSM": "FGSM step ε", "weight noise": "weight noise ε"}[attack]
-    return _by_mode(curves[curves["attack"] == attack], "eps", "acc", label, "validation accuracy",
-                    title or f"Validation accuracy under {attack}")
+    return _by_mode(
+        curves[curves["attack"] == attack],
+        "eps",
+        "acc",
+        label,
+        "validation accuracy",
+        title or f"Validation accuracy under {attack}",
+    )
 
 
 def sample_grid(data: FashionMNIST, per_class: int = 8) -> plt.Figure:
@@ -136,8 +163,12 @@ def hutchinson_convergence(draws, exact: float, n_params: int) -> plt.Figure:
     ax.plot(n, running, label="running mean of vᵀHv")
     ax.fill_between(n, running - 2 * se, running + 2 * se, alpha=0.25, label="± 2 standard errors")
     ax.axhline(exact, color="black", linestyle="--", label="exact trace")
-    ax.set(xlabel="probe vectors", ylabel="trace estimate", xscale="log",
-           title=f"Hutchinson's estimator on a {n_params}-parameter MLP")
+    ax.set(
+        xlabel="probe vectors",
+        ylabel="trace estimate",
+        xscale="log",
+        title=f"Hutchinson's estimator on a {n_params}-parameter MLP",
+    )
     ax.legend()
     return _finish(fig)
 
@@ -160,7 +191,7 @@ def difference_from_xavier(curves: pd.DataFrame, attack: str) -> plt.Figure:
         sns.lineplot(data=part, x="eps", y="diff", errorbar=population_sd, color=colour, marker="o", ax=ax)
         ax.axhline(0, color="black", linewidth=0.8)
         ax.set(title=method, xlabel=label, ylabel="accuracy − Xavier's")
-    for ax in list(axes.flat)[len(methods):]:
+    for ax in list(axes.flat)[len(methods) :]:
         ax.axis("off")
     fig.suptitle(f"{attack}: each initialisation's accuracy minus Xavier's, mean ± std over seeds")
     return _finish(fig)
@@ -173,10 +204,22 @@ def dots_at_largest_eps(curves: pd.DataFrame, attack: str) -> plt.Figure:
     sns.set_theme(style="whitegrid", context="notebook")
     fig, ax = plt.subplots(figsize=(9, 4.5))
     sns.stripplot(data=top, x="acc", y="label", hue="label", palette="tab10", alpha=0.6, legend=False, ax=ax)
-    sns.pointplot(data=top, x="acc", y="label", errorbar=population_sd, color="black", linestyle="none",
-                  marker="D", markersize=5, ax=ax)
-    ax.set(xlabel=f"validation accuracy at ε = {top['eps'].max():g}", ylabel="",
-           title=f"{attack} at the largest ε: every seed (dots), mean ± std (black)")
+    sns.pointplot(
+        data=top,
+        x="acc",
+        y="label",
+        errorbar=population_sd,
+        color="black",
+        linestyle="none",
+        marker="D",
+        markersize=5,
+        ax=ax,
+    )
+    ax.set(
+        xlabel=f"validation accuracy at ε = {top['eps'].max():g}",
+        ylabel="",
+        title=f"{attack} at the largest ε: every seed (dots), mean ± std (black)",
+    )
     return _finish(fig)
 
 
@@ -192,9 +235,18 @@ def accuracy_vs_cost(costs: pd.DataFrame) -> plt.Figure:
         part = costs.loc[mode]
         for colour, (label, row) in zip(palette, part.iterrows()):
             ax.scatter(row["total (TFLOP)"], row["accuracy"], color=colour, s=60, label=label)
-            ax.annotate(label, (row["total (TFLOP)"], row["accuracy"]), textcoords="offset points", xytext=(5, 4),
-                        fontsize="small")
-        ax.set(xscale="log", xlabel="training TFLOPs per seed (teacher, pre-training, λ search, D2)",
-               ylabel="accuracy (mean over seeds)", title=mode)
+            ax.annotate(
+                label,
+                (row["total (TFLOP)"], row["accuracy"]),
+                textcoords="offset points",
+                xytext=(5, 4),
+                fontsize="small",
+            )
+        ax.set(
+            xscale="log",
+            xlabel="training TFLOPs per seed (teacher, pre-training, λ search, D2)",
+            ylabel="accuracy (mean over seeds)",
+            title=mode,
+        )
     fig.suptitle("Accuracy against the whole cost of each initialisation")
     return _finish(fig)

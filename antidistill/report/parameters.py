@@ -32,12 +32,15 @@ def check_injected(executed: Sequence[str]) -> None:
     with the profile's seeds); this makes it an error naming the allowed ones."""
     unknown = sorted(set(injected_names(executed)) - set(NOTEBOOK_PARAMETERS))
     if unknown:
-        raise ValueError(f"unknown parameter{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}; "
-                         f"allowed: {', '.join(NOTEBOOK_PARAMETERS)}")
+        raise ValueError(
+            f"unknown parameter{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}; "
+            f"allowed: {', '.join(NOTEBOOK_PARAMETERS)}"
+        )
 
 
-def validate_parameters(mode: str, profile: str, seeds: Sequence[int] | None, device: str,
-                        results_dir: str | Path) -> tuple[Profile, tuple[int, ...]]:
+def validate_parameters(
+    mode: str, profile: str, seeds: Sequence[int] | None, device: str, results_dir: str | Path
+) -> tuple[Profile, tuple[int, ...]]:
     """Check a notebook's parameters; return the profile and the seeds to use.
 
     ``seeds=None`` takes the profile's seeds. Every error says what is allowed.

@@ -15,8 +15,18 @@ import torch
 from ..environment import git_commit, pick_device
 from ..store import Store, atomic_write_json
 
-PACKAGES = ("antidistill", "torch", "numpy", "optuna", "pandas", "matplotlib", "seaborn", "papermill",
-            "jupyter-book", "myst-nb")
+PACKAGES = (
+    "antidistill",
+    "torch",
+    "numpy",
+    "optuna",
+    "pandas",
+    "matplotlib",
+    "seaborn",
+    "papermill",
+    "jupyter-book",
+    "myst-nb",
+)
 
 
 def _version(package: str) -> str:

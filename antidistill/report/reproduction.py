@@ -27,9 +27,11 @@ def regenerated_unavailable(profile: Profile) -> str | None:
     records hold runs at the `paper` profile's schedules, so a shortened profile's runs are not
     theirs; and the records may be absent."""
     if profile.name != "paper":
-        return (f"Not computed in this build: their records hold runs at the `paper` profile's schedules, and the "
-                f"`{profile.name}` profile's shortened runs would differ from them by the shortening, not by "
-                "the reproduction. The build from the published results shows it.")
+        return (
+            f"Not computed in this build: their records hold runs at the `paper` profile's schedules, and the "
+            f"`{profile.name}` profile's shortened runs would differ from them by the shortening, not by "
+            "the reproduction. The build from the published results shows it."
+        )
     try:
         load_reference()
     except FileNotFoundError as exc:
@@ -50,9 +52,16 @@ class Reproduction:
     search_seeds: tuple[int, ...] | None = None
 
     @classmethod
-    def from_parameters(cls, mode: str, profile: str, seeds: Sequence[int] | None, device: str,
-                        results_dir: str | Path, executed: Sequence[str] = (),
-                        read_only: bool = False) -> "Reproduction":
+    def from_parameters(
+        cls,
+        mode: str,
+        profile: str,
+        seeds: Sequence[int] | None,
+        device: str,
+        results_dir: str | Path,
+        executed: Sequence[str] = (),
+        read_only: bool = False,
+    ) -> "Reproduction":
         """Validate a notebook's parameters cell (errors say what is allowed) and build the session.
 
         ``executed``: the sources of the cells run so far (IPython's ``In``), to reject a
@@ -64,11 +73,15 @@ class Reproduction:
         return cls(mode, chosen, seeds, device, Store(results_dir, strict=read_only, read_only=read_only))
 
     def describe(self) -> str:
-        return "\n".join([f"mode:    {self.mode}",
-                          f"profile: {self.profile.name}",
-                          f"seeds:   {list(self.seeds)}",
-                          f"device:  {pick_device(self.device)}",
-                          f"results: {self.store.root}"])
+        return "\n".join(
+            [
+                f"mode:    {self.mode}",
+                f"profile: {self.profile.name}",
+                f"seeds:   {list(self.seeds)}",
+                f"device:  {pick_device(self.device)}",
+                f"results: {self.store.root}",
+            ]
+        )
 
     def data(self) -> FashionMNIST:
         """The data this profile uses (a head slice for smoke), on the CPU."""
@@ -89,8 +102,9 @@ class Reproduction:
     def grow(self, method: str, seed: int) -> Grown:
         """The student of (method, seed) as initialised, the very one the experiment trains
         (same streams, same draws); methods 6-8 run their D1 pre-training first."""
-        cfg = self.profile.config(method, seed, self.mode, self.lambdas(method, progress=False)
-                                  if method in SEARCHED else None)
+        cfg = self.profile.config(
+            method, seed, self.mode, self.lambdas(method, progress=False) if method in SEARCHED else None
+        )
         teacher = self.teacher(seed)[0] if METHODS[method].needs_teacher else None
         stack = grow_stack([cfg], [teacher], self.data().to(pick_device(self.device)), progress=False)
         return Grown(stack.student.member(0), stack.head_only_epochs)
@@ -117,8 +131,9 @@ class Reproduction:
 
     def run(self, methods: Sequence[str] | None = None, progress: bool = True) -> list[dict[str, Any]]:
         """Every (method, seed) run: loaded when saved, computed (and saved) otherwise."""
-        return run_many(self.configs(methods), self.store, self.device, desc=f"{self.mode}/{self.profile.name}",
-                        progress=progress)
+        return run_many(
+            self.configs(methods), self.store, self.device, desc=f"{self.mode}/{self.profile.name}", progress=progress
+        )
 
     def modes(self) -> list[str]:
         """Both protocols, this build's first: the chapters that compare them (Table I, the
@@ -129,8 +144,9 @@ class Reproduction:
         """This session in another protocol: the same profile, seeds, device and results folder."""
         return dataclasses.replace(self, mode=mode)
 
-    def compute(self, progress: bool = True, done: Callable[[str], None] | None = None,
-                modes: Sequence[str] | None = None) -> None:
+    def compute(
+        self, progress: bool = True, done: Callable[[str], None] | None = None, modes: Sequence[str] | None = None
+    ) -> None:
         """Everything the pages show, computed (or loaded where saved) before any page runs, with
         progress bars: for each of ``modes`` (default ``modes()``) the teachers, both λ searches,
         every final run and every final run on fresh seeds (``fresh``), then (at the `paper`
@@ -162,15 +178,22 @@ class Reproduction:
 
     def same_epoch_configs(self) -> list[ExperimentConfig]:
         """``same_epoch``'s configs: the rows recorded at 30 epochs with the factor off."""
-        return [override(c, {"protocol.recorded_epochs_factor": 1}) if c.protocol.recorded_long(c.method) else c
-                for c in self.of_mode("authors").configs()]
+        return [
+            override(c, {"protocol.recorded_epochs_factor": 1}) if c.protocol.recorded_long(c.method) else c
+            for c in self.of_mode("authors").configs()
+        ]
 
     def same_epoch(self, progress: bool = False) -> list[dict[str, Any]]:
         """This build's `authors`-mode runs with every Table I column read after the same D2 epoch:
         the rows their records hold at 30 epochs (``Protocol.recorded_long``) run again to the
         configured epochs; the others are this build's runs as they are."""
-        return run_many(self.same_epoch_configs(), self.store, self.device, desc="authors mode, every row read after the same epoch",
-                        progress=progress)
+        return run_many(
+            self.same_epoch_configs(),
+            self.store,
+            self.device,
+            desc="authors mode, every row read after the same epoch",
+            progress=progress,
+        )
 
     def regenerated(self, teachers: str, progress: bool = False) -> list[dict[str, Any]]:
         """The authors' Table I runs regenerated at this build's profile and seeds: `authors`

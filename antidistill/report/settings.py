@@ -60,9 +60,14 @@ def settings(profile: Profile, mode: str, seeds: tuple[int, ...] | None = None) 
 
 
 # The rows of the box, in order: (label, setting name).
-BOX_ROWS = (("seeds", "n_seeds"), ("training images", "n_train"), ("teacher epochs", "teacher_epochs"),
-            ("D1 pre-training epochs", "pretrain_epochs"), ("D2 student epochs", "student_epochs"),
-            *((f"λ-search trials, {METHODS[m].label}", f"trials_{m}") for m in SEARCHED))
+BOX_ROWS = (
+    ("seeds", "n_seeds"),
+    ("training images", "n_train"),
+    ("teacher epochs", "teacher_epochs"),
+    ("D1 pre-training epochs", "pretrain_epochs"),
+    ("D2 student epochs", "student_epochs"),
+    *((f"λ-search trials, {METHODS[m].label}", f"trials_{m}") for m in SEARCHED),
+)
 
 
 def protocol_box(profile: Profile, ours: dict[str, Any], paper: dict[str, Any]) -> str:
@@ -71,8 +76,11 @@ def protocol_box(profile: Profile, ours: dict[str, Any], paper: dict[str, Any]) 
     lines = ["| | this build | the paper's protocol |", "| --- | --- | --- |"]
     lines += [f"| {label} | {ours[key]} | {paper[key]} |" for label, key in BOX_ROWS]
     same = all(ours[key] == paper[key] for _, key in BOX_ROWS)
-    verdict = ("This build runs the paper's full protocol." if same else
-               f"This build (`{profile.name}` profile: {profile.description}) is smaller than the paper's "
-               "protocol, so its numbers are not the paper's protocol's; the default build (from the published "
-               "results, or `--recompute`) is the full one.")
+    verdict = (
+        "This build runs the paper's full protocol."
+        if same
+        else f"This build (`{profile.name}` profile: {profile.description}) is smaller than the paper's "
+        "protocol, so its numbers are not the paper's protocol's; the default build (from the published "
+        "results, or `--recompute`) is the full one."
+    )
     return verdict + "\n\n" + "\n".join(lines)

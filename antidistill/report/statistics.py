@@ -88,19 +88,23 @@ def interval(values: Sequence[float]) -> tuple[float, float]:
     return float(low), float(high)
 
 
-def printed_consistent(printed_mean: float, printed_std: float, n_printed: int, ours: Sequence[float],
-                       digits: int = 2) -> float:
+def printed_consistent(
+    printed_mean: float, printed_std: float, n_printed: int, ours: Sequence[float], digits: int = 2
+) -> float:
     """The p-value of Welch's t-test (scipy's ``ttest_ind_from_stats``) of a mean ± std printed
     to ``digits`` places over ``n_printed`` seeds against our values, the most favourable to the
     printed row that its rounding allows: its mean taken at the point of its rounding interval
     closest to ours, its std at the top of its interval. The printed std is a population std
     (ddof = 0, as their records compute it), turned into the sample std the test needs."""
     ours = np.asarray(ours, dtype=float)
-    half = 0.5 * 10 ** -digits
+    half = 0.5 * 10**-digits
     mean = float(np.clip(ours.mean(), printed_mean - half, printed_mean + half))
     std = (printed_std + half) * math.sqrt(n_printed / (n_printed - 1))
     ours_std = float(np.std(ours, ddof=1))
     if mean == ours.mean():
         return 1.0
-    return float(stats.ttest_ind_from_stats(mean, std, n_printed, float(ours.mean()), ours_std, len(ours),
-                                            equal_var=False).pvalue)
+    return float(
+        stats.ttest_ind_from_stats(
+            mean, std, n_printed, float(ours.mean()), ours_std, len(ours), equal_var=False
+        ).pvalue
+    )

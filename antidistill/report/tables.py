@@ -18,7 +18,8 @@ METRICS = {"val_acc": "Accuracy", "fgsm": "FGSM attack", "noise": "Noise in para
 # The paper's Table I, as printed (mean, std over 10 seeds), shown only for comparison and
 # always labelled as the paper's; keyed by method, then by metric (the keys of METRICS).
 PAPER_TABLE_I: dict[str, dict[str, tuple[float, float]]] = {
-    method: dict(zip(METRICS, row)) for method, row in {
+    method: dict(zip(METRICS, row))
+    for method, row in {
         # method:          accuracy       FGSM attack    noise in parameters
         "xavier": ((0.68, 0.08), (0.42, 0.04), (0.58, 0.06)),
         "zero_pad": ((0.86, 0.02), (0.50, 0.01), (0.71, 0.03)),
@@ -54,7 +55,9 @@ def labels(runs: pd.DataFrame) -> dict[str, str]:
     marked = dict(LABELS)
     for method, group in runs.groupby("method", observed=True):
         if group["collapsed"].any():
-            marked[method] = f"{LABELS[method]} (collapsed in pre-training: {int(group['collapsed'].sum())} of {len(group)} seeds)"
+            marked[method] = (
+                f"{LABELS[method]} (collapsed in pre-training: {int(group['collapsed'].sum())} of {len(group)} seeds)"
+            )
     return marked
 
 
@@ -72,8 +75,10 @@ def metric_epochs_sentence(results: Iterable[dict[str, Any]]) -> str:
             return f"All three columns are read after the last D2 epoch, epoch {acc}."
     parts = [f"after epoch {robust} for {', '.join(names)}" for (_, robust), names in sorted(epochs.items())]
     acc_epochs = sorted({acc for acc, _ in epochs})
-    return (f"Accuracy is read after epoch {', '.join(map(str, acc_epochs))}; FGSM and weight noise "
-            f"{'; '.join(parts)}, as the authors recorded them.")
+    return (
+        f"Accuracy is read after epoch {', '.join(map(str, acc_epochs))}; FGSM and weight noise "
+        f"{'; '.join(parts)}, as the authors recorded them."
+    )
 
 
 def never_predicted_sentence(results: Iterable[dict[str, Any]], output_relu: bool) -> str:
@@ -82,12 +87,19 @@ def never_predicted_sentence(results: Iterable[dict[str, Any]], output_relu: boo
     lost = [r for r in results if r.get("never_predicted")]
     if not lost:
         return f"Every one of the {len(results)} trained students predicts each of the 10 classes for some test image."
-    cases = "; ".join(f"{LABELS[r['method']]}, seed {r['seed']}: class {', '.join(map(str, r['never_predicted']))}"
-                      for r in lost)
-    why = (" With the ReLU after the output layer that this protocol uses, an output unit that is negative for "
-           "every image is stuck at 0 and gets no gradient, so that class is lost for good and the run loses "
-           "about a tenth of its accuracy." if output_relu else "")
-    return f"{len(lost)} of the {len(results)} trained students never predict some class on the test set ({cases}).{why}"
+    cases = "; ".join(
+        f"{LABELS[r['method']]}, seed {r['seed']}: class {', '.join(map(str, r['never_predicted']))}" for r in lost
+    )
+    why = (
+        " With the ReLU after the output layer that this protocol uses, an output unit that is negative for "
+        "every image is stuck at 0 and gets no gradient, so that class is lost for good and the run loses "
+        "about a tenth of its accuracy."
+        if output_relu
+        else ""
+    )
+    return (
+        f"{len(lost)} of the {len(results)} trained students never predict some class on the test set ({cases}).{why}"
+    )
 
 
 def _ordered(frame: pd.DataFrame) -> pd.DataFrame:
@@ -98,17 +110,32 @@ def _ordered(frame: pd.DataFrame) -> pd.DataFrame:
 
 def runs_frame(results: Iterable[dict[str, Any]]) -> pd.DataFrame:
     """One row per run: final validation accuracy and the two robustness metrics at their largest eps."""
-    rows = [{"method": r["method"], "label": r["label"], "seed": r["seed"], "mode": r["mode"],
-             "val_acc": r["val_acc"], "fgsm": r["fgsm"]["acc"][-1], "noise": r["weight_noise"]["acc"][-1],
-             "fgsm_eps": r["fgsm"]["eps"][-1], "noise_eps": r["weight_noise"]["eps"][-1],
-             "wall_time_s": r["wall_time_s"], "collapsed": pretrain_collapsed(r)} for r in results]
+    rows = [
+        {
+            "method": r["method"],
+            "label": r["label"],
+            "seed": r["seed"],
+            "mode": r["mode"],
+            "val_acc": r["val_acc"],
+            "fgsm": r["fgsm"]["acc"][-1],
+            "noise": r["weight_noise"]["acc"][-1],
+            "fgsm_eps": r["fgsm"]["eps"][-1],
+            "noise_eps": r["weight_noise"]["eps"][-1],
+            "wall_time_s": r["wall_time_s"],
+            "collapsed": pretrain_collapsed(r),
+        }
+        for r in results
+    ]
     return _ordered(pd.DataFrame(rows))
 
 
 def history_frame(results: Iterable[dict[str, Any]], key: str = "history") -> pd.DataFrame:
     """One row per (run, epoch) of the D2 training (``key="pretrain_history"``: D1 pre-training)."""
-    rows = [{"mode": r["mode"], "method": r["method"], "label": r["label"], "seed": r["seed"], **row}
-            for r in results for row in (r.get(key) or [])]
+    rows = [
+        {"mode": r["mode"], "method": r["method"], "label": r["label"], "seed": r["seed"], **row}
+        for r in results
+        for row in (r.get(key) or [])
+    ]
     return _ordered(pd.DataFrame(rows))
 
 
@@ -117,8 +144,18 @@ def curves_frame(results: Iterable[dict[str, Any]]) -> pd.DataFrame:
     rows = []
     for r in results:
         for attack, key in (("FGSM", "fgsm"), ("weight noise", "weight_noise")):
-            rows += [{"mode": r["mode"], "method": r["method"], "label": r["label"], "seed": r["seed"], "attack": attack,
-                      "eps": eps, "acc": acc} for eps, acc in zip(r[key]["eps"], r[key]["acc"])]
+            rows += [
+                {
+                    "mode": r["mode"],
+                    "method": r["method"],
+                    "label": r["label"],
+                    "seed": r["seed"],
+                    "attack": attack,
+                    "eps": eps,
+                    "acc": acc,
+                }
+                for eps, acc in zip(r[key]["eps"], r[key]["acc"])
+            ]
     return _ordered(pd.DataFrame(rows))
 
 
@@ -149,17 +186,39 @@ def table_one_numbers(runs: pd.DataFrame) -> pd.DataFrame:
     for method in [m for m in METHOD_ORDER if m in set(runs["method"].astype(str))]:
         for metric in METRICS:
             printed_mean, printed_std = PAPER_TABLE_I[method][metric]
-            rows.append({"method": method, "metric": metric, "source": PRINTED, "mean": printed_mean,
-                         "std": printed_std, "low": np.nan, "high": np.nan, "n": PAPER_SEEDS, "p printed": np.nan})
+            rows.append(
+                {
+                    "method": method,
+                    "metric": metric,
+                    "source": PRINTED,
+                    "mean": printed_mean,
+                    "std": printed_std,
+                    "low": np.nan,
+                    "high": np.nan,
+                    "n": PAPER_SEEDS,
+                    "p printed": np.nan,
+                }
+            )
             for mode in modes:
                 values = runs[(runs["mode"] == mode) & (runs["method"] == method)][metric].to_numpy(dtype=float)
                 if len(values) == 0:
                     continue
                 low, high = interval(values) if len(values) > 1 else (np.nan, np.nan)
-                rows.append({"method": method, "metric": metric, "source": source(mode), "mean": values.mean(),
-                             "std": values.std(), "low": low, "high": high, "n": len(values),
-                             "p printed": printed_consistent(printed_mean, printed_std, PAPER_SEEDS, values,
-                                                             PAPER_DIGITS) if len(values) > 1 else np.nan})
+                rows.append(
+                    {
+                        "method": method,
+                        "metric": metric,
+                        "source": source(mode),
+                        "mean": values.mean(),
+                        "std": values.std(),
+                        "low": low,
+                        "high": high,
+                        "n": len(values),
+                        "p printed": printed_consistent(printed_mean, printed_std, PAPER_SEEDS, values, PAPER_DIGITS)
+                        if len(values) > 1
+                        else np.nan,
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -172,7 +231,7 @@ def table_one_three_ways(runs: pd.DataFrame) -> pd.DataFrame:
     for mode, group in runs.groupby("mode"):
         for method, label in labels(group).items():
             if label != LABELS[method]:
-                marked[method] += label[len(LABELS[method]):].replace("(collapsed", f"({mode} mode: collapsed")
+                marked[method] += label[len(LABELS[method]) :].replace("(collapsed", f"({mode} mode: collapsed")
     rows: dict[str, dict] = {}
     for r in numbers.to_dict("records"):
         if r["source"] == PRINTED:
@@ -207,14 +266,25 @@ def best_sentences(runs: pd.DataFrame) -> str:
     for metric, title in METRICS.items():
         top = max(PAPER_TABLE_I[m][metric][0] for m in present)
         printed = [LABELS[m] for m in present if PAPER_TABLE_I[m][metric][0] == top]
-        parts = [f"{PRINTED}: " + (f"a {len(printed)}-way tie at {top:.{PAPER_DIGITS}f} ({', '.join(printed)})"
-                                   if len(printed) > 1 else f"{printed[0]} ({top:.{PAPER_DIGITS}f})")]
+        parts = [
+            f"{PRINTED}: "
+            + (
+                f"a {len(printed)}-way tie at {top:.{PAPER_DIGITS}f} ({', '.join(printed)})"
+                if len(printed) > 1
+                else f"{printed[0]} ({top:.{PAPER_DIGITS}f})"
+            )
+        ]
         for mode, group in runs.groupby("mode"):
             best, tied = best_and_ties(group, metric)
             mean = group[group["method"] == best][metric].mean()
-            parts.append(f"{source(mode)}: {LABELS[best]} ({mean:.3f})" + (
-                f", tied with {', '.join(LABELS[m] for m in tied)} (not significantly behind it, paired, Holm)"
-                if tied else ", ahead of every other method (paired, Holm)"))
+            parts.append(
+                f"{source(mode)}: {LABELS[best]} ({mean:.3f})"
+                + (
+                    f", tied with {', '.join(LABELS[m] for m in tied)} (not significantly behind it, paired, Holm)"
+                    if tied
+                    else ", ahead of every other method (paired, Holm)"
+                )
+            )
         lines.append(f"- **{title}** — " + "; ".join(parts) + ".")
     return "\n".join(lines)
 
@@ -222,19 +292,23 @@ def best_sentences(runs: pd.DataFrame) -> str:
 def consistency_sentence(numbers: pd.DataFrame) -> str:
     """How many of the paper's printed cells are consistent with each mode's values."""
     ours = numbers[numbers["source"] != PRINTED]
-    return " ".join(f"{int((group['p printed'] >= ALPHA).sum())} of {len(group)} printed cells are consistent "
-                    f"with {name}." for name, group in ours.groupby("source", sort=False))
+    return " ".join(
+        f"{int((group['p printed'] >= ALPHA).sum())} of {len(group)} printed cells are consistent with {name}."
+        for name, group in ours.groupby("source", sort=False)
+    )
 
 
 def for_display(frame: pd.DataFrame, digits: int = 3) -> pd.DataFrame:
     """A table as a page shows it: floats rounded to ``digits`` places, whole numbers without a
     decimal part, and a missing value (a term a method does not use) as "—"."""
+
     def cell(v):
         if isinstance(v, float):
             if v != v:
                 return "—"
             return int(v) if v.is_integer() and abs(v) < 1e6 else round(v, digits)
         return v
+
     return frame.apply(lambda column: column.map(cell)).astype(object)
 
 
@@ -257,9 +331,14 @@ def ranking_sentence(runs: pd.DataFrame, metric: str) -> str:
     parts = [f"{best['label']} is best ({best['mean']:.3f})"]
     if "antidistill" in ranked.index:
         ad = ranked.loc["antidistill"]
-        parts.append(f"full Anti-Distillation ranks {ad['rank']} of {len(ranked)} ({ad['mean']:.3f})"
-                     + (f", but {ad['label'][len(LABELS['antidistill']) + 2:-1]}" if ad["label"] != LABELS["antidistill"]
-                        else ""))
+        parts.append(
+            f"full Anti-Distillation ranks {ad['rank']} of {len(ranked)} ({ad['mean']:.3f})"
+            + (
+                f", but {ad['label'][len(LABELS['antidistill']) + 2 : -1]}"
+                if ad["label"] != LABELS["antidistill"]
+                else ""
+            )
+        )
     if "xavier" in ranked.index and ranked.index[0] != "xavier":
         parts.append(f"Xavier reaches {ranked.loc['xavier', 'mean']:.3f}")
     return "; ".join(parts)
@@ -268,5 +347,6 @@ def ranking_sentence(runs: pd.DataFrame, metric: str) -> str:
 def bench_frame(benches: Iterable[dict[str, Any]]) -> pd.DataFrame:
     """Saved bench tables side by side, one column per machine and device."""
     hidden = ("config", "results_version", "environment", "machine", "device")
-    return pd.DataFrame({f"{b['machine']}, {b['device']}": {k: v for k, v in b.items() if k not in hidden}
-                         for b in benches})
+    return pd.DataFrame(
+        {f"{b['machine']}, {b['device']}": {k: v for k, v in b.items() if k not in hidden} for b in benches}
+    )

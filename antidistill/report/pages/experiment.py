@@ -30,20 +30,28 @@ def overview(results: list[dict[str, Any]]) -> pd.DataFrame:
     runs, history = runs_frame(results), history_frame(results)
     stats = summarise(runs)
     start = history[history.epoch == 0].groupby("method", observed=True)["val_acc"].mean()
-    table = pd.DataFrame({
-        "initialisation": [LABELS[m] for m in stats.index],
-        "accuracy at epoch 0": start.reindex(stats.index).to_numpy(),
-        "final accuracy": stats["val_acc_mean"].to_numpy(),
-        "std over seeds": stats["val_acc_std"].to_numpy(),
-        "mean run time (s)": runs.groupby("method", observed=True)["wall_time_s"].mean().reindex(stats.index).round(1).to_numpy(),
-    }, index=stats.index)
+    table = pd.DataFrame(
+        {
+            "initialisation": [LABELS[m] for m in stats.index],
+            "accuracy at epoch 0": start.reindex(stats.index).to_numpy(),
+            "final accuracy": stats["val_acc_mean"].to_numpy(),
+            "std over seeds": stats["val_acc_std"].to_numpy(),
+            "mean run time (s)": runs.groupby("method", observed=True)["wall_time_s"]
+            .mean()
+            .reindex(stats.index)
+            .round(1)
+            .to_numpy(),
+        },
+        index=stats.index,
+    )
     return table
 
 
 def widths(results: list[dict[str, Any]]) -> pd.DataFrame:
     """Mean distinct live units of each hidden layer per method, over seeds."""
-    frame = pd.DataFrame([{"method": r["method"], **{f"layer {i + 1}": w for i, w in enumerate(r["effective_widths"])}}
-                          for r in results])
+    frame = pd.DataFrame(
+        [{"method": r["method"], **{f"layer {i + 1}": w for i, w in enumerate(r["effective_widths"])}} for r in results]
+    )
     table = frame.groupby("method", sort=False).mean()
     table.insert(0, "initialisation", [LABELS[m] for m in table.index])
     return table
@@ -53,17 +61,24 @@ def _widths_phrase(table: pd.DataFrame, method: str) -> str:
     layers = table.loc[method].drop("initialisation").tolist()
     shown = [int(w) if float(w).is_integer() else round(w, 1) for w in layers]
     same = layers == list(TEACHER_BLOCKS)
-    return f"{shown} distinct live units on average (" + ("exactly the teacher's widths)" if same else "not the teacher's widths)")
+    return f"{shown} distinct live units on average (" + (
+        "exactly the teacher's widths)" if same else "not the teacher's widths)"
+    )
 
 
 def width_verdict(table: pd.DataFrame) -> str:
     """Whether zero pad and Net2Net stayed teacher-sized in every run, stated from the numbers."""
-    stuck = [m for m in ("zero_pad", "net2net") if m in table.index
-             and table.loc[m].drop("initialisation").tolist() == list(TEACHER_BLOCKS)]
+    stuck = [
+        m
+        for m in ("zero_pad", "net2net")
+        if m in table.index and table.loc[m].drop("initialisation").tolist() == list(TEACHER_BLOCKS)
+    ]
     if len(stuck) == 2:
-        return ("Neither left the teacher's width in any run: whatever they gain over a random start comes from the "
-                "teacher's knowledge, not from the student's extra capacity, and their accuracy is that of a "
-                "teacher-sized network fine-tuned on D2.")
+        return (
+            "Neither left the teacher's width in any run: whatever they gain over a random start comes from the "
+            "teacher's knowledge, not from the student's extra capacity, and their accuracy is that of a "
+            "teacher-sized network fine-tuned on D2."
+        )
     if stuck:
         return f"{LABELS[stuck[0]]} stayed at the teacher's width in every run; the other used more units."
     return "Both used more units than the teacher has, in some run at least: the argument above does not hold here."
@@ -73,8 +88,12 @@ def pretraining(results: list[dict[str, Any]], mode: str) -> dict[str, Any]:
     """End-of-pre-training table of methods 6-8 and the sentences about negative L4 and collapse."""
     pretrained = [r for r in results if r["pretrain_history"]]
     if not pretrained:
-        return {"pre_table": pd.DataFrame(), "pre_per_seed": pd.DataFrame(), "negative_verdict": "",
-                "collapse_verdict": ""}
+        return {
+            "pre_table": pd.DataFrame(),
+            "pre_per_seed": pd.DataFrame(),
+            "negative_verdict": "",
+            "collapse_verdict": "",
+        }
     runs = runs_frame(results)
     pre = history_frame(pretrained, key="pretrain_history")
     last = pre[pre.epoch == pre.epoch.max()]
@@ -93,8 +112,10 @@ def pretraining(results: list[dict[str, Any]], mode: str) -> dict[str, Any]:
         values["negative_verdict"] = (
             f"Yet in {int(negative.sum())} of the {len(negative)} full Anti-Distillation runs the logged L4 went "
             f"below zero in some epoch: that is the noise of one {protocol_for(mode).probe} probe per batch, not "
-            "curvature." if negative.any() else
-            f"None of the {len(negative)} full Anti-Distillation runs logged a negative L4.")
+            "curvature."
+            if negative.any()
+            else f"None of the {len(negative)} full Anti-Distillation runs logged a negative L4."
+        )
     else:
         values["negative_verdict"] = ""
     collapsed = runs[(runs.method == "antidistill") & runs.collapsed]
@@ -105,12 +126,18 @@ def pretraining(results: list[dict[str, Any]], mode: str) -> dict[str, Any]:
             f"In this build {len(collapsed)} of {n_full} full Anti-Distillation runs ended pre-training at chance "
             f"on D1 (accuracy below {COLLAPSE_THRESHOLD:.1f}), with a D1 cross-entropy of {final_ce:.3f} against "
             f"ln 5 = {math.log(5):.3f} for a uniform guess"
-            + (": their output no longer depends on the image, the trace term's trivial minimiser. "
-               if abs(final_ce - math.log(5)) < 0.05 else ". ")
-            + f"Those runs are marked as collapsed wherever methods are ranked ({labels(runs)['antidistill']}).")
+            + (
+                ": their output no longer depends on the image, the trace term's trivial minimiser. "
+                if abs(final_ce - math.log(5)) < 0.05
+                else ". "
+            )
+            + f"Those runs are marked as collapsed wherever methods are ranked ({labels(runs)['antidistill']})."
+        )
     else:
-        values["collapse_verdict"] = (f"In this build no full Anti-Distillation run collapsed: every one of the {n_full} "
-                                      f"ended pre-training above {COLLAPSE_THRESHOLD:.1f} D1 accuracy.")
+        values["collapse_verdict"] = (
+            f"In this build no full Anti-Distillation run collapsed: every one of the {n_full} "
+            f"ended pre-training above {COLLAPSE_THRESHOLD:.1f} D1 accuracy."
+        )
     return values
 
 
@@ -121,23 +148,35 @@ def page(rep) -> dict[str, Any]:
     width_table = widths(results)
     return {
         **common(rep),
-        "n_runs": len(results), "n_seeds": len(rep.seeds),
+        "n_runs": len(results),
+        "n_seeds": len(rep.seeds),
         "fig1": figures.accuracy_per_epoch(
             history_frame([r for mode in rep.modes() for r in rep.of_mode(mode).run(progress=False)]),
-            title="Paper Fig. 1 (reproduced): validation accuracy while training on D2, mean ± std over seeds"),
+            title="Paper Fig. 1 (reproduced): validation accuracy while training on D2, mean ± std over seeds",
+        ),
         "overview": for_display(table.set_index("initialisation")),
-        "best_method": LABELS[best], "best_acc": table.loc[best, "final accuracy"],
-        "worst_method": LABELS[worst], "worst_acc": table.loc[worst, "final accuracy"],
-        "xavier_acc": table.loc["xavier", "final accuracy"], "ad_acc": table.loc["antidistill", "final accuracy"],
+        "best_method": LABELS[best],
+        "best_acc": table.loc[best, "final accuracy"],
+        "worst_method": LABELS[worst],
+        "worst_acc": table.loc[worst, "final accuracy"],
+        "xavier_acc": table.loc["xavier", "final accuracy"],
+        "ad_acc": table.loc["antidistill", "final accuracy"],
         "xavier_start": table.loc["xavier", "accuracy at epoch 0"],
         "zero_pad_start": table.loc["zero_pad", "accuracy at epoch 0"],
         "ad_start": table.loc["antidistill", "accuracy at epoch 0"],
-        "student_widths": str(list(STUDENT_BLOCKS)), "teacher_widths": str(list(TEACHER_BLOCKS)),
+        "student_widths": str(list(STUDENT_BLOCKS)),
+        "teacher_widths": str(list(TEACHER_BLOCKS)),
         "width_table": for_display(width_table.set_index("initialisation"), digits=1),
         "zero_pad_widths": _widths_phrase(width_table, "zero_pad"),
         "net2net_widths": _widths_phrase(width_table, "net2net"),
         "width_verdict": width_verdict(width_table),
         "never_predicted": never_predicted_sentence(results, protocol_for(rep.mode).output_relu),
-        **{k: (for_display(v.set_index("initialisation")) if isinstance(v, pd.DataFrame) and "initialisation" in v
-               else v) for k, v in pretraining(results, rep.mode).items()},
+        **{
+            k: (
+                for_display(v.set_index("initialisation"))
+                if isinstance(v, pd.DataFrame) and "initialisation" in v
+                else v
+            )
+            for k, v in pretraining(results, rep.mode).items()
+        },
     }

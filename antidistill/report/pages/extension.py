@@ -29,8 +29,9 @@ SMALL_BLOCKS = (8, 6)  # hidden layers of the model whose Hessian is formed
 SMALL_POOL = 4  # 28x28 images average-pooled to 7x7
 
 
-def loss_terms(student: MLP, teacher: MLP, x: torch.Tensor, y: torch.Tensor, mask: ClassMask,
-               delta: float) -> dict[str, float]:
+def loss_terms(
+    student: MLP, teacher: MLP, x: torch.Tensor, y: torch.Tensor, mask: ClassMask, delta: float
+) -> dict[str, float]:
     """Each term of the composite loss for one untrained student, L4 with its standard error."""
     gen = torch.Generator().manual_seed(0)
     draws = losses.hutchinson_draws(student, x, y, mask, N_PROBES, gen)
@@ -52,10 +53,17 @@ def hutchinson_check(x: torch.Tensor, y: torch.Tensor, mask: ClassMask) -> dict[
     exact = losses.exact_hessian_trace(small, small_x, y[:256], mask)
     draws = losses.hutchinson_draws(small, small_x, y[:256], mask, SMALL_PROBES, torch.Generator().manual_seed(1))
     estimate, se = float(draws.mean()), float(draws.std() / math.sqrt(len(draws)))
-    return {"small_params": n_params(small), "small_blocks": str(list(SMALL_BLOCKS)),
-            "small_side": 28 // SMALL_POOL, "small_probes": SMALL_PROBES, "exact_trace": exact,
-            "hutchinson_estimate": estimate, "hutchinson_se": se, "hutchinson_z": abs(estimate - exact) / se,
-            "hutchinson_fig": figures.hutchinson_convergence(draws, exact, n_params(small))}
+    return {
+        "small_params": n_params(small),
+        "small_blocks": str(list(SMALL_BLOCKS)),
+        "small_side": 28 // SMALL_POOL,
+        "small_probes": SMALL_PROBES,
+        "exact_trace": exact,
+        "hutchinson_estimate": estimate,
+        "hutchinson_se": se,
+        "hutchinson_z": abs(estimate - exact) / se,
+        "hutchinson_fig": figures.hutchinson_convergence(draws, exact, n_params(small)),
+    }
 
 
 def preservation(rep, students: dict[str, MLP], teacher: MLP, mask: ClassMask) -> pd.DataFrame:
@@ -76,9 +84,11 @@ def preservation(rep, students: dict[str, MLP], teacher: MLP, mask: ClassMask) -
                 "D2 accuracy before training": float(everything.correct(s_logits, data.test.y)) / len(data.test),
                 "parameters": n_params(student),
             }
-        rows["teacher"] = {"initialisation": "(the teacher)",
-                           "D2 accuracy before training": float(everything.correct(t_logits, data.test.y)) / len(data.test),
-                           "parameters": n_params(teacher)}
+        rows["teacher"] = {
+            "initialisation": "(the teacher)",
+            "D2 accuracy before training": float(everything.correct(t_logits, data.test.y)) / len(data.test),
+            "parameters": n_params(teacher),
+        }
     return pd.DataFrame.from_dict(rows, orient="index")
 
 
@@ -92,31 +102,52 @@ def page(rep) -> dict[str, Any]:
     mask = ClassMask(C1, protocol.mask)
     delta = rep.settings()["delta"]
     # The students as the experiment trains them, before any training (no optimisation in these five).
-    students = {name: rep.grow(name, seed).student.cpu()
-                for name in ("xavier", "zero_pad", "uniform_pad", "transfer", "net2net")}
-    terms = pd.DataFrame({METHODS[name].label: loss_terms(students[name], teacher, x, y, mask, delta)
-                          for name in ("xavier", "uniform_pad", "zero_pad")}).T
+    students = {
+        name: rep.grow(name, seed).student.cpu()
+        for name in ("xavier", "zero_pad", "uniform_pad", "transfer", "net2net")
+    }
+    terms = pd.DataFrame(
+        {
+            METHODS[name].label: loss_terms(students[name], teacher, x, y, mask, delta)
+            for name in ("xavier", "uniform_pad", "zero_pad")
+        }
+    ).T
     kept = preservation(rep, students, teacher, mask)
     l2, ce = terms.loc["Xavier", "L2 = ‖u − Pr[w]‖²"], terms.loc["Xavier", "CE on D1"]
-    l2_sentence = (f"For a fresh student the squared distance is {l2 / ce:.0f} times its cross-entropy, so with λ in "
-                   "[0, 1] as the search allows it dominates the sum at first: the Anti-Distillation pre-training "
-                   "spends its early epochs pulling the student's corner onto the teacher." if l2 > 10 * ce else
-                   f"For a fresh student the squared distance is {l2 / ce:.1f} times its cross-entropy: neither term "
-                   "dominates the sum from the start.")
+    l2_sentence = (
+        f"For a fresh student the squared distance is {l2 / ce:.0f} times its cross-entropy, so with λ in "
+        "[0, 1] as the search allows it dominates the sum at first: the Anti-Distillation pre-training "
+        "spends its early epochs pulling the student's corner onto the teacher."
+        if l2 > 10 * ce
+        else f"For a fresh student the squared distance is {l2 / ce:.1f} times its cross-entropy: neither term "
+        "dominates the sum from the start."
+    )
     gaps = kept.set_index("initialisation")["max |student − teacher| logit"]
     shown = kept.set_index("initialisation")
-    shown["max |student − teacher| logit"] = [("—" if v != v else f"{v:.1e}") for v in shown["max |student − teacher| logit"]]
-    return {**common(rep), "seed": seed, "n_images": N_IMAGES, "n_probes": N_PROBES, "term_table": for_display(terms),
-            "code_l2": listing(losses.projection_distance),
-            "code_l3": listing(losses.uniform_noise, losses.noisy_input_ce),
-            "code_l4": listing(losses.quadratic_form, losses.hutchinson_trace),
-            "code_pad": listing(copy_into, zero_pad),
-            "code_transfer": listing(transfer),
-            "code_net2net": listing(wider_mappings, net2wider),
-            "l2_uniform_pad": terms.loc["Uniform Pad", "L2 = ‖u − Pr[w]‖²"], "l2_xavier": l2, "l2_sentence": l2_sentence,
-            **hutchinson_check(x, y, mask),
-            "preservation": for_display(shown),
-            "gap_zero_pad": gaps["Zero Pad"], "gap_net2net": gaps["Net2Net"], "gap_uniform_pad": gaps["Uniform Pad"],
-            "teacher_d2_acc": kept.loc["teacher", "D2 accuracy before training"],
-            "probe_kind": protocol.probe,
-            "data_noise_lambdas": ", ".join(f"λ{i} = {v:g}" for i, v in enumerate(DATA_NOISE_LAMBDAS, start=1))}
+    shown["max |student − teacher| logit"] = [
+        ("—" if v != v else f"{v:.1e}") for v in shown["max |student − teacher| logit"]
+    ]
+    return {
+        **common(rep),
+        "seed": seed,
+        "n_images": N_IMAGES,
+        "n_probes": N_PROBES,
+        "term_table": for_display(terms),
+        "code_l2": listing(losses.projection_distance),
+        "code_l3": listing(losses.uniform_noise, losses.noisy_input_ce),
+        "code_l4": listing(losses.quadratic_form, losses.hutchinson_trace),
+        "code_pad": listing(copy_into, zero_pad),
+        "code_transfer": listing(transfer),
+        "code_net2net": listing(wider_mappings, net2wider),
+        "l2_uniform_pad": terms.loc["Uniform Pad", "L2 = ‖u − Pr[w]‖²"],
+        "l2_xavier": l2,
+        "l2_sentence": l2_sentence,
+        **hutchinson_check(x, y, mask),
+        "preservation": for_display(shown),
+        "gap_zero_pad": gaps["Zero Pad"],
+        "gap_net2net": gaps["Net2Net"],
+        "gap_uniform_pad": gaps["Uniform Pad"],
+        "teacher_d2_acc": kept.loc["teacher", "D2 accuracy before training"],
+        "probe_kind": protocol.probe,
+        "data_noise_lambdas": ", ".join(f"λ{i} = {v:g}" for i, v in enumerate(DATA_NOISE_LAMBDAS, start=1)),
+    }

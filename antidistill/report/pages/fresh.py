@@ -31,8 +31,11 @@ def survival(rep, fresh) -> pd.DataFrame:
     fresh ones, and whether it is the same."""
     reported, again = judged(rep), judged(fresh)
     before, after = f"seeds {seed_range(rep.seeds)}", f"seeds {seed_range(fresh.seeds)}"
-    table = pd.DataFrame({"text": reported["text"], before: reported["verdict"]}).join(
-        again["verdict"].rename(after), how="left").reset_index()
+    table = (
+        pd.DataFrame({"text": reported["text"], before: reported["verdict"]})
+        .join(again["verdict"].rename(after), how="left")
+        .reset_index()
+    )
     table["claim"] = [f"({key}) {text}" for key, text in zip(table["claim"], table["text"])]
     table["same verdict"] = ["yes" if a == b else "no" for a, b in zip(table[before], table[after])]
     table = table.rename(columns={"methods": "methods compared"})
@@ -51,9 +54,19 @@ def mean_shift(rep, fresh) -> pd.DataFrame:
                 a = new[new["method"] == method][metric]
                 b = old[old["method"] == method][metric]
                 shift = unpaired(a, b)
-                rows.append({"mode": f"{mode} mode", "initialisation": LABELS[method], "metric": name,
-                             "reported seeds": b.mean(), "fresh seeds": a.mean(), "fresh − reported": shift.mean,
-                             "low": shift.low, "high": shift.high, "p": shift.p})
+                rows.append(
+                    {
+                        "mode": f"{mode} mode",
+                        "initialisation": LABELS[method],
+                        "metric": name,
+                        "reported seeds": b.mean(),
+                        "fresh seeds": a.mean(),
+                        "fresh − reported": shift.mean,
+                        "low": shift.low,
+                        "high": shift.high,
+                        "p": shift.p,
+                    }
+                )
     return pd.DataFrame(rows).set_index(["mode", "initialisation", "metric"])
 
 
@@ -63,9 +76,11 @@ def changed_sentence(table: pd.DataFrame) -> str:
     if changed.empty:
         return f"Every one of the {len(table)} verdicts is the same on the fresh seeds."
     before, after = table.columns[:2]
-    parts = [f"{claim.split(')')[0]}) in {mode} ({methods}): {row[before]} on {before}, {row[after]} on {after}"
-             for (claim, mode, methods), row in changed.iterrows()]
-    return (f"{len(changed)} of the {len(table)} verdicts change on the fresh seeds: " + "; ".join(parts) + ".")
+    parts = [
+        f"{claim.split(')')[0]}) in {mode} ({methods}): {row[before]} on {before}, {row[after]} on {after}"
+        for (claim, mode, methods), row in changed.iterrows()
+    ]
+    return f"{len(changed)} of the {len(table)} verdicts change on the fresh seeds: " + "; ".join(parts) + "."
 
 
 def page(rep) -> dict[str, Any]:
@@ -74,9 +89,17 @@ def page(rep) -> dict[str, Any]:
     shifts = mean_shift(rep, fresh)
     searched = shifts.xs("FGSM attack", level="metric")
     searched = searched[searched.index.get_level_values("initialisation").str.startswith("Anti-Distillation")]
-    return {**common(rep), "fresh_reported": seed_range(rep.seeds), "fresh_seeds": seed_range(fresh.seeds),
-            "fresh_verdicts": for_display(table), "fresh_changed": changed_sentence(table),
-            "fresh_shifts": for_display(shifts), "fresh_confidence": f"{CONFIDENCE:.0%}",
-            "fresh_searched_fgsm": "; ".join(
-                f"{label} in {mode}: {row['fresh − reported']:+.3f} ({CONFIDENCE:.0%} interval {row['low']:+.3f} to "
-                f"{row['high']:+.3f})" for (mode, label), row in searched.iterrows())}
+    return {
+        **common(rep),
+        "fresh_reported": seed_range(rep.seeds),
+        "fresh_seeds": seed_range(fresh.seeds),
+        "fresh_verdicts": for_display(table),
+        "fresh_changed": changed_sentence(table),
+        "fresh_shifts": for_display(shifts),
+        "fresh_confidence": f"{CONFIDENCE:.0%}",
+        "fresh_searched_fgsm": "; ".join(
+            f"{label} in {mode}: {row['fresh − reported']:+.3f} ({CONFIDENCE:.0%} interval {row['low']:+.3f} to "
+            f"{row['high']:+.3f})"
+            for (mode, label), row in searched.iterrows()
+        ),
+    }

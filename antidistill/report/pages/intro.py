@@ -21,14 +21,24 @@ def page(rep) -> dict[str, Any]:
         f"- **FGSM at ε = {s['fgsm_eps_max']:g}**: {ranking_sentence(runs, 'fgsm')}.",
         f"- **Weight noise at ε = {s['noise_eps_max']:g}**: {ranking_sentence(runs, 'noise')}.",
     ]
-    frozen = [marked[m] for m in ("zero_pad", "net2net")
-              if any(r["method"] == m for r in results)
-              and all(r["effective_widths"] == list(TEACHER_BLOCKS) for r in results if r["method"] == m)]
+    frozen = [
+        marked[m]
+        for m in ("zero_pad", "net2net")
+        if any(r["method"] == m for r in results)
+        and all(r["effective_widths"] == list(TEACHER_BLOCKS) for r in results if r["method"] == m)
+    ]
     if frozen:
-        findings.append(f"- **Not in the paper**: the {' and '.join(frozen)} students never use their extra units: "
-                        f"every trained one still has the teacher's {list(TEACHER_BLOCKS)} distinct live units.")
-    findings.append(f"- **The paper's {len(CLAIMS) + 1} claims, judged** ({{ref}}`claims`): "
-                    f"{verdict_counts(verdict_table(all_claims(rep)))}.")
-    return {**common(rep), "findings": "\n".join(findings),
-            "build": f"`{rep.mode}` mode, `{rep.profile.name}` profile ({rep.profile.description}), "
-                     f"seeds {list(rep.seeds)}"}
+        findings.append(
+            f"- **Not in the paper**: the {' and '.join(frozen)} students never use their extra units: "
+            f"every trained one still has the teacher's {list(TEACHER_BLOCKS)} distinct live units."
+        )
+    findings.append(
+        f"- **The paper's {len(CLAIMS) + 1} claims, judged** ({{ref}}`claims`): "
+        f"{verdict_counts(verdict_table(all_claims(rep)))}."
+    )
+    return {
+        **common(rep),
+        "findings": "\n".join(findings),
+        "build": f"`{rep.mode}` mode, `{rep.profile.name}` profile ({rep.profile.description}), "
+        f"seeds {list(rep.seeds)}",
+    }

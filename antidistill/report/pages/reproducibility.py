@@ -19,13 +19,17 @@ def page(rep) -> dict[str, Any]:
     compute.columns = ["runs", "mean time per run (s)", "total (s)"]
     record = build_record(rep.store, rep.mode, rep.profile.name)
     benches = saved_benches(rep.store)
-    return {**common(rep),
-            "provenance": pd.Series(provenance(rep.device), name="value").to_frame(),
-            "timings": pd.DataFrame(record.get("notebooks", [])),
-            "build_warnings": pd.DataFrame(record["warnings"]) if record.get("warnings") else
-            "None: no page of this build warned.",
-            "compute": compute,
-            "differences": to_markdown(differences(rep.profile, rep.mode, rep.seeds)),
-            "bench": bench_frame(benches) if benches else
-            "No benchmark is saved in this results folder yet: `python -m antidistill bench --out <results folder>` "
-            "measures one."}
+    return {
+        **common(rep),
+        "provenance": pd.Series(provenance(rep.device), name="value").to_frame(),
+        "timings": pd.DataFrame(record.get("notebooks", [])),
+        "build_warnings": pd.DataFrame(record["warnings"])
+        if record.get("warnings")
+        else "None: no page of this build warned.",
+        "compute": compute,
+        "differences": to_markdown(differences(rep.profile, rep.mode, rep.seeds)),
+        "bench": bench_frame(benches)
+        if benches
+        else "No benchmark is saved in this results folder yet: `python -m antidistill bench --out <results folder>` "
+        "measures one.",
+    }

@@ -16,14 +16,19 @@ ATTACKS = {"fgsm": "FGSM", "noise": "weight noise"}
 def page(rep) -> dict[str, Any]:
     results = rep.run()
     curves, runs = curves_frame(results), runs_frame(results)
-    values: dict[str, Any] = {**common(rep), "n_methods_run": runs["method"].nunique(),
-                              "code_fgsm": listing(attacks.input_gradient_sign, attacks.fgsm),
-                              "code_weight_noise": listing(attacks.noisy_accuracy)}
+    values: dict[str, Any] = {
+        **common(rep),
+        "n_methods_run": runs["method"].nunique(),
+        "code_fgsm": listing(attacks.input_gradient_sign, attacks.fgsm),
+        "code_weight_noise": listing(attacks.noisy_accuracy),
+    }
     both = curves_frame([r for mode in rep.modes() for r in rep.of_mode(mode).run(progress=False)])
     for number, (metric, attack) in zip((2, 3), ATTACKS.items()):
         values[f"fig{number}"] = figures.accuracy_vs_eps(
-            both, attack, title=f"Paper Fig. {number} (reproduced): validation accuracy under {attack}, "
-                                "mean ± std over seeds")
+            both,
+            attack,
+            title=f"Paper Fig. {number} (reproduced): validation accuracy under {attack}, mean ± std over seeds",
+        )
         values[f"diff_{metric}"] = figures.difference_from_xavier(curves, attack)
         values[f"dots_{metric}"] = figures.dots_at_largest_eps(curves, attack)
         ranked = ranking(runs, metric)

@@ -48,25 +48,36 @@ def margin_sentence(table: pd.DataFrame) -> str:
     diff = table.loc[first, per_seed].astype(float) - table.loc[second, per_seed].astype(float)
     lead = float(diff.mean())
     if len(per_seed) < 2:
-        return (f"The best trial ({first}) leads the runner-up ({second}) by {lead:.4f} on one seed, "
-                "which gives no spread to compare the lead with.")
+        return (
+            f"The best trial ({first}) leads the runner-up ({second}) by {lead:.4f} on one seed, "
+            "which gives no spread to compare the lead with."
+        )
     se = float(diff.std(ddof=1)) / len(per_seed) ** 0.5
-    verdict = ("more than twice that, so the seeds do separate the two"
-               if lead > 2 * se else "within twice that, so the seeds cannot tell the two apart")
-    return (f"The best trial ({first}) leads the runner-up ({second}) by {lead:.4f} in mean FGSM accuracy; "
-            f"the standard error of that lead over the {len(per_seed)} seeds (paired: both ran on the same "
-            f"seeds) is {se:.4f}: {verdict}.")
+    verdict = (
+        "more than twice that, so the seeds do separate the two"
+        if lead > 2 * se
+        else "within twice that, so the seeds cannot tell the two apart"
+    )
+    return (
+        f"The best trial ({first}) leads the runner-up ({second}) by {lead:.4f} in mean FGSM accuracy; "
+        f"the standard error of that lead over the {len(per_seed)} seeds (paired: both ran on the same "
+        f"seeds) is {se:.4f}: {verdict}."
+    )
 
 
 def search_data_sentence(trial) -> str:
     """Which data scored the trials, from a trial's config."""
     if trial.protocol.search_split == "validation":
-        return (f"a validation split of {trial.data.validation} images held out of the training set (the same "
-                f"images for every trial and seed, drawn once from seed {VALIDATION_SEED}), never trained on during "
-                "the search; the final runs then train on the whole training set, and Table I reports on the "
-                "test split, which the search never saw")
-    return ("the test split, the very images Table I reports on, with the seeds Table I reports (the authors' "
-            "choice): a searched row's FGSM mean is then the best of its trials' draws of that very number")
+        return (
+            f"a validation split of {trial.data.validation} images held out of the training set (the same "
+            f"images for every trial and seed, drawn once from seed {VALIDATION_SEED}), never trained on during "
+            "the search; the final runs then train on the whole training set, and Table I reports on the "
+            "test split, which the search never saw"
+        )
+    return (
+        "the test split, the very images Table I reports on, with the seeds Table I reports (the authors' "
+        "choice): a searched row's FGSM mean is then the best of its trials' draws of that very number"
+    )
 
 
 def importances(study: optuna.Study) -> pd.DataFrame:
@@ -100,31 +111,39 @@ def page(rep) -> dict[str, Any]:
         values[f"history_{method}"] = figures.search_history(history, f"{METHODS[method].label}: optimisation history")
     search = rep.search("antidistill")
     trial = search.trial_config(search.search_seeds[0], (1.0, 1.0, 1.0, 1.0))
-    values.update({
-        "search_seeds": ", ".join(map(str, search.search_seeds)),
-        "search_pretrain_epochs": trial.growth.pretrain.epochs,
-        "search_student_epochs": trial.student.epochs,
-        "search_data": search_data_sentence(trial),
-        "full_lambdas_source": ("Optuna's fANOVA parameter importances taken as λ1–λ4 in order of importance, "
-                                "as the authors' final run did (its best trial is in the table above)"
-                                if uses_importance(search) else "the best trial"),
-        "tpe_startup": N_STARTUP,
-    })
+    values.update(
+        {
+            "search_seeds": ", ".join(map(str, search.search_seeds)),
+            "search_pretrain_epochs": trial.growth.pretrain.epochs,
+            "search_student_epochs": trial.student.epochs,
+            "search_data": search_data_sentence(trial),
+            "full_lambdas_source": (
+                "Optuna's fANOVA parameter importances taken as λ1–λ4 in order of importance, "
+                "as the authors' final run did (its best trial is in the table above)"
+                if uses_importance(search)
+                else "the best trial"
+            ),
+            "tpe_startup": N_STARTUP,
+        }
+    )
     budget = " and ".join(str(paper.trials(m)) for m in SEARCHED)
     values["random_start"] = (
         f"With the paper's budget of {budget} trials, every one of its trials falls in that random start, so its "
-        "\"Bayesian optimisation\" is a random search over [0, 1]⁴."
-        if all(paper.trials(m) <= N_STARTUP for m in SEARCHED) else
-        f"The paper's budget of {budget} trials goes beyond that random start, so TPE's model does shape its later trials.")
+        '"Bayesian optimisation" is a random search over [0, 1]⁴.'
+        if all(paper.trials(m) <= N_STARTUP for m in SEARCHED)
+        else f"The paper's budget of {budget} trials goes beyond that random start, so TPE's model does shape its later trials."
+    )
     if min(finished.values()) >= MIN_IMPORTANCE_TRIALS:
         imp = pd.concat([importances(studies[m]).assign(method=METHODS[m].label) for m in SEARCHED])
         values["importances"] = figures.bars(imp, "λ", "importance", "Parameter importances (fANOVA)", hue="method")
-        values["importance_note"] = ("How much of the objective's variation across trials each λ explains "
-                                     "(Optuna's fANOVA evaluator).")
+        values["importance_note"] = (
+            "How much of the objective's variation across trials each λ explains (Optuna's fANOVA evaluator)."
+        )
     else:  # the sentence takes the figure's place
         values["importances"] = (
             f"No importance figure: the searches finished {min(finished.values())} to {max(finished.values())} "
             f"trials, and with fewer than {MIN_IMPORTANCE_TRIALS} fANOVA has too few points to attribute the "
-            "objective's variation to the λ (its numbers would be noise).")
+            "objective's variation to the λ (its numbers would be noise)."
+        )
         values["importance_note"] = "Parameter importances: not computed at this build's size."
     return values

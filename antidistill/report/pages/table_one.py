@@ -41,8 +41,14 @@ def page(rep) -> dict[str, Any]:
     runs = runs_frame(results)
     numbers = table_one_numbers(runs)
     write_downloads(results, numbers)
-    return {**common(rep), "table_one": table_one_three_ways(runs), "table_best": best_sentences(runs),
-            "table_consistency": consistency_sentence(numbers),
-            "metric_epochs": " ".join(f"In {source(mode)}: {metric_epochs_sentence(rs)}" for mode, rs in by_mode.items()),
-            "table_mode": f"`{rep.profile.name}` profile, seeds {list(rep.seeds)}",
-            "table_alpha": ALPHA, "table_confidence": f"{CONFIDENCE:.0%}", "paper_seeds": PAPER_SEEDS}
+    return {
+        **common(rep),
+        "table_one": table_one_three_ways(runs),
+        "table_best": best_sentences(runs),
+        "table_consistency": consistency_sentence(numbers),
+        "metric_epochs": " ".join(f"In {source(mode)}: {metric_epochs_sentence(rs)}" for mode, rs in by_mode.items()),
+        "table_mode": f"`{rep.profile.name}` profile, seeds {list(rep.seeds)}",
+        "table_alpha": ALPHA,
+        "table_confidence": f"{CONFIDENCE:.0%}",
+        "paper_seeds": PAPER_SEEDS,
+    }
