@@ -216,6 +216,7 @@ def test_the_table_rows_follow_the_timings():
 
 
 @pytest.mark.skipif(not os.path.exists("/proc/stat"), reason="reads /proc/stat")
+@pytest.mark.slow  # a fresh Python process
 def test_a_busy_machine_is_detected_and_flagged():
     """Other processes spinning on a quarter of the cores while the bench would time: their share
     is seen and the verdict says the timings are not this code's speed."""

@@ -36,6 +36,7 @@ def _run(env_value: str) -> tuple[str, str]:
 
 
 @pytest.mark.skipif(platform.system() != "Linux" or platform.libc_ver()[0] != "glibc", reason="glibc only")
+@pytest.mark.slow  # a fresh Python process
 def test_applied_on_glibc_off_by_env_and_numbers_unchanged():
     applied_on, on = _run("1")
     applied_off, off = _run("0")

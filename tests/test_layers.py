@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import antidistill
 
 PACKAGE = Path(antidistill.__file__).parent
@@ -20,6 +22,7 @@ def method_modules() -> list[str]:
     return sorted(names) + ["antidistill.growth"]
 
 
+@pytest.mark.slow  # a fresh Python process
 def test_the_method_imports_without_the_reports_dependencies():
     blocker = (
         "import sys, importlib.abc\n"

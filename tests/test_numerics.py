@@ -31,6 +31,7 @@ READ = "import json, antidistill; from antidistill import numerics; print(json.d
 
 
 @x86_only
+@pytest.mark.slow  # a fresh Python process
 def test_importing_antidistill_pins_the_code_path():
     done = _python(READ)
     path = json.loads(done.stdout)
@@ -46,6 +47,7 @@ def test_importing_antidistill_pins_the_code_path():
         (numerics.EMULATED["native"], "OFF", None),
     ],
 )
+@pytest.mark.slow  # a fresh Python process
 def test_a_forced_path_wins_and_is_not_called_pinned(forced, mkl, aten):
     path = json.loads(_python(READ, **forced).stdout)
     assert path["mkl_cbwr"] == mkl and not path["pinned"]
@@ -53,6 +55,7 @@ def test_a_forced_path_wins_and_is_not_called_pinned(forced, mkl, aten):
 
 
 @x86_only
+@pytest.mark.slow  # a fresh Python process
 def test_pinning_after_torch_computed_warns_and_says_what_to_do():
     done = _python(
         "import torch; torch.ones(4, 4) @ torch.ones(4, 4); import antidistill; "
@@ -96,6 +99,7 @@ def test_stacks_equal_alone_under_a_forced_code_path(name):
 
 
 @x86_only
+@pytest.mark.slow  # a fresh Python process
 def test_the_fingerprint_tool_finds_no_stacked_product_that_differs_on_the_pinned_path():
     done = subprocess.run(
         [sys.executable, str(ROOT / "tools" / "code_path_fingerprint.py")],

@@ -197,6 +197,7 @@ def test_a_garbled_study_file_says_what_to_delete(cfg, tmp_path, device):
         run_search(cfg, 1, store, device=device, progress=False)
 
 
+@pytest.mark.slow  # a fresh Python process
 def test_sigint_to_a_running_search_resumes_to_the_same_lambdas(cfg, tmp_path, device):
     """Ctrl-C as a terminal sends it: SIGINT to the process group, mid-search; the resumed search
     equals an uninterrupted one."""
