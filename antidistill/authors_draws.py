@@ -5,8 +5,9 @@ with ``single=True`` stands for it) and draws from it, for one seed of a Table I
 order:
 
 1. initial weights: a teacher-shaped model first wherever their notebook loads a teacher
-   (``experiment.grow_stack``), then the growth's own draws (``growth/``: zero pad's and
-   Net2Net's discarded students, transfer's extra teacher-shaped model before its head);
+   (``teacher_loaded``, drawn by ``experiment.grow_stack``), then the growth's own draws
+   (``growth/``: zero pad's student, Net2Net's discarded bias-free models (``net2net_discarded``),
+   transfer's extra teacher-shaped model before its head);
 2. D1 pre-training (methods 6-8), every epoch: the training DataLoader's iterator seed
    (``LoaderDraws``), then per batch L3's U[0, 1) for every image of the batch as their loader
    cut it, classes 5-9 included (``Cut``; kept images take their rows, ``losses.CompositeLoss.draw``),
@@ -33,16 +34,47 @@ the only draws of that epoch, so ours makes those of the evaluation passes after
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Sequence
 
 import torch
+from torch import nn
 
+from .models import MLP, teacher_model
 from .protocol import Protocol
 
 # Their train_loop evaluates on the whole training set after batches 0, 50, 100, ... of every
 # epoch since their commit d9125e2 ("Per-batch logging", 2022-10-20).
 QUIET_EVERY = 50
+
+
+def teacher_loaded(protocol: Protocol, generator: torch.Generator) -> None:
+    """Their notebooks for every method that loads a teacher build a teacher-shaped model first
+    (drawing its default initial weights), then load the teacher's weights into it."""
+    teacher_model(protocol.output_relu, generator=generator)
+
+
+def net2net_discarded(teacher: MLP, student: MLP, generator: torch.Generator) -> None:
+    """Consume the draws the authors' ``net2net_antidistil`` makes and then overwrites.
+
+    Their Net2Net works on bias-free copies with one extra constant unit per layer: it builds a
+    bias-free teacher-shaped and student-shaped MLP (784+1 inputs, widths+1, 10+1 outputs),
+    then per hidden layer draws ``torch.randn(inputs, student width)`` and
+    ``torch.randn(student width, next teacher width)`` before filling them. None of these values
+    survive; drawing them keeps the single stream where theirs was.
+    """
+
+    def widths(model: MLP) -> list[int]:
+        return [model.linears[0].in_features + 1, *(b + 1 for b in model.blocks), model.n_classes + 1]
+
+    t_widths, s_widths = widths(teacher), widths(student)
+    for w in (t_widths, s_widths):
+        for n_in, n_out in zip(w[:-1], w[1:]):
+            nn.init.kaiming_uniform_(torch.empty(n_out, n_in), a=math.sqrt(5), generator=generator)
+    for i in range(len(student.blocks)):
+        torch.randn(s_widths[i], s_widths[i + 1], generator=generator)
+        torch.randn(s_widths[i + 1], t_widths[i + 2], generator=generator)
 
 
 def iterator_seed(generator: torch.Generator) -> None:

@@ -11,7 +11,7 @@ from typing import Any, Sequence
 from tqdm import tqdm
 
 from .attacks import AttackConfig, fgsm_curve, weight_noise_curve
-from .authors_draws import evaluation_passes, loader_draws
+from .authors_draws import evaluation_passes, loader_draws, teacher_loaded
 from .config import check, config_hash
 from .data import DataConfig, FashionMNIST, load_fashion_mnist
 from .diagnostics import effective_widths, never_predicted
@@ -19,7 +19,7 @@ from .environment import pick_device, runtime
 from .growth import METHODS, GrowContext, GrownStack, GrowthConfig, grow_seeds
 from .losses import check_lambdas, plain_ce
 from .masks import ClassMask
-from .models import MLP, teacher_model
+from .models import MLP
 from .numerics import check as check_code_path
 from .protocol import MODES, Protocol, protocol_for
 from .seeding import Streams
@@ -118,8 +118,7 @@ def grow_stack(
     ctxs = []
     for c, st in zip(cfgs, streams):
         if cfg.protocol.single_stream and method.authors_load_teacher:
-            # Their notebooks build a teacher-shaped model before loading the teacher's weights.
-            teacher_model(cfg.protocol.output_relu, generator=st("student_init"))
+            teacher_loaded(cfg.protocol, st("student_init"))
         ctxs.append(
             GrowContext(
                 st,

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import math
-
 import torch
-from torch import nn
 
+from ..authors_draws import net2net_discarded
 from ..models import MLP, student_model
 from .context import GrowContext, Grown
 
@@ -52,28 +50,6 @@ def net2wider(
     return student
 
 
-def _authors_discarded_draws(teacher: MLP, student: MLP, generator: torch.Generator) -> None:
-    """Consume the draws the authors' ``net2net_antidistil`` makes and then overwrites.
-
-    Their Net2Net works on bias-free copies with one extra constant unit per layer: it builds a
-    bias-free teacher-shaped and student-shaped MLP (784+1 inputs, widths+1, 10+1 outputs),
-    then per hidden layer draws ``torch.randn(inputs, student width)`` and
-    ``torch.randn(student width, next teacher width)`` before filling them. None of these values
-    survive; drawing them keeps the single stream where theirs was.
-    """
-
-    def widths(model: MLP) -> list[int]:
-        return [model.linears[0].in_features + 1, *(b + 1 for b in model.blocks), model.n_classes + 1]
-
-    t_widths, s_widths = widths(teacher), widths(student)
-    for w in (t_widths, s_widths):
-        for n_in, n_out in zip(w[:-1], w[1:]):
-            nn.init.kaiming_uniform_(torch.empty(n_out, n_in), a=math.sqrt(5), generator=generator)
-    for i in range(len(student.blocks)):
-        torch.randn(s_widths[i], s_widths[i + 1], generator=generator)
-        torch.randn(s_widths[i + 1], t_widths[i + 2], generator=generator)
-
-
 def net2net(teacher: MLP, ctx: GrowContext) -> Grown:
     """The student computes the teacher's function; each new unit copies a random teacher unit.
 
@@ -82,6 +58,6 @@ def net2net(teacher: MLP, ctx: GrowContext) -> Grown:
     """
     student = student_model(ctx.protocol.output_relu, generator=ctx.init)
     if ctx.protocol.single_stream:
-        _authors_discarded_draws(teacher, student, ctx.init)
+        net2net_discarded(teacher, student, ctx.init)
     maps = wider_mappings(teacher, student.blocks, ctx.streams("net2net_units"))
     return Grown(net2wider(teacher, student, maps, ctx.cfg.net2net_noise, ctx.init))
