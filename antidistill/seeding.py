@@ -55,22 +55,22 @@ def derived_seed(seed: int, purpose: str) -> int:
     return int(sequence.generate_state(1, dtype=np.uint64)[0])
 
 
-def uniform(shape: Sequence[int], generator: torch.Generator) -> torch.Tensor:
+def uniform(shape: Sequence[int], generator: torch.Generator, dtype: torch.dtype = torch.float32) -> torch.Tensor:
     """U[0, 1): L3's input noise, and the authors' L4 probes."""
-    return torch.rand(tuple(shape), generator=generator, device=generator.device)
+    return torch.rand(tuple(shape), generator=generator, dtype=dtype, device=generator.device)
 
 
-def rademacher(shape: Sequence[int], generator: torch.Generator) -> torch.Tensor:
+def rademacher(shape: Sequence[int], generator: torch.Generator, dtype: torch.dtype = torch.float32) -> torch.Tensor:
     """+-1 with equal odds: the bits of random bytes, lowest bit first (1 -> +1), eight entries a byte."""
     n = math.prod(shape)
     random_bytes = torch.empty(-(-n // 8), dtype=torch.uint8, device=generator.device).random_(generator=generator)
     bits = (random_bytes.unsqueeze(1) >> torch.arange(8, dtype=torch.uint8, device=generator.device)) & 1
-    return (bits.flatten()[:n].float() * 2 - 1).view(tuple(shape))
+    return (bits.flatten()[:n].to(dtype) * 2 - 1).view(tuple(shape))
 
 
-def normal(shape: Sequence[int], generator: torch.Generator) -> torch.Tensor:
+def normal(shape: Sequence[int], generator: torch.Generator, dtype: torch.dtype = torch.float32) -> torch.Tensor:
     """N(0, 1): the weight-noise metric's xi."""
-    return torch.randn(tuple(shape), generator=generator, device=generator.device)
+    return torch.randn(tuple(shape), generator=generator, dtype=dtype, device=generator.device)
 
 
 DRAWS = {"uniform": uniform, "rademacher": rademacher, "normal": normal}
@@ -79,13 +79,14 @@ DRAWS = {"uniform": uniform, "rademacher": rademacher, "normal": normal}
 def member_reference(
     like: Sequence[torch.Tensor], generators: Sequence[torch.Generator], kind: str
 ) -> list[torch.Tensor]:
-    """Draws of ``kind`` shaped like each seed-stacked tensor of ``like`` ([S, ...]): member s
-    draws its slices, tensor after tensor, from ``generators[s]`` -- what a run of s alone draws.
+    """Draws of ``kind`` shaped like each seed-stacked tensor of ``like`` ([S, ...]), in its dtype,
+    on its device: member s draws its slices, tensor after tensor, from ``generators[s]`` (on that
+    generator's device) -- what a run of s alone draws.
     Training uses ``engine.draws.member_random``, the same numbers from CPU generators, faster."""
     if kind not in DRAWS:
         raise ValueError(f"a draw's kind must be one of {', '.join(map(repr, DRAWS))}, got {kind!r}")
-    drawn = [[DRAWS[kind](t.shape[1:], g) for t in like] for g in generators]
-    return [torch.stack([member[i] for member in drawn]).to(t) for i, t in enumerate(like)]
+    drawn = [[DRAWS[kind](t.shape[1:], g, t.dtype) for t in like] for g in generators]
+    return [torch.stack([member[i] for member in drawn]).to(t.device) for i, t in enumerate(like)]
 
 
 class Streams:

@@ -16,12 +16,11 @@ from antidistill.seeding import member_reference
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
 def test_uniform_draws_are_torch_rand_number_for_number(dtype):
     """member_uniform (int32 bits on the CPU for float32, torch.rand otherwise) gives the numbers
-    member_draws of torch.rand gives, and leaves every generator where that leaves it (a shared
-    generator included)."""
-    from antidistill.engine.draws import member_draws, member_uniform
+    torch.rand gives each member (``seeding.member_reference``), and leaves every generator where
+    that leaves it (a shared generator included)."""
+    from antidistill.engine.draws import member_uniform
 
     like = [torch.zeros(3, 33, 7, dtype=dtype), torch.zeros(3, 5, dtype=dtype), torch.zeros(3, 1, dtype=dtype)]
-    rand = lambda shape, g, dt: torch.rand(shape, generator=g, dtype=dt)  # noqa: E731
     shared = torch.Generator().manual_seed(5)
     for gens in ([torch.Generator().manual_seed(s) for s in (1, 2, 3)], [shared] * 3):
         twins = (
@@ -29,7 +28,7 @@ def test_uniform_draws_are_torch_rand_number_for_number(dtype):
             if gens[0] is not shared
             else [torch.Generator().set_state(shared.get_state())] * 3
         )
-        got, want = member_uniform(like, gens), member_draws(like, twins, rand)
+        got, want = member_uniform(like, gens), member_reference(like, twins, "uniform")
         for a, b, t in zip(got, want, like):
             assert a.dtype == dtype and a.shape == t.shape and torch.equal(a, b)
         assert all(torch.equal(g.get_state(), h.get_state()) for g, h in zip(gens, twins))

@@ -17,17 +17,7 @@ from typing import Any, Callable, Sequence
 
 import torch
 
-
-def member_draws(
-    like: Sequence[torch.Tensor],
-    generators: Sequence[torch.Generator],
-    draw: Callable[[torch.Size, torch.Generator, torch.dtype], torch.Tensor],
-) -> list[torch.Tensor]:
-    """For stacked tensors ``like`` ([S, ...] each), one draw per member: member s draws its
-    slice of every tensor, in order, from ``generators[s]`` (on that generator's device) -- the
-    draws a run of s alone makes -- stacked and moved to each tensor's device."""
-    per_member = [[draw(t.shape[1:], g, t.dtype) for t in like] for g in generators]
-    return [torch.stack([drawn[i] for drawn in per_member]).to(t.device) for i, t in enumerate(like)]
+from ..seeding import member_reference
 
 
 def member_flat(
@@ -40,7 +30,7 @@ def member_flat(
     entries of one member's slices of all tensors), then cut into views shaped like ``like``.
 
     A member's numbers do not depend on the stack (its row is a contiguous tensor of n entries,
-    filled from its generator alone); they differ from ``member_draws`` (one call per tensor).
+    filled from its generator alone); they differ from ``seeding.member_reference`` (one call per tensor).
     On CUDA that is one kernel per member instead of one per member and tensor, and a CUDA graph
     can hold it (``steps``)."""
     dtypes = {t.dtype for t in like}
@@ -123,7 +113,7 @@ def _device(like: Sequence[torch.Tensor]) -> torch.device:
 
 
 def member_uniform(like: Sequence[torch.Tensor], generators: Sequence[torch.Generator]) -> list[torch.Tensor]:
-    """U[0, 1) for every member: ``member_draws`` of ``torch.rand``, number for number.
+    """U[0, 1) for every member: ``seeding.member_reference``'s ``torch.rand``, number for number.
 
     On the CPU ``torch.rand`` (float32) turns one 32-bit output of the generator into
     (bits & (2**24 - 1)) * 2**-24, and int32 ``random_`` consumes one output per element too,
@@ -135,9 +125,7 @@ def member_uniform(like: Sequence[torch.Tensor], generators: Sequence[torch.Gene
     if not _on_cpu(generators):
         return member_flat(like, generators, lambda row, g: row.uniform_(generator=g))
     if any(t.dtype != torch.float32 for t in like):
-        return member_draws(
-            like, generators, lambda shape, g, dtype: torch.rand(shape, generator=g, dtype=dtype, device=g.device)
-        )
+        return member_reference(like, generators, "uniform")
     # The bits travel to the tensors' device in one copy and are converted there (exact integer
     # and power-of-two arithmetic: the same numbers on any device).
     sizes, device = [math.prod(t.shape[1:]) for t in like], _device(like)
