@@ -38,27 +38,11 @@ def test_an_unpaired_difference_is_welchs():
     assert unpaired([1, 1], [1, 1]).p == 1.0 and unpaired([2, 2], [1, 1]).p == 0.0
 
 
-class _Session:
-    """A stand-in for a Reproduction: its seeds, and each mode's runs as rows."""
-
-    def __init__(self, seeds, rows):
-        self.seeds, self.rows, self.mode = seeds, rows, "paper"
-
-    def modes(self):
-        return ["paper", "authors"]
-
-    def of_mode(self, mode):
-        session = _Session(self.seeds, self.rows)
-        session.mode = mode
-        return session
-
-    def run(self, progress=False):
-        return [r for r in self.rows if r["mode"] == self.mode]
-
-
 def test_verdicts_are_compared_claim_by_claim(monkeypatch):
-    def judged(session):
-        verdicts = {(0, 1): ("holds", "fails"), (2, 3): ("holds", "inconclusive")}[tuple(session.seeds)]
+    reported, fresh = {"paper": ["reported runs"]}, {"paper": ["fresh runs"]}
+
+    def judged(runs):
+        verdicts = ("holds", "fails") if runs is reported else ("holds", "inconclusive")
         index = pd.MultiIndex.from_tuples(
             [("paper mode", "b", "all methods"), ("authors mode", "b", "all methods")],
             names=["mode", "claim", "methods"],
@@ -66,7 +50,7 @@ def test_verdicts_are_compared_claim_by_claim(monkeypatch):
         return pd.DataFrame({"text": ["most robust", "most robust"], "verdict": verdicts}, index=index)
 
     monkeypatch.setattr(fresh_page, "judged", judged)
-    table = fresh_page.survival(_Session((0, 1), []), _Session((2, 3), []))
+    table = fresh_page.survival(reported, fresh, "seeds 0, 1", "seeds 2, 3")
     assert list(table.columns) == ["seeds 0, 1", "seeds 2, 3", "same verdict"]
     assert table.loc[("(b) most robust", "paper mode", "all methods")].tolist() == ["holds", "holds", "yes"]
     assert table.loc[("(b) most robust", "authors mode", "all methods")].tolist() == ["fails", "inconclusive", "no"]
@@ -79,23 +63,14 @@ def test_verdicts_are_compared_claim_by_claim(monkeypatch):
 def test_each_mean_moves_by_its_fresh_minus_reported_difference(monkeypatch):
     def rows(seeds, shift):
         return [
-            {
-                "mode": mode,
-                "method": method,
-                "seed": s,
-                "val_acc": 0.8 + shift + 0.01 * s,
-                "fgsm": 0.5 + 0.01 * s,
-                "noise": 0.6,
-            }
-            for mode in ("paper", "authors")
+            {"method": method, "seed": s, "val_acc": 0.8 + shift + 0.01 * s, "fgsm": 0.5 + 0.01 * s, "noise": 0.6}
             for method in ("xavier", "antidistill")
             for s in seeds
         ]
 
     monkeypatch.setattr(fresh_page, "runs_frame", pd.DataFrame)
-    shifts = fresh_page.mean_shift(
-        _Session((0, 1, 2), rows((0, 1, 2), 0.0)), _Session((3, 4, 5), rows((3, 4, 5), 0.05))
-    )
+    modes = ("paper", "authors")
+    shifts = fresh_page.mean_shift({m: rows((0, 1, 2), 0.0) for m in modes}, {m: rows((3, 4, 5), 0.05) for m in modes})
     acc = shifts.loc[("paper mode", "Xavier", "Accuracy")]
     assert acc["reported seeds"] == pytest.approx(0.81) and acc["fresh seeds"] == pytest.approx(0.89)
     assert acc["fresh − reported"] == pytest.approx(0.08) and acc["low"] < 0.08 < acc["high"]

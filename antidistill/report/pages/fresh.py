@@ -19,20 +19,24 @@ def seed_range(seeds) -> str:
     return f"{seeds[0]}–{seeds[-1]}" if consecutive and len(seeds) > 2 else ", ".join(map(str, seeds))
 
 
-def judged(rep) -> pd.DataFrame:
-    """Every claim's verdict in both modes on ``rep``'s seeds (claims_table's rows reduced to
-    one per claim, mode and set of methods compared)."""
-    tables = [claims_table(rep.of_mode(mode).run(progress=False), f"{mode} mode") for mode in rep.modes()]
+def runs_by_mode(rep) -> dict[str, list[dict[str, Any]]]:
+    """Each mode's runs on ``rep``'s seeds, loaded once for the whole page."""
+    return {mode: rep.of_mode(mode).run(progress=False) for mode in rep.modes()}
+
+
+def judged(runs: dict[str, list[dict[str, Any]]]) -> pd.DataFrame:
+    """Every claim's verdict in each mode of ``runs`` (claims_table's rows reduced to one per
+    claim, mode and set of methods compared)."""
+    tables = [claims_table(results, f"{mode} mode") for mode, results in runs.items()]
     return verdicts(pd.concat(tables, ignore_index=True))
 
 
-def survival(rep, fresh) -> pd.DataFrame:
-    """Per claim, mode and set of methods compared: its verdict on the reported seeds, on the
-    fresh ones, and whether it is the same."""
-    reported, again = judged(rep), judged(fresh)
-    before, after = f"seeds {seed_range(rep.seeds)}", f"seeds {seed_range(fresh.seeds)}"
+def survival(reported: dict[str, list], fresh: dict[str, list], before: str, after: str) -> pd.DataFrame:
+    """Per claim, mode and set of methods compared: its verdict on the reported seeds' runs
+    (column ``before``), on the fresh ones' (``after``), and whether it is the same."""
+    old, again = judged(reported), judged(fresh)
     table = (
-        pd.DataFrame({"text": reported["text"], before: reported["verdict"]})
+        pd.DataFrame({"text": old["text"], before: old["verdict"]})
         .join(again["verdict"].rename(after), how="left")
         .reset_index()
     )
@@ -42,13 +46,13 @@ def survival(rep, fresh) -> pd.DataFrame:
     return table.set_index(["claim", "mode", "methods compared"])[[before, after, "same verdict"]]
 
 
-def mean_shift(rep, fresh) -> pd.DataFrame:
+def mean_shift(reported: dict[str, list], fresh: dict[str, list]) -> pd.DataFrame:
     """Per mode, method and Table I metric: the mean over the reported seeds and over the fresh
     ones, and fresh − reported with its Welch interval and p-value (the two sets of seeds share
     nothing, not even their teachers, so the comparison is unpaired)."""
     rows = []
-    for mode in rep.modes():
-        old, new = (runs_frame(r.of_mode(mode).run(progress=False)) for r in (rep, fresh))
+    for mode in reported:
+        old, new = runs_frame(reported[mode]), runs_frame(fresh[mode])
         for method in old["method"].unique():
             for metric, name in METRICS.items():
                 a = new[new["method"] == method][metric]
@@ -85,8 +89,9 @@ def changed_sentence(table: pd.DataFrame) -> str:
 
 def page(rep) -> dict[str, Any]:
     fresh = rep.fresh()
-    table = survival(rep, fresh)
-    shifts = mean_shift(rep, fresh)
+    reported, again = runs_by_mode(rep), runs_by_mode(fresh)
+    table = survival(reported, again, f"seeds {seed_range(rep.seeds)}", f"seeds {seed_range(fresh.seeds)}")
+    shifts = mean_shift(reported, again)
     searched = shifts.xs("FGSM attack", level="metric")
     searched = searched[searched.index.get_level_values("initialisation").str.startswith("Anti-Distillation")]
     return {
