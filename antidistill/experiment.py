@@ -260,6 +260,7 @@ def stale_results(store: Store) -> list[tuple[Path, str]]:
     use, with why (``Store.stale``): never shown, recomputed when asked for."""
     return [
         *store.stale("runs", ExperimentConfig),
+        *store.stale("switches", ExperimentConfig),
         *store.stale("search", ExperimentConfig),
         *store.stale("teachers", TeacherConfig),
     ]

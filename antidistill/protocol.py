@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from .config import check
@@ -192,6 +192,16 @@ def protocol_for(mode: str) -> Protocol:
 
 # The switches (every field but the base mode they start from).
 SWITCHES = tuple(f.name for f in fields(Protocol) if f.name != "base")
+# The switches a teacher's training reads (``teachers.train_teachers``); the others act on the
+# student only, so a teacher is keyed by these and its mode (``teacher_part``).
+TEACHER_SWITCHES = ("output_relu", "teacher_batches", "mask", "single_stream", "shuffle")
+
+
+def teacher_part(protocol: Protocol) -> Protocol:
+    """``protocol`` with every switch a teacher does not read set as in its base mode: what keys
+    a trained teacher, so runs that differ only in a student's switch (an ablation, a λ-search
+    trial's shorter schedule) share their seed's teacher instead of training it again."""
+    return replace(protocol_for(protocol.base), **{s: getattr(protocol, s) for s in TEACHER_SWITCHES})
 
 
 def label(switch: str) -> str:

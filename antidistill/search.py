@@ -273,22 +273,27 @@ def uses_importance(cfg: SearchConfig) -> bool:
     return cfg.method == "antidistill" and protocol_for(cfg.mode).lambdas_from_importance
 
 
-def best_lambdas(
+def search_summary(
     cfg: SearchConfig, n_trials: int, store: Store, device: str | None = "auto", progress: bool = True
-) -> tuple[float, float, float, float]:
-    """The lambdas the final runs use (running the search first if it is not complete): the best
-    finished trial's, or the importance-ordered ones where ``uses_importance`` (falling back to
-    the best trial's, with a warning, when fewer than two trials finished).
-
-    Also writes ``studies/<study>.json`` (atomically, where it changes) with every trial and both
-    choices, for the report.
-    """
+) -> dict[str, Any]:
+    """The search's ``summary`` (running it first if it is not complete), with both choices of
+    lambdas; also written to ``studies/<study>.json`` (atomically, where it changes), for the report."""
     study = run_search(cfg, n_trials, store, device, progress)
     info = summary(study, cfg)
     path = store.root / "studies" / f"{cfg.study_name}.json"
     # Rewritten only when it changes: a build from published results leaves their files alone.
     if not path.exists() or json.loads(path.read_text()) != json.loads(json.dumps(info)):
         atomic_write_json(path, info)
+    return info
+
+
+def best_lambdas(
+    cfg: SearchConfig, n_trials: int, store: Store, device: str | None = "auto", progress: bool = True
+) -> tuple[float, float, float, float]:
+    """The lambdas the final runs use (running the search first if it is not complete): the best
+    finished trial's, or the importance-ordered ones where ``uses_importance`` (falling back to
+    the best trial's, with a warning, when fewer than two trials finished)."""
+    info = search_summary(cfg, n_trials, store, device, progress)
     if uses_importance(cfg):
         if info["importance_lambdas"] is not None:
             return tuple(info["importance_lambdas"])  # type: ignore[return-value]
@@ -296,7 +301,7 @@ def best_lambdas(
             f"{cfg.study_name}: one finished trial gives no parameter importances; using the best trial's lambdas",
             stacklevel=2,
         )
-    return _lambdas_of(study.best_trial.params)
+    return tuple(info["best_lambdas"])  # type: ignore[return-value]
 
 
 def summary(study: optuna.Study, cfg: SearchConfig) -> dict[str, Any]:

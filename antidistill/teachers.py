@@ -16,7 +16,7 @@ from .data import C1, DataConfig, FashionMNIST
 from .losses import plain_ce
 from .masks import ClassMask
 from .models import MLP, StackedMLP, teacher_model
-from .protocol import PAPER, Protocol
+from .protocol import PAPER, Protocol, teacher_part
 from .reference import authors_teacher_path, load_authors_teacher
 from .seeding import Streams
 from .store import Store, atomic_torch_save
@@ -29,12 +29,16 @@ TEACHER_TRAIN = TrainConfig(epochs=30, lr=1e-2, batch_size=256, decay="step", ga
 
 @dataclass(frozen=True)
 class TeacherConfig:
-    """Everything that determines a trained teacher (and so its cache key)."""
+    """Everything that determines a trained teacher (and so its cache key); its protocol keeps
+    only the switches a teacher reads (``protocol.teacher_part``)."""
 
     seed: int = 0
     protocol: Protocol = PAPER
     train: TrainConfig = TEACHER_TRAIN
     data: DataConfig = field(default_factory=DataConfig)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "protocol", teacher_part(self.protocol))
 
 
 def _same_but_seed(cfgs: Sequence[TeacherConfig]) -> None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
+from ..ablation import ABLATED, Flip, flips, other_mode
 from ..config import override
 from ..data import FashionMNIST, load_fashion_mnist
 from ..environment import pick_device
@@ -16,7 +17,7 @@ from ..models import MLP
 from ..profiles import Profile, fresh_seeds
 from ..protocol import MODES
 from ..reference import load_reference
-from ..search import SEARCHED, SearchConfig, best_lambdas, run_search
+from ..search import SEARCHED, SearchConfig, best_lambdas, run_search, search_summary
 from ..store import Store
 from ..teachers import get_teachers, teacher_records
 from .parameters import check_injected, validate_parameters
@@ -201,6 +202,46 @@ class Reproduction:
         lambdas their notebooks printed, so that only the teachers differ between the two."""
         cfgs = [self.profile.regenerated(m, seed, teachers) for m in METHODS for seed in self.seeds]
         return run_many(cfgs, self.store, self.device, desc=f"authors' runs, {teachers} teachers", progress=progress)
+
+    def lambda_choices(self, method: str) -> dict[str, tuple[float, ...]]:
+        """A searched method's λ as this mode's search chose them by either rule ("best",
+        "importance") and as the other mode's search chose them ("other"), for ``Flip.config``."""
+        search = self.search(method)
+        info = search_summary(search, search.n_trials, self.store, self.device, progress=False)
+        return {
+            "best": tuple(info["best_lambdas"]),
+            "importance": tuple(info["importance_lambdas"] or info["best_lambdas"]),
+            "other": self.of_mode(other_mode(self.mode)).lambdas(method, progress=False),
+        }
+
+    def switch_configs(self, methods: Sequence[str] = ABLATED) -> list[tuple[Flip, list[ExperimentConfig]]]:
+        """Every switch of this mode flipped alone (``ablation.flips``), each with its runs' configs:
+        this build's runs of the method and seeds with the one switch set as in the other mode."""
+        base = {m: [c for c in self.configs([m])] for m in methods}
+        choices = {m: self.lambda_choices(m) for m in methods if m in SEARCHED}
+        return [
+            (flip, [flip.config(c, choices.get(flip.method, {})) for c in base[flip.method]])
+            for flip in flips(self.mode, methods)
+        ]
+
+    def switches(self, progress: bool = False) -> list[tuple[Flip, list[dict[str, Any]], list[dict[str, Any]]]]:
+        """Each flip with its base runs and its flipped runs (seed by seed), the flipped runs
+        loaded where saved (``switches/`` of the results folder), else computed and saved."""
+        plan = self.switch_configs()
+        base = {m: self.run([m], progress=False) for m in {flip.method for flip, _ in plan}}
+        flipped = run_many(
+            [c for _, cfgs in plan for c in cfgs],
+            self.store,
+            self.device,
+            desc=f"{self.mode} mode, one switch at a time",
+            progress=progress,
+            kind="switches",
+        )
+        out, start = [], 0
+        for flip, cfgs in plan:
+            out.append((flip, base[flip.method], flipped[start : start + len(cfgs)]))
+            start += len(cfgs)
+        return out
 
     def runs(self, progress: bool = False):
         """``run()`` as one row per run (``tables.runs_frame``)."""
