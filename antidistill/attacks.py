@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 import torch.nn.functional as F
@@ -25,7 +25,8 @@ class AttackConfig:
 
     fgsm_eps: tuple[float, ...] = tuple(round(0.002 * i, 3) for i in range(10))
     noise_eps: tuple[float, ...] = tuple(round(0.01 * i, 2) for i in range(10))
-    clamp: bool = False  # clip adversarial images to [0, 1]; off in the authors' protocol
+    # Clip adversarial images to [0, 1]; off in the authors' protocol.
+    clamp: bool = field(default=False, metadata={"values": {True: "yes, to [0, 1]", False: "no"}})
     noise_batch: int = 256  # test batch that gets its own weight noise when drawn per batch
     # Draws of xi per eps, each scored on its own random noise_subset test images (None: all):
     # groups of noise_min_draws until the Monte-Carlo standard error of the mean accuracy is

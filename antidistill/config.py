@@ -111,6 +111,13 @@ def config_hash(cfg: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
+def in_words(cfg_type: type, name: str, value: Any) -> str:
+    """A config field's value as the report prints it: the words its field's metadata gives for
+    that value ("values"), else the value itself (a float in its shortest form)."""
+    values = cfg_type.__dataclass_fields__[name].metadata.get("values", {})
+    return values.get(value, f"{value:g}" if isinstance(value, float) else str(value))
+
+
 def check(condition: bool, message: str) -> None:
     """Raise ``ValueError(message)`` unless ``condition`` holds (config validation)."""
     if not condition:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import abc
 import math
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Sequence
 
 import torch
 from torch import nn
@@ -172,10 +173,36 @@ def check_lambdas(lambdas: Sequence[float]) -> tuple[float, float, float, float]
     return values  # type: ignore[return-value]
 
 
-LossFn = Callable[[nn.Module, torch.Tensor, torch.Tensor], "tuple[torch.Tensor, dict[str, torch.Tensor], torch.Tensor]"]
+@dataclass(frozen=True)
+class GraphDraws:
+    """How a loss's random draws reach a training step replayed as a CUDA graph (``engine.steps``):
+    from the CUDA generators ``in_graph``, which the graph registers and draws from at every
+    replay, or (``on_host``) made by ``Loss.draw`` before each replay and copied in, as CPU
+    generators must be. A loss that draws nothing has neither."""
+
+    in_graph: tuple[torch.Generator, ...] = ()
+    on_host: bool = False
 
 
-class CompositeLoss:
+class Loss(abc.ABC):
+    """A training loss: ``loss(model, x, y)`` with x [S, B, ...] and y [S, B] returns each
+    member's total [S] (their sum is what is differentiated), each term per member (detached),
+    and the clean logits. ``draw`` makes one step's random numbers ahead of the step, which then
+    takes them as ``loss(model, x, y, draws)``; ``graph_draws`` says how they reach a CUDA graph."""
+
+    graph_draws = GraphDraws()
+
+    def draw(self, model: StackedMLP, x: torch.Tensor, cut: Cut | None = None) -> list[torch.Tensor] | None:
+        """One step's random numbers for a batch shaped like ``x`` (None: the loss draws none)."""
+        return None
+
+    @abc.abstractmethod
+    def __call__(
+        self, model: nn.Module, x: torch.Tensor, y: torch.Tensor, draws: list[torch.Tensor] | None = None
+    ) -> tuple[torch.Tensor, dict[str, torch.Tensor], torch.Tensor]: ...
+
+
+class CompositeLoss(Loss):
     """L(w) = l1*CE(w, D1) + l2*L2(w, u) + l3*L3(w, D1) + l4*L4(w) on one batch, for every member of a stack.
 
     ``lambdas`` is one (l1, l2, l3, l4) for every member, or one per member (λ-search trials
@@ -224,9 +251,7 @@ class CompositeLoss:
             }.values()
         )
         on_gpu = all(g.device.type == "cuda" for g in drawing)
-        self.graph_generators = drawing if on_gpu else []
-        self.host_draws = not on_gpu
-        self.graph_safe = True
+        self.graph_draws = GraphDraws(in_graph=tuple(drawing), on_host=False) if on_gpu else GraphDraws(on_host=True)
         self._weights: dict[tuple[torch.device, torch.dtype], torch.Tensor] = {}
 
     def _weights_like(self, t: torch.Tensor) -> torch.Tensor:
@@ -299,13 +324,18 @@ class CompositeLoss:
         return total, {k: v.detach() for k, v in terms.items()}, logits
 
 
-def plain_ce(mask: ClassMask) -> LossFn:
-    """The training loss of teachers (classes 5-9 masked) and students (all classes): cross-entropy alone."""
+class PlainCE(Loss):
+    """Cross-entropy alone (no random draws)."""
 
-    def loss(model: nn.Module, x: torch.Tensor, y: torch.Tensor):
+    def __init__(self, mask: ClassMask) -> None:
+        self.mask = mask
+
+    def __call__(self, model, x, y, draws=None):
         logits = model(x)
-        ce = mask.ce(logits, y)
+        ce = self.mask.ce(logits, y)
         return ce, {"ce": ce.detach()}, logits
 
-    loss.graph_safe = True  # type: ignore[attr-defined]  # no random draws (engine/steps.py)
-    return loss
+
+def plain_ce(mask: ClassMask) -> Loss:
+    """The training loss of teachers (classes 5-9 masked) and students (all classes): cross-entropy alone."""
+    return PlainCE(mask)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-from .config import check
+from .config import check, in_words
 
 MODES = ("paper", "authors")
 
@@ -211,5 +211,4 @@ def label(switch: str) -> str:
 
 def describe(switch: str, value: Any) -> str:
     """A switch's value in words (its code where it has no words: a number)."""
-    values = Protocol.__dataclass_fields__[switch].metadata["values"]
-    return values.get(value, f"{value:g}" if isinstance(value, float) else str(value))
+    return in_words(Protocol, switch, value)

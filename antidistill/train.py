@@ -14,7 +14,7 @@ from .data import Split
 from .engine.allocator import keep_freed_memory
 from .engine.draws import per_member
 from .engine.steps import Steps, make_optimizer, use_graphs
-from .losses import LossFn
+from .losses import Loss
 from .masks import ClassMask
 from .models import EVAL_CHUNK, StackedMLP
 
@@ -151,7 +151,7 @@ def fit(
     train: Split,
     val: Split,
     cfg: TrainConfig,
-    loss_fn: LossFn,
+    loss_fn: Loss,
     mask: ClassMask,
     generators: Sequence[torch.Generator | None],
     *,

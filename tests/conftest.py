@@ -75,6 +75,19 @@ STACK_ACC_ATOL = 2 / 256
 _worst: list[tuple[float, str]] = []
 
 
+def exact_mlp(seed=0):
+    """A float64 MLP small enough for the exact Hessian (4*5+5 + 5*3+3 + 3*3+3 = 55 parameters)."""
+    from antidistill.models import MLP
+
+    return MLP((5, 3), n_classes=3, n_inputs=4, generator=torch.Generator().manual_seed(seed)).double()
+
+
+def exact_batch(seed=0):
+    """16 float64 inputs and labels for ``exact_mlp``."""
+    g = torch.Generator().manual_seed(seed)
+    return torch.randn(16, 4, generator=g, dtype=torch.float64), torch.randint(0, 3, (16,), generator=g)
+
+
 def one_student(seed=0):
     """A default-initialised student as a stack of one."""
     return StackedMLP.stack([student_model(generator=torch.Generator().manual_seed(seed))])

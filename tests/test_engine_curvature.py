@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
-from test_losses import _tiny, _tiny_batch
+from conftest import exact_batch, exact_mlp
 
 from antidistill.engine.curvature import curvature_along, hutchinson_forward
 from antidistill.losses import flat_ce, hutchinson_trace
@@ -19,7 +19,7 @@ def test_curvature_along_v_is_the_exact_vHv(mask, output_relu):
     """The second-order forward pass gives each seed's exact v^T H v (full Hessian, float64), for
     both ways of masking classes and with the authors' output ReLU."""
     models = [MLP((5, 3), 3, output_relu, torch.Generator().manual_seed(s), n_inputs=4).double() for s in (0, 1)]
-    batches = [_tiny_batch(s) for s in (0, 1)]
+    batches = [exact_batch(s) for s in (0, 1)]
     if mask.classes is not None:
         batches = [(x, y % 2) for x, y in batches]
     stack = StackedMLP.stack(models)
@@ -38,9 +38,9 @@ def test_curvature_along_v_is_the_exact_vHv(mask, output_relu):
 def test_forward_hutchinson_trains_as_the_double_backward_one(probe, absolute):
     """Same probes, same estimate, same gradient in the weights as Pearlmutter's double backward
     differentiated once more (the L4 gradient of paper mode); without create_graph, no gradient."""
-    stack = StackedMLP.stack([_tiny(0), _tiny(1)])
+    stack = StackedMLP.stack([exact_mlp(0), exact_mlp(1)])
     params = list(stack.parameters())
-    x, y = torch.stack([_tiny_batch(s)[0] for s in (0, 1)]), torch.stack([_tiny_batch(s)[1] for s in (0, 1)])
+    x, y = torch.stack([exact_batch(s)[0] for s in (0, 1)]), torch.stack([exact_batch(s)[1] for s in (0, 1)])
     mask = ClassMask()
     gens = lambda: [torch.Generator().manual_seed(s) for s in (7, 8)]  # noqa: E731
     forward = hutchinson_forward(

@@ -9,7 +9,7 @@ import torch
 
 from antidistill.data import C1, DataConfig
 from antidistill.engine.steps import GRAPHS_ENV, Steps, make_optimizer, use_graphs
-from antidistill.losses import CompositeLoss, LossConfig, plain_ce
+from antidistill.losses import CompositeLoss, GraphDraws, LossConfig, plain_ce
 from antidistill.masks import ClassMask
 from antidistill.models import StackedMLP, student_model, teacher_model
 from antidistill.protocol import PAPER, protocol_for
@@ -30,20 +30,20 @@ def test_graphs_on_cuda_with_draws_in_the_graph_or_before_it(monkeypatch):
     cuda, cpu = torch.device("cuda"), torch.device("cpu")
     assert use_graphs(cuda, plain_ce(ClassMask()))
     l2 = composite((1.0, 0.5, 0.0, 0.0))  # fixed work
-    assert use_graphs(cuda, l2) and not l2.host_draws and l2.graph_generators == []
+    assert use_graphs(cuda, l2) and l2.graph_draws == GraphDraws()  # nothing drawn
     for lambdas in ((1.0, 0.5, 0.5, 0.0), (1.0, 0.0, 0.0, 0.1)):  # L3 noise, L4 probes from CPU generators
         drawn_on_host = composite(lambdas)
-        assert use_graphs(cuda, drawn_on_host) and drawn_on_host.host_draws and drawn_on_host.graph_generators == []
+        assert use_graphs(cuda, drawn_on_host) and drawn_on_host.graph_draws == GraphDraws(on_host=True)
     # Draws from CUDA generators only: in the graph, each generator registered once.
     on_gpu = [SimpleNamespace(device=cuda) for _ in range(3)]
     l3_l4 = CompositeLoss((1.0, 0.0, 0.5, 0.1), ClassMask(), PAPER, LossConfig(), on_gpu[:2], [on_gpu[2], on_gpu[0]])
-    assert use_graphs(cuda, l3_l4) and l3_l4.graph_generators == on_gpu and not l3_l4.host_draws
+    assert use_graphs(cuda, l3_l4) and l3_l4.graph_draws == GraphDraws(in_graph=tuple(on_gpu))
     l3 = CompositeLoss((1.0, 0.0, 0.5, 0.0), ClassMask(), PAPER, LossConfig(), on_gpu[:1], [torch.Generator()])
-    assert l3.graph_generators == on_gpu[:1] and not l3.host_draws  # its probe generator is never drawn
+    assert l3.graph_draws == GraphDraws(in_graph=tuple(on_gpu[:1]))  # its probe generator is never drawn
     mixed = CompositeLoss((1.0, 0.0, 0.5, 0.1), ClassMask(), PAPER, LossConfig(), on_gpu[:1], [torch.Generator()])
-    assert mixed.host_draws and mixed.graph_generators == []
+    assert mixed.graph_draws == GraphDraws(on_host=True)
     assert not use_graphs(cpu, plain_ce(ClassMask()))
-    assert not use_graphs(cuda, lambda model, x, y: None)  # a loss that does not say it is safe
+    assert not use_graphs(cuda, lambda model, x, y: None)  # not a Loss: its work is unknown
     monkeypatch.setenv(GRAPHS_ENV, "0")
     assert not use_graphs(cuda, plain_ce(ClassMask()))
 
@@ -105,9 +105,8 @@ def test_a_graphed_step_with_random_draws_is_the_eager_step(small_cuda, mode):
             [st("probes") for st in streams],
             teacher=teachers(0, 1).to(device),
         )
-        assert loss_fn.host_draws == (mode == "authors") and len(loss_fn.graph_generators) == (
-            4 if mode == "paper" else 0
-        )
+        assert loss_fn.graph_draws.on_host == (mode == "authors")
+        assert len(loss_fn.graph_draws.in_graph) == (4 if mode == "paper" else 0)
         steps = Steps(model, make_optimizer(model, 1e-3, graphs=True), loss_fn, mask, graphs)
         out = []
         for _ in range(epochs):

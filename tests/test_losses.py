@@ -6,7 +6,7 @@ import math
 
 import pytest
 import torch
-from conftest import assert_same_as_alone
+from conftest import assert_same_as_alone, exact_batch, exact_mlp
 
 from antidistill.config import override
 from antidistill.growth import copy_into
@@ -25,16 +25,6 @@ from antidistill.masks import ClassMask
 from antidistill.models import MLP, StackedMLP, student_model, teacher_model
 from antidistill.protocol import PAPER
 from antidistill.seeding import member_reference
-
-
-def _tiny(seed=0):
-    """A float64 MLP small enough for the exact Hessian (4*5+5 + 5*3+3 + 3*3+3 = 55 parameters)."""
-    return MLP((5, 3), n_classes=3, n_inputs=4, generator=torch.Generator().manual_seed(seed)).double()
-
-
-def _tiny_batch(seed=0):
-    g = torch.Generator().manual_seed(seed)
-    return torch.randn(16, 4, generator=g, dtype=torch.float64), torch.randint(0, 3, (16,), generator=g)
 
 
 def one(model):
@@ -77,8 +67,8 @@ def test_uniform_noise_stays_in_the_delta_box(gen):
 
 
 def test_quadratic_form_equals_exact_vHv():
-    model = _tiny()
-    x, y = _tiny_batch()
+    model = exact_mlp()
+    x, y = exact_batch()
     loss_fn, flat0 = flat_ce(model, x, y)
     hessian = torch.autograd.functional.hessian(loss_fn, flat0)
     stack = one(model)
@@ -94,7 +84,7 @@ def test_quadratic_form_equals_exact_vHv():
 def test_one_product_gives_each_seed_its_own_quadratic_form():
     """The Hessian of a sum of per-seed losses is block diagonal: in a stack of two models
     (different weights, different batches) each seed's v^T H v is its own exact value."""
-    models, batches = [_tiny(0), _tiny(1)], [_tiny_batch(0), _tiny_batch(1)]
+    models, batches = [exact_mlp(0), exact_mlp(1)], [exact_batch(0), exact_batch(1)]
     stack = StackedMLP.stack(models)
     params = list(stack.parameters())
     x, y = torch.stack([b[0] for b in batches]), torch.stack([b[1] for b in batches])
@@ -109,8 +99,8 @@ def test_one_product_gives_each_seed_its_own_quadratic_form():
 
 
 def test_hutchinson_mean_is_within_three_standard_errors_of_the_trace():
-    model = _tiny()
-    x, y = _tiny_batch()
+    model = exact_mlp()
+    x, y = exact_batch()
     trace = exact_hessian_trace(model, x, y)
     stack = one(model)
     params = list(stack.parameters())
@@ -126,8 +116,8 @@ def test_hutchinson_mean_is_within_three_standard_errors_of_the_trace():
 
 
 def test_l4_gradient_matches_finite_differences():
-    model = _tiny()
-    x, y = _tiny_batch()
+    model = exact_mlp()
+    x, y = exact_batch()
     loss_fn, flat0 = flat_ce(model, x, y)
 
     def l4(flat):
@@ -139,8 +129,8 @@ def test_l4_gradient_matches_finite_differences():
 
 
 def test_authors_probe_takes_absolute_values():
-    model = _tiny()
-    x, y = _tiny_batch()
+    model = exact_mlp()
+    x, y = exact_batch()
     stack = one(model)
     loss = ClassMask().ce(stack(x[None]), y[None])
     params = list(stack.parameters())

@@ -4,11 +4,11 @@ On a GPU a step of these small MLPs is a few dozen tiny kernels, and launching t
 than running them; a CUDA graph launches the whole step at once (``tools/cuda_graph_probe.py``
 times an epoch both ways, for one seed and for stacks).
 A graph replays fixed kernels on fixed memory, so it is used only where a step's work is fixed:
-on CUDA, for losses that say so (``graph_safe``). A loss's random draws (L3 noise, L4 probes)
-reach the graph in one of two ways. Per-member CUDA generators (``graph_generators``) are
+on CUDA, for a ``losses.Loss``. A loss's random draws (L3 noise, L4 probes) reach the graph in
+one of two ways (its ``graph_draws``). Per-member CUDA generators (``in_graph``) are
 registered with the graph, which reads their state at every replay and advances it by what one
 step draws, so replays draw what eager steps would (PyTorch's graph-safe RNG). CPU generators
-(the authors' single stream, ``host_draws``) cannot run inside a graph: before each replay the
+(the authors' single stream, ``on_host``) cannot run inside a graph: before each replay the
 step's numbers are drawn on the host (``loss.draw``, in the order an eager step draws them) and
 copied into the graph's input tensors, as the batch indices are. One graph is captured per
 batch shape and set of trainable tensors (a short last batch, head-only epochs, the authors'
@@ -26,7 +26,7 @@ import torch
 
 from ..authors_draws import Cut
 from ..data import take
-from ..losses import LossFn
+from ..losses import Loss
 from ..masks import ClassMask
 from ..models import StackedMLP
 from .adam import MemberAdam
@@ -37,19 +37,15 @@ GRAPHS_ENV = "ANTIDISTILL_CUDA_GRAPHS"
 StepOutput = tuple[torch.Tensor, dict[str, torch.Tensor], torch.Tensor]
 
 
-def use_graphs(device: torch.device, loss_fn: LossFn) -> bool:
-    """Whether ``fit`` replays its steps as CUDA graphs: on CUDA, for a loss that is ``graph_safe``
-    (and whose CUDA generators, if any, this torch can register with a graph), unless the
-    environment variable ANTIDISTILL_CUDA_GRAPHS is 0."""
-    registers = not getattr(loss_fn, "graph_generators", None) or hasattr(
-        torch.cuda.CUDAGraph, "register_generator_state"
-    )
-    return (
-        device.type == "cuda"
-        and bool(getattr(loss_fn, "graph_safe", False))
-        and registers
-        and os.environ.get(GRAPHS_ENV, "1") != "0"
-    )
+def use_graphs(device: torch.device, loss_fn: Loss) -> bool:
+    """Whether ``fit`` replays its steps as CUDA graphs: on CUDA, for a ``Loss`` (whose draws say
+    how they reach a graph; any other callable may do work a graph cannot replay) whose CUDA
+    generators, if any, this torch can register with a graph, unless the environment variable
+    ANTIDISTILL_CUDA_GRAPHS is 0."""
+    if not isinstance(loss_fn, Loss):
+        return False
+    registers = not loss_fn.graph_draws.in_graph or hasattr(torch.cuda.CUDAGraph, "register_generator_state")
+    return device.type == "cuda" and registers and os.environ.get(GRAPHS_ENV, "1") != "0"
 
 
 def make_optimizer(model: StackedMLP, lr: float, graphs: bool) -> torch.optim.Adam:
@@ -75,7 +71,7 @@ class Steps:
     authors' single stream draws L3's noise for."""
 
     def __init__(
-        self, model: StackedMLP, optimizer: torch.optim.Optimizer, loss_fn: LossFn, mask: ClassMask, graphs: bool
+        self, model: StackedMLP, optimizer: torch.optim.Optimizer, loss_fn: Loss, mask: ClassMask, graphs: bool
     ) -> None:
         self.model, self.optimizer, self.loss_fn, self.mask, self.graphs = model, optimizer, loss_fn, mask, graphs
         self._warm: set[tuple] = set()
@@ -90,7 +86,7 @@ class Steps:
         cut: Cut | None = None,
     ) -> StepOutput:
         x, y = take(x_all, idx), take(y_all, idx)
-        if draws is None and cut is not None and hasattr(self.loss_fn, "draw"):
+        if draws is None and cut is not None:
             draws = self.loss_fn.draw(self.model, x, cut)
         per_seed, terms, logits = (
             self.loss_fn(self.model, x, y) if draws is None else self.loss_fn(self.model, x, y, draws)
@@ -109,7 +105,7 @@ class Steps:
             self._warm.add(key)
             return self._on_side_stream(lambda: self._eager(x_all, y_all, idx, cut))
         draws = None
-        if getattr(self.loss_fn, "host_draws", False):
+        if self.loss_fn.graph_draws.on_host:
             # Only the batch's shape matters to the draws: a view of one image stands in for it.
             like = x_all[:1].unsqueeze(0).expand(*idx.shape, *x_all.shape[1:])
             draws = self.loss_fn.draw(self.model, like, cut)
@@ -145,7 +141,7 @@ class Steps:
         # Gradients set to None here are allocated inside the graph, which rewrites (not
         # accumulates) them at every replay; tensors that do not train keep None and Adam skips them.
         self.optimizer.zero_grad(set_to_none=True)
-        for generator in getattr(self.loss_fn, "graph_generators", ()):
+        for generator in self.loss_fn.graph_draws.in_graph:
             graph.register_generator_state(generator)
         with torch.cuda.graph(graph):
             out = self._step(x_all, y_all, static_idx, static_draws)

@@ -7,6 +7,8 @@ from typing import Any
 
 import pandas as pd
 
+from ..attacks import AttackConfig
+from ..config import in_words
 from ..protocol import describe, label, protocol_for
 from ..search import SearchConfig
 from .settings import settings
@@ -261,7 +263,7 @@ def _value(row: Row, profile, mode: str, seeds) -> str:
     s = settings(profile, mode, seeds)
     if kind == "attack":
         value = getattr(profile.config("xavier", (seeds or profile.seeds)[0], mode).attack, name)
-        return {True: "yes", False: "no"}.get(value, str(value)) if isinstance(value, bool) else str(value)
+        return in_words(AttackConfig, name, value)
     if kind == "setting" and name == "trials":
         return " / ".join(str(v) for k, v in s.items() if k.startswith("trials_"))
     if kind == "fixed" and name == "objective":
