@@ -1,8 +1,9 @@
-"""Command line: ``run`` trains a (method, seed) or a stack of seeds, ``book`` builds the report, ``bench`` times."""
+"""Command line: ``run`` trains a (method, seed) or a stack of seeds, ``book`` builds the report, ``bench`` times; the other commands (``COMMANDS``) live in ``antidistill/commands/``."""
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import math
 import sys
@@ -21,6 +22,18 @@ from .teachers import TEACHER_SOURCES
 from .train import TrainingDiverged
 
 INTERRUPTED = "interrupted; finished runs are saved, the same command resumes"
+# The commands of antidistill/commands/, each a module with its own ``main(argv)`` and options
+# (``python -m antidistill NAME --help``): name -> (module, what it does).
+COMMANDS = {
+    "compute": ("compute", "compute (or resume) every result a profile's book shows, into a results folder"),
+    "spent": ("spent", "the compute time a results folder's saved runs took, per kind of work"),
+    "same-teachers": ("same_teachers", "their Table I rows from their (or our) teachers, compared with their records"),
+    "code-paths": ("code_paths", "10-seed runs under the pinned and forced CPU code paths, per-seed differences"),
+    "fingerprint": ("fingerprint", "hashes of MKL's and ATen's results on fixed inputs, to compare two CPUs"),
+    "extract-reference": ("extract_reference", "extract the authors' recorded runs from a clone of their repository"),
+    "gpu-compare": ("gpu_compare", "one run per method on a device, or the CUDA-CPU differences of two such runs"),
+    "graph-probe": ("graph_probe", "time a training epoch on CUDA eagerly and as CUDA graphs"),
+}
 
 
 def _non_negative_int(text: str) -> int:
@@ -122,6 +135,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument(
         "--out", default="results", help="results folder; the table goes to <out>/bench/ (default: results)"
     )
+    for name, (_, what) in COMMANDS.items():
+        sub.add_parser(name, help=what, add_help=False)  # listed here; ``main`` hands its arguments on
     return parser
 
 
@@ -202,8 +217,12 @@ def _attached(argv: Sequence[str], options: tuple[str, ...] = ("--lambdas",)) ->
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in COMMANDS:
+        module = importlib.import_module(f".commands.{COMMANDS[argv[0]][0]}", __package__)
+        return module.main(argv[1:]) or 0
     parser = build_parser()
-    args = parser.parse_args(_attached(sys.argv[1:] if argv is None else argv))
+    args = parser.parse_args(_attached(argv))
     if args.command == "book":
         return _book(args, parser)
     if args.command == "bench":

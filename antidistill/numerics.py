@@ -27,7 +27,7 @@ PINNED = {"MKL_CBWR": "AVX2,STRICT", "ATEN_CPU_CAPABILITY": "avx2"}
 WAIT_POLICY = {"OMP_WAIT_POLICY": "PASSIVE"}
 SWITCH = "ANTIDISTILL_PIN_CODE_PATH"  # "0": leave MKL and ATen to pick for this CPU (to compare)
 # Other code paths, forced through the environment to emulate CPUs whose MKL and ATen pick other
-# kernels (the tests rerun the stack-vs-alone checks under some; tools/code_paths.py measures runs).
+# kernels (the tests rerun the stack-vs-alone checks under some; python -m antidistill code-paths measures runs).
 EMULATED = {
     "native": {SWITCH: "0"},  # whatever MKL and ATen pick for this CPU, no CNR
     "avx512-strict": {"MKL_CBWR": "AVX512,STRICT", "ATEN_CPU_CAPABILITY": "avx512"},

@@ -18,13 +18,13 @@ PUBLISHED = REPO / "published"
 
 # The other CPU code path (``numerics.EMULATED``) that the seeds of the authors' runs which do not
 # reproduce theirs are run again on, and the subfolder of a results folder that holds them
-# (``tools/same_teachers.py --code-path compatible --off-in``).
+# (``python -m antidistill same-teachers --code-path compatible --off-in``).
 OTHER_PATH = "compatible"
 
 # A recompute on another CPU code path than the published run's may differ (the last bits of a
 # product grow through training). Twice the largest per-seed difference measured between the
 # pinned path and two others (MKL's native AVX-512 and COMPATIBLE; 10 seeds of Xavier and of
-# Anti-Distillation λ4 = 0 at the paper profile, `python tools/code_paths.py`): 0.0058 in
+# Anti-Distillation λ4 = 0 at the paper profile, `python -m antidistill code-paths`): 0.0058 in
 # accuracy, 0.033 in FGSM, 0.021 in weight noise. On the published run's own path a recompute
 # is exact.
 RECOMPUTE_TOLERANCE = {"val_acc": 0.012, "fgsm": 0.066, "noise": 0.042}

@@ -37,7 +37,7 @@ THEIR_LAMBDAS = {
 # Table I's three metrics, as ``recorded`` names them.
 METRICS = ("val_acc", "fgsm", "noise")
 MAKE_IT = (
-    "create it with `python tools/extract_authors_reference.py GIT_DIR`, GIT_DIR a clone of "
+    "create it with `python -m antidistill extract-reference GIT_DIR`, GIT_DIR a clone of "
     "github.com/intsystems/anti-distillation, or point ANTIDISTILL_REFERENCE at a copy"
 )
 
@@ -153,7 +153,7 @@ def load_authors_teacher(path: str | Path) -> MLP:
     return teacher
 
 
-# Reading their repository (``tools/extract_authors_reference.py`` writes the result).
+# Reading their repository (``python -m antidistill extract-reference`` writes the result).
 HISTORY_DIR = "src/fminst/models"
 # Their consts.py grids, the x axes of the two curves.
 FGSM_EPS = [i / 500 for i in range(10)]
@@ -204,7 +204,7 @@ def extract(git_dir: Path, commit: str) -> dict:
         "source": {
             "repository": "github.com/intsystems/anti-distillation",
             "commit": sha,
-            "extracted_by": "tools/extract_authors_reference.py",
+            "extracted_by": "python -m antidistill extract-reference",
         },
         "fgsm_eps": FGSM_EPS,
         "noise_eps": NOISE_EPS,

@@ -145,7 +145,7 @@ class Store:
         if self.read_only:
             raise NotStored(
                 f"{self.root} lacks {what}, and a build from published results trains nothing; "
-                f"compute what is missing with `python tools/compute_profile.py {self.root} --mode MODE "
+                f"compute what is missing with `python -m antidistill compute {self.root} --mode MODE "
                 "--profile paper` (it resumes), or build with --recompute to compute everything "
                 "into results/"
             )

@@ -100,7 +100,7 @@ def test_authors_mode_data_noise_draws_as_they_did(records, tmp_path, device):
     nothing during training, FGSM and weight noise within 0.05. On other seeds the row turns on
     last-bit rounding: its pre-training at lr 5e-3 with a ReLU on the logits loses classes or
     not depending on it (compare the same code and draws on two code paths with
-    `python tools/code_paths.py OUT --mode authors --methods data_noise`)."""
+    `python -m antidistill code-paths OUT --mode authors --methods data_noise`)."""
     cfgs = [ExperimentConfig(method="data_noise", seed=s, mode="authors") for s in (3, 8)]
     for ours in run_seeds(cfgs, Store(tmp_path), device=device, progress=False):
         theirs = recorded(records, "data_noise", ours["seed"], epoch=10)

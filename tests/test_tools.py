@@ -1,4 +1,4 @@
-"""tools/compute_profile.py computes a whole profile's results and resumes from them."""
+"""The commands beyond run/book/bench: listed by the command line, and `compute` computes a whole profile's results and resumes from them."""
 
 from __future__ import annotations
 
@@ -11,14 +11,14 @@ import pytest
 
 pytest.importorskip("optuna", reason="the lambda search needs optuna (tools/setup.sh installs it)")
 
-TOOL = Path(__file__).resolve().parents[1] / "tools" / "compute_profile.py"
+from antidistill.cli import COMMANDS, main  # noqa: E402
 
 
 def _compute(folder: Path) -> list[str]:
     """The table the tool prints at the end (the search also prints its progress)."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     out = subprocess.run(
-        [sys.executable, str(TOOL), str(folder), "--profile", "smoke", "--device", "cpu"],
+        [sys.executable, "-m", "antidistill", "compute", str(folder), "--profile", "smoke", "--device", "cpu"],
         capture_output=True,
         text=True,
         check=True,
@@ -45,3 +45,17 @@ def test_compute_profile_saves_every_result_then_resumes(tmp_path):
     assert second == first and results() == saved and len(saved) == 3 * 2 * 2 + 8 + 2 * 2 * 8
     log = (tmp_path / "compute_profile.log").read_text().splitlines()
     assert sum("done" in line for line in log) == 10  # 5 stages (the fresh seeds the fifth), twice
+
+
+@pytest.mark.parametrize("name", list(COMMANDS))
+def test_every_command_is_listed_and_takes_its_own_options(name, capsys):
+    with pytest.raises(SystemExit) as listed:
+        main(["--help"])
+    assert listed.value.code == 0 and name in capsys.readouterr().out
+    with pytest.raises(SystemExit) as helped:
+        main([name, "--help"])
+    out = capsys.readouterr().out
+    assert helped.value.code == 0 and out.startswith(f"usage: python -m antidistill {name}")
+    with pytest.raises(SystemExit) as wrong:
+        main([name, "--no-such-option"])
+    assert wrong.value.code == 2 and f"python -m antidistill {name}: error:" in capsys.readouterr().err

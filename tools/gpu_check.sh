@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The GPU check, sized for a short lease (about 9 minutes on one H100 with 16 cores):
 #   1. `python -m antidistill bench` on CUDA, alone on the machine (its timings are the report's),
-#      then tools/cuda_graph_probe.py (eager vs CUDA-graph step);
+#      then python -m antidistill graph-probe (eager vs CUDA-graph step);
 #   2. at the same time: every method with 10 seeds trained as one stack on CUDA (seed 0 stacked vs
 #      alone, seed 0 alone saved, Xavier alone twice: identical?), then the three pre-training
 #      methods so in authors mode (Anti-Distillation alone twice: identical?), the test suite with its
@@ -31,19 +31,19 @@ export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 
 timeout "$BENCH_S" "$PY" -m antidistill bench --device cuda --out "$(mktemp -d)" 2>&1 | tee "$OUT/bench.log"
 bench=$?
-timeout "$PROBE_S" "$PY" tools/cuda_graph_probe.py 2>&1 | tee "$OUT/graph-probe.log"
+timeout "$PROBE_S" "$PY" -m antidistill graph-probe 2>&1 | tee "$OUT/graph-probe.log"
 
 cores=$(nproc)
 workers=$(( cores > 8 ? 6 : 1 ))
 cpu_threads=$(( cores > 8 ? cores - workers - 2 : 1 ))
 xdist=()
 "$PY" -c "import xdist" 2>/dev/null && [ "$workers" -gt 1 ] && xdist=(-n "$workers")
-timeout "$STAGE2_S" "$PY" tools/gpu_compare.py run --device cpu --threads "$cpu_threads" --profile "$PROFILE" \
+timeout "$STAGE2_S" "$PY" -m antidistill gpu-compare run --device cpu --threads "$cpu_threads" --profile "$PROFILE" \
   --repeat "" --out "$OUT/cpu.json" > "$OUT/cpu.log" 2>&1 &
 cpu_pid=$!
 # Then the pre-training methods in authors mode (their single CPU stream: host draws before each graph replay).
-timeout "$STAGE2_S" bash -c '"$0" tools/gpu_compare.py stack --device cuda --seeds 10 --profile "$1" --out "$2/stack.json"
-  "$0" tools/gpu_compare.py stack --device cuda --seeds 10 --profile "$1" --mode authors \
+timeout "$STAGE2_S" bash -c '"$0" -m antidistill gpu-compare stack --device cuda --seeds 10 --profile "$1" --out "$2/stack.json"
+  "$0" -m antidistill gpu-compare stack --device cuda --seeds 10 --profile "$1" --mode authors \
     --methods data_noise,antidistill_l4_0,antidistill --repeat antidistill' "$PY" "$PROFILE" "$OUT" > "$OUT/stack.log" 2>&1 &
 stack_pid=$!
 OMP_NUM_THREADS=1 timeout "$STAGE2_S" "$PY" -m pytest -q -p no:cacheprovider "${xdist[@]}" --device cuda \
@@ -52,7 +52,7 @@ tests=$?
 tail -n 25 "$OUT/pytest-cuda.log"
 wait "$stack_pid"; cat "$OUT/stack.log"
 wait "$cpu_pid"; cat "$OUT/cpu.log"
-"$PY" tools/gpu_compare.py diff "$OUT/stack.json" "$OUT/cpu.json" | tee "$OUT/diff.txt"
+"$PY" -m antidistill gpu-compare diff "$OUT/stack.json" "$OUT/cpu.json" | tee "$OUT/diff.txt"
 same=${PIPESTATUS[0]}
 echo "gpu_check: bench exit $bench; tests on CUDA exit $tests; repeated runs identical: $([ "$same" -eq 0 ] && echo yes || echo no)"
 exit $(( bench != 0 || tests != 0 || same != 0 ))

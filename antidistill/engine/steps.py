@@ -1,7 +1,7 @@
 """One training step of a stack (gather, loss, backward, Adam), eager or replayed as a CUDA graph.
 
 On a GPU a step of these small MLPs is a few dozen tiny kernels, and launching them costs more
-than running them; a CUDA graph launches the whole step at once (``tools/cuda_graph_probe.py``
+than running them; a CUDA graph launches the whole step at once (``python -m antidistill graph-probe``
 times an epoch both ways, for one seed and for stacks).
 A graph replays fixed kernels on fixed memory, so it is used only where a step's work is fixed:
 on CUDA, for a ``losses.Loss``. A loss's random draws (L3 noise, L4 probes) reach the graph in
@@ -55,7 +55,7 @@ def make_optimizer(model: StackedMLP, lr: float, graphs: bool) -> torch.optim.Ad
 
     Fused, not foreach, on CUDA: the foreach update makes one memory-bound pass over every
     parameter and its moments per elementwise op (2.4 M parameters for a stack of 10 students);
-    the fused kernel makes one pass in all (``tools/cuda_graph_probe.py`` times both)."""
+    the fused kernel makes one pass in all (``python -m antidistill graph-probe`` times both)."""
     device = next(model.parameters()).device
     if device.type == "cpu":
         return MemberAdam(model.parameters(), lr=lr)

@@ -98,7 +98,7 @@ def other_path_table(rep, ds: list[dict[str, Any]], records: dict[str, Any]) -> 
         if run is not None:
             runs[method, seed] = run
     if not runs:
-        how = f"`python tools/same_teachers.py --out {store.root} --code-path {OTHER_PATH} --off-in {rep.store.root}`"
+        how = f"`python -m antidistill same-teachers --out {store.root} --code-path {OTHER_PATH} --off-in {rep.store.root}`"
         return pd.DataFrame(), (
             f"These seeds have not been run on another CPU code path in this results folder ({how} runs them)."
         ) if off(ds) else ""

@@ -1,8 +1,8 @@
 """One full paper-mode run per method on one device, saved as JSON; or the CUDA-CPU differences of two such files.
 
-  python tools/gpu_compare.py run --device cuda --out cuda.json [--threads N] [--repeat xavier] [--profile paper]
-  python tools/gpu_compare.py diff cuda.json cpu.json
-  python tools/gpu_compare.py stack --device cuda --seeds 10 [--profile paper] [--mode paper] [--out stack.json]
+  python -m antidistill gpu-compare run --device cuda --out cuda.json [--threads N] [--repeat xavier] [--profile paper]
+  python -m antidistill gpu-compare diff cuda.json cpu.json
+  python -m antidistill gpu-compare stack --device cuda --seeds 10 [--profile paper] [--mode paper] [--out stack.json]
                                     [--repeat xavier] [--methods a,b]
 
 Part of tools/gpu_check.sh. Anti-Distillation's lambdas are fixed here (not searched): the point
@@ -25,17 +25,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import torch
 
-from antidistill.experiment import run_seeds
-from antidistill.growth import METHODS
-from antidistill.profiles import PROFILES
-from antidistill.store import Store
+from ..experiment import run_seeds
+from ..growth import METHODS
+from ..profiles import PROFILES
+from ..store import Store
 
 LAMBDAS = {"antidistill_l4_0": (1.0, 0.01, 0.5, 0.0), "antidistill": (1.0, 0.01, 0.5, 0.1)}
 
@@ -179,8 +178,8 @@ def diff(cuda: Path, cpu: Path) -> int:
     return 0 if all(a["repeats"].values()) and all(b["repeats"].values()) else 1
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m antidistill gpu-compare", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     r = sub.add_parser("run")
     r.add_argument("--device", required=True)
@@ -199,7 +198,7 @@ def main() -> int:
     d = sub.add_parser("diff")
     d.add_argument("cuda", type=Path)
     d.add_argument("cpu", type=Path)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if args.command == "run":
         run(args.device, args.out, args.threads, [m for m in args.repeat.split(",") if m], args.profile)
         return 0
@@ -219,7 +218,3 @@ def main() -> int:
         )
         return 0
     return diff(args.cuda, args.cpu)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

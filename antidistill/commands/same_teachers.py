@@ -1,8 +1,8 @@
 """The authors' Table I runs regenerated from their own teachers, compared seed by seed with their records.
 
-  python tools/same_teachers.py --out DIR [--seeds 0,1,...] [--methods xavier,...] [--profile paper]
-  python tools/same_teachers.py --out DIR --table      # only print the comparison of what DIR holds
-  python tools/same_teachers.py --out DIR/compatible --code-path compatible --off-in DIR
+  python -m antidistill same-teachers --out DIR [--seeds 0,1,...] [--methods xavier,...] [--profile paper]
+  python -m antidistill same-teachers --out DIR --table      # only print the comparison of what DIR holds
+  python -m antidistill same-teachers --out DIR/compatible --code-path compatible --off-in DIR
 
 Every row runs in `authors` mode from the authors' trained teacher of its seed (the shared
 reference folder; ``--teachers ours``: from ours), the Anti-Distillation rows with the lambdas
@@ -28,12 +28,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-from antidistill.experiment import run_many
-from antidistill.growth import METHODS
-from antidistill.numerics import EMULATED, forced
-from antidistill.profiles import PROFILES
-from antidistill.reference import SEEDS, WITHIN, differences, load_reference, off, summary
-from antidistill.store import Store
+from ..experiment import run_many
+from ..growth import METHODS
+from ..numerics import EMULATED, forced
+from ..profiles import PROFILES
+from ..reference import SEEDS, WITHIN, differences, load_reference, off, summary
+from ..store import Store
 
 CHILD = "ANTIDISTILL_SAME_TEACHERS_PATH"  # set in the child process that runs under a forced code path
 
@@ -64,8 +64,8 @@ def table(runs: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m antidistill same-teachers", description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, required=True, help="results folder (resumed when it holds runs)")
     parser.add_argument("--seeds", default=",".join(map(str, range(SEEDS))))
     parser.add_argument("--methods", default=",".join(METHODS))
@@ -82,11 +82,12 @@ def main() -> int:
     parser.add_argument(
         "--off-in", type=Path, help=f"only the seeds whose run in this folder is not within {WITHIN} of their accuracy"
     )
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if args.code_path and os.environ.get(CHILD) != args.code_path:
         # MKL and ATen read their settings once, when torch loads: only a fresh process can take another path.
         env = {**forced(EMULATED[args.code_path]), CHILD: args.code_path}
-        return subprocess.run([sys.executable, *sys.argv], env=env).returncode
+        here = sys.argv[1:] if argv is None else argv
+        return subprocess.run([sys.executable, "-m", "antidistill", "same-teachers", *here], env=env).returncode
     cfgs = configs(args.methods.split(","), [int(s) for s in args.seeds.split(",")], args.profile, args.teachers)
     if args.off_in is not None:
         pinned = [
@@ -102,7 +103,3 @@ def main() -> int:
         runs = run_many(cfgs, store, args.device, desc=f"{args.teachers} teachers")
     print(table(runs))
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

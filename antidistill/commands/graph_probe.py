@@ -1,7 +1,7 @@
 """Does a CUDA graph help `fit`'s step? Times one D2 epoch of S stacked students, eager vs one captured step,
 and the captured step with foreach vs fused Adam.
 
-  python tools/cuda_graph_probe.py [--seeds 1,10,40]
+  python -m antidistill graph-probe [--seeds 1,10,40]
 
 A probe for issue 8 (item 3), not part of the engine: the step is `fit`'s (gather, forward,
 per-seed cross-entropy, backward, Adam), replayed as one graph with capturable Adam.
@@ -10,17 +10,16 @@ per-seed cross-entropy, backward, Adam), replayed as one graph with capturable A
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 
 import torch
 
-from antidistill.data import load_fashion_mnist
-from antidistill.experiment import STUDENT_TRAIN
-from antidistill.losses import plain_ce
-from antidistill.masks import ClassMask
-from antidistill.models import StackedMLP, student_model
-from antidistill.train import batch_indices
+from ..data import load_fashion_mnist
+from ..experiment import STUDENT_TRAIN
+from ..losses import plain_ce
+from ..masks import ClassMask
+from ..models import StackedMLP, student_model
+from ..train import batch_indices
 
 
 def epoch(n_seeds: int, graph: bool, data, device, adam: str = "fused") -> float:
@@ -70,10 +69,10 @@ def epoch(n_seeds: int, graph: bool, data, device, adam: str = "fused") -> float
     return time.perf_counter() - start
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m antidistill graph-probe", description=__doc__.split("\n\n")[0])
     parser.add_argument("--seeds", default="1,10,40")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     device = torch.device("cuda")
     data = load_fashion_mnist().to(device)
     for s in (int(v) for v in args.seeds.split(",")):
@@ -87,7 +86,3 @@ def main() -> int:
             flush=True,
         )
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

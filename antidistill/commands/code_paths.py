@@ -2,7 +2,7 @@
 other CPUs take (``numerics.EMULATED``), each in a fresh process, then each seed's Table I metrics
 minus the pinned path's.
 
-    python tools/code_paths.py OUT [--methods xavier,antidistill_l4_0] [--seeds 0,1,...,9] [--mode paper]
+    python -m antidistill code-paths OUT [--methods xavier,antidistill_l4_0] [--seeds 0,1,...,9] [--mode paper]
                                [--paths native,compatible] [--lambdas 1,0.01,0.5,0] [--compare-only]
 
 Runs go to OUT/<path>/ (resumable: a saved run is reused); the default configs of the mode.
@@ -18,7 +18,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from antidistill.numerics import EMULATED, forced
+from ..numerics import EMULATED, forced
 
 METRICS = {
     "accuracy": lambda r: r["val_acc"],
@@ -83,8 +83,12 @@ def compare(out: Path, paths: list[str], methods: list[str], seeds: list[int], m
                 )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m antidistill code-paths",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("out", type=Path)
     parser.add_argument("--methods", default="xavier,antidistill_l4_0")
     parser.add_argument("--seeds", default=",".join(map(str, range(10))))
@@ -92,7 +96,7 @@ def main() -> None:
     parser.add_argument("--lambdas", default="1,0.01,0.5,0", help="for the antidistill methods (default: %(default)s)")
     parser.add_argument("--mode", default="paper", choices=("paper", "authors"))
     parser.add_argument("--compare-only", action="store_true")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     methods, seeds = args.methods.split(","), [int(s) for s in args.seeds.split(",")]
     paths = args.paths.split(",")
     unknown = set(paths) - set(EMULATED)
@@ -103,7 +107,3 @@ def main() -> None:
             for method in methods:
                 run(args.out, path, method, seeds, args.lambdas, args.mode)
     compare(args.out, paths, methods, seeds, args.mode)
-
-
-if __name__ == "__main__":
-    main()

@@ -1,6 +1,6 @@
 """Extract the authors' recorded runs (their models/*.json) into one small reference file.
 
-Usage: python tools/extract_authors_reference.py GIT_DIR [--commit REV] [--out PATH]
+Usage: python -m antidistill extract-reference GIT_DIR [--commit REV] [--out PATH]
 
 GIT_DIR is a git directory of github.com/intsystems/anti-distillation (a bare mirror works:
 nothing is checked out, files are read with `git show`). For every Table I row, per seed, it
@@ -13,16 +13,17 @@ recorded numbers.
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-from antidistill.environment import REPO
-from antidistill.reference import DEFAULT_PATH, extract
-from antidistill.store import atomic_write_json
+from ..environment import REPO
+from ..reference import DEFAULT_PATH, extract
+from ..store import atomic_write_json
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m antidistill extract-reference", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("git_dir", type=Path, help="git directory of intsystems/anti-distillation")
     parser.add_argument("--commit", default="HEAD", help="revision to read (default HEAD)")
     parser.add_argument("--out", type=Path, default=REPO / DEFAULT_PATH)
@@ -33,7 +34,3 @@ def main(argv: list[str] | None = None) -> int:
     atomic_write_json(args.out, records)
     print(f"{args.out}: {len(records['rows'])} rows from commit {records['source']['commit']}")
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

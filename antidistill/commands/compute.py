@@ -1,6 +1,6 @@
 """Computes a profile's results without the book (teachers, λ searches, final runs), then prints what they took.
 
-    python tools/compute_profile.py RESULTS_DIR [--mode paper] [--profile paper] [--device auto]
+    python -m antidistill compute RESULTS_DIR [--mode paper] [--profile paper] [--device auto]
 
 What `python -m antidistill book` computes before rendering, in the notebooks' order and through
 the same entry point (``Reproduction``), so its results serve the book too; saved results are
@@ -14,20 +14,21 @@ import argparse
 import time
 from pathlib import Path
 
-from antidistill.bench import measured_profile, profile_table
-from antidistill.environment import git_commit
-from antidistill.profiles import PROFILES
-from antidistill.protocol import MODES
-from antidistill.report.reproduction import Reproduction
+from ..bench import measured_profile, profile_table
+from ..environment import git_commit
+from ..profiles import PROFILES
+from ..protocol import MODES
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m antidistill compute", description=__doc__.splitlines()[0])
     parser.add_argument("results_dir")
     parser.add_argument("--mode", default="paper", choices=list(MODES))
     parser.add_argument("--profile", default="paper", choices=list(PROFILES))
     parser.add_argument("--device", default="auto")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
+    from ..report.reproduction import Reproduction  # the report layer, loaded when asked for
+
     Path(args.results_dir).mkdir(parents=True, exist_ok=True)
     rep = Reproduction.from_parameters(args.mode, args.profile, None, args.device, args.results_dir)
     commit = git_commit()
@@ -43,7 +44,3 @@ def main() -> None:
         )
         rep.compute(progress=True, done=done, modes=(args.mode,))
     print(profile_table(measured_profile(rep.store, args.mode, args.profile)))
-
-
-if __name__ == "__main__":
-    main()

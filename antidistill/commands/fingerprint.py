@@ -2,8 +2,8 @@
 hashes of MKL's products and of ATen's reductions on fixed inputs, and which batched products
 give a stack member other bits than the member alone.
 
-    python tools/code_path_fingerprint.py            # the pinned path (importing antidistill pins it)
-    MKL_CBWR=COMPATIBLE python tools/code_path_fingerprint.py
+    python -m antidistill fingerprint            # the pinned path (importing antidistill pins it)
+    MKL_CBWR=COMPATIBLE python -m antidistill fingerprint
 
 Run it on two machines with the same torch (and so the same MKL) and thread count: equal MKL
 hashes mean MKL computes the student's products to the same bits there; equal ATen hashes, the
@@ -12,13 +12,14 @@ same for ATen's kernels. The inputs come from numpy's PCG64, which every numpy v
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 
 import numpy as np
 import torch  # noqa: E402  (after antidistill, as every run imports it)
 
-from antidistill.models import N_INPUTS, STUDENT_BLOCKS, TEACHER_BLOCKS  # importing antidistill pins the path
-from antidistill.numerics import code_path
+from ..models import N_INPUTS, STUDENT_BLOCKS, TEACHER_BLOCKS  # importing antidistill pins the path
+from ..numerics import code_path
 
 RNG = np.random.default_rng(0)
 BATCHES = (256, 96, 131, 2500)  # a full batch, the last one, an odd one (dropped classes), an evaluation chunk
@@ -34,7 +35,12 @@ def _uniform(*shape: int) -> torch.Tensor:
     return torch.from_numpy(RNG.random(shape, dtype=np.float32) - 0.5)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    argparse.ArgumentParser(
+        prog="python -m antidistill fingerprint",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    ).parse_args(argv)
     layers = set()
     for blocks in (STUDENT_BLOCKS, TEACHER_BLOCKS):
         widths = (N_INPUTS, *blocks, 10)
@@ -77,7 +83,3 @@ def main() -> None:
         f"stacked products that differ from the member alone: {len(differ)}"
         + "".join(f"\n  {d}" for d in sorted(differ))
     )
-
-
-if __name__ == "__main__":
-    main()

@@ -1,0 +1,1 @@
+"""The command line's tools beyond run/book/bench, one module each (``cli.COMMANDS`` lists them)."""
