@@ -234,3 +234,22 @@ def test_a_busy_machine_is_detected_and_flagged():
     assert load.verdict().startswith("no: other processes used")
     load.share = 0.01
     assert load.verdict().startswith("yes")
+
+
+def test_each_engine_piece_is_set_against_its_reference(fashion):
+    """A comparison times both sides on the same work (each within its own call) and the table
+    shows both times and their ratio, the reference's over the engine's."""
+    from antidistill.bench.engine import Compared, draws
+    from antidistill.bench.table import Measured, engine_rows
+
+    start = time.perf_counter()
+    probes = draws(fashion, torch.device("cpu"), repeats=1, kind="rademacher")
+    wall = time.perf_counter() - start
+    assert 0 < probes.reference_s < wall and 0 < probes.engine_s < wall
+    assert probes.reference == "torch draws per member" and probes.speedup == probes.reference_s / probes.engine_s
+    m = Measured(torch.device("cpu"), 60000, 10, engine=[Compared("L4 (x)", "Pearlmutter", 3.0, 1.5)])
+    assert engine_rows(m) == {
+        "engine: L4 (x) (s)": 1.5,
+        "engine: L4 (x), its reference, Pearlmutter (s)": 3.0,
+        "engine: L4 (x) vs Pearlmutter (x faster)": 2.0,
+    }

@@ -1,4 +1,4 @@
-"""Benchmarks and cost accounting, outside the method: timings (``timings``, ``authors_loop``), the
+"""Benchmarks and cost accounting, outside the method: timings (``timings``, ``authors_loop``, the engine against its references in ``engine``), the
 cost model of the full protocol (``cost``), the bench table (``table``) and what saved results
 cost (``accounting``)."""
 
@@ -13,6 +13,7 @@ from .cost import (
     protocol_sample_passes,
     protocol_student_fits,
 )
+from .engine import Compared, compare_engine
 from .load import LOADED_SHARE, OtherLoad
 from .table import BenchConfig, run_bench
 from .timings import (
@@ -30,10 +31,12 @@ __all__ = [
     "LOADED_SHARE",
     "STACKED_D1",
     "BenchConfig",
+    "Compared",
     "OtherLoad",
     "_trained_epoch",
     "attack_curves",
     "authors_style_epoch",
+    "compare_engine",
     "fit_epoch",
     "matmul_flops_per_sample",
     "matmul_gflops",

@@ -21,6 +21,7 @@ from .cost import (
     protocol_sample_passes,
     protocol_student_fits,
 )
+from .engine import Compared, compare_engine
 from .load import OtherLoad
 from .timings import (
     _trained_epoch,
@@ -70,6 +71,7 @@ class Measured:
     d1_first: dict[str, dict[str, float]] = field(default_factory=dict)
     theirs: float = 0.0  # the authors'-style epoch
     their_parts: dict[str, float] = field(default_factory=dict)
+    engine: list[Compared] = field(default_factory=list)  # each engine piece against its reference
 
 
 # The single-seed D1 epochs timed, by their lambdas.
@@ -94,6 +96,7 @@ def run_bench(cfg: BenchConfig = BenchConfig(), progress: bool = True) -> dict[s
         **student_rows(m),
         **pretraining_rows(m),
         **authors_rows(m),
+        **engine_rows(m),
         **estimate_rows(m),
     }
 
@@ -145,6 +148,8 @@ def measure(cfg: BenchConfig, progress: bool) -> Measured:
         m.d1_first[mode] = {kind: t[1] for kind, t in timed.items()}
     say("the authors' pipeline ...", flush=True)
     m.theirs, m.their_parts = authors_style_epoch(load_fashion_mnist(), device, cfg.authors_batches)
+    say("the engine against its references ...", flush=True)
+    m.engine = compare_engine(data, device, cfg.repeats)
     return m
 
 
@@ -213,6 +218,17 @@ def authors_rows(m: Measured) -> dict[str, Any]:
         **{f"authors'-style: {k}": v for k, v in m.their_parts.items()},
         "ours vs authors'-style (x faster)": m.theirs / m.fit,
     }
+
+
+def engine_rows(m: Measured) -> dict[str, Any]:
+    """Each engine piece's time and its reference's on the same work, and how much faster it is:
+    what each optimisation buys (a piece that does not pay is a candidate to drop)."""
+    rows = {}
+    for c in m.engine:
+        rows[f"engine: {c.piece} (s)"] = c.engine_s
+        rows[f"engine: {c.piece}, its reference, {c.reference} (s)"] = c.reference_s
+        rows[f"engine: {c.piece} vs {c.reference} (x faster)"] = c.speedup
+    return rows
 
 
 def estimate_rows(m: Measured) -> dict[str, Any]:
