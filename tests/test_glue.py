@@ -1,4 +1,4 @@
-"""Values reach the book's pages whole: long tables are not cut, strings become Markdown."""
+"""Values reach the book's pages whole: long tables and long cells are not cut, strings become Markdown."""
 
 from __future__ import annotations
 
@@ -15,6 +15,9 @@ def test_a_long_table_is_glued_with_every_row(monkeypatch):
     glue_mod.glue("table", pd.DataFrame({"row": range(171)}))
     assert "<td>170</td>" in shown["table"] and "<td>85</td>" in shown["table"] and "..." not in shown["table"]
     assert pd.get_option("display.max_rows") == 60  # the setting is restored
+    long = "six rows' D2 epochs, times the configured (+0.123), and more words after them"
+    glue_mod.glue("text", pd.DataFrame({"largest": [long]}))
+    assert long in shown["text"]
 
 
 def test_strings_become_markdown():

@@ -25,8 +25,9 @@ def plain(value: Any) -> Any:
 def glue(name: str, value: Any, display: bool = False) -> None:
     """``myst_nb.glue`` of ``plain(value)``; not displayed by default (the narrative pastes it).
 
-    A table is glued whole: pandas would otherwise cut one of more than 60 rows to its ends."""
-    with pd.option_context("display.max_rows", None, "display.max_columns", None):
+    A table is glued whole: pandas would otherwise cut one of more than 60 rows to its ends, and
+    a cell's text after 50 characters."""
+    with pd.option_context("display.max_rows", None, "display.max_columns", None, "display.max_colwidth", None):
         _glue(name, plain(value), display=display)
 
 

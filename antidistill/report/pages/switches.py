@@ -75,6 +75,7 @@ def effects_table(table: pd.DataFrame, mode: str) -> pd.DataFrame:
         sort=False,
     )
     wide = wide[list(METRICS)].rename(columns=METRICS).reset_index(level="epochs")
+    wide.columns.name = None
     return wide.rename(columns={"epochs": "read after epoch (acc / FGSM / noise)"})
 
 
@@ -132,7 +133,8 @@ def page(rep) -> dict[str, Any]:
     runs = {mode: rep.of_mode(mode).run(ABLATED, progress=False) for mode in rep.modes()}
     return {
         **common(rep),
-        "switch_methods": ", ".join(LABELS[m] for m in ABLATED),
+        # The labels hold commas ("Anti-Distillation, λ4 = 0"), so the list is cut by semicolons.
+        "switch_methods": "; ".join(LABELS[m] for m in ABLATED[:-1]) + f"; and {LABELS[ABLATED[-1]]}",
         "switch_counts": "; ".join(f"{len(flips)} from `{mode}` mode" for mode, flips in switched.items()),
         "switch_confidence": f"{CONFIDENCE:.0%}",
         "switch_alpha": f"{ALPHA:g}",
