@@ -73,9 +73,36 @@ def override(cfg: C, changes: Mapping[str, Any] | None = None, **kwargs: Any) ->
     return dataclasses.replace(cfg, **direct)
 
 
+# A field added to a config after results were saved (and published) with it: while it keeps its
+# default it is left out of the config's dict, so every saved config, and its hash, stays what
+# it was; set to another value, it is written like any field.
+ADDED = "added"
+
+
+def added_field(default: Any, **metadata: Any) -> Any:
+    """A config field added after results were saved (``ADDED``): the default must be the
+    behaviour those results were computed with."""
+    return dataclasses.field(default=default, metadata={ADDED: True, **metadata})
+
+
+def _plain(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {
+            f.name: _plain(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+            if not (f.metadata.get(ADDED) and getattr(value, f.name) == f.default)
+        }
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
 def to_dict(cfg: Any) -> dict[str, Any]:
-    """A JSON-ready dict of a (nested) config; tuples become lists."""
-    return json.loads(json.dumps(dataclasses.asdict(cfg)))
+    """A JSON-ready dict of a (nested) config; tuples become lists; an ``added_field`` at its
+    default is left out."""
+    return json.loads(json.dumps(_plain(cfg)))
 
 
 def from_dict(cfg_type: type[C], values: Mapping[str, Any]) -> C:

@@ -12,7 +12,7 @@ from torch import nn
 from torch.func import functional_call
 
 from .authors_draws import Cut
-from .config import check
+from .config import added_field, check
 from .engine.curvature import hutchinson_forward
 from .engine.draws import member_random, member_uniform
 from .masks import ClassMask
@@ -109,6 +109,44 @@ def hutchinson_trace(
     return torch.stack(estimates).mean(0)
 
 
+def gauss_newton_form(
+    model: StackedMLP, x: torch.Tensor, y: torch.Tensor, mask: ClassMask, v: Sequence[torch.Tensor]
+) -> torch.Tensor:
+    """v^T G v per seed, G = J^T (diag p - p p^T) J the Gauss-Newton matrix of the masked mean CE
+    (J: the Jacobian of the logits the softmax sees, p: its probabilities). J v comes from two
+    backward passes (the derivative in u of (J^T u) . v, a trick that needs no forward mode);
+    the form is the variance of J v under p, averaged over the batch, so it is never negative. For a ReLU network the logits are linear in each single weight, so the
+    Hessian's other part (the logits' own curvature) has a zero diagonal: tr G = tr H, and
+    Hutchinson's estimate of either trace has the same expectation (a test checks it exactly).
+    Differentiable in the weights, so it can be minimised. ``y`` is unused (G does not depend on
+    the labels); it is taken to match ``hutchinson_trace``'s callers."""
+    params = list(model.parameters())
+    scores = mask.scores(model(x))
+    u = torch.zeros_like(scores, requires_grad=True)
+    jt_u = torch.autograd.grad((scores * u).sum(), params, create_graph=True)
+    along = torch.autograd.grad(sum((g * vi).sum() for g, vi in zip(jt_u, v)), u, create_graph=True)[0]
+    p = scores.softmax(-1)
+    per_image = (p * along**2).sum(-1) - (p * along).sum(-1) ** 2
+    return per_image.mean(-1)
+
+
+def gauss_newton_trace(
+    model: StackedMLP,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    mask: ClassMask,
+    generators: Sequence[torch.Generator],
+    n_probes: int = 1,
+    probe: str = "rademacher",
+    probes: Sequence[Sequence[torch.Tensor]] | None = None,
+) -> torch.Tensor:
+    """Hutchinson's estimate of tr G per seed: the mean of ``gauss_newton_form`` over
+    ``n_probes`` probes (drawn here, or ``probes`` drawn ahead, as ``CompositeLoss.draw`` does)."""
+    params = list(model.parameters())
+    vs = probes or [member_random(params, generators, probe) for _ in range(n_probes)]
+    return torch.stack([gauss_newton_form(model, x, y, mask, v) for v in vs]).mean(0)
+
+
 def hutchinson_draws(
     model: MLP,
     x: torch.Tensor,
@@ -160,10 +198,18 @@ class LossConfig:
 
     delta: float = 0.05  # half-width of the uniform input noise in L3
     n_probes: int = 1  # Hutchinson probes per batch in L4
+    # The matrix whose trace L4 estimates: the CE Hessian (the paper), or its Gauss-Newton part,
+    # whose probes' values are never negative (``gauss_newton_form``); the study of Hessian
+    # penalties that train sets it.
+    curvature: str = added_field("hessian", values={"hessian": "the Hessian", "gauss_newton": "Gauss–Newton"})
 
     def __post_init__(self) -> None:
         check(self.delta >= 0, f"delta must be >= 0, got {self.delta}")
         check(self.n_probes >= 1, f"n_probes must be >= 1, got {self.n_probes}")
+        check(
+            self.curvature in ("hessian", "gauss_newton"),
+            f"curvature must be 'hessian' or 'gauss_newton', got {self.curvature!r}",
+        )
 
 
 def check_lambdas(lambdas: Sequence[float]) -> tuple[float, float, float, float]:
@@ -293,8 +339,9 @@ class CompositeLoss(Loss):
         u = draws[0] if self.used[2] else None
         rest, n = draws[1:] if self.used[2] else draws, len(list(model.parameters()))
         probes = [rest[i * n : (i + 1) * n] for i in range(self.cfg.n_probes)] if self.used[3] else None
-        # L4 reads every layer's output of the clean pass; otherwise the plain forward does.
-        hs = stack_activations(model, list(model.parameters()), x) if self.used[3] else None
+        # The Hessian's L4 reads every layer's output of the clean pass; otherwise the plain forward does.
+        forward_l4 = self.used[3] and self.cfg.curvature == "hessian"
+        hs = stack_activations(model, list(model.parameters()), x) if forward_l4 else None
         logits = model(x) if hs is None else hs[-1]
         l1, l2, l3, l4 = self._weights_like(logits).unbind(1)
         ce = self.mask.ce(logits, y)
@@ -306,7 +353,15 @@ class CompositeLoss(Loss):
         if self.used[2]:
             terms["l3"] = noisy_input_ce(model, x, y, self.mask, self.cfg.delta, self.noise_generators, u)
             total = total + l3 * terms["l3"]
-        if self.used[3]:
+        if self.used[3] and self.cfg.curvature == "gauss_newton":
+            trace = gauss_newton_trace(model, x, y, self.mask, self.probe_generators, probes=probes)
+            if self.protocol.probe_abs:  # each probe's value is already >= 0
+                trace = trace.abs()
+            if not self.protocol.l4_gradient:
+                trace = trace.detach()
+            terms["l4"] = self.protocol.l4_scale * trace
+            total = total + l4 * terms["l4"]
+        elif self.used[3]:
             trace = hutchinson_forward(
                 model,
                 hs,

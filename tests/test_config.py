@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import pytest
 from conftest import tiny
 
-from antidistill.config import config_hash, override
+from antidistill.config import added_field, config_hash, from_dict, override, to_dict
 from antidistill.experiment import ExperimentConfig
 from antidistill.protocol import AUTHORS, PAPER
 
@@ -71,3 +72,34 @@ def test_overrides_are_converted_by_the_fields_type(key, raw, expected):
 def test_overrides_that_do_not_fit_their_field_are_errors(key, raw, message):
     with pytest.raises(ValueError, match=re.escape(message)):
         override(ExperimentConfig(), {key: raw})
+
+
+@dataclasses.dataclass(frozen=True)
+class _Before:
+    rate: float = 0.1
+    sizes: tuple[int, ...] = (1, 2)
+
+
+@dataclasses.dataclass(frozen=True)
+class _After:
+    rate: float = 0.1
+    sizes: tuple[int, ...] = (1, 2)
+    curvature: str = added_field("hessian")
+
+
+@dataclasses.dataclass(frozen=True)
+class _Outer:
+    inner: _After = dataclasses.field(default_factory=_After)
+
+
+def test_a_field_added_at_its_default_leaves_saved_configs_and_hashes_as_they_were():
+    """What a field added after results were published must do: configs at its default keep the
+    dict and hash they were saved with (and read back), another value is written and hashed."""
+    assert to_dict(_After()) == to_dict(_Before()) == {"rate": 0.1, "sizes": [1, 2]}
+    assert config_hash(_After()) == config_hash(_Before())
+    assert config_hash(_Outer()) == config_hash({"inner": to_dict(_Before())})
+    assert from_dict(_After, to_dict(_Before())) == _After()
+    other = _After(curvature="gauss_newton")
+    assert to_dict(other) == {"rate": 0.1, "sizes": [1, 2], "curvature": "gauss_newton"}
+    assert config_hash(other) != config_hash(_After()) and from_dict(_After, to_dict(other)) == other
+    assert to_dict(override(_Outer(), {"inner.curvature": "gauss_newton"}))["inner"]["curvature"] == "gauss_newton"
