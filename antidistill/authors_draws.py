@@ -41,7 +41,7 @@ from typing import Sequence
 import torch
 from torch import nn
 
-from .models import MLP, teacher_model
+from .models import MLP, N_INPUTS, teacher_model
 from .protocol import Protocol
 
 # Their train_loop evaluates on the whole training set after batches 0, 50, 100, ... of every
@@ -49,10 +49,10 @@ from .protocol import Protocol
 QUIET_EVERY = 50
 
 
-def teacher_loaded(protocol: Protocol, generator: torch.Generator) -> None:
+def teacher_loaded(protocol: Protocol, generator: torch.Generator, n_inputs: int = N_INPUTS) -> None:
     """Their notebooks for every method that loads a teacher build a teacher-shaped model first
     (drawing its default initial weights), then load the teacher's weights into it."""
-    teacher_model(protocol.output_relu, generator=generator)
+    teacher_model(protocol.output_relu, generator=generator, n_inputs=n_inputs)
 
 
 def net2net_discarded(teacher: MLP, student: MLP, generator: torch.Generator) -> None:

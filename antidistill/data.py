@@ -1,4 +1,4 @@
-"""Fashion-MNIST from its original idx files, validated and held in memory as tensors; D1 and D2."""
+"""Fashion-MNIST from its original idx files (or scikit-learn's 8x8 digits, the second data set), validated and held in memory as tensors; D1 and D2."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from functools import lru_cache
 from pathlib import Path
 
 import torch
+
+from .config import added_field
 
 N_CLASSES = 10
 C1 = tuple(range(5))  # the teacher's classes (D1); D2 uses all 10
@@ -84,6 +86,11 @@ class FashionMNIST:
     test: Split
     source: str
 
+    @property
+    def n_inputs(self) -> int:
+        """Inputs per image (784 for Fashion-MNIST, 64 for the digits): the networks' first width."""
+        return int(self.train.x[0].numel())
+
     def d1(self) -> "FashionMNIST":
         """Classes 0-4 only, the teacher's data set."""
         return FashionMNIST(self.train.only(C1), self.test.only(C1), self.source)
@@ -123,12 +130,26 @@ class DataConfig:
     n_train: int | None = None
     n_test: int | None = None
     validation: int | None = None
+    # Which data set (``DATASETS``): Fashion-MNIST, the paper's, or the second data set.
+    dataset: str = added_field("fashion-mnist")
 
     def __post_init__(self) -> None:
         for name in ("n_train", "n_test", "validation"):
             value = getattr(self, name)
             if value is not None and (not isinstance(value, int) or value < 1):
                 raise ValueError(f"{name} must be None (all) or an integer >= 1, got {value!r}")
+        if self.dataset not in DATASETS:
+            raise ValueError(f"dataset must be one of {', '.join(DATASETS)}; got {self.dataset!r}")
+
+    @property
+    def test_size(self) -> int:
+        """Images in the test split this config uses."""
+        whole = len(self.load().test)
+        return whole if self.n_test is None else min(self.n_test, whole)
+
+    def load(self) -> FashionMNIST:
+        """The whole of this config's data set, on the CPU (``apply`` then takes its part)."""
+        return load_dataset(self.dataset)
 
     def apply(self, data: FashionMNIST) -> FashionMNIST:
         data = data.head(self.n_train, self.n_test)
@@ -228,3 +249,44 @@ def load_fashion_mnist(allow_download: bool = True) -> FashionMNIST:
     user cache; as a last resort downloads with torchvision into the cache.
     """
     return _load(tuple(search_dirs()), allow_download)
+
+
+# scikit-learn's 8x8 handwritten digits (1797 images, 10 classes, pixel values 0-16), the second
+# data set: every class split by this share into the test split, fixed by DIGITS_SEED, and both
+# splits shuffled, so that a head slice holds every class as Fashion-MNIST's shipped order does.
+DIGITS_TEST_SHARE, DIGITS_SEED = 0.3, 0
+
+
+@lru_cache(maxsize=1)
+def load_digits() -> FashionMNIST:
+    """scikit-learn's digits, scaled to [0, 1], split by class into train and test (``DIGITS_TEST_SHARE``
+    of each class in the test split); ships with scikit-learn, so it loads offline."""
+    try:
+        from sklearn.datasets import load_digits as sklearn_digits
+    except ImportError as exc:
+        raise DataError("the digits data set ships with scikit-learn: pip install scikit-learn") from exc
+    digits = sklearn_digits()
+    x = torch.tensor(digits.images, dtype=torch.float32).div_(16.0)
+    y = torch.tensor(digits.target, dtype=torch.long)
+    generator = torch.Generator().manual_seed(DIGITS_SEED)
+    train, test = [], []
+    for c in range(N_CLASSES):
+        members = torch.nonzero(y == c).flatten()
+        members = members[torch.randperm(len(members), generator=generator)]
+        n_test = round(DIGITS_TEST_SHARE * len(members))
+        test.append(members[:n_test])
+        train.append(members[n_test:])
+    splits = []
+    for parts in (train, test):
+        index = torch.cat(parts)
+        index = index[torch.randperm(len(index), generator=generator)]
+        splits.append(Split(x[index], y[index]))
+    return FashionMNIST(splits[0], splits[1], "scikit-learn digits")
+
+
+def load_dataset(name: str) -> FashionMNIST:
+    """A data set by its ``DataConfig.dataset`` name."""
+    return DATASETS[name]()
+
+
+DATASETS = {"fashion-mnist": load_fashion_mnist, "digits": load_digits}

@@ -13,7 +13,7 @@ from tqdm import tqdm
 from .attacks import AttackConfig, fgsm_curve, weight_noise_curve
 from .authors_draws import evaluation_passes, loader_draws, teacher_loaded
 from .config import check, config_hash
-from .data import DataConfig, FashionMNIST, load_fashion_mnist
+from .data import DataConfig, FashionMNIST
 from .diagnostics import effective_widths, never_predicted
 from .environment import pick_device, runtime
 from .growth import METHODS, GrowContext, GrownStack, GrowthConfig, grow_seeds
@@ -84,7 +84,8 @@ class ExperimentConfig:
 
     @property
     def run_name(self) -> str:
-        return f"{self.mode}-{self.method}-seed{self.seed}"
+        on = "" if self.data.dataset == DataConfig().dataset else f"-{self.data.dataset}"
+        return f"{self.mode}-{self.method}-seed{self.seed}{on}"
 
 
 def _check_stackable(cfgs: Sequence[ExperimentConfig]) -> ExperimentConfig:
@@ -118,7 +119,7 @@ def grow_stack(
     ctxs = []
     for c, st in zip(cfgs, streams):
         if cfg.protocol.single_stream and method.authors_load_teacher:
-            teacher_loaded(cfg.protocol, st("student_init"))
+            teacher_loaded(cfg.protocol, st("student_init"), data.n_inputs)
         ctxs.append(
             GrowContext(
                 st,
@@ -127,6 +128,7 @@ def grow_stack(
                 data=data if method.lambdas != "none" else None,
                 lambdas=c.lambdas,
                 progress=progress,
+                n_inputs=data.n_inputs,
             )
         )
     return grow_seeds(method, teachers, ctxs, device)
@@ -143,7 +145,7 @@ def run_seeds(
     dev = pick_device(device)
     if dev.type == "cpu":
         check_code_path()  # warns when torch computed before the code path could be pinned
-    data = cfg.data.apply(load_fashion_mnist()).to(dev)
+    data = cfg.data.apply(cfg.data.load()).to(dev)
     method = METHODS[cfg.method]
     teachers: list[tuple[MLP | None, dict | None]] = [(None, None)] * len(cfgs)
     if method.needs_teacher and cfg.teachers == "authors":

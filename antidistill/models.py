@@ -65,12 +65,12 @@ def reset_default(model: nn.Module, generator: torch.Generator) -> nn.Module:
     return model
 
 
-def teacher_model(output_relu: bool = False, generator: torch.Generator | None = None) -> MLP:
-    return MLP(TEACHER_BLOCKS, output_relu=output_relu, generator=generator)
+def teacher_model(output_relu: bool = False, generator: torch.Generator | None = None, n_inputs: int = N_INPUTS) -> MLP:
+    return MLP(TEACHER_BLOCKS, output_relu=output_relu, generator=generator, n_inputs=n_inputs)
 
 
-def student_model(output_relu: bool = False, generator: torch.Generator | None = None) -> MLP:
-    return MLP(STUDENT_BLOCKS, output_relu=output_relu, generator=generator)
+def student_model(output_relu: bool = False, generator: torch.Generator | None = None, n_inputs: int = N_INPUTS) -> MLP:
+    return MLP(STUDENT_BLOCKS, output_relu=output_relu, generator=generator, n_inputs=n_inputs)
 
 
 def n_params(model: nn.Module) -> int:

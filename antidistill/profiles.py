@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Sequence
 
 from .config import override
+from .data import DataConfig
 from .experiment import STUDENT_TRAIN, ExperimentConfig
 from .growth import GrowthConfig
 from .reference import THEIR_LAMBDAS
@@ -52,6 +53,18 @@ class Profile:
 
     def trials(self, method: str) -> int:
         return dict(self.search_trials)[method]
+
+    def on(self, dataset: str) -> "Profile":
+        """This profile on another data set (``data.DATASETS``): the same schedules, searches
+        and seeds, named apart so its λ studies are its own."""
+        if dataset == DataConfig().dataset:
+            return self
+        return replace(
+            self,
+            name=f"{self.name}-{dataset}",
+            overrides=(*self.overrides, ("data.dataset", dataset)),
+            description=f"{self.description} (on {dataset})",
+        )
 
 
 PROFILES = {

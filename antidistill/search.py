@@ -13,7 +13,6 @@ import sqlalchemy.exc
 from optuna.trial import TrialState
 
 from .config import check, config_hash, override
-from .data import SIZES
 from .environment import pick_device
 from .experiment import ExperimentConfig, get_or_run_seeds
 from .growth import METHODS
@@ -79,7 +78,7 @@ class SearchConfig:
             "growth.pretrain.epochs": cfg.protocol.trial_pretrain_epochs(cfg.growth.pretrain.epochs),
         }
         if cfg.protocol.search_split == "validation":
-            changes["data.validation"] = cfg.data.n_test or SIZES["test"]
+            changes["data.validation"] = cfg.data.test_size
         return override(cfg, changes)
 
     @property

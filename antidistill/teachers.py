@@ -59,7 +59,10 @@ def train_teachers(
     cfg = cfgs[0]
     streams = [Streams(c.seed, single=cfg.protocol.single_stream) for c in cfgs]
     teachers = StackedMLP.stack(
-        [teacher_model(cfg.protocol.output_relu, generator=st("teacher_init")) for st in streams]
+        [
+            teacher_model(cfg.protocol.output_relu, generator=st("teacher_init"), n_inputs=data.n_inputs)
+            for st in streams
+        ]
     ).to(data.train.x.device)
     mask = ClassMask(C1, cfg.protocol.mask)
     d1 = data.d1()
@@ -162,7 +165,7 @@ def _load(cfg: TeacherConfig, store: Store | None) -> tuple[MLP, dict] | None:
     weights = store.path("teachers", _name(cfg), cfg, ".pt")
     if record is None or not weights.is_file():
         return None
-    teacher = teacher_model(cfg.protocol.output_relu)
+    teacher = teacher_model(cfg.protocol.output_relu, n_inputs=cfg.data.load().n_inputs)
     try:
         teacher.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))
     except (OSError, EOFError, RuntimeError, ValueError, KeyError, pickle.UnpicklingError) as exc:

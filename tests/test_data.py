@@ -99,3 +99,36 @@ def test_take_is_advanced_indexing(fashion):
     assert torch.equal(data_mod.take(fashion.train.x, idx), fashion.train.x[idx])
     assert torch.equal(data_mod.take(fashion.train.y, idx), fashion.train.y[idx])
     assert torch.equal(data_mod.take(fashion.test.x, idx[0]), fashion.test.x[idx[0]])
+
+
+def test_the_digits_are_split_by_class_the_same_every_time():
+    """The second data set: every digit's images split 70/30 into train and test (each image in
+    exactly one), pixels in [0, 1], 64 inputs, the same split on every load, and a head slice
+    holding every class (both splits are shuffled)."""
+    from sklearn.datasets import load_digits as sklearn_digits
+
+    digits = data_mod.load_digits()
+    assert digits.n_inputs == 64 and digits.train.x.shape[1:] == (8, 8)
+    assert len(digits.train) + len(digits.test) == 1797
+    raw = torch.tensor(sklearn_digits().images, dtype=torch.float32) / 16
+    both = torch.cat([digits.train.x, digits.test.x]).flatten(1)
+    assert torch.equal(both.unique(dim=0), raw.flatten(1).unique(dim=0))  # every image, once, as shipped / 16
+    for c in range(10):
+        n_train, n_test = int((digits.train.y == c).sum()), int((digits.test.y == c).sum())
+        assert n_test == round(data_mod.DIGITS_TEST_SHARE * (n_train + n_test))
+    assert 0 <= float(digits.train.x.min()) and float(digits.train.x.max()) == 1.0
+    assert set(digits.train.y[:50].tolist()) == set(range(10))
+    data_mod.load_digits.cache_clear()
+    again = data_mod.load_digits()
+    assert torch.equal(again.train.x, digits.train.x) and torch.equal(again.test.y, digits.test.y)
+    assert set(digits.d1().train.y.unique().tolist()) == set(C1)
+
+
+def test_a_config_names_its_data_set():
+    assert DataConfig().load() is data_mod.load_fashion_mnist()
+    assert DataConfig(dataset="digits").load().n_inputs == 64
+    assert DataConfig(dataset="digits").test_size == len(data_mod.load_digits().test)
+    assert DataConfig(n_test=100, dataset="digits").test_size == 100
+    assert DataConfig(n_test=5000, dataset="digits").test_size == len(data_mod.load_digits().test)
+    with pytest.raises(ValueError, match="dataset must be one of fashion-mnist, digits"):
+        DataConfig(dataset="mnist")

@@ -112,3 +112,16 @@ def test_reproduction_trains_the_missing_teachers_as_one_stack(tmp_path, monkeyp
     records = rep.teacher_records()
     assert list(records) == [0, 4] and stacks == [2] and not any(r["cached"] for r in records.values())
     assert rep.teacher(4)[1]["cached"] and rep.teacher(4)[1]["val_acc"] == records[4]["val_acc"]
+
+
+@pytest.mark.slow
+def test_every_method_runs_on_the_digits_in_both_modes(tmp_path):
+    """The second data set through the same interface: 64 inputs reach every growth method, the
+    teachers and both attacks; every run is saved as a digits run, with its curves."""
+    from antidistill.experiment import run_many
+    from antidistill.store import Store
+
+    cfgs = [tiny(m, mode, **{"data.dataset": "digits"}) for mode in ("paper", "authors") for m in METHODS]
+    for cfg, run in zip(cfgs, run_many(cfgs, Store(tmp_path), "cpu", progress=False)):
+        assert run["config"]["data"]["dataset"] == "digits" and cfg.run_name.endswith("-digits")
+        assert len(run["fgsm"]["acc"]) == len(cfg.attack.fgsm_eps) and 0 <= run["val_acc"] <= 1

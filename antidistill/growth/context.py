@@ -9,7 +9,7 @@ import torch
 from ..config import check
 from ..data import FashionMNIST
 from ..losses import LossConfig
-from ..models import MLP, StackedMLP
+from ..models import MLP, N_INPUTS, StackedMLP
 from ..protocol import Protocol
 from ..seeding import Streams
 from ..train import TrainConfig
@@ -45,6 +45,7 @@ class GrowContext:
     data: FashionMNIST | None = None
     lambdas: tuple[float, float, float, float] | None = None
     progress: bool = True
+    n_inputs: int = N_INPUTS  # the first width of the networks grown: the data's inputs per image
 
     @property
     def init(self) -> torch.Generator:

@@ -56,7 +56,7 @@ def net2net(teacher: MLP, ctx: GrowContext) -> Grown:
     The copies are drawn from their own stream ("net2net_units"): the authors drew them with
     Python's unseeded ``random``, apart from their torch stream.
     """
-    student = student_model(ctx.protocol.output_relu, generator=ctx.init)
+    student = student_model(ctx.protocol.output_relu, generator=ctx.init, n_inputs=ctx.n_inputs)
     if ctx.protocol.single_stream:
         net2net_discarded(teacher, student, ctx.init)
     maps = wider_mappings(teacher, student.blocks, ctx.streams("net2net_units"))

@@ -25,7 +25,7 @@ def zero_pad(teacher: MLP, ctx: GrowContext) -> Grown:
     code filled a zero tensor of the teacher's shape); the student-shaped draw still happens,
     as theirs did, so the stream continues where theirs did.
     """
-    student = student_model(ctx.protocol.output_relu, generator=ctx.init)
+    student = student_model(ctx.protocol.output_relu, generator=ctx.init, n_inputs=ctx.n_inputs)
     if ctx.protocol.zero_pad_teacher_sized:
         return Grown(copy.deepcopy(teacher))
     with torch.no_grad():
@@ -36,5 +36,5 @@ def zero_pad(teacher: MLP, ctx: GrowContext) -> Grown:
 
 def uniform_pad(teacher: MLP, ctx: GrowContext) -> Grown:
     """Teacher block inside a default-initialised student (U[-1/sqrt(n), 1/sqrt(n)] elsewhere)."""
-    student = student_model(ctx.protocol.output_relu, generator=ctx.init)
+    student = student_model(ctx.protocol.output_relu, generator=ctx.init, n_inputs=ctx.n_inputs)
     return Grown(copy_into(student, teacher))

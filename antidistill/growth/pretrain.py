@@ -20,7 +20,7 @@ def pretrain(teacher: MLP | None, ctx: GrowContext, lambdas: tuple[float, ...], 
     ``pretrain_stack``, for all seeds at once)."""
     if ctx.data is None:
         raise ValueError(f"{desc} pre-trains on D1: pass data in the GrowContext")
-    student = student_model(ctx.protocol.output_relu, generator=ctx.init)
+    student = student_model(ctx.protocol.output_relu, generator=ctx.init, n_inputs=ctx.n_inputs)
     return Grown(student, pretraining=Pretraining(tuple(lambdas), teacher, desc))
 
 

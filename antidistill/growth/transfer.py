@@ -17,7 +17,7 @@ def transfer(teacher: MLP, ctx: GrowContext) -> Grown:
     ``transfer_last_layer``. During student training only the output layer learns for the
     first ``ctx.cfg.head_only_epochs`` epochs.
     """
-    model = teacher_model(ctx.protocol.output_relu, generator=ctx.init)
+    model = teacher_model(ctx.protocol.output_relu, generator=ctx.init, n_inputs=ctx.n_inputs)
     with torch.no_grad():
         for mine, theirs in zip(model.linears[:-1], teacher.linears[:-1], strict=True):
             mine.weight.copy_(theirs.weight)

@@ -7,4 +7,4 @@ from .context import GrowContext, Grown
 
 
 def xavier(teacher: MLP | None, ctx: GrowContext) -> Grown:
-    return Grown(student_model(ctx.protocol.output_relu, generator=ctx.init))
+    return Grown(student_model(ctx.protocol.output_relu, generator=ctx.init, n_inputs=ctx.n_inputs))

@@ -9,7 +9,6 @@ from typing import Any
 import pandas as pd
 
 from ..bench import matmul_flops_per_sample, pretrain_kind
-from ..data import load_fashion_mnist
 from ..growth import METHODS
 from ..search import SEARCHED
 
@@ -48,7 +47,7 @@ def method_cost(rep, method: str) -> dict[str, float]:
     if method in SEARCHED:
         s = rep.search(method)
         trial = s.trial_config(s.search_seeds[0], lambdas)
-        trial_data = trial.data.apply(load_fashion_mnist())
+        trial_data = trial.data.apply(trial.data.load())
         per_seed = (
             trial.student.epochs * len(trial_data.train) * flops["student"]
             + trial.growth.pretrain.epochs * len(trial_data.d1().train) * flops[pretrain_kind(method)]

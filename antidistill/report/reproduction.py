@@ -9,7 +9,7 @@ from typing import Any, Callable, Sequence
 
 from ..ablation import ABLATED, Flip, flips, other_mode
 from ..config import override
-from ..data import FashionMNIST, load_fashion_mnist
+from ..data import FashionMNIST
 from ..environment import pick_device
 from ..experiment import ExperimentConfig, grow_stack, run_many
 from ..growth import METHODS, Grown
@@ -86,7 +86,8 @@ class Reproduction:
 
     def data(self) -> FashionMNIST:
         """The data this profile uses (a head slice for smoke), on the CPU."""
-        return self.profile.config("xavier", self.seeds[0], self.mode).data.apply(load_fashion_mnist())
+        data = self.profile.config("xavier", self.seeds[0], self.mode).data
+        return data.apply(data.load())
 
     def teacher(self, seed: int, progress: bool = False) -> tuple[MLP, dict[str, Any]]:
         """The seed's trained teacher (trained and saved on first use)."""
@@ -118,6 +119,10 @@ class Reproduction:
         λ its own seeds' search chose: no new search, so a claim's verdict there is free of the
         selection of λ on the seeds it is reported on."""
         return dataclasses.replace(self, seeds=fresh_seeds(self.seeds), search_seeds=self.search_seeds or self.seeds)
+
+    def on(self, dataset: str) -> "Reproduction":
+        """This session on another data set (``Profile.on``): its own teachers, searches and runs."""
+        return dataclasses.replace(self, profile=self.profile.on(dataset))
 
     def lambdas(self, method: str, progress: bool = True) -> tuple[float, float, float, float]:
         """The searched lambdas of an Anti-Distillation method (runs the missing trials first)."""

@@ -74,17 +74,17 @@ def mean_shift(reported: dict[str, list], fresh: dict[str, list]) -> pd.DataFram
     return pd.DataFrame(rows).set_index(["mode", "initialisation", "metric"])
 
 
-def changed_sentence(table: pd.DataFrame) -> str:
-    """Which verdicts change on the fresh seeds, in words."""
+def changed_sentence(table: pd.DataFrame, where: str = "on the fresh seeds") -> str:
+    """Which verdicts of a ``survival`` table change ``where``, in words."""
     changed = table[table["same verdict"] == "no"]
     if changed.empty:
-        return f"Every one of the {len(table)} verdicts is the same on the fresh seeds."
+        return f"Every one of the {len(table)} verdicts is the same {where}."
     before, after = table.columns[:2]
     parts = [
         f"{claim.split(')')[0]}) in {mode} ({methods}): {row[before]} on {before}, {row[after]} on {after}"
         for (claim, mode, methods), row in changed.iterrows()
     ]
-    return f"{len(changed)} of the {len(table)} verdicts change on the fresh seeds: " + "; ".join(parts) + "."
+    return f"{len(changed)} of the {len(table)} verdicts change {where}: " + "; ".join(parts) + "."
 
 
 def page(rep) -> dict[str, Any]:
