@@ -54,17 +54,19 @@ class Profile:
     def trials(self, method: str) -> int:
         return dict(self.search_trials)[method]
 
-    def on(self, dataset: str) -> "Profile":
-        """This profile on another data set (``data.DATASETS``): the same schedules, searches
-        and seeds, named apart so its λ studies are its own."""
-        if dataset == DataConfig().dataset:
-            return self
+    def varied(self, label: str, changes: Sequence[tuple[str, Any]]) -> "Profile":
+        """This profile with ``changes`` on every config (its runs and its search trials): the
+        same schedules, searches and seeds, named apart (``label``) so its λ studies are its own."""
         return replace(
             self,
-            name=f"{self.name}-{dataset}",
-            overrides=(*self.overrides, ("data.dataset", dataset)),
-            description=f"{self.description} (on {dataset})",
+            name=f"{self.name}-{label}",
+            overrides=(*self.overrides, *changes),
+            description=f"{self.description} ({label})",
         )
+
+    def on(self, dataset: str) -> "Profile":
+        """This profile on another data set (``data.DATASETS``)."""
+        return self if dataset == DataConfig().dataset else self.varied(dataset, [("data.dataset", dataset)])
 
 
 PROFILES = {

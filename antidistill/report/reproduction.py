@@ -14,6 +14,7 @@ from ..environment import pick_device
 from ..experiment import ExperimentConfig, grow_stack, run_many
 from ..growth import METHODS, Grown
 from ..models import MLP
+from ..penalties import Penalty
 from ..profiles import Profile, fresh_seeds
 from ..protocol import MODES
 from ..reference import load_reference
@@ -123,6 +124,10 @@ class Reproduction:
     def on(self, dataset: str) -> "Reproduction":
         """This session on another data set (``Profile.on``): its own teachers, searches and runs."""
         return dataclasses.replace(self, profile=self.profile.on(dataset))
+
+    def penalty(self, penalty: Penalty) -> "Reproduction":
+        """This session with one L4 variant (``penalties.PENALTIES``) on every run and search trial."""
+        return dataclasses.replace(self, profile=self.profile.varied(penalty.name, penalty.changes))
 
     def lambdas(self, method: str, progress: bool = True) -> tuple[float, float, float, float]:
         """The searched lambdas of an Anti-Distillation method (runs the missing trials first)."""
