@@ -1,6 +1,6 @@
 """Computes a profile's results without the book (teachers, λ searches, final runs), then prints what they took.
 
-    python -m antidistill compute RESULTS_DIR [--mode paper] [--profile paper] [--device auto]
+    python -m antidistill compute RESULTS_DIR [--mode paper] [--profile paper] [--device auto] [--study NAME ...]
 
 What `python -m antidistill book` computes before rendering, in the notebooks' order and through
 the same entry point (``Reproduction``), so its results serve the book too; saved results are
@@ -26,8 +26,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--mode", default="paper", choices=list(MODES))
     parser.add_argument("--profile", default="paper", choices=list(PROFILES))
     parser.add_argument("--device", default="auto")
+    parser.add_argument(
+        "--study",
+        action="append",
+        default=[],
+        help="also compute a study beyond the paper (switches, digits, penalties; repeatable), after the profile",
+    )
     args = parser.parse_args(argv)
-    from ..report.reproduction import Reproduction  # the report layer, loaded when asked for
+    from ..report.reproduction import STUDIES, Reproduction  # the report layer, loaded when asked for
+
+    for study in args.study:
+        if study not in STUDIES:
+            parser.error(f"unknown study {study!r}; the studies are {', '.join(STUDIES)}")
 
     Path(args.results_dir).mkdir(parents=True, exist_ok=True)
     rep = Reproduction.from_parameters(args.mode, args.profile, None, args.device, args.results_dir)
@@ -43,4 +53,7 @@ def main(argv: list[str] | None = None) -> None:
             f"device {args.device}, commit {commit}\n"
         )
         rep.compute(progress=True, done=done, modes=(args.mode,))
+        for study in args.study:
+            rep.compute_study(study, progress=True)
+            done(f"study {study}")
     print(profile_table(measured_profile(rep.store, args.mode, args.profile)))

@@ -14,7 +14,9 @@ from ..environment import pick_device
 from ..experiment import ExperimentConfig, grow_stack, run_many
 from ..growth import METHODS, Grown
 from ..models import MLP
-from ..penalties import Penalty
+from ..penalties import METHOD as PENALTY_METHOD
+from ..penalties import MODE as PENALTY_MODE
+from ..penalties import PENALTIES, Penalty
 from ..profiles import Profile, fresh_seeds
 from ..protocol import MODES
 from ..reference import load_reference
@@ -22,6 +24,15 @@ from ..search import SEARCHED, SearchConfig, best_lambdas, run_search, search_su
 from ..store import Store
 from ..teachers import get_teachers, teacher_records
 from .parameters import check_injected, validate_parameters
+
+# The studies beyond the paper (issue "Beyond the paper"), each computed by ``compute_study``:
+# one switch at a time, the digits, the Hessian penalties that train.
+STUDIES = ("switches", "digits", "penalties")
+
+
+def check_study(study: str) -> None:
+    if study not in STUDIES:
+        raise ValueError(f"unknown study {study!r}; the studies are {', '.join(STUDIES)}")
 
 
 def regenerated_unavailable(profile: Profile) -> str | None:
@@ -186,6 +197,26 @@ class Reproduction:
             for teachers in ("ours", "authors"):
                 self.regenerated(teachers, progress=progress)
             done("the authors' runs regenerated")
+
+    def compute_study(self, study: str, progress: bool = True) -> None:
+        """Compute (or load) the runs of one study beyond the paper (``STUDIES``), in both modes
+        where it has both: what its chapter shows."""
+        check_study(study)
+        if study == "switches":
+            for mode in self.modes():
+                self.of_mode(mode).switches(progress=progress)
+        elif study == "digits":
+            for mode in self.modes():
+                on = self.on("digits").of_mode(mode)
+                on.teacher_records(progress=progress)
+                for method in SEARCHED:
+                    on.lambdas(method, progress=progress)
+                on.run(progress=progress)
+        else:
+            base = self.of_mode(PENALTY_MODE)
+            for penalty in PENALTIES:
+                base.penalty(penalty).lambdas(PENALTY_METHOD, progress=progress)
+                base.penalty(penalty).run([PENALTY_METHOD], progress=progress)
 
     def same_epoch_configs(self) -> list[ExperimentConfig]:
         """``same_epoch``'s configs: the rows recorded at 30 epochs with the factor off."""
