@@ -14,17 +14,18 @@
 # (digits)=
 # # A second data set: handwritten digits
 #
-# The paper ends by naming other data sets as its next step. Here the whole experiment runs
+# The paper ends by naming other data sets (CIFAR-10 among them) as its next step. Here the whole experiment runs
 # again on the 8×8 handwritten digits that ship with scikit-learn, so it needs no download:
-# every digit's images are split 70/30 into a training and a test split, fixed once, which
+# {glue:md}`digits_test_share` of every digit's images form the test split and the rest the
+# training split, fixed once, which
 # leaves {glue:text}`digits_train` training and {glue:text}`digits_test` test images of
 # {glue:text}`digits_inputs` pixels each. D1 is digits {glue:md}`digits_d1_classes`
 # ({glue:text}`digits_d1_train` training images), as classes 0–4 are for Fashion-MNIST; D2 is all
 # ten. The networks keep their hidden widths and only their first layer takes the smaller
 # images. Every schedule is this build's (epochs, batch sizes, learning rates, the λ searches'
 # trials and seeds), so on the digits a student's D2 epoch is {glue:text}`digits_steps` steps
-# where on Fashion-MNIST it is {glue:text}`fashion_steps`: the students train far less, and their
-# initialisation has more say in where they end. Both λ searches run again on the digits, by
+# where on Fashion-MNIST it is {glue:text}`fashion_steps`: the students train far less, so where
+# they start may weigh more in where they end. Both λ searches run again on the digits, by
 # the rules of {doc}`04_lambda_search`: {glue:md}`digits_lambdas`.
 #
 # Each claim is then judged on the digits exactly as {ref}`the claims <claims>` judges it on

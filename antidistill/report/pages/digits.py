@@ -6,7 +6,7 @@ from typing import Any
 
 import pandas as pd
 
-from ...data import C1
+from ...data import C1, DIGITS_TEST_SHARE
 from ..tables import LABELS, METRICS, for_display, runs_frame, summarise
 from . import common
 from .fresh import changed_sentence, runs_by_mode, survival
@@ -58,6 +58,7 @@ def page(rep) -> dict[str, Any]:
     per_epoch = steps(rep)
     return {
         **common(rep),
+        "digits_test_share": f"{DIGITS_TEST_SHARE:.0%}",
         "digits_train": len(data.train),
         "digits_test": len(data.test),
         "digits_inputs": data.n_inputs,

@@ -65,6 +65,7 @@ def page(rep) -> dict[str, Any]:
     better = [label for label, row in table.iterrows() if row["verdict"].endswith("at equal accuracy")]
     return {
         **common(rep),
+        "penalty_variants": "\n".join(f"- {p.why};" for p in PENALTIES)[:-1] + ".",
         "penalty_baseline": LABELS[BASELINE],
         "penalty_confidence": f"{CONFIDENCE:.0%}",
         "penalty_alpha": f"{ALPHA:g}",
