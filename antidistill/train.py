@@ -11,7 +11,6 @@ from tqdm import tqdm
 from .authors_draws import Cut, LoaderDraws
 from .config import check
 from .data import Split
-from .engine.allocator import keep_freed_memory
 from .engine.draws import per_member
 from .engine.steps import Steps, make_optimizer, use_graphs
 from .losses import Loss
@@ -177,7 +176,6 @@ def fit(
         len(generators) == model.n_seeds,
         f"one batch generator per seed: {model.n_seeds} seeds, {len(generators)} generators",
     )
-    keep_freed_memory()
     graphs = use_graphs(train.x.device, loss_fn)
     optimizer = make_optimizer(model, cfg.lr, graphs)
     step = Steps(model, optimizer, loss_fn, mask, graphs)

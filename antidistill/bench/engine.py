@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from dataclasses import dataclass
 from typing import Callable
 
@@ -167,52 +165,6 @@ def graphs(data: FashionMNIST, device: torch.device) -> Compared | None:
     return Compared("D2 epoch as CUDA graphs", "eager steps", eager, graphed)
 
 
-# A pre-training step with every term, timed in a fresh process: the allocator setting is read
-# once per process. Prints the best of its repeats, in seconds.
-ALLOCATOR_SCRIPT = """
-import sys, time, torch
-from antidistill.data import load_fashion_mnist
-from antidistill.bench.timings import _students
-from antidistill.losses import CompositeLoss, LossConfig
-from antidistill.masks import ClassMask
-from antidistill.models import StackedMLP, teacher_model
-from antidistill.protocol import PAPER
-from antidistill.engine.adam import MemberAdam
-seeds, batch, repeats = (int(a) for a in sys.argv[1:4])
-data = load_fashion_mnist()
-x = data.train.x[:batch].expand(seeds, batch, 28, 28).contiguous(); y = data.train.y[:batch].expand(seeds, -1)
-model = _students(seeds, torch.device("cpu"))
-teacher = StackedMLP.stack([teacher_model(generator=torch.Generator().manual_seed(s)) for s in range(seeds)])
-gens = lambda: [torch.Generator().manual_seed(s) for s in range(seeds)]
-loss = CompositeLoss((1.0, 0.1, 0.5, 0.1), ClassMask(), PAPER, LossConfig(), gens(), gens(), teacher=teacher)
-optimizer = MemberAdam(model.parameters(), lr=1e-3)
-best = float("inf")
-for _ in range(repeats + 1):
-    start = time.perf_counter()
-    optimizer.zero_grad(set_to_none=True)
-    loss(model, x, y)[0].sum().backward()
-    optimizer.step()
-    best = min(best, time.perf_counter() - start)
-print(best)
-"""
-
-
-def allocator(device: torch.device, repeats: int) -> Compared | None:
-    """A pre-training step with L2, L3 and L4 on the CPU, with glibc's malloc kept from returning
-    freed memory (``engine.allocator``) against malloc as it is; None on CUDA or off glibc."""
-    from ..engine import allocator as alloc
-
-    if device.type != "cpu" or not alloc.keep_freed_memory():
-        return None
-
-    def step(setting: str) -> float:
-        env = {**os.environ, alloc.ENV: setting}
-        args = [sys.executable, "-c", ALLOCATOR_SCRIPT, str(SEEDS), str(BATCH), str(repeats)]
-        return float(subprocess.run(args, env=env, capture_output=True, text=True, check=True).stdout.split()[-1])
-
-    return Compared("pre-training step (malloc keeps freed memory)", "malloc as it is", step("0"), step("1"))
-
-
 def _with_env(name: str, value: str, fn: Callable[[], float]) -> float:
     before = os.environ.get(name)
     os.environ[name] = value
@@ -241,7 +193,6 @@ def compare_engine(data: FashionMNIST, device: torch.device, repeats: int = 3) -
         draws(data, device, repeats, "uniform"),
         draws(data, device, repeats, "rademacher"),
         adam(data, device, repeats),
-        allocator(device, repeats),
         graphs(data, device),
     ]
     return [c for c in found if c is not None]

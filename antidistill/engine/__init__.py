@@ -8,7 +8,6 @@
 | ``draws`` | a stack's random draws, in parallel, from bits | ``seeding.member_reference`` |
 | ``adam`` | PyTorch's fused Adam, per stack member | ``torch.optim.Adam`` of each seed alone |
 | ``steps`` | a training step replayed as a CUDA graph | the same step, eager |
-| ``allocator`` | freed memory kept by glibc's malloc | (changes no number) |
 
 ``tests/test_engine_*.py`` prove each equal to its reference, exactly where the arithmetic is
 the same and otherwise within a tolerance each test derives and states; ``python -m antidistill
