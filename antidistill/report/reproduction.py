@@ -258,7 +258,7 @@ class Reproduction:
     def switch_configs(self, methods: Sequence[str] = ABLATED) -> list[tuple[Flip, list[ExperimentConfig]]]:
         """Every switch of this mode flipped alone (``ablation.flips``), each with its runs' configs:
         this build's runs of the method and seeds with the one switch set as in the other mode."""
-        base = {m: [c for c in self.configs([m])] for m in methods}
+        base = {m: self.configs([m]) for m in methods}
         choices = {m: self.lambda_choices(m) for m in methods if m in SEARCHED}
         return [
             (flip, [flip.config(c, choices.get(flip.method, {})) for c in base[flip.method]])
