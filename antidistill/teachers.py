@@ -155,7 +155,8 @@ def authors_teachers(cfgs: Sequence[TeacherConfig], data: FashionMNIST) -> list[
 
 
 def _name(cfg: TeacherConfig) -> str:
-    return f"seed{cfg.seed}"
+    on = "" if cfg.data.dataset == DataConfig().dataset else f"-{cfg.data.dataset}"
+    return f"seed{cfg.seed}{on}"
 
 
 def _load(cfg: TeacherConfig, store: Store | None) -> tuple[MLP, dict] | None:

@@ -75,3 +75,26 @@ def test_each_mean_moves_by_its_fresh_minus_reported_difference(monkeypatch):
     assert acc["reported seeds"] == pytest.approx(0.81) and acc["fresh seeds"] == pytest.approx(0.89)
     assert acc["fresh − reported"] == pytest.approx(0.08) and acc["low"] < 0.08 < acc["high"]
     assert shifts.loc[("authors mode", "Anti-Distillation", "Noise in parameters"), "p"] == 1.0
+
+
+def test_a_comparison_judged_on_one_side_only_is_neither_same_nor_changed(monkeypatch):
+    """Leaving out a collapsed method makes a comparison of its own on one set of runs only:
+    on the other it is "not judged", and the sentence counts it apart."""
+    reported, other = {"paper": ["reported runs"]}, {"paper": ["other runs"]}
+
+    def judged(runs):
+        rows = [("paper mode", "c", "all methods"), ("paper mode", "c", "without Anti-Distillation")]
+        rows = rows if runs is reported else rows[:1]
+        index = pd.MultiIndex.from_tuples(rows, names=["mode", "claim", "methods"])
+        return pd.DataFrame({"text": ["most robust"] * len(rows), "verdict": ["holds"] * len(rows)}, index=index)
+
+    monkeypatch.setattr(fresh_page, "judged", judged)
+    table = fresh_page.survival(reported, other, "A", "B")
+    assert table.loc[("(c) most robust", "paper mode", "without Anti-Distillation")].tolist() == [
+        "holds",
+        "not judged",
+        "—",
+    ]
+    assert fresh_page.changed_sentence(table, "on B") == (
+        "Every one of the 1 verdicts is the same on B (1 more, judged on A only, are not judged on B)."
+    )

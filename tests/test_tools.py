@@ -41,10 +41,13 @@ def test_compute_profile_saves_every_result_then_resumes(tmp_path):
     second = _compute(tmp_path)  # everything loads, nothing is recomputed or rewritten
     # Teachers (.json + .pt) of the final runs and of the search's trials (paper mode: trained
     # without the validation split) and of the fresh seeds, 2 x 2 search trials, 2 x 8 final
-    # runs and as many on the fresh seeds.
-    assert second == first and results() == saved and len(saved) == 3 * 2 * 2 + 8 + 2 * 2 * 8
+    # runs and as many on the fresh seeds; then the digits: their final runs' and search trials'
+    # teachers, 2 x 2 search trials and 2 x 8 final runs.
+    fashion, digits = 3 * 2 * 2 + 8 + 2 * 2 * 8, 2 * 2 * 2 + 8 + 2 * 8
+    assert second == first and results() == saved and len(saved) == fashion + digits
+    assert len([p for p in saved if "digits" in p.name]) == digits
     log = (tmp_path / "compute_profile.log").read_text().splitlines()
-    assert sum("done" in line for line in log) == 10  # 5 stages (the fresh seeds the fifth), twice
+    assert sum("done" in line for line in log) == 12  # 6 stages (the fresh seeds, the digits), twice
 
 
 @pytest.mark.parametrize("name", list(COMMANDS))

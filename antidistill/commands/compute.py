@@ -54,6 +54,6 @@ def main(argv: list[str] | None = None) -> None:
         )
         rep.compute(progress=True, done=done, modes=(args.mode,))
         for study in args.study:
-            rep.compute_study(study, progress=True)
+            rep.compute_study(study, progress=True, modes=(args.mode,))
             done(f"study {study}")
     print(profile_table(measured_profile(rep.store, args.mode, args.profile)))

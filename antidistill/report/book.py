@@ -37,6 +37,7 @@ NOTEBOOKS = (
     "07_table_one",
     "10_claims",
     "11_fresh_seeds",
+    "13_digits",
     "09_regenerated",
     "00_intro",
     "08_reproducibility",

@@ -28,6 +28,8 @@ from .parameters import check_injected, validate_parameters
 # The studies beyond the paper (issue "Beyond the paper"), each computed by ``compute_study``:
 # one switch at a time, the digits, the Hessian penalties that train.
 STUDIES = ("switches", "digits", "penalties")
+# Those whose chapter is in the book, so ``compute`` computes them too.
+BOOK_STUDIES = ("digits",)
 
 
 def check_study(study: str) -> None:
@@ -172,7 +174,8 @@ class Reproduction:
         """Everything the pages show, computed (or loaded where saved) before any page runs, with
         progress bars: for each of ``modes`` (default ``modes()``) the teachers, both λ searches,
         every final run and every final run on fresh seeds (``fresh``), then (at the `paper`
-        profile, where the authors' records are at hand) their runs regenerated; ``done(stage)``
+        profile, where the authors' records are at hand) their runs regenerated, then the studies
+        beyond the paper whose chapters are in the book (``BOOK_STUDIES``); ``done(stage)``
         after each stage."""
         done = done or (lambda stage: None)
         for mode in self.modes() if modes is None else modes:
@@ -197,16 +200,20 @@ class Reproduction:
             for teachers in ("ours", "authors"):
                 self.regenerated(teachers, progress=progress)
             done("the authors' runs regenerated")
+        for study in BOOK_STUDIES:
+            self.compute_study(study, progress=progress, modes=modes)
+            done(f"study {study}")
 
-    def compute_study(self, study: str, progress: bool = True) -> None:
-        """Compute (or load) the runs of one study beyond the paper (``STUDIES``), in both modes
-        where it has both: what its chapter shows."""
+    def compute_study(self, study: str, progress: bool = True, modes: Sequence[str] | None = None) -> None:
+        """Compute (or load) the runs of one study beyond the paper (``STUDIES``) in ``modes``
+        (default ``modes()``; the penalties study has `paper` mode only): what its chapter shows."""
         check_study(study)
+        modes = self.modes() if modes is None else modes
         if study == "switches":
-            for mode in self.modes():
+            for mode in modes:
                 self.of_mode(mode).switches(progress=progress)
         elif study == "digits":
-            for mode in self.modes():
+            for mode in modes:
                 on = self.on("digits").of_mode(mode)
                 on.teacher_records(progress=progress)
                 for method in SEARCHED:

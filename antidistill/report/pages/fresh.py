@@ -31,9 +31,14 @@ def judged(runs: dict[str, list[dict[str, Any]]]) -> pd.DataFrame:
     return verdicts(pd.concat(tables, ignore_index=True))
 
 
+NOT_JUDGED, NEITHER = "not judged", "—"
+
+
 def survival(reported: dict[str, list], fresh: dict[str, list], before: str, after: str) -> pd.DataFrame:
     """Per claim, mode and set of methods compared: its verdict on the reported seeds' runs
-    (column ``before``), on the fresh ones' (``after``), and whether it is the same."""
+    (column ``before``), on the fresh ones' (``after``), and whether it is the same. A comparison
+    judged only on the first (one that leaves out a method whose pre-training collapsed there)
+    is "not judged" on the second, and neither the same nor changed ("—")."""
     old, again = judged(reported), judged(fresh)
     table = (
         pd.DataFrame({"text": old["text"], before: old["verdict"]})
@@ -41,7 +46,10 @@ def survival(reported: dict[str, list], fresh: dict[str, list], before: str, aft
         .reset_index()
     )
     table["claim"] = [f"({key}) {text}" for key, text in zip(table["claim"], table["text"])]
-    table["same verdict"] = ["yes" if a == b else "no" for a, b in zip(table[before], table[after])]
+    table[after] = table[after].fillna(NOT_JUDGED)
+    table["same verdict"] = [
+        NEITHER if b == NOT_JUDGED else "yes" if a == b else "no" for a, b in zip(table[before], table[after])
+    ]
     table = table.rename(columns={"methods": "methods compared"})
     return table.set_index(["claim", "mode", "methods compared"])[[before, after, "same verdict"]]
 
@@ -75,16 +83,21 @@ def mean_shift(reported: dict[str, list], fresh: dict[str, list]) -> pd.DataFram
 
 
 def changed_sentence(table: pd.DataFrame, where: str = "on the fresh seeds") -> str:
-    """Which verdicts of a ``survival`` table change ``where``, in words."""
-    changed = table[table["same verdict"] == "no"]
+    """Which verdicts of a ``survival`` table change ``where``, in words (of those judged on both)."""
+    judged_twice = table[table["same verdict"] != NEITHER]
+    changed = judged_twice[judged_twice["same verdict"] == "no"]
+    first = table.columns[0]
+    missing = len(table) - len(judged_twice)
+    note = f" ({missing} more, judged on {first} only, are not judged {where})" if missing else ""
+    table = judged_twice
     if changed.empty:
-        return f"Every one of the {len(table)} verdicts is the same {where}."
+        return f"Every one of the {len(table)} verdicts is the same {where}{note}."
     before, after = table.columns[:2]
     parts = [
         f"{claim.split(')')[0]}) in {mode} ({methods}): {row[before]} on {before}, {row[after]} on {after}"
         for (claim, mode, methods), row in changed.iterrows()
     ]
-    return f"{len(changed)} of the {len(table)} verdicts change {where}: " + "; ".join(parts) + "."
+    return f"{len(changed)} of the {len(table)} verdicts change {where}{note}: " + "; ".join(parts) + "."
 
 
 def page(rep) -> dict[str, Any]:
