@@ -93,7 +93,7 @@ def test_the_seeds_that_do_not_reproduce_theirs_are_shown_on_another_code_path(t
         }
     }
     table, sentence = other_path_table(rep, ds, records)
-    assert not len(table) and "same_teachers.py" in sentence and "--off-in" in sentence
+    assert not len(table) and "antidistill same-teachers" in sentence and "--off-in" in sentence
     other = Store(tmp_path / "compatible")
     cfg = PROFILES["paper"].regenerated("xavier", 1, "authors")
     path = {"mkl_cbwr": "COMPATIBLE", "aten": "DEFAULT", "cpu": "x", "pinned": False, "threads": 2}
