@@ -114,3 +114,14 @@ def test_the_composite_loss_takes_it_as_l4():
     assert total.requires_grad
     with pytest.raises(ValueError, match="curvature must be"):
         LossConfig(curvature="fisher")
+
+
+def test_the_hessian_is_indefinite_where_gauss_newton_is_not():
+    """What the penalties chapter states: the CE Hessian of these networks has negative
+    eigenvalues (so a probe's vᵀHv can be negative), G none."""
+    for seed in range(3):
+        model, mask = _model(seed, False), ClassMask()
+        x, y = _batch(mask, seed)
+        loss, flat = flat_ce(model, x, y, mask)
+        assert torch.linalg.eigvalsh(torch.autograd.functional.hessian(loss, flat)).min() < -1e-3
+        assert torch.linalg.eigvalsh(_exact_gauss_newton(model, x, mask)).min() > -1e-12
