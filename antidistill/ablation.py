@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from .config import check, override
 from .experiment import ExperimentConfig
 from .growth import METHODS
-from .protocol import MODES, RECORDED_LONG, SWITCHES, TEACHER_SWITCHES, label, protocol_for
+from .protocol import MODES, RECORDED_LONG, SWITCHES, label, protocol_for
 
 # The methods the study flips switches on: the paper's baseline, the simplest growth and both
 # searched Anti-Distillation rows.
@@ -56,8 +56,10 @@ def acts_on(switch: str, method: str) -> bool:
         return method == "zero_pad"
     if switch == "recorded_epochs_factor":
         return method in RECORDED_LONG
-    if switch in TEACHER_SWITCHES and switch not in ("output_relu", "shuffle", "single_stream"):
-        return spec.needs_teacher or pretrains  # teacher_batches, mask: the teacher and D1 only
+    if switch == "teacher_batches":
+        return spec.needs_teacher
+    if switch == "mask":
+        return spec.needs_teacher or pretrains  # the teacher's and the pre-training's D1
     return True  # output_relu, shuffle, single_stream, noise_per_batch: every run
 
 
