@@ -9,7 +9,7 @@ import pytest
 import torch
 from conftest import TINY_ARGS, outcome, tiny
 
-from antidistill import experiment as experiment_mod
+from antidistill import data as data_mod
 from antidistill.cli import main
 from antidistill.config import config_hash
 
@@ -133,7 +133,7 @@ def test_cli_set_false_turns_a_switch_off(tmp_path, capsys, device):
     ],
 )
 def test_cli_rejects_bad_values_before_any_work(args, message, capsys, monkeypatch):
-    monkeypatch.setattr(experiment_mod, "load_fashion_mnist", lambda: pytest.fail("loaded data"))
+    monkeypatch.setattr(data_mod, "load_dataset", lambda name: pytest.fail("loaded data"))
     with pytest.raises(SystemExit) as info:
         main(["run", *args])
     assert info.value.code == 2 and message in capsys.readouterr().err
@@ -147,7 +147,7 @@ def test_cli_cuda_without_a_gpu_says_so(capsys):
 
 
 def test_cli_out_that_is_a_file_fails_before_loading_data(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(experiment_mod, "load_fashion_mnist", lambda: pytest.fail("loaded data"))
+    monkeypatch.setattr(data_mod, "load_dataset", lambda name: pytest.fail("loaded data"))
     blocker = tmp_path / "results"
     blocker.write_text("")
     with pytest.raises(SystemExit) as info:
