@@ -102,7 +102,7 @@ def test_stacks_equal_alone_under_a_forced_code_path(name):
 @pytest.mark.slow  # a fresh Python process
 def test_the_fingerprint_tool_finds_no_stacked_product_that_differs_on_the_pinned_path():
     done = subprocess.run(
-        [sys.executable, str(ROOT / "tools" / "code_path_fingerprint.py")],
+        [sys.executable, "-m", "antidistill", "fingerprint"],
         cwd=ROOT,
         env=_env(),
         capture_output=True,
