@@ -20,7 +20,6 @@ LAMBDAS = "lambdas"
 # and their effect reaches the runs through LAMBDAS.
 SEARCH_ONLY = ("search_pretrain_epochs", "search_split")
 L4_SWITCHES = ("probe", "probe_abs", "l4_scale", "l4_gradient")
-PRETRAIN_SWITCHES = ("pretrain_batches", "l2_squared")
 FLIPPED = tuple(s for s in SWITCHES if s not in SEARCH_ONLY) + (LAMBDAS,)
 
 

@@ -116,6 +116,8 @@ class FashionMNIST:
         return FashionMNIST(Split(x[~chosen], y[~chosen]), Split(x[chosen], y[chosen]), self.source)
 
 
+DEFAULT_DATASET = "fashion-mnist"  # the paper's; configs name another with ``DataConfig.dataset``
+
 # The validation split's images (``FashionMNIST.hold_out``): a permutation of the training
 # split from this seed, its first n.
 VALIDATION_SEED = 0
@@ -131,7 +133,7 @@ class DataConfig:
     n_test: int | None = None
     validation: int | None = None
     # Which data set (``DATASETS``): Fashion-MNIST, the paper's, or the second data set.
-    dataset: str = added_field("fashion-mnist")
+    dataset: str = added_field(DEFAULT_DATASET)
 
     def __post_init__(self) -> None:
         for name in ("n_train", "n_test", "validation"):
@@ -140,6 +142,11 @@ class DataConfig:
                 raise ValueError(f"{name} must be None (all) or an integer >= 1, got {value!r}")
         if self.dataset not in DATASETS:
             raise ValueError(f"dataset must be one of {', '.join(DATASETS)}; got {self.dataset!r}")
+
+    @property
+    def tag(self) -> str:
+        """What a result's file name adds for this data set: nothing for Fashion-MNIST."""
+        return "" if self.dataset == DEFAULT_DATASET else f"-{self.dataset}"
 
     @property
     def test_size(self) -> int:
@@ -289,4 +296,4 @@ def load_dataset(name: str) -> FashionMNIST:
     return DATASETS[name]()
 
 
-DATASETS = {"fashion-mnist": load_fashion_mnist, "digits": load_digits}
+DATASETS = {DEFAULT_DATASET: load_fashion_mnist, "digits": load_digits}

@@ -84,8 +84,7 @@ class ExperimentConfig:
 
     @property
     def run_name(self) -> str:
-        on = "" if self.data.dataset == DataConfig().dataset else f"-{self.data.dataset}"
-        return f"{self.mode}-{self.method}-seed{self.seed}{on}"
+        return f"{self.mode}-{self.method}-seed{self.seed}{self.data.tag}"
 
 
 def _check_stackable(cfgs: Sequence[ExperimentConfig]) -> ExperimentConfig:

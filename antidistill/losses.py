@@ -353,16 +353,16 @@ class CompositeLoss(Loss):
         if self.used[2]:
             terms["l3"] = noisy_input_ce(model, x, y, self.mask, self.cfg.delta, self.noise_generators, u)
             total = total + l3 * terms["l3"]
-        if self.used[3] and self.cfg.curvature == "gauss_newton":
-            trace = gauss_newton_trace(model, x, y, self.mask, self.probe_generators, probes=probes)
-            if self.protocol.probe_abs:  # each probe's value is already >= 0
-                trace = trace.abs()
-            if not self.protocol.l4_gradient:
-                trace = trace.detach()
-            terms["l4"] = self.protocol.l4_scale * trace
+        if self.used[3]:
+            terms["l4"] = self.protocol.l4_scale * self._trace(model, hs, x, y, probes)
             total = total + l4 * terms["l4"]
-        elif self.used[3]:
-            trace = hutchinson_forward(
+        return total, {k: v.detach() for k, v in terms.items()}, logits
+
+    def _trace(self, model, hs, x, y, probes) -> torch.Tensor:
+        """L4's trace estimate from this step's ``probes``: the Hessian's by the forward-mode
+        engine (``hs``: the clean pass's layer outputs), or the Gauss-Newton matrix's."""
+        if self.cfg.curvature == "hessian":
+            return hutchinson_forward(
                 model,
                 hs,
                 y,
@@ -374,9 +374,10 @@ class CompositeLoss(Loss):
                 create_graph=self.protocol.l4_gradient,
                 probes=probes,
             )
-            terms["l4"] = self.protocol.l4_scale * trace
-            total = total + l4 * terms["l4"]
-        return total, {k: v.detach() for k, v in terms.items()}, logits
+        trace = gauss_newton_trace(model, x, y, self.mask, self.probe_generators, probes=probes)
+        if self.protocol.probe_abs:  # each probe's value is >= 0 up to rounding
+            trace = trace.abs()
+        return trace if self.protocol.l4_gradient else trace.detach()
 
 
 class PlainCE(Loss):

@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Sequence
 
 from .config import override
-from .data import DataConfig
+from .data import DEFAULT_DATASET
 from .experiment import STUDENT_TRAIN, ExperimentConfig
 from .growth import GrowthConfig
 from .reference import THEIR_LAMBDAS
@@ -66,7 +66,7 @@ class Profile:
 
     def on(self, dataset: str) -> "Profile":
         """This profile on another data set (``data.DATASETS``)."""
-        return self if dataset == DataConfig().dataset else self.varied(dataset, [("data.dataset", dataset)])
+        return self if dataset == DEFAULT_DATASET else self.varied(dataset, [("data.dataset", dataset)])
 
 
 PROFILES = {

@@ -155,8 +155,7 @@ def authors_teachers(cfgs: Sequence[TeacherConfig], data: FashionMNIST) -> list[
 
 
 def _name(cfg: TeacherConfig) -> str:
-    on = "" if cfg.data.dataset == DataConfig().dataset else f"-{cfg.data.dataset}"
-    return f"seed{cfg.seed}{on}"
+    return f"seed{cfg.seed}{cfg.data.tag}"
 
 
 def _load(cfg: TeacherConfig, store: Store | None) -> tuple[MLP, dict] | None:

@@ -8,12 +8,9 @@ import pytest
 import torch
 from conftest import tiny
 
+from antidistill.ablation import other_mode
 from antidistill.protocol import MODES, SWITCHES, TEACHER_SWITCHES, protocol_for, teacher_part
 from antidistill.teachers import TeacherConfig, train_teachers
-
-
-def _other(mode: str) -> str:
-    return next(m for m in MODES if m != mode)
 
 
 def _trained(base: TeacherConfig, protocol, data) -> dict[str, torch.Tensor]:
@@ -25,7 +22,7 @@ def _trained(base: TeacherConfig, protocol, data) -> dict[str, torch.Tensor]:
 
 @pytest.mark.parametrize("mode", MODES)
 def test_a_teacher_keeps_only_the_switches_it_reads(mode):
-    other = protocol_for(_other(mode))
+    other = protocol_for(other_mode(mode))
     flipped = dataclasses.replace(protocol_for(mode), **{s: getattr(other, s) for s in SWITCHES})
     part = teacher_part(flipped)
     assert part.base == mode
@@ -42,7 +39,7 @@ def test_the_switches_a_teacher_does_not_read_leave_its_weights_unchanged(mode, 
     base_cfg = tiny("zero_pad", mode).teacher_config()
     data = base_cfg.data.apply(fashion)
     base = _trained(base_cfg, protocol_for(mode), data)
-    other = protocol_for(_other(mode))
+    other = protocol_for(other_mode(mode))
     for switch in SWITCHES:
         if getattr(other, switch) == getattr(protocol_for(mode), switch):
             continue

@@ -222,8 +222,9 @@ class Reproduction:
         else:
             base = self.of_mode(PENALTY_MODE)
             for penalty in PENALTIES:
-                base.penalty(penalty).lambdas(PENALTY_METHOD, progress=progress)
-                base.penalty(penalty).run([PENALTY_METHOD], progress=progress)
+                varied = base.penalty(penalty)
+                varied.lambdas(PENALTY_METHOD, progress=progress)
+                varied.run([PENALTY_METHOD], progress=progress)
 
     def same_epoch_configs(self) -> list[ExperimentConfig]:
         """``same_epoch``'s configs: the rows recorded at 30 epochs with the factor off."""

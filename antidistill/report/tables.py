@@ -159,6 +159,11 @@ def curves_frame(results: Iterable[dict[str, Any]]) -> pd.DataFrame:
     return _ordered(pd.DataFrame(rows))
 
 
+def lambdas_text(lambdas) -> str:
+    """λ1..λ4 as the pages print them: two significant digits each."""
+    return ", ".join(f"{v:.2g}" for v in lambdas)
+
+
 def summarise(runs: pd.DataFrame) -> pd.DataFrame:
     """Mean and population std (ddof=0, as the paper) of each metric per method."""
     grouped = runs.groupby("method", observed=True)[list(METRICS)]

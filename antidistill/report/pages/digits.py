@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 
 from ...data import C1, DIGITS_TEST_SHARE
-from ..tables import LABELS, METRICS, for_display, runs_frame, summarise
+from ..tables import LABELS, METRICS, for_display, lambdas_text, runs_frame, summarise
 from . import common
 from .fresh import changed_sentence, runs_by_mode, survival
 
@@ -45,7 +45,7 @@ def lambdas_sentence(rep) -> str:
     parts = []
     for mode in rep.modes():
         for method in ("antidistill_l4_0", "antidistill"):
-            chosen = ", ".join(f"{v:.2g}" for v in on.of_mode(mode).lambdas(method, progress=False))
+            chosen = lambdas_text(on.of_mode(mode).lambdas(method, progress=False))
             parts.append(f"{LABELS[method]} in `{mode}` mode ({chosen})")
     return "; ".join(parts)
 

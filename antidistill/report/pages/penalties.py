@@ -8,7 +8,7 @@ import pandas as pd
 
 from ...penalties import BASELINE, METHOD, MODE, PENALTIES
 from ..statistics import ALPHA, CONFIDENCE, holm, paired
-from ..tables import LABELS, METRICS, for_display, runs_frame
+from ..tables import LABELS, METRICS, for_display, lambdas_text, runs_frame
 from . import common
 
 SIGNED = "the paper's signed estimate"
@@ -43,7 +43,7 @@ def compare(baseline: list[dict[str, Any]], variants: list[tuple[str, tuple, lis
     rows = []
     for i, ((label, lambdas, _), frame) in enumerate(zip(variants, frames)):
         effects = {metric: corrected[metric][i] for metric in METRICS}
-        row = {"L4": label, "λ": ", ".join(f"{v:.2g}" for v in lambdas)}
+        row = {"L4": label, "λ": lambdas_text(lambdas)}
         for metric, name in METRICS.items():
             c = effects[metric]
             row[name] = f"{c.mean:+.3f} [{c.low:+.3f}, {c.high:+.3f}], p = {c.holm:.2g}"

@@ -9,7 +9,7 @@ import pandas as pd
 from ...ablation import ABLATED, LAMBDAS, Flip, other_mode, switch_label
 from ...protocol import describe
 from ..statistics import ALPHA, CONFIDENCE, Paired, holm, paired
-from ..tables import LABELS, METRICS, PAPER_TABLE_I, for_display, runs_frame
+from ..tables import LABELS, METRICS, PAPER_TABLE_I, for_display, lambdas_text, runs_frame
 from . import common
 
 # Where a run reads each Table I column (``metric_epochs`` of a run) under the names of METRICS.
@@ -19,8 +19,7 @@ EPOCH_KEYS = {"val_acc": "val_acc", "fgsm": "fgsm", "noise": "weight_noise"}
 def setting(flip: Flip, base_run: dict[str, Any], flipped_run: dict[str, Any]) -> str:
     """The flip in words: the switch's setting in the base mode → in the other."""
     if flip.switch == LAMBDAS:
-        show = lambda lambdas: "(" + ", ".join(f"{v:.2g}" for v in lambdas) + ")"  # noqa: E731
-        return f"{show(base_run['config']['lambdas'])} → {show(flipped_run['config']['lambdas'])}"
+        return f"({lambdas_text(base_run['config']['lambdas'])}) → ({lambdas_text(flipped_run['config']['lambdas'])})"
     before = describe(flip.switch, base_run["config"]["protocol"][flip.switch])
     return f"{before} → {describe(flip.switch, flip.value)}"
 
@@ -79,6 +78,11 @@ def effects_table(table: pd.DataFrame, mode: str) -> pd.DataFrame:
     return wide.rename(columns={"epochs": "read after epoch (acc / FGSM / noise)"})
 
 
+def _flips_of(table: pd.DataFrame, mode: str, metric: str, method: str) -> pd.DataFrame:
+    """The ``effects`` rows of one mode's flips of one method, for one metric."""
+    return table[(table["mode"] == mode) & (table["metric"] == metric) & (table["initialisation"] == LABELS[method])]
+
+
 def gaps(table: pd.DataFrame, runs: dict[str, list[dict[str, Any]]]) -> pd.DataFrame:
     """Per method and metric: the gap between the protocols (`authors` − `paper`, paired by seed),
     the sum of the single-switch effects from `paper` mode (each switch set as the authors' code
@@ -92,8 +96,7 @@ def gaps(table: pd.DataFrame, runs: dict[str, list[dict[str, Any]]]) -> pd.DataF
             gap = paired(list(a), list(p))
             row = {"initialisation": LABELS[method], "metric": name, "gap": gap.mean, "low": gap.low, "high": gap.high}
             for mode, sign in (("paper", 1), ("authors", -1)):
-                own = table[(table["mode"] == mode) & (table["metric"] == metric)]
-                own = own[own["initialisation"] == LABELS[method]]
+                own = _flips_of(table, mode, metric, method)
                 towards = sign * own["effect"]
                 top = towards.abs().idxmax()
                 row[f"sum from {mode}"] = towards.sum()
@@ -107,8 +110,7 @@ def printed_xavier(table: pd.DataFrame, runs: dict[str, list[dict[str, Any]]]) -
     the paper's printed one, in words."""
     printed = PAPER_TABLE_I["xavier"]["val_acc"][0]
     ours = runs_frame(runs["paper"]).query("method == 'xavier'")["val_acc"].mean()
-    own = table[(table["mode"] == "paper") & (table["metric"] == "val_acc")]
-    own = own[own["initialisation"] == LABELS["xavier"]]
+    own = _flips_of(table, "paper", "val_acc", "xavier")
     top = own.loc[(own["effect"] * (printed - ours)).idxmax()]
     share = top["effect"] / (printed - ours)
     start = f"Our `paper`-mode Xavier students reach {ours:.3f} accuracy, the paper's Table I prints {printed:.2f}."
