@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any, Sequence
 
+from .ablation import ABLATED
 from .config import override
 from .data import DEFAULT_DATASET
 from .experiment import STUDENT_TRAIN, ExperimentConfig
@@ -26,7 +27,8 @@ class Profile:
     ``overrides`` apply to every ``ExperimentConfig``; the transfer's head-only epochs scale
     with the student epochs they override (3 of 10 in the paper). ``search_*`` shape the lambda
     search: trials per searched method and how many of the leading seeds enter the objective
-    (None: all). A search trial trains on the same schedule as the final runs.
+    (None: all). A search trial trains on the same schedule as the final runs. ``ablated``: the
+    methods the switches study flips its switches on (``ablation.ABLATED`` unless shortened).
     """
 
     name: str
@@ -34,6 +36,7 @@ class Profile:
     overrides: tuple[tuple[str, Any], ...] = ()
     search_trials: tuple[tuple[str, int], ...] = (("antidistill_l4_0", 5), ("antidistill", 10))
     search_seeds: int | None = None
+    ablated: tuple[str, ...] = ABLATED
     description: str = ""
 
     def config(self, method: str, seed: int, mode: str, lambdas=None) -> ExperimentConfig:
@@ -84,6 +87,9 @@ PROFILES = {
                 ("attack.noise_max_draws", 32),
             ),
             search_trials=(("antidistill_l4_0", 2), ("antidistill", 2)),
+            # Every switch still flipped at least once (zero pad alone reads the teacher-sized
+            # pad), in 27 of the 37 flips per mode: λ4 = 0's flips are the full method's but L4's.
+            ablated=("xavier", "zero_pad", "antidistill"),
             description="the whole book in about a minute: 2 seeds, 1 epoch per stage, 3000 training images",
         ),
         Profile(

@@ -8,6 +8,7 @@ from conftest import outcome, tiny
 
 from antidistill.ablation import ABLATED, FLIPPED, LAMBDAS, SEARCH_ONLY, Flip, acts_on, flips, other_mode
 from antidistill.experiment import run_many
+from antidistill.profiles import PROFILES
 from antidistill.protocol import MODES, SWITCHES, protocol_for
 from antidistill.store import Store
 
@@ -25,6 +26,14 @@ def test_every_switch_but_the_search_s_own_is_flipped():
     assert all(not acts_on(s, m) for s in (LAMBDAS, "lambdas_from_importance") for m in ("xavier", "zero_pad"))
     with pytest.raises(ValueError, match="unknown switch"):
         acts_on("search_split", "xavier")
+
+
+@pytest.mark.parametrize("profile", list(PROFILES))
+def test_every_profile_flips_every_switch_on_some_method(profile):
+    ablated = PROFILES[profile].ablated
+    assert set(ablated) <= set(ABLATED) and "xavier" in ablated  # the chapter measures Xavier against the paper
+    for base in MODES:
+        assert {f.switch for f in flips(base, ablated)} == set(FLIPPED)
 
 
 @pytest.mark.parametrize("base", MODES)

@@ -68,7 +68,7 @@ def test_an_effect_is_the_paired_difference_holm_corrected_within_mode_and_metri
 def test_the_gap_is_set_beside_the_sums_of_single_switches_both_read_towards_the_code(switched, monkeypatch):
     runs = {mode: switched[mode][0][1] for mode in switched}
     table = switches.effects(switched)
-    gaps = switches.gaps(table.assign(), runs).loc[(LABELS["xavier"], "Accuracy")]
+    gaps = switches.gaps(table.assign(), runs, ["xavier"]).loc[(LABELS["xavier"], "Accuracy")]
     assert gaps["gap"] == pytest.approx(np.mean(np.subtract(BASE["authors"], BASE["paper"])))
     assert gaps["sum from paper"] == pytest.approx(np.mean(SHIFT["paper"]))
     assert gaps["sum from authors"] == pytest.approx(-np.mean(SHIFT["authors"]))
@@ -77,3 +77,9 @@ def test_the_gap_is_set_beside_the_sums_of_single_switches_both_read_towards_the
     printed, ours = PAPER_TABLE_I["xavier"]["val_acc"][0], np.mean(BASE["paper"])
     assert f"{ours:.3f}" in sentence and f"{printed:.2f}" in sentence
     assert "No single switch" in sentence  # the ReLU raises accuracy, away from the printed 0.68
+
+
+def test_the_ablated_methods_read_as_a_list_whose_labels_keep_their_commas():
+    assert switches.method_list(["xavier", "antidistill"]) == f"{LABELS['xavier']} and {LABELS['antidistill']}"
+    three = switches.method_list(["xavier", "antidistill_l4_0", "antidistill"])
+    assert three == f"{LABELS['xavier']}; {LABELS['antidistill_l4_0']}; and {LABELS['antidistill']}"

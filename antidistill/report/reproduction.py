@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from ..ablation import ABLATED, Flip, flips, other_mode
+from ..ablation import Flip, flips, other_mode
 from ..config import override
 from ..data import FashionMNIST
 from ..environment import pick_device
@@ -263,9 +263,11 @@ class Reproduction:
             "other": self.of_mode(other_mode(self.mode)).lambdas(method, progress=False),
         }
 
-    def switch_configs(self, methods: Sequence[str] = ABLATED) -> list[tuple[Flip, list[ExperimentConfig]]]:
-        """Every switch of this mode flipped alone (``ablation.flips``), each with its runs' configs:
-        this build's runs of the method and seeds with the one switch set as in the other mode."""
+    def switch_configs(self) -> list[tuple[Flip, list[ExperimentConfig]]]:
+        """Every switch of this mode flipped alone (``ablation.flips``) on the profile's ablated
+        methods, each with its runs' configs: this build's runs of the method and seeds with the
+        one switch set as in the other mode."""
+        methods = self.profile.ablated
         base = {m: self.configs([m]) for m in methods}
         choices = {m: self.lambda_choices(m) for m in methods if m in SEARCHED}
         return [

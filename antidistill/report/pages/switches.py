@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
 import pandas as pd
 
-from ...ablation import ABLATED, LAMBDAS, Flip, other_mode, switch_label
+from ...ablation import LAMBDAS, Flip, other_mode, switch_label
 from ...protocol import describe
 from ..statistics import ALPHA, CONFIDENCE, Paired, holm, paired
 from ..tables import LABELS, METRICS, PAPER_TABLE_I, for_display, lambdas_text, runs_frame
@@ -83,14 +83,14 @@ def _flips_of(table: pd.DataFrame, mode: str, metric: str, method: str) -> pd.Da
     return table[(table["mode"] == mode) & (table["metric"] == metric) & (table["initialisation"] == LABELS[method])]
 
 
-def gaps(table: pd.DataFrame, runs: dict[str, list[dict[str, Any]]]) -> pd.DataFrame:
-    """Per method and metric: the gap between the protocols (`authors` − `paper`, paired by seed),
-    the sum of the single-switch effects from `paper` mode (each switch set as the authors' code
+def gaps(table: pd.DataFrame, runs: dict[str, list[dict[str, Any]]], methods: Sequence[str]) -> pd.DataFrame:
+    """Per method of ``methods`` and metric: the gap between the protocols (`authors` − `paper`,
+    paired by seed), the sum of the single-switch effects from `paper` mode (each switch set as the authors' code
     has it) and from `authors` mode (each switch set back as in the text, its sign turned so it
     also reads towards the authors' code), and the largest single switch from each side."""
     frames = {mode: runs_frame(results) for mode, results in runs.items()}
     rows = []
-    for method in [m for m in ABLATED if LABELS[m] in set(table["initialisation"])]:
+    for method in methods:
         for metric, name in METRICS.items():
             a, p = (frames[m][frames[m]["method"] == method][metric] for m in ("authors", "paper"))
             gap = paired(list(a), list(p))
@@ -124,6 +124,15 @@ def printed_xavier(table: pd.DataFrame, runs: dict[str, list[dict[str, Any]]]) -
     )
 
 
+def method_list(methods: Sequence[str]) -> str:
+    """The ablated methods in words; their labels hold commas ("Anti-Distillation, λ4 = 0"), so a
+    list of three or more is cut by semicolons."""
+    labels = [LABELS[m] for m in methods]
+    if len(labels) < 3:
+        return " and ".join(labels)
+    return "; ".join(labels[:-1]) + f"; and {labels[-1]}"
+
+
 def switches_by_mode(rep) -> dict[str, list[tuple[Flip, list, list]]]:
     """Each base mode's flips with their base and flipped runs (computed where missing)."""
     return {mode: rep.of_mode(mode).switches(progress=False) for mode in rep.modes()}
@@ -132,16 +141,16 @@ def switches_by_mode(rep) -> dict[str, list[tuple[Flip, list, list]]]:
 def page(rep) -> dict[str, Any]:
     switched = switches_by_mode(rep)
     table = effects(switched)
-    runs = {mode: rep.of_mode(mode).run(ABLATED, progress=False) for mode in rep.modes()}
+    methods = rep.profile.ablated
+    runs = {mode: rep.of_mode(mode).run(methods, progress=False) for mode in rep.modes()}
     return {
         **common(rep),
-        # The labels hold commas ("Anti-Distillation, λ4 = 0"), so the list is cut by semicolons.
-        "switch_methods": "; ".join(LABELS[m] for m in ABLATED[:-1]) + f"; and {LABELS[ABLATED[-1]]}",
+        "switch_methods": method_list(methods),
         "switch_counts": "; ".join(f"{len(flips)} from `{mode}` mode" for mode, flips in switched.items()),
         "switch_confidence": f"{CONFIDENCE:.0%}",
         "switch_alpha": f"{ALPHA:g}",
         **{f"switch_from_{mode}": for_display(effects_table(table, mode)) for mode in switched},
         **{f"switch_from_{mode}_other": other_mode(mode) for mode in switched},
-        "switch_gaps": for_display(gaps(table, runs)),
+        "switch_gaps": for_display(gaps(table, runs, methods)),
         "switch_xavier": printed_xavier(table, runs),
     }
