@@ -59,3 +59,11 @@ glue_all(fresh.page(rep))
 #
 # ```{glue} fresh_shifts
 # ```
+
+# %% [markdown]
+# ## What it cost
+#
+# ```{glue} fresh_spent
+# ```
+#
+# {glue:md}`spent_note`

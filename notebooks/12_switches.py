@@ -72,3 +72,11 @@ glue_all(switches.page(rep))
 # ```
 #
 # {glue:md}`switch_xavier`
+
+# %% [markdown]
+# ## What it cost
+#
+# ```{glue} switch_spent
+# ```
+#
+# {glue:md}`spent_note`

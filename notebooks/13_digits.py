@@ -60,3 +60,11 @@ glue_all(digits.page(rep))
 #
 # ```{glue} digits_means
 # ```
+
+# %% [markdown]
+# ## What it cost
+#
+# ```{glue} digits_spent
+# ```
+#
+# {glue:md}`spent_note`

@@ -54,3 +54,11 @@ glue_all(penalties.page(rep))
 # ```
 #
 # {glue:md}`penalty_answer`
+
+# %% [markdown]
+# ## What it cost
+#
+# ```{glue} penalty_spent
+# ```
+#
+# {glue:md}`spent_note`

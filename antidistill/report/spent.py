@@ -1,0 +1,148 @@
+"""What each study beyond the paper cost: its saved teachers, λ-search trials and runs, counted against what it needs, with the wall time each recorded."""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Sequence
+
+import pandas as pd
+
+from ..config import config_hash, to_dict
+from ..experiment import ExperimentConfig
+from ..growth import METHODS
+from ..penalties import METHOD as PENALTY_METHOD
+from ..penalties import MODE as PENALTY_MODE
+from ..penalties import PENALTIES
+from ..search import SEARCHED
+from ..store import RESULTS_VERSION, Store
+
+COLUMNS = ["work", "saved", "needed", "wall time (min)"]
+# The studies ``spent`` accounts for: those beyond the paper (``reproduction.STUDIES``) and the
+# fresh seeds, which the main computation runs.
+ACCOUNTED = ("fresh", "switches", "digits", "penalties")
+# What ``spent_table`` holds, said under it in each chapter.
+NOTE = (
+    "Each saved teacher, λ-search trial and run recorded its wall time (a run its share of the stack it "
+    "trained in); the table sums them per kind of work, counts them against what the study needs, and "
+    "leaves out work shared with the main reproduction (a teacher it reuses, say). They are the times of "
+    "the machine that computed them; where it ran other work at the same time, they are longer than the "
+    "work needs."
+)
+
+
+def _matching(store: Store, kind: str, configs: Iterable[Any], same=config_hash) -> tuple[int, int, float]:
+    """(saved, needed, minutes) of the distinct ``configs`` among ``store``'s results of ``kind``;
+    ``same`` keys a saved config (a search trial is keyed without its λ, which its trial drew)."""
+    wanted = {same(to_dict(c)) for c in configs}
+    times = [
+        r["wall_time_s"]
+        for r in store.results(kind)
+        if r.get("results_version") == RESULTS_VERSION and same(r["config"]) in wanted
+    ]
+    return len(times), len(wanted), sum(times) / 60
+
+
+def _without_lambdas(cfg: dict[str, Any]) -> str:
+    return config_hash({**cfg, "lambdas": None})
+
+
+# A placeholder for λ not yet searched: results are matched without their λ (``_without_lambdas``),
+# so a study's cost can be counted before its searches finish and never starts one.
+UNSEARCHED = (0.0,) * 4
+
+
+def _configs(rep, methods: Sequence[str]) -> list[ExperimentConfig]:
+    """``rep``'s runs of ``methods``, a searched method's at ``UNSEARCHED`` λ."""
+    return [
+        rep.profile.config(m, seed, rep.mode, UNSEARCHED if m in SEARCHED else None)
+        for m in methods
+        for seed in rep.seeds
+    ]
+
+
+def _runs(rep, methods: Sequence[str]) -> tuple[int, int, float]:
+    """``rep``'s final runs of ``methods``: no two of a study's runs differ in their λ alone."""
+    return _matching(rep.store, "runs", _configs(rep, methods), _without_lambdas)
+
+
+def _teachers(configs: Sequence[ExperimentConfig], counted: set[str]) -> list:
+    """The teachers ``configs`` train (those that need one) that are not ``counted`` yet (config
+    hashes), which they join: a teacher is counted once, where it is first needed."""
+    needing = [
+        c.teacher_config() for c in configs if METHODS[c.method].needs_teacher or METHODS[c.method].lambdas != "none"
+    ]
+    new = [t for t in needing if config_hash(t) not in counted]
+    counted.update(config_hash(t) for t in new)
+    return new
+
+
+def _main_teachers(rep) -> set[str]:
+    """The teachers of the main reproduction in every mode, final runs' and search trials'."""
+    counted: set[str] = set()
+    for mode in rep.modes():
+        main = rep.of_mode(mode)
+        _teachers(_configs(main, METHODS), counted)
+        for method in SEARCHED:
+            search = main.search(method)
+            _teachers([search.trial_config(seed, UNSEARCHED) for seed in search.search_seeds], counted)
+    return counted
+
+
+def _searched(rep, label: str, methods: Sequence[str], counted: set[str]) -> list[tuple[str, int, int, float]]:
+    """The λ searches of ``methods`` in ``rep``: each one's trials, then the teachers their
+    trials train that are not ``counted`` (paper mode's trials hold out a validation split)."""
+    rows, teachers = [], []
+    for method in methods:
+        search = rep.search(method)
+        trials = [search.trial_config(seed, UNSEARCHED) for seed in search.search_seeds]
+        saved, _, hours = _matching(rep.store, "search", trials, _without_lambdas)
+        rows.append((f"{label}λ search of {METHODS[method].label}", saved, search.n_trials * len(trials), hours))
+        teachers += _teachers(trials, counted)
+    rows.append((f"{label}the searches' own teachers", *_matching(rep.store, "teachers", teachers)))
+    return rows
+
+
+def spent(rep, study: str) -> list[tuple[str, int, int, float]]:
+    """(work, saved, needed, minutes of recorded wall time) per kind of work of ``study``
+    (``ACCOUNTED``) in ``rep``'s build, every mode the study runs in. A run's time is
+    its share of its stack; a teacher is counted once, and not at all where the main
+    reproduction trains it (a flip reuses its seed's teacher unless it flips a teacher's switch).
+    Results are matched without their λ, so a study is counted before its searches finish."""
+    rows: list[tuple[str, int, int, float]] = []
+    counted = _main_teachers(rep)
+    if study == "fresh":
+        for mode in rep.modes():
+            fresh = rep.of_mode(mode).fresh()
+            teachers = _teachers(_configs(fresh, METHODS), counted)
+            rows.append((f"`{mode}` mode: teachers", *_matching(fresh.store, "teachers", teachers)))
+            rows.append((f"`{mode}` mode: runs", *_runs(fresh, METHODS)))
+    elif study == "switches":
+        for mode in rep.modes():
+            r = rep.of_mode(mode)
+            flipped = [c for _, configs in r.switch_configs() for c in configs]
+            rows.append((f"`{mode}` mode: flipped runs", *_matching(r.store, "switches", flipped)))
+            teachers = _teachers(flipped, counted)
+            rows.append((f"`{mode}` mode: their own teachers", *_matching(r.store, "teachers", teachers)))
+    elif study == "digits":
+        for mode in rep.modes():
+            on = rep.on("digits").of_mode(mode)
+            teachers = _teachers(_configs(on, METHODS), counted)
+            rows.append((f"`{mode}` mode: teachers", *_matching(on.store, "teachers", teachers)))
+            rows += _searched(on, f"`{mode}` mode: ", SEARCHED, counted)
+            rows.append((f"`{mode}` mode: final runs", *_runs(on, METHODS)))
+    elif study == "penalties":
+        base = rep.of_mode(PENALTY_MODE)
+        for penalty in PENALTIES:
+            varied = base.penalty(penalty)
+            rows += _searched(varied, f"{penalty.label}: ", [PENALTY_METHOD], counted)
+            rows.append((f"{penalty.label}: final runs", *_runs(varied, [PENALTY_METHOD])))
+    else:
+        raise ValueError(f"unknown study {study!r}; accounted are {', '.join(ACCOUNTED)}")
+    return rows
+
+
+def spent_table(rows: list[tuple[str, int, int, float]]) -> pd.DataFrame:
+    """``spent``'s rows as the chapters show them (work it does not need left out), with their total."""
+    table = pd.DataFrame([row for row in rows if row[2]], columns=COLUMNS)
+    total = ("total", table["saved"].sum(), table["needed"].sum(), table["wall time (min)"].sum())
+    table = pd.concat([table, pd.DataFrame([total], columns=COLUMNS)], ignore_index=True)
+    return table.assign(**{"wall time (min)": table["wall time (min)"].round(1)}).set_index("work")

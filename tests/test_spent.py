@@ -1,0 +1,62 @@
+"""What a study cost: its saved results counted against the work it needs, their recorded wall times summed, shared work left out."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from conftest import tiny, valid_record
+
+pytest.importorskip("optuna", reason="the report's pages import the search (tools/setup.sh installs optuna)")
+
+from antidistill.config import config_hash, override  # noqa: E402
+from antidistill.profiles import PROFILES  # noqa: E402
+from antidistill.report.reproduction import Reproduction  # noqa: E402
+from antidistill.report.spent import _matching, _teachers, _without_lambdas, spent, spent_table  # noqa: E402
+from antidistill.store import Store  # noqa: E402
+
+
+def test_saved_results_count_once_against_the_distinct_configs_needed(tmp_path):
+    store = Store(tmp_path)
+    configs = [tiny("zero_pad", seed=s) for s in (0, 1, 2)]
+    for cfg in configs[:2]:
+        store.save("runs", cfg.run_name, cfg, valid_record(cfg, wall_time_s=90.0))
+    other = tiny("xavier")  # saved, but not among the configs asked for
+    store.save("runs", other.run_name, other, valid_record(other, wall_time_s=600.0))
+    assert _matching(store, "runs", configs + configs[:1]) == (2, 3, 3.0)
+
+
+def test_a_search_trial_is_matched_whatever_lambda_it_drew(tmp_path):
+    store = Store(tmp_path)
+    drawn = tiny("antidistill", lambdas=(0.1, 0.2, 0.3, 0.4))
+    store.save("search", drawn.run_name, drawn, valid_record(drawn, wall_time_s=30.0))
+    asked = override(drawn, {"lambdas": (0.0, 0.0, 0.0, 0.0)})
+    assert _matching(store, "search", [asked]) == (0, 1, 0.0)
+    assert _matching(store, "search", [asked], _without_lambdas) == (1, 1, 0.5)
+
+
+def test_a_run_s_teacher_is_counted_only_where_no_shared_run_trains_it():
+    base = tiny("zero_pad")
+    relu = override(base, {"protocol.output_relu": not base.protocol.output_relu})
+    noise = override(base, {"protocol.noise_per_batch": not base.protocol.noise_per_batch})  # a student's switch
+    counted = {config_hash(base.teacher_config())}
+    assert _teachers([tiny("xavier")], counted) == []  # no teacher, no pre-training
+    assert _teachers([relu, noise], counted) == [relu.teacher_config()]  # the teacher reads the ReLU
+    assert _teachers([relu], counted) == []  # counted where first needed
+
+
+def test_the_switches_study_counts_its_flipped_runs_and_totals_them(tmp_path):
+    profile = dataclasses.replace(PROFILES["smoke"], ablated=("xavier",))
+    rep = Reproduction("paper", profile, (0, 1), "cpu", Store(tmp_path))
+    [(flip, configs), *rest] = rep.switch_configs()
+    for cfg in configs:
+        rep.store.save("switches", cfg.run_name, cfg, valid_record(cfg, wall_time_s=120.0))
+    rows = spent(rep, "switches")
+    flipped = len(configs) * (1 + len(rest))
+    assert rows[0] == ("`paper` mode: flipped runs", len(configs), flipped, 2.0 * len(configs))
+    assert rows[1][1:3] == (0, 0)  # Xavier trains no teacher
+    table = spent_table(rows)
+    assert "`paper` mode: their own teachers" not in table.index
+    assert table.loc["total"].tolist() == [len(configs), 2 * flipped, 2.0 * len(configs)]
+    with pytest.raises(ValueError, match="accounted are"):
+        spent(rep, "switch")
