@@ -53,10 +53,10 @@ def test_the_switches_study_counts_its_flipped_runs_and_totals_them(tmp_path):
         rep.store.save("switches", cfg.run_name, cfg, valid_record(cfg, wall_time_s=120.0))
     rows = spent(rep, "switches")
     flipped = len(configs) * (1 + len(rest))
-    assert rows[0] == ("`paper` mode: flipped runs", len(configs), flipped, 2.0 * len(configs))
+    assert rows[0] == ("paper mode: flipped runs", len(configs), flipped, 2.0 * len(configs))
     assert rows[1][1:3] == (0, 0)  # Xavier trains no teacher
     table = spent_table(rows)
-    assert "`paper` mode: their own teachers" not in table.index
+    assert "paper mode: their own teachers" not in table.index
     assert table.loc["total"].tolist() == [len(configs), 2 * flipped, 2.0 * len(configs)]
     with pytest.raises(ValueError, match="accounted are"):
         spent(rep, "switch")
@@ -69,6 +69,6 @@ def test_the_spent_command_counts_a_study_in_a_folder_without_computing(tmp_path
     out = capsys.readouterr().out
     seeds, methods = len(PROFILES["smoke"].seeds), 8
     rows = {line.rsplit(None, 3)[0]: line.split()[-3:] for line in out.splitlines()[2:]}
-    assert rows["`paper` mode: runs"] == ["0", str(seeds * methods), "0.0"]
+    assert rows["paper mode: runs"] == ["0", str(seeds * methods), "0.0"]
     assert rows["total"] == ["0", str(2 * (seeds + seeds * methods)), "0.0"]  # a teacher and 8 runs per seed, 2 modes
     assert not any(tmp_path.iterdir())  # nothing computed, nothing written

@@ -113,22 +113,22 @@ def spent(rep, study: str) -> list[tuple[str, int, int, float]]:
         for mode in rep.modes():
             fresh = rep.of_mode(mode).fresh()
             teachers = _teachers(_configs(fresh, METHODS), counted)
-            rows.append((f"`{mode}` mode: teachers", *_matching(fresh.store, "teachers", teachers)))
-            rows.append((f"`{mode}` mode: runs", *_runs(fresh, METHODS)))
+            rows.append((f"{mode} mode: teachers", *_matching(fresh.store, "teachers", teachers)))
+            rows.append((f"{mode} mode: runs", *_runs(fresh, METHODS)))
     elif study == "switches":
         for mode in rep.modes():
             r = rep.of_mode(mode)
             flipped = [c for _, configs in r.switch_configs() for c in configs]
-            rows.append((f"`{mode}` mode: flipped runs", *_matching(r.store, "switches", flipped)))
+            rows.append((f"{mode} mode: flipped runs", *_matching(r.store, "switches", flipped)))
             teachers = _teachers(flipped, counted)
-            rows.append((f"`{mode}` mode: their own teachers", *_matching(r.store, "teachers", teachers)))
+            rows.append((f"{mode} mode: their own teachers", *_matching(r.store, "teachers", teachers)))
     elif study == "digits":
         for mode in rep.modes():
             on = rep.on("digits").of_mode(mode)
             teachers = _teachers(_configs(on, METHODS), counted)
-            rows.append((f"`{mode}` mode: teachers", *_matching(on.store, "teachers", teachers)))
-            rows += _searched(on, f"`{mode}` mode: ", SEARCHED, counted)
-            rows.append((f"`{mode}` mode: final runs", *_runs(on, METHODS)))
+            rows.append((f"{mode} mode: teachers", *_matching(on.store, "teachers", teachers)))
+            rows += _searched(on, f"{mode} mode: ", SEARCHED, counted)
+            rows.append((f"{mode} mode: final runs", *_runs(on, METHODS)))
     elif study == "penalties":
         base = rep.of_mode(PENALTY_MODE)
         for penalty in PENALTIES:
