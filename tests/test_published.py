@@ -8,13 +8,14 @@ import pytest
 from conftest import valid_record
 
 from antidistill.config import config_hash, to_dict
+from antidistill.data import DEFAULT_DATASET
 from antidistill.experiment import ExperimentConfig, stale_results
 from antidistill.published import PUBLISHED, differences, recompute, stale
 from antidistill.store import RESULTS_VERSION, Store
 
 
 def _published(pattern: str):
-    return sorted((PUBLISHED / "runs").glob(pattern))
+    return sorted(PUBLISHED.glob(pattern))
 
 
 def test_no_published_result_is_stale():
@@ -44,18 +45,26 @@ def test_a_stale_result_is_found_and_says_why(tmp_path):
 
 
 # One authors-mode 30-epoch row and one paper-mode Anti-Distillation seed, each from a teacher
-# trained here (recomputed too).
-RECOMPUTED = ("authors-zero_pad-seed0-*.json", "paper-antidistill-seed0-*.json")
+# trained here (recomputed too); the studies' runs likewise: an Anti-Distillation seed on the
+# digits and a flipped switch (Xavier with the output ReLU of the authors' code).
+RECOMPUTED = (
+    ("runs/authors-zero_pad-seed0-*.json", DEFAULT_DATASET),
+    ("runs/paper-antidistill-seed0-*.json", DEFAULT_DATASET),
+    ("runs/paper-antidistill-seed0-digits-*.json", "digits"),
+    ("switches/paper-xavier-seed0-*.json", DEFAULT_DATASET),
+)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("pattern", RECOMPUTED)
-def test_a_published_run_recomputes(pattern):
+@pytest.mark.parametrize("pattern, dataset", RECOMPUTED)
+def test_a_published_run_recomputes(pattern, dataset):
+    records = {p: json.loads(p.read_text()) for p in _published(pattern)}
     paths = [
         p
-        for p in _published(pattern)
-        if json.loads(p.read_text())["results_version"] == RESULTS_VERSION
-        and json.loads(p.read_text())["config"]["teachers"] == "ours"
+        for p, r in records.items()
+        if r["results_version"] == RESULTS_VERSION
+        and r["config"]["teachers"] == "ours"
+        and r["config"]["data"].get("dataset", DEFAULT_DATASET) == dataset
     ]
     if not paths:
         pytest.skip(f"no published run matches {pattern} yet")
