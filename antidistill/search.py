@@ -121,6 +121,8 @@ def _lambdas_of(params: dict[str, float]) -> tuple[float, float, float, float]:
 
 def _storage(store: Store, cfg: SearchConfig) -> str:
     path = store.root / "studies" / f"{cfg.study_name}.db"
+    if not path.is_file():  # a read-only store stops here, before SQLite creates the file
+        store.computing(f"the λ search {cfg.study_name} (its study file)")
     path.parent.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{path.resolve()}"
 

@@ -37,6 +37,14 @@ def test_search_is_seeded_and_lambdas_in_range(cfg, tmp_path, device):
     assert (tmp_path / "a" / "studies" / f"{cfg.study_name}.db").is_file()
 
 
+def test_a_read_only_store_without_the_study_writes_nothing(cfg, tmp_path):
+    from antidistill.store import NotStored
+
+    with pytest.raises(NotStored, match=f"lacks the λ search {cfg.study_name}"):
+        run_search(cfg, 2, Store(tmp_path, read_only=True), device="cpu", progress=False)
+    assert not (tmp_path / "studies").exists()
+
+
 def test_l4_0_search_never_suggests_l4(tmp_path, device):
     cfg = SearchConfig("antidistill_l4_0", "paper", PROFILES["smoke"], (0,))
     lambdas = best_lambdas(cfg, 1, Store(tmp_path), device=device, progress=False)
