@@ -32,6 +32,7 @@ RECOMPUTE_TOLERANCE = {"val_acc": 0.012, "fgsm": 0.066, "noise": 0.042}
 # What a recompute may change without changing a number: how long it took, where and how it ran.
 NOT_NUMBERS = (
     "wall_time_s",
+    "cpu_time_s",
     "environment",
     "stack_size",
     "teacher",

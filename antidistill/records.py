@@ -63,6 +63,7 @@ class _Saved(BaseModel):
     val_acc: Accuracy
     history: list[EpochRow] = Field(min_length=1)
     wall_time_s: NonNegative
+    cpu_time_s: NonNegative | None = None  # absent from results computed before it was recorded
 
     @model_validator(mode="after")
     def _seed_is_the_configs(self) -> "_Saved":

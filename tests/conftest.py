@@ -256,5 +256,5 @@ def tiny(method, mode="paper", seed=0, **extra):
 
 def outcome(result):
     """A run's numbers, without what may differ between two computations of it (time, machine, cache)."""
-    drop = {"wall_time_s", "environment", "path", "cached", "teacher"}
+    drop = {"wall_time_s", "cpu_time_s", "environment", "path", "cached", "teacher"}
     return {k: v for k, v in result.items() if k not in drop}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import torch
 from conftest import assert_same_as_alone, outcome, tiny
 
 from antidistill import experiment as experiment_mod
@@ -23,6 +24,8 @@ def test_every_method_runs_in_both_modes(method, mode, tmp_path, device):
     assert result["fgsm"]["acc"][0] == pytest.approx(result["history"][-1]["val_acc"])
     assert (result["teacher"] is not None) == METHODS[method].needs_teacher
     assert (result["pretrain_history"] is not None) == (METHODS[method].lambdas != "none")
+    # Its own work's time, its teacher's apart: CPU time (all threads) at most the threads' share of wall time.
+    assert 0 < result["cpu_time_s"] <= 1.05 * torch.get_num_threads() * result["wall_time_s"] + 0.05
 
 
 def _same_numbers(stacked, alone, device):

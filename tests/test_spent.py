@@ -19,11 +19,12 @@ from antidistill.store import Store  # noqa: E402
 def test_saved_results_count_once_against_the_distinct_configs_needed(tmp_path):
     store = Store(tmp_path)
     configs = [tiny("zero_pad", seed=s) for s in (0, 1, 2)]
-    for cfg in configs[:2]:
-        store.save("runs", cfg.run_name, cfg, valid_record(cfg, wall_time_s=90.0))
+    store.save("runs", configs[0].run_name, configs[0], valid_record(configs[0], wall_time_s=90.0))
+    store.save("runs", configs[1].run_name, configs[1], valid_record(configs[1], wall_time_s=90.0, cpu_time_s=120.0))
     other = tiny("xavier")  # saved, but not among the configs asked for
-    store.save("runs", other.run_name, other, valid_record(other, wall_time_s=600.0))
-    assert _matching(store, "runs", configs + configs[:1]) == (2, 3, 3.0)
+    store.save("runs", other.run_name, other, valid_record(other, wall_time_s=600.0, cpu_time_s=600.0))
+    # Two of three saved, 3 min of wall time; CPU time recorded by one of them (2 min).
+    assert _matching(store, "runs", configs + configs[:1]) == (2, 3, 3.0, 2.0, 1)
 
 
 def test_a_search_trial_is_matched_whatever_lambda_it_drew(tmp_path):
@@ -31,8 +32,8 @@ def test_a_search_trial_is_matched_whatever_lambda_it_drew(tmp_path):
     drawn = tiny("antidistill", lambdas=(0.1, 0.2, 0.3, 0.4))
     store.save("search", drawn.run_name, drawn, valid_record(drawn, wall_time_s=30.0))
     asked = override(drawn, {"lambdas": (0.0, 0.0, 0.0, 0.0)})
-    assert _matching(store, "search", [asked]) == (0, 1, 0.0)
-    assert _matching(store, "search", [asked], _without_lambdas) == (1, 1, 0.5)
+    assert _matching(store, "search", [asked]) == (0, 1, 0.0, 0.0, 0)
+    assert _matching(store, "search", [asked], _without_lambdas) == (1, 1, 0.5, 0.0, 0)
 
 
 def test_a_run_s_teacher_is_counted_only_where_no_shared_run_trains_it():
@@ -50,14 +51,14 @@ def test_the_switches_study_counts_its_flipped_runs_and_totals_them(tmp_path):
     rep = Reproduction("paper", profile, (0, 1), "cpu", Store(tmp_path))
     [(flip, configs), *rest] = rep.switch_configs()
     for cfg in configs:
-        rep.store.save("switches", cfg.run_name, cfg, valid_record(cfg, wall_time_s=120.0))
+        rep.store.save("switches", cfg.run_name, cfg, valid_record(cfg, wall_time_s=120.0, cpu_time_s=60.0))
     rows = spent(rep, "switches")
-    flipped = len(configs) * (1 + len(rest))
-    assert rows[0] == ("paper mode: flipped runs", len(configs), flipped, 2.0 * len(configs))
+    n, flipped = len(configs), len(configs) * (1 + len(rest))
+    assert rows[0] == ("paper mode: flipped runs", n, flipped, 2.0 * n, 1.0 * n, n)
     assert rows[1][1:3] == (0, 0)  # Xavier trains no teacher
     table = spent_table(rows)
     assert "paper mode: their own teachers" not in table.index
-    assert table.loc["total"].tolist() == [len(configs), 2 * flipped, 2.0 * len(configs)]
+    assert table.loc["total"].tolist() == [n, 2 * flipped, 2.0 * n, 1.0 * n, n]
     with pytest.raises(ValueError, match="accounted are"):
         spent(rep, "switch")
 
@@ -68,7 +69,8 @@ def test_the_spent_command_counts_a_study_in_a_folder_without_computing(tmp_path
     main(["spent", str(tmp_path), "--profile", "smoke", "--study", "fresh"])
     out = capsys.readouterr().out
     seeds, methods = len(PROFILES["smoke"].seeds), 8
-    rows = {line.rsplit(None, 3)[0]: line.split()[-3:] for line in out.splitlines()[2:]}
-    assert rows["paper mode: runs"] == ["0", str(seeds * methods), "0.0"]
-    assert rows["total"] == ["0", str(2 * (seeds + seeds * methods)), "0.0"]  # a teacher and 8 runs per seed, 2 modes
+    rows = {line.rsplit(None, 5)[0]: line.split()[-5:] for line in out.splitlines()[2:]}
+    assert rows["paper mode: runs"] == ["0", str(seeds * methods), "0.0", "0.0", "0"]
+    # A teacher and 8 runs per seed, in 2 modes.
+    assert rows["total"] == ["0", str(2 * (seeds + seeds * methods)), "0.0", "0.0", "0"]
     assert not any(tmp_path.iterdir())  # nothing computed, nothing written

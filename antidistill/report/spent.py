@@ -15,7 +15,8 @@ from ..penalties import PENALTIES
 from ..search import SEARCHED
 from ..store import RESULTS_VERSION, Store
 
-COLUMNS = ["work", "saved", "needed", "wall time (min)"]
+COLUMNS = ["work", "saved", "needed", "wall time (min)", "CPU time (min)", "saved with CPU time"]
+Row = tuple[str, int, int, float, float, int]
 # The studies ``spent`` accounts for: those beyond the paper (``reproduction.STUDIES``) and the
 # fresh seeds, which the main computation runs.
 ACCOUNTED = ("fresh", "switches", "digits", "penalties")
@@ -23,22 +24,23 @@ ACCOUNTED = ("fresh", "switches", "digits", "penalties")
 NOTE = (
     "Each saved teacher, λ-search trial and run recorded its wall time (a run its share of the stack it "
     "trained in); the table sums them per kind of work, counts them against what the study needs, and "
-    "leaves out work shared with the main reproduction (a teacher it reuses, say). They are the times of "
-    "the machine that computed them; where it ran other work at the same time, they are longer than the "
-    "work needs."
+    "leaves out work shared with the main reproduction (a teacher it reuses, say). Wall time is the "
+    "machine's that computed them, waits included where it ran other work at the same time; CPU time "
+    "(all threads of the process) is what the work itself took. Results computed before CPU time was "
+    "recorded lack it: the last column counts those that have it, and the CPU time sums only theirs."
 )
 
 
-def _matching(store: Store, kind: str, configs: Iterable[Any], same=config_hash) -> tuple[int, int, float]:
-    """(saved, needed, minutes) of the distinct ``configs`` among ``store``'s results of ``kind``;
-    ``same`` keys a saved config (a search trial is keyed without its λ, which its trial drew)."""
+def _matching(store: Store, kind: str, configs: Iterable[Any], same=config_hash) -> tuple[int, int, float, float, int]:
+    """(saved, needed, wall minutes, CPU minutes, saved with CPU time) of the distinct
+    ``configs`` among ``store``'s results of ``kind``; ``same`` keys a saved config (a search
+    trial is keyed without its λ, which its trial drew)."""
     wanted = {same(to_dict(c)) for c in configs}
-    times = [
-        r["wall_time_s"]
-        for r in store.results(kind)
-        if r.get("results_version") == RESULTS_VERSION and same(r["config"]) in wanted
+    found = [
+        r for r in store.results(kind) if r.get("results_version") == RESULTS_VERSION and same(r["config"]) in wanted
     ]
-    return len(times), len(wanted), sum(times) / 60
+    cpu = [r["cpu_time_s"] for r in found if r.get("cpu_time_s") is not None]
+    return len(found), len(wanted), sum(r["wall_time_s"] for r in found) / 60, sum(cpu) / 60, len(cpu)
 
 
 def _without_lambdas(cfg: dict[str, Any]) -> str:
@@ -59,7 +61,7 @@ def _configs(rep, methods: Sequence[str]) -> list[ExperimentConfig]:
     ]
 
 
-def _runs(rep, methods: Sequence[str]) -> tuple[int, int, float]:
+def _runs(rep, methods: Sequence[str]) -> tuple[int, int, float, float, int]:
     """``rep``'s final runs of ``methods``: no two of a study's runs differ in their λ alone."""
     return _matching(rep.store, "runs", _configs(rep, methods), _without_lambdas)
 
@@ -87,27 +89,27 @@ def _main_teachers(rep) -> set[str]:
     return counted
 
 
-def _searched(rep, label: str, methods: Sequence[str], counted: set[str]) -> list[tuple[str, int, int, float]]:
+def _searched(rep, label: str, methods: Sequence[str], counted: set[str]) -> list[Row]:
     """The λ searches of ``methods`` in ``rep``: each one's trials, then the teachers their
     trials train that are not ``counted`` (paper mode's trials hold out a validation split)."""
     rows, teachers = [], []
     for method in methods:
         search = rep.search(method)
         trials = [search.trial_config(seed, UNSEARCHED) for seed in search.search_seeds]
-        saved, _, hours = _matching(rep.store, "search", trials, _without_lambdas)
-        rows.append((f"{label}λ search of {METHODS[method].label}", saved, search.n_trials * len(trials), hours))
+        saved, _, *times = _matching(rep.store, "search", trials, _without_lambdas)
+        rows.append((f"{label}λ search of {METHODS[method].label}", saved, search.n_trials * len(trials), *times))
         teachers += _teachers(trials, counted)
     rows.append((f"{label}the searches' own teachers", *_matching(rep.store, "teachers", teachers)))
     return rows
 
 
-def spent(rep, study: str) -> list[tuple[str, int, int, float]]:
-    """(work, saved, needed, minutes of recorded wall time) per kind of work of ``study``
+def spent(rep, study: str) -> list[Row]:
+    """(work, saved, needed, wall minutes, CPU minutes, saved with CPU time) per kind of work of ``study``
     (``ACCOUNTED``) in ``rep``'s build, every mode the study runs in. A run's time is
     its share of its stack; a teacher is counted once, and not at all where the main
     reproduction trains it (a flip reuses its seed's teacher unless it flips a teacher's switch).
     Results are matched without their λ, so a study is counted before its searches finish."""
-    rows: list[tuple[str, int, int, float]] = []
+    rows: list[Row] = []
     counted = _main_teachers(rep)
     if study == "fresh":
         for mode in rep.modes():
@@ -140,9 +142,10 @@ def spent(rep, study: str) -> list[tuple[str, int, int, float]]:
     return rows
 
 
-def spent_table(rows: list[tuple[str, int, int, float]]) -> pd.DataFrame:
+def spent_table(rows: list[Row]) -> pd.DataFrame:
     """``spent``'s rows as the chapters show them (work it does not need left out), with their total."""
-    table = pd.DataFrame([row for row in rows if row[2]], columns=COLUMNS)
-    total = ("total", table["saved"].sum(), table["needed"].sum(), table["wall time (min)"].sum())
-    table = pd.concat([table, pd.DataFrame([total], columns=COLUMNS)], ignore_index=True)
-    return table.assign(**{"wall time (min)": table["wall time (min)"].round(1)}).set_index("work")
+    table = pd.DataFrame([row for row in rows if row[2]], columns=COLUMNS).set_index("work")
+    table.loc["total"] = table.sum()
+    minutes = ["wall time (min)", "CPU time (min)"]
+    counts = [c for c in table.columns if c not in minutes]
+    return table.astype({c: int for c in counts}).round({c: 1 for c in minutes})
