@@ -1,4 +1,4 @@
-"""What each study beyond the paper cost: its saved teachers, λ-search trials and runs, counted against what it needs, with the wall time each recorded."""
+"""What each study beyond the paper cost: its saved teachers, λ-search trials and runs, counted against what it needs, with the wall and CPU time each recorded."""
 
 from __future__ import annotations
 
