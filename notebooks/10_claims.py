@@ -46,12 +46,13 @@
 # pre-training alone (a teacher at hand and λ known), with the teacher's training, and with the
 # λ search too.
 #
-# **Read after the same epoch.** The authors recorded six of their Table I rows while their code
-# trained students for 30 epochs, and transfer and full Anti-Distillation after 10, so in their
-# table (and in `authors` mode) the robustness of the first six is read after more training than
-# that of the other two. Claims (b) and (c) compare across that gap, so `authors` mode is judged a
-# second time with those six rows run again to the configured number of epochs, every column read
-# after the same epoch.
+# **Read after the same epoch.** The authors recorded {glue:text}`set_n_recorded_long` of their
+# Table I rows while their code trained students for {glue:text}`paper_authors_epochs_recorded`
+# epochs, and {glue:md}`set_recorded_short` after {glue:text}`paper_student_epochs`, so in their
+# table (and in `authors` mode) the robustness of the first group is read after more training
+# than that of the other {glue:text}`set_n_recorded_short`. Claims (b) and (c) compare across that
+# gap, so `authors` mode is judged a second time with those rows run again to the configured
+# number of epochs, every column read after the same epoch.
 #
 # **Collapsed runs.** Where a method's pre-training collapsed to a constant output on some seed,
 # a claim in which it is only a competitor is judged twice, with and without it; a claim about it

@@ -21,8 +21,10 @@
 # {glue:md}`fresh_seeds` (each with its own teacher), with the λ the search chose on seeds
 # {glue:md}`fresh_reported` and no new search, and every claim is judged again by the rules of
 # {ref}`the claims <claims>`. Claim (f) counts costs, which fresh seeds do not change, so it is
-# left out. In `authors` mode the rows are read as in their Table I, six of them after 30 D2
-# epochs and the other two after 10; the same-epoch reading of {ref}`the claims <claims>` was not
+# left out. In `authors` mode the rows are read as in their Table I,
+# {glue:text}`set_n_recorded_long` of them after {glue:text}`set_authors_epochs_recorded` D2 epochs
+# and the other {glue:text}`set_n_recorded_short` after {glue:text}`set_student_epochs`; the
+# same-epoch reading of {ref}`the claims <claims>` was not
 # rerun on the fresh seeds, so a verdict on (b) or (c) there carries that confound.
 
 # %% tags=["parameters", "remove-input"]

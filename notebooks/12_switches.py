@@ -31,7 +31,8 @@
 # {glue:md}`switch_confidence` paired interval; a star marks a difference whose p-value, Holm-corrected
 # among one mode's flips of one metric, is below {glue:md}`switch_alpha`. The last column says
 # after which D2 epoch each Table I column is read, before and after the flip: in `authors` mode
-# six rows train 30 epochs and read accuracy at epoch 10, as their records did.
+# {glue:text}`set_n_recorded_long` rows train {glue:text}`set_authors_epochs_recorded` epochs and
+# read accuracy at epoch {glue:text}`set_student_epochs`, as their records did.
 
 # %% tags=["parameters", "remove-input"]
 mode = "paper"  # "paper": the protocol as written; "authors": as the authors' public code runs it

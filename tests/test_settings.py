@@ -20,6 +20,14 @@ def test_a_quick_build_states_its_own_schedules_not_the_papers():
     assert settings(PROFILES["smoke"], "paper", (4, 7))["seeds"] == "4, 7"
 
 
+def test_the_authors_longer_recordings_are_stated_in_authors_mode_whatever_the_build_s_mode():
+    for mode in ("paper", "authors"):
+        paper, quick = settings(PROFILES["paper"], mode), settings(PROFILES["quick"], mode)
+        assert (paper["authors_epochs_recorded"], quick["authors_epochs_recorded"]) == (30, 12)  # 3 x 10, 3 x 4
+        assert paper["n_recorded_long"] + paper["n_recorded_short"] == paper["n_methods"]
+        assert paper["recorded_short"] == "Transfer Learning and Anti-Distillation"
+
+
 def test_grids_read_as_ranges():
     assert settings(PROFILES["paper"], "paper")["fgsm_grid"] == "0 to 0.018 in steps of 0.002"
     assert settings(PROFILES["paper"], "paper")["noise_grid"] == "0 to 0.09 in steps of 0.01"

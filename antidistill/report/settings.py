@@ -7,6 +7,7 @@ from typing import Any
 from ..data import SIZES
 from ..growth import METHODS
 from ..profiles import Profile
+from ..protocol import RECORDED_LONG
 from ..search import SEARCHED, SearchConfig
 
 
@@ -24,6 +25,7 @@ def settings(profile: Profile, mode: str, seeds: tuple[int, ...] | None = None) 
     cfg = profile.config("transfer", seeds[0], mode)
     pre, loss, attack = cfg.growth.pretrain, cfg.growth.loss, cfg.attack
     searches = {m: SearchConfig.of(profile, m, mode, seeds) for m in SEARCHED}
+    authors = profile.config("xavier", seeds[0], "authors")
     return {
         "mode": mode,
         "profile": profile.name,
@@ -38,6 +40,12 @@ def settings(profile: Profile, mode: str, seeds: tuple[int, ...] | None = None) 
         "teacher_gamma": cfg.teacher.gamma,
         "student_epochs": cfg.student.epochs,
         "student_epochs_recorded": cfg.protocol.epochs_recorded("xavier", cfg.student.epochs),
+        # The authors' Table I rows recorded after longer training (``protocol.RECORDED_LONG``),
+        # in `authors` mode whichever mode the build runs.
+        "authors_epochs_recorded": authors.protocol.epochs_recorded("xavier", authors.student.epochs),
+        "n_recorded_long": len(RECORDED_LONG),
+        "n_recorded_short": len(METHODS) - len(RECORDED_LONG),
+        "recorded_short": " and ".join(spec.label for m, spec in METHODS.items() if m not in RECORDED_LONG),
         "student_lr": cfg.student.lr,
         "batch_size": cfg.student.batch_size,
         "head_only_epochs": cfg.growth.head_only_epochs,
