@@ -26,6 +26,7 @@ def test_the_authors_longer_recordings_are_stated_in_authors_mode_whatever_the_b
         assert (paper["authors_epochs_recorded"], quick["authors_epochs_recorded"]) == (30, 12)  # 3 x 10, 3 x 4
         assert paper["n_recorded_long"] + paper["n_recorded_short"] == paper["n_methods"]
         assert paper["recorded_short"] == "Transfer Learning and Anti-Distillation"
+        assert (paper["authors_l4_scale"], paper["authors_probe"]) == ("0.0001", "uniform on [0, 1)")
 
 
 def test_grids_read_as_ranges():

@@ -7,7 +7,7 @@ from typing import Any
 from ..data import SIZES
 from ..growth import METHODS
 from ..profiles import Profile
-from ..protocol import RECORDED_LONG
+from ..protocol import AUTHORS, RECORDED_LONG, describe
 from ..search import SEARCHED, SearchConfig
 
 
@@ -45,6 +45,9 @@ def settings(profile: Profile, mode: str, seeds: tuple[int, ...] | None = None) 
         "authors_epochs_recorded": authors.protocol.epochs_recorded("xavier", authors.student.epochs),
         "n_recorded_long": len(RECORDED_LONG),
         "n_recorded_short": len(METHODS) - len(RECORDED_LONG),
+        # The authors' L4 as their code computes it (`authors` mode's switches), in words.
+        "authors_l4_scale": describe("l4_scale", AUTHORS.l4_scale),
+        "authors_probe": describe("probe", AUTHORS.probe),
         "recorded_short": " and ".join(spec.label for m, spec in METHODS.items() if m not in RECORDED_LONG),
         "student_lr": cfg.student.lr,
         "batch_size": cfg.student.batch_size,
