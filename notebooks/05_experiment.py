@@ -103,5 +103,5 @@ glue_all(experiment.page(rep))
 # small network on real images). {glue:md}`negative_verdict` The term's minimum, 0, belongs to a
 # network whose loss does not curve in any single weight, such as one whose ReLUs are all off and
 # whose output is constant. {glue:md}`collapse_verdict` The authors' code could not collapse this
-# way: its L4, |**v**ᵀH**v**| × {glue:text}`set_authors_l4_scale` with **v** drawn
-# {glue:text}`set_authors_probe`, enters the loss as a constant without gradient (`authors` mode).
+# way: its L4, |**v**ᵀH**v**| × {glue:md}`set_authors_l4_scale` with **v** drawn
+# {glue:md}`set_authors_probe`, enters the loss as a constant without gradient (`authors` mode).
