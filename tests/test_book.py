@@ -16,7 +16,7 @@ papermill = pytest.importorskip(
     "papermill", reason="the report's tools are not installed (tools/setup.sh installs them)"
 )
 
-from antidistill.report.book import NOTEBOOKS, build_html, execute
+from antidistill.report.book import NOTEBOOKS, build_html, execute, notebook_warnings
 
 pytestmark = pytest.mark.slow  # every test here computes a smoke build's results (minutes in all)
 from antidistill.environment import REPO
@@ -69,6 +69,7 @@ def test_every_notebook_executed_with_its_parameters(built):
         tagged = [c.metadata.get("tags", []) for c in nb.cells]
         assert sum("parameters" in t for t in tagged) == 1
         assert sum("injected-parameters" in t for t in tagged) == 1
+        assert not [w for w in notebook_warnings(root / "book" / f"{name}.ipynb") if "IProgress" in w], name
 
 
 def test_glued_values_render(built):
