@@ -1,10 +1,11 @@
-"""The device a run uses, and the software and machine a result was computed with, saved beside every run and benchmark."""
+"""The device a run uses, and the software, machine and time a result was computed with, saved beside every run and benchmark."""
 
 from __future__ import annotations
 
 import os
 import platform
 import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,22 @@ import torch
 from .numerics import code_path
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+class StackTimer:
+    """The time a stack's work took from this timer's creation, shared out among its members:
+    what each run or teacher cost. CPU time (all threads of the process) is what the work needs
+    wherever it runs; wall time also holds the waits of a machine busy with other work."""
+
+    def __init__(self) -> None:
+        self._wall, self._cpu = time.perf_counter(), time.process_time()
+
+    def shares(self, members: int) -> dict[str, float]:
+        """Each member's ``wall_time_s`` and ``cpu_time_s``, as its record saves them."""
+        return {
+            "wall_time_s": (time.perf_counter() - self._wall) / members,
+            "cpu_time_s": (time.process_time() - self._cpu) / members,
+        }
 
 
 def pick_device(name: str | None = "auto") -> torch.device:

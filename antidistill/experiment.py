@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
@@ -15,7 +14,7 @@ from .authors_draws import evaluation_passes, loader_draws, teacher_loaded
 from .config import check, config_hash
 from .data import DataConfig, FashionMNIST
 from .diagnostics import effective_widths, never_predicted
-from .environment import pick_device, runtime
+from .environment import StackTimer, pick_device, runtime
 from .growth import METHODS, GrowContext, GrownStack, GrowthConfig, grow_seeds
 from .losses import check_lambdas, plain_ce
 from .masks import ClassMask
@@ -151,7 +150,7 @@ def run_seeds(
     elif method.needs_teacher:
         teachers = get_teachers([c.teacher_config() for c in cfgs], data, store, progress)
     # Timed from here: a teacher trained above records its own time, so a sum counts it once.
-    start, cpu_start = time.perf_counter(), time.process_time()
+    timer = StackTimer()
     streams = [Streams(c.seed, single=cfg.protocol.single_stream, device=dev) for c in cfgs]
     grown = grow_stack(cfgs, [t for t, _ in teachers], data, streams, progress)
     student = grown.student
@@ -185,10 +184,7 @@ def run_seeds(
         per_batch=cfg.protocol.noise_per_batch,
         loader=test_loader,
     )
-    # The stack's time, shared out: what each run cost. CPU time (all threads) is what the work
-    # needs wherever it runs; wall time also holds the waits of a machine busy with other work.
-    wall = (time.perf_counter() - start) / len(cfgs)
-    cpu = (time.process_time() - cpu_start) / len(cfgs)
+    times = timer.shares(len(cfgs))
     environment = runtime()
     results = []
     for s, (c, (_, teacher_record)) in enumerate(zip(cfgs, teachers)):
@@ -218,8 +214,7 @@ def run_seeds(
                     "se": noise[s].se,
                     "draws": noise[s].draws,
                 },
-                "wall_time_s": wall,
-                "cpu_time_s": cpu,
+                **times,
                 "stack_size": len(cfgs),
                 "device": str(dev),
                 "environment": environment,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import pickle
-import time
 from dataclasses import dataclass, field
 from typing import Sequence
 
@@ -13,6 +12,7 @@ import torch
 from .authors_draws import loader_draws
 from .config import check
 from .data import C1, DataConfig, FashionMNIST
+from .environment import StackTimer
 from .losses import plain_ce
 from .masks import ClassMask
 from .models import MLP, StackedMLP, teacher_model
@@ -110,20 +110,12 @@ def get_teachers(
             store.computing(
                 f"the teacher of seed {', '.join(str(cfgs[i].seed) for i in missing)} ({cfgs[0].protocol.base} mode)"
             )
-        start, cpu_start = time.perf_counter(), time.process_time()
+        timer = StackTimer()
         teachers, histories = train_teachers([cfgs[i] for i in missing], data, progress)
-        # The stack's time, shared out: what each teacher cost (CPU time as in ``run_seeds``).
-        wall = (time.perf_counter() - start) / len(missing)
-        cpu = (time.process_time() - cpu_start) / len(missing)
+        times = timer.shares(len(missing))
         for i, teacher, history in zip(missing, teachers, histories):
             cfg, teacher = cfgs[i], teacher.cpu()
-            record = {
-                "seed": cfg.seed,
-                "history": history,
-                "val_acc": history[-1]["val_acc"],
-                "wall_time_s": wall,
-                "cpu_time_s": cpu,
-            }
+            record = {"seed": cfg.seed, "history": history, "val_acc": history[-1]["val_acc"], **times}
             if store is not None:
                 # Weights first: a record only ever points at weights that are fully written.
                 atomic_torch_save(store.path("teachers", _name(cfg), cfg, ".pt"), teacher.state_dict())
