@@ -65,7 +65,7 @@ glue_all(fresh.page(rep))
 # %% [markdown]
 # ## What it cost
 #
-# ```{glue} fresh_spent
+# ```{glue} spent
 # ```
 #
 # {glue:md}`spent_note`

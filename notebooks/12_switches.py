@@ -77,7 +77,7 @@ glue_all(switches.page(rep))
 # %% [markdown]
 # ## What it cost
 #
-# ```{glue} switch_spent
+# ```{glue} spent
 # ```
 #
 # {glue:md}`spent_note`

@@ -64,7 +64,7 @@ glue_all(digits.page(rep))
 # %% [markdown]
 # ## What it cost
 #
-# ```{glue} digits_spent
+# ```{glue} spent
 # ```
 #
 # {glue:md}`spent_note`

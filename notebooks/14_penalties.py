@@ -58,7 +58,7 @@ glue_all(penalties.page(rep))
 # %% [markdown]
 # ## What it cost
 #
-# ```{glue} penalty_spent
+# ```{glue} spent
 # ```
 #
 # {glue:md}`spent_note`

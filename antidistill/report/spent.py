@@ -14,6 +14,7 @@ from ..penalties import MODE as PENALTY_MODE
 from ..penalties import PENALTIES
 from ..search import SEARCHED
 from ..store import RESULTS_VERSION, Store
+from .tables import for_display
 
 COLUMNS = ["work", "saved", "needed", "wall time (min)", "CPU time (min)", "saved with CPU time"]
 Row = tuple[str, int, int, float, float, int]
@@ -31,14 +32,25 @@ NOTE = (
 )
 
 
-def _matching(store: Store, kind: str, configs: Iterable[Any], same=config_hash) -> tuple[int, int, float, float, int]:
+class _Saved:
+    """A store's current results, each kind read once (a study's rows match the same kinds many
+    times, and the published search folder alone holds hundreds of files)."""
+
+    def __init__(self, store: Store) -> None:
+        self._store, self._kinds = store, {}
+
+    def __call__(self, kind: str) -> list[dict[str, Any]]:
+        if kind not in self._kinds:
+            self._kinds[kind] = [r for r in self._store.results(kind) if r.get("results_version") == RESULTS_VERSION]
+        return self._kinds[kind]
+
+
+def _matching(saved: _Saved, kind: str, configs: Iterable[Any], same=config_hash) -> tuple[int, int, float, float, int]:
     """(saved, needed, wall minutes, CPU minutes, saved with CPU time) of the distinct
-    ``configs`` among ``store``'s results of ``kind``; ``same`` keys a saved config (a search
+    ``configs`` among the saved results of ``kind``; ``same`` keys a saved config (a search
     trial is keyed without its λ, which its trial drew)."""
     wanted = {same(to_dict(c)) for c in configs}
-    found = [
-        r for r in store.results(kind) if r.get("results_version") == RESULTS_VERSION and same(r["config"]) in wanted
-    ]
+    found = [r for r in saved(kind) if same(r["config"]) in wanted]
     cpu = [r["cpu_time_s"] for r in found if r.get("cpu_time_s") is not None]
     return len(found), len(wanted), sum(r["wall_time_s"] for r in found) / 60, sum(cpu) / 60, len(cpu)
 
@@ -61,17 +73,16 @@ def _configs(rep, methods: Sequence[str]) -> list[ExperimentConfig]:
     ]
 
 
-def _runs(rep, methods: Sequence[str]) -> tuple[int, int, float, float, int]:
+def _runs(saved: _Saved, rep, methods: Sequence[str]) -> tuple[int, int, float, float, int]:
     """``rep``'s final runs of ``methods``: no two of a study's runs differ in their λ alone."""
-    return _matching(rep.store, "runs", _configs(rep, methods), _without_lambdas)
+    return _matching(saved, "runs", _configs(rep, methods), _without_lambdas)
 
 
 def _teachers(configs: Sequence[ExperimentConfig], counted: set[str]) -> list:
-    """The teachers ``configs`` train (those that need one) that are not ``counted`` yet (config
-    hashes), which they join: a teacher is counted once, where it is first needed."""
-    needing = [
-        c.teacher_config() for c in configs if METHODS[c.method].needs_teacher or METHODS[c.method].lambdas != "none"
-    ]
+    """The teachers ``configs`` train (those of a method that needs one, as ``run_seeds`` reads
+    it) that are not ``counted`` yet (config hashes), which they join: a teacher is counted once,
+    where it is first needed."""
+    needing = [c.teacher_config() for c in configs if METHODS[c.method].needs_teacher]
     new = [t for t in needing if config_hash(t) not in counted]
     counted.update(config_hash(t) for t in new)
     return new
@@ -89,17 +100,17 @@ def _main_teachers(rep) -> set[str]:
     return counted
 
 
-def _searched(rep, label: str, methods: Sequence[str], counted: set[str]) -> list[Row]:
+def _searched(saved: _Saved, rep, label: str, methods: Sequence[str], counted: set[str]) -> list[Row]:
     """The λ searches of ``methods`` in ``rep``: each one's trials, then the teachers their
     trials train that are not ``counted`` (paper mode's trials hold out a validation split)."""
     rows, teachers = [], []
     for method in methods:
         search = rep.search(method)
         trials = [search.trial_config(seed, UNSEARCHED) for seed in search.search_seeds]
-        saved, _, *times = _matching(rep.store, "search", trials, _without_lambdas)
-        rows.append((f"{label}λ search of {METHODS[method].label}", saved, search.n_trials * len(trials), *times))
+        found, _, *times = _matching(saved, "search", trials, _without_lambdas)
+        rows.append((f"{label}λ search of {METHODS[method].label}", found, search.n_trials * len(trials), *times))
         teachers += _teachers(trials, counted)
-    rows.append((f"{label}the searches' own teachers", *_matching(rep.store, "teachers", teachers)))
+    rows.append((f"{label}the searches' own teachers", *_matching(saved, "teachers", teachers)))
     return rows
 
 
@@ -110,33 +121,33 @@ def spent(rep, study: str) -> list[Row]:
     reproduction trains it (a flip reuses its seed's teacher unless it flips a teacher's switch).
     Results are matched without their λ, so a study is counted before its searches finish."""
     rows: list[Row] = []
-    counted = _main_teachers(rep)
+    saved, counted = _Saved(rep.store), _main_teachers(rep)
     if study == "fresh":
         for mode in rep.modes():
             fresh = rep.of_mode(mode).fresh()
             teachers = _teachers(_configs(fresh, METHODS), counted)
-            rows.append((f"{mode} mode: teachers", *_matching(fresh.store, "teachers", teachers)))
-            rows.append((f"{mode} mode: runs", *_runs(fresh, METHODS)))
+            rows.append((f"{mode} mode: teachers", *_matching(saved, "teachers", teachers)))
+            rows.append((f"{mode} mode: runs", *_runs(saved, fresh, METHODS)))
     elif study == "switches":
         for mode in rep.modes():
             r = rep.of_mode(mode)
             flipped = [c for _, configs in r.switch_configs() for c in configs]
-            rows.append((f"{mode} mode: flipped runs", *_matching(r.store, "switches", flipped)))
+            rows.append((f"{mode} mode: flipped runs", *_matching(saved, "switches", flipped)))
             teachers = _teachers(flipped, counted)
-            rows.append((f"{mode} mode: their own teachers", *_matching(r.store, "teachers", teachers)))
+            rows.append((f"{mode} mode: their own teachers", *_matching(saved, "teachers", teachers)))
     elif study == "digits":
         for mode in rep.modes():
             on = rep.on("digits").of_mode(mode)
             teachers = _teachers(_configs(on, METHODS), counted)
-            rows.append((f"{mode} mode: teachers", *_matching(on.store, "teachers", teachers)))
-            rows += _searched(on, f"{mode} mode: ", SEARCHED, counted)
-            rows.append((f"{mode} mode: final runs", *_runs(on, METHODS)))
+            rows.append((f"{mode} mode: teachers", *_matching(saved, "teachers", teachers)))
+            rows += _searched(saved, on, f"{mode} mode: ", SEARCHED, counted)
+            rows.append((f"{mode} mode: final runs", *_runs(saved, on, METHODS)))
     elif study == "penalties":
         base = rep.of_mode(PENALTY_MODE)
         for penalty in PENALTIES:
             varied = base.penalty(penalty)
-            rows += _searched(varied, f"{penalty.label}: ", [PENALTY_METHOD], counted)
-            rows.append((f"{penalty.label}: final runs", *_runs(varied, [PENALTY_METHOD])))
+            rows += _searched(saved, varied, f"{penalty.label}: ", [PENALTY_METHOD], counted)
+            rows.append((f"{penalty.label}: final runs", *_runs(saved, varied, [PENALTY_METHOD])))
     else:
         raise ValueError(f"unknown study {study!r}; accounted are {', '.join(ACCOUNTED)}")
     return rows
@@ -149,3 +160,8 @@ def spent_table(rows: list[Row]) -> pd.DataFrame:
     minutes = ["wall time (min)", "CPU time (min)"]
     counts = [c for c in table.columns if c not in minutes]
     return table.astype({c: int for c in counts}).round({c: 1 for c in minutes})
+
+
+def glued(rep, study: str) -> dict[str, Any]:
+    """What a study's chapter glues under "What it cost": the table (``spent``) and ``NOTE``."""
+    return {"spent": for_display(spent_table(spent(rep, study))), "spent_note": NOTE}

@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 
 from ...data import C1, DIGITS_TEST_SHARE
-from ..spent import NOTE, spent, spent_table
+from ..spent import glued
 from ..tables import LABELS, METRICS, for_display, lambdas_text, runs_frame, summarise
 from . import common
 from .fresh import changed_sentence, runs_by_mode, survival
@@ -59,8 +59,7 @@ def page(rep) -> dict[str, Any]:
     per_epoch = steps(rep)
     return {
         **common(rep),
-        "digits_spent": for_display(spent_table(spent(rep, "digits"))),
-        "spent_note": NOTE,
+        **glued(rep, "digits"),
         "digits_test_share": f"{DIGITS_TEST_SHARE:.0%}",
         "digits_train": len(data.train),
         "digits_test": len(data.test),

@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 
 from ..claims import claims_table, verdicts
-from ..spent import NOTE, spent, spent_table
+from ..spent import glued
 from ..statistics import CONFIDENCE, unpaired
 from ..tables import LABELS, METRICS, for_display, runs_frame
 from . import common
@@ -110,8 +110,7 @@ def page(rep) -> dict[str, Any]:
     searched = searched[searched.index.get_level_values("initialisation").str.startswith("Anti-Distillation")]
     return {
         **common(rep),
-        "fresh_spent": for_display(spent_table(spent(rep, "fresh"))),
-        "spent_note": NOTE,
+        **glued(rep, "fresh"),
         "fresh_reported": seed_range(rep.seeds),
         "fresh_seeds": seed_range(fresh.seeds),
         "fresh_verdicts": for_display(table),

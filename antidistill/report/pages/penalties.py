@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 
 from ...penalties import BASELINE, METHOD, MODE, PENALTIES
-from ..spent import NOTE, spent, spent_table
+from ..spent import glued
 from ..statistics import ALPHA, CONFIDENCE, holm, paired
 from ..tables import LABELS, METRICS, for_display, lambdas_text, runs_frame
 from . import common
@@ -66,8 +66,7 @@ def page(rep) -> dict[str, Any]:
     better = [label for label, row in table.iterrows() if row["verdict"].endswith("at equal accuracy")]
     return {
         **common(rep),
-        "penalty_spent": for_display(spent_table(spent(rep, "penalties"))),
-        "spent_note": NOTE,
+        **glued(rep, "penalties"),
         "penalty_variants": "\n".join(f"- {p.why};" for p in PENALTIES)[:-1] + ".",
         "penalty_baseline": LABELS[BASELINE],
         "penalty_confidence": f"{CONFIDENCE:.0%}",

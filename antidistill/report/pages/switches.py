@@ -8,7 +8,7 @@ import pandas as pd
 
 from ...ablation import LAMBDAS, Flip, other_mode, switch_label
 from ...protocol import describe
-from ..spent import NOTE, spent, spent_table
+from ..spent import glued
 from ..statistics import ALPHA, CONFIDENCE, Paired, holm, paired
 from ..tables import LABELS, METRICS, PAPER_TABLE_I, for_display, lambdas_text, runs_frame
 from . import common
@@ -146,8 +146,7 @@ def page(rep) -> dict[str, Any]:
     runs = {mode: rep.of_mode(mode).run(methods, progress=False) for mode in rep.modes()}
     return {
         **common(rep),
-        "switch_spent": for_display(spent_table(spent(rep, "switches"))),
-        "spent_note": NOTE,
+        **glued(rep, "switches"),
         "switch_methods": method_list(methods),
         "switch_counts": "; ".join(f"{len(flips)} from `{mode}` mode" for mode, flips in switched.items()),
         "switch_confidence": f"{CONFIDENCE:.0%}",
