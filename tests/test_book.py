@@ -223,7 +223,16 @@ def test_notebook_rejects_bad_parameters(parameters, message, tmp_path):
         )
 
 
-def test_an_interrupted_build_leaves_the_book_as_it_was(tmp_path, monkeypatch):
+@pytest.fixture
+def pages_only(monkeypatch):
+    """The build's plumbing, tested with fake pages: the results they would load are not computed
+    either (the module's real build, ``built``, computes and loads them)."""
+    import antidistill.report.book as book_mod
+
+    monkeypatch.setattr(book_mod.Reproduction, "compute", lambda self, *args, **kwargs: None)
+
+
+def test_an_interrupted_build_leaves_the_book_as_it_was(tmp_path, monkeypatch, pages_only):
     """Notebooks are executed into a staging folder and moved into book/ only when all succeeded."""
     import antidistill.report.book as book_mod
 
@@ -288,7 +297,7 @@ def _fake_notebook(target, stderr: str = "") -> None:
     Path(target).write_text(json.dumps({"cells": [{"cell_type": "code", "outputs": outputs}]}))
 
 
-def test_a_failing_notebook_is_one_line_naming_it_and_its_log(tmp_path, monkeypatch, capsys):
+def test_a_failing_notebook_is_one_line_naming_it_and_its_log(tmp_path, monkeypatch, pages_only, capsys):
     import antidistill.report.book as book_mod
     from antidistill.cli import main
 
@@ -329,7 +338,7 @@ def test_a_failing_notebook_is_one_line_naming_it_and_its_log(tmp_path, monkeypa
     assert exited.value.code == 1 and capsys.readouterr().err.count("\n") == 1
 
 
-def test_warnings_of_the_pages_reach_the_terminal_and_the_build_record(tmp_path, monkeypatch, capsys):
+def test_warnings_of_the_pages_reach_the_terminal_and_the_build_record(tmp_path, monkeypatch, pages_only, capsys):
     import antidistill.report.book as book_mod
     from antidistill.report.provenance import build_record
     from antidistill.store import Store
@@ -362,7 +371,7 @@ def test_warnings_of_the_pages_reach_the_terminal_and_the_build_record(tmp_path,
     ]
 
 
-def test_staging_folders_of_killed_builds_are_removed_by_the_next(tmp_path, monkeypatch):
+def test_staging_folders_of_killed_builds_are_removed_by_the_next(tmp_path, monkeypatch, pages_only):
     import antidistill.report.book as book_mod
 
     (tmp_path / "book").mkdir()
@@ -376,7 +385,7 @@ def test_staging_folders_of_killed_builds_are_removed_by_the_next(tmp_path, monk
     assert not list(tmp_path.glob(".book-staging-*"))
 
 
-def test_a_relative_results_folder_is_relative_to_the_working_directory(tmp_path, monkeypatch):
+def test_a_relative_results_folder_is_relative_to_the_working_directory(tmp_path, monkeypatch, pages_only):
     import antidistill.report.book as book_mod
 
     root, elsewhere = tmp_path / "repo", tmp_path / "elsewhere"
