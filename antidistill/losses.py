@@ -17,6 +17,7 @@ from .engine.curvature import hutchinson_forward
 from .engine.draws import member_random, member_uniform
 from .masks import ClassMask
 from .models import MLP, StackedMLP, stack_activations
+from .numerics import sum_as_published
 from .protocol import Protocol
 
 TERMS = ("ce", "l2", "l3", "l4")
@@ -25,8 +26,9 @@ TERMS = ("ce", "l2", "l3", "l4")
 def _seed_sums(t: torch.Tensor) -> torch.Tensor:
     """Sum over every axis but the leading seed axis, one seed at a time: torch splits a long
     reduction between threads differently for [S, N] than for [1, N], and the last bits of a
-    seed's sum must not depend on how many seeds share its stack."""
-    return torch.stack([row.sum() for row in t.flatten(1)])
+    seed's sum must depend neither on how many seeds share its stack nor on the thread count
+    (the authors' L2 is a square root, so its gradient carries those bits)."""
+    return torch.stack([sum_as_published(row) for row in t.flatten(1)])
 
 
 def projection_distance(student: StackedMLP, teacher: StackedMLP, squared: bool = True) -> torch.Tensor:

@@ -8,7 +8,10 @@ import os
 import platform
 import sys
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import torch
 
 # On an x86-64 CPU, MKL (every matrix product) and ATen (reductions, softmax, Adam...) each pick
 # kernels for the CPU they find, and kernels of different vector widths round differently:
@@ -34,6 +37,37 @@ EMULATED = {
     "avx512-strict": {"MKL_CBWR": "AVX512,STRICT", "ATEN_CPU_CAPABILITY": "avx512"},
     "compatible": {"MKL_CBWR": "COMPATIBLE", "ATEN_CPU_CAPABILITY": "default"},  # SSE2, no CNR strictness
 }
+
+# ATen sums a tensor of more than GRAIN_SIZE elements in one chunk per thread (at most
+# ceil(n / GRAIN_SIZE) chunks, the first ones ceil(n / chunks) long) and then adds the chunks'
+# sums, so a long sum's last bits depend on the thread count; the published runs were computed
+# with PUBLISHED_THREADS threads. `sum_as_published` forms that sum on any thread count.
+GRAIN_SIZE = 32768  # at::internal::GRAIN_SIZE
+PUBLISHED_THREADS = 2
+
+
+def sum_as_published(x: torch.Tensor) -> torch.Tensor:
+    """``x.sum()`` rounded as ATen rounds it with ``PUBLISHED_THREADS`` threads, whatever the thread
+    count (each chunk summed on one thread, then the chunks' sums added in order); the gradient
+    is ``x.sum()``'s. On CUDA, ``x.sum()``: the CPU's threads play no part there."""
+    import torch  # this module is imported before torch, to pin its code path
+
+    x = x.reshape(-1)
+    n = x.numel()
+    if x.device.type != "cpu" or n <= GRAIN_SIZE:
+        return x.sum()  # one chunk: ATen sums it on one thread anyway
+    chunks = min(PUBLISHED_THREADS, -(-n // GRAIN_SIZE))
+    size = -(-n // chunks)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        total = x[:size].sum()
+        for start in range(size, n, size):
+            total = total + x[start : start + size].sum()
+    finally:
+        torch.set_num_threads(threads)
+    return total
+
 
 # oneMKL's mkl_cbwr_get values (mkl_service.h); the branch is the low 16 bits, STRICT a flag.
 _MKL_BRANCHES = {
@@ -158,8 +192,9 @@ def cpu_model() -> str:
 
 
 def code_path() -> dict[str, Any]:
-    """What decides a CPU run's last bits, saved with every run: the CPU, MKL's CNR setting,
-    ATen's kernel set, the thread count, and whether this is the pinned path."""
+    """What may decide a CPU run's last bits, saved with every run: the CPU, MKL's CNR setting,
+    ATen's kernel set, the thread count (recorded; see ``same_path``), and whether this is the
+    pinned path."""
     import torch
 
     mkl, aten = mkl_branch(), aten_capability()
@@ -170,6 +205,16 @@ def code_path() -> dict[str, Any]:
         "threads": torch.get_num_threads(),
         "pinned": is_pinned(mkl, aten),
     }
+
+
+def same_path(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Whether two saved code paths give the same last bits: all but the thread count agree. MKL's
+    strict mode makes a product's bits independent of the thread count, and the one long sum
+    whose bits reach training is ``sum_as_published``: published 2-thread runs of Xavier, Data
+    Noise and Anti-Distillation (both modes), recomputed on 1 thread (`authors` Anti-Distillation
+    on 3 as well), gave every number to the bit."""
+    drop = lambda path: {k: v for k, v in path.items() if k != "threads"}  # noqa: E731
+    return drop(a) == drop(b)
 
 
 def is_pinned(mkl: str | None, aten: str) -> bool:

@@ -10,7 +10,7 @@ from typing import Any
 from .config import from_dict
 from .environment import REPO
 from .experiment import ExperimentConfig, run_seeds, stale_results
-from .numerics import code_path
+from .numerics import code_path, same_path
 from .reference import table_one
 from .store import Store
 
@@ -62,8 +62,8 @@ def recompute(path: Path, device: str = "cpu") -> tuple[dict[str, Any], dict[str
 
 def differences(saved: dict[str, Any], fresh: dict[str, Any]) -> list[str]:
     """What a recompute changed: on the published run's code path (CPU model, MKL mode, ATen
-    kernels, threads) any number at all; on another, a Table I number beyond ``RECOMPUTE_TOLERANCE``."""
-    if saved["environment"]["code_path"] == code_path():
+    kernels; any thread count) any number at all; on another, a Table I number beyond ``RECOMPUTE_TOLERANCE``."""
+    if same_path(saved["environment"]["code_path"], code_path()):
         # The teacher's accuracy is a number too (the teacher is trained again); its time and cache flag are not.
         def keep(run: dict[str, Any]) -> dict[str, Any]:
             return {

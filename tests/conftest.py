@@ -258,3 +258,13 @@ def outcome(result):
     """A run's numbers, without what may differ between two computations of it (time, machine, cache)."""
     drop = {"wall_time_s", "cpu_time_s", "environment", "path", "cached", "teacher"}
     return {k: v for k, v in result.items() if k not in drop}
+
+
+@pytest.fixture
+def threads():
+    """``threads(n)`` sets torch's thread count for the test; the count before is restored after it."""
+    import torch
+
+    before = torch.get_num_threads()
+    yield torch.set_num_threads
+    torch.set_num_threads(before)

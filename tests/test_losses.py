@@ -50,6 +50,24 @@ def test_l2_is_zero_on_the_teacher_block_and_positive_otherwise():
     assert projection_distance(student, teachers, squared=False).tolist() == pytest.approx([0.0, 0.5])
 
 
+def test_the_authors_l2_and_its_gradient_do_not_depend_on_the_thread_count(threads):
+    """Their L2 is a norm, not its square: its gradient divides by the sum, whose last bits torch's
+    plain sum takes from the thread count (the teacher's first layer alone is 100,352 weights)."""
+    teachers = StackedMLP.stack([teacher_model(generator=torch.Generator().manual_seed(s)) for s in range(6)])
+
+    def l2_and_gradient(count):
+        threads(count)
+        student = StackedMLP.stack([student_model(generator=torch.Generator().manual_seed(s)) for s in range(6, 12)])
+        l2 = projection_distance(student, teachers, squared=False)
+        l2.sum().backward()
+        return l2.tolist(), [p.grad.clone() for p in student.parameters()]
+
+    l2, grads = l2_and_gradient(1)
+    for count in (2, 3, 4):
+        other_l2, other_grads = l2_and_gradient(count)
+        assert other_l2 == l2 and all(torch.equal(a, b) for a, b in zip(grads, other_grads)), count
+
+
 def test_l2_gradient_only_reaches_the_projected_block():
     teacher = teacher_model(generator=torch.Generator().manual_seed(0))
     student = one(student_model(generator=torch.Generator().manual_seed(1)))

@@ -126,3 +126,30 @@ def test_the_fingerprint_tool_finds_no_stacked_product_that_differs_on_the_pinne
     )
     assert "'pinned': True" in done.stdout and "MKL products " in done.stdout and "ATen kernels " in done.stdout
     assert "differ from the member alone: 0" in done.stdout
+
+
+def test_a_long_sum_rounds_as_with_the_published_thread_count_on_any(threads):
+    """ATen sums a long tensor in one chunk per thread, so a plain sum's last bits follow the thread
+    count; ``sum_as_published`` is the plain sum at the published count, at every count, for sizes
+    on both sides of each edge of ATen's chunking."""
+    import torch
+
+    grain = numerics.GRAIN_SIZE
+    g = torch.Generator().manual_seed(0)
+    sizes = (1000, grain, grain + 1, 2 * grain - 1, 2 * grain, 2 * grain + 1, 100352, 200704)
+    xs = [torch.randn(n, generator=g) * 3 for n in sizes for _ in range(8)]
+    threads(numerics.PUBLISHED_THREADS)
+    published = [x.sum().item() for x in xs]
+    plain_moved = 0
+    for count in (1, 3, 4):
+        threads(count)
+        assert [numerics.sum_as_published(x).item() for x in xs] == published, count
+        plain_moved += sum(x.sum().item() != p for x, p in zip(xs, published))
+    assert plain_moved > 0  # without it, these sums would not show what the function is for
+
+
+def test_paths_that_differ_only_in_threads_are_the_same_path():
+    path = numerics.code_path()
+    assert numerics.same_path(path, {**path, "threads": path["threads"] + 3})
+    assert not numerics.same_path(path, {**path, "cpu": "another CPU"})
+    assert not numerics.same_path(path, {**path, "aten": "DEFAULT"})
