@@ -65,7 +65,9 @@ def test_authors_mode_xavier_reproduces_their_runs(records, tmp_path, device):
     Adam kernel (foreach to fused: the same arithmetic, rounded differently) moved seed 0's FGSM by
     about half the 0.03 this test allowed before."""
     seeds = (0, 1, 2)
-    cfgs = [override(ExperimentConfig(method="xavier", seed=s, mode="authors"), {"attack.noise_eps": ()}) for s in seeds]
+    cfgs = [
+        override(ExperimentConfig(method="xavier", seed=s, mode="authors"), {"attack.noise_eps": ()}) for s in seeds
+    ]
     runs = run_seeds(cfgs, Store(tmp_path), device=device, progress=False)
     for seed, ours in zip(seeds, runs):
         theirs = recorded(records, "xavier", seed, epoch=10)
