@@ -6,12 +6,14 @@ import argparse
 import importlib
 import json
 import math
+import shlex
 import sys
+from pathlib import Path
 from typing import Any, Sequence
 
 from .config import override
 from .data import DataError
-from .environment import pick_device
+from .environment import REPO, pick_device
 from .experiment import ExperimentConfig, get_or_run_seeds
 from .growth import METHODS
 from .profiles import PROFILES
@@ -178,6 +180,28 @@ def book_source(profile: str, results_dir: str | None, recompute: bool) -> tuple
     if recompute or profile != "paper":
         return "results", False
     return str(PUBLISHED), True
+
+
+def book_command(
+    mode: str, profile: str, seeds: Sequence[int] | None, device: str, results_dir: str | Path, recompute: bool = False
+) -> str:
+    """The report command, run from the repository root, that builds a book with these parameters
+    again (``book``'s options, defaults left out; ``book_source`` turns it back into the same
+    results folder). ``recompute``: a build from the published results computes them instead,
+    into ``results/``."""
+    args = ["bash", "tools/report.sh"]
+    args += ["--mode", mode] if mode != "paper" else []
+    args += ["--profile", profile] if profile != "paper" else []
+    if seeds is not None and tuple(seeds) != PROFILES[profile].seeds:
+        args += ["--seeds", ",".join(map(str, seeds))]
+    args += ["--device", device] if device != "auto" else []
+    folder = Path(results_dir).resolve()
+    if folder == PUBLISHED.resolve():
+        args += ["--recompute"] if recompute else []
+    elif profile == "paper" or folder != REPO / "results":  # results/ is the other profiles' default
+        shown = folder.relative_to(REPO) if folder.is_relative_to(REPO) else folder
+        args += ["--results-dir", str(shown)]
+    return shlex.join(args)
 
 
 def _book(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:

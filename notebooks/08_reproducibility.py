@@ -14,13 +14,14 @@
 # # Reproducibility
 #
 # What produced this book: the code version, the software, the machine, the parameters and how
-# long each notebook took. To recompute it, run from the repository root
+# long each notebook took. To build it again, run from the repository root
 #
-# ```bash
-# bash tools/report.sh --mode paper --profile quick
+# ```{glue:md} rebuild_command
+# :format: myst
 # ```
 #
-# and to rerun one notebook with other seeds (its result shows up in the next build):
+# {glue:md}`rebuild_note` To rerun one notebook with other seeds (its result shows up in the
+# next build):
 #
 # ```bash
 # .venv/bin/jupytext --to ipynb -o - notebooks/05_experiment.py \

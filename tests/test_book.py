@@ -422,6 +422,41 @@ def test_the_report_builds_from_the_published_results_unless_told_to_compute(arg
     assert (folder.replace(str(PUBLISHED), "PUBLISHED"), read_only) == source
 
 
+@pytest.mark.parametrize(
+    "mode, profile, seeds, device, folder, recompute",
+    [
+        ("paper", "paper", None, "auto", "PUBLISHED", False),
+        ("authors", "paper", (0, 1), "auto", "PUBLISHED", False),
+        ("paper", "paper", None, "auto", "PUBLISHED", True),
+        ("paper", "paper", tuple(range(10)), "cpu", "results", False),
+        ("authors", "quick", (3, 4, 5), "auto", "results", False),
+        ("paper", "smoke", None, "auto", "elsewhere/with space", False),
+    ],
+)
+def test_the_reproducibility_page_gives_the_command_that_builds_the_book_again(
+    mode, profile, seeds, device, folder, recompute, monkeypatch
+):
+    """``book_command`` parsed back by the command line gives the build's parameters and results
+    folder: the published one unless the page asks to recompute it, into results/."""
+    import shlex
+
+    from antidistill.cli import book_command, book_source, build_parser
+    from antidistill.environment import REPO
+    from antidistill.profiles import PROFILES
+    from antidistill.published import PUBLISHED
+
+    monkeypatch.chdir(REPO)  # the page says: run it from the repository root
+    where = PUBLISHED if folder == "PUBLISHED" else REPO / folder
+    command = shlex.split(book_command(mode, profile, seeds, device, where, recompute))
+    assert command[:2] == ["bash", "tools/report.sh"]
+    args = build_parser().parse_args(["book", *command[2:]])
+    assert (args.mode, args.profile, args.device) == (mode, profile, device)
+    assert (args.seeds or PROFILES[profile].seeds) == (seeds or PROFILES[profile].seeds)
+    results, read_only = book_source(args.profile, args.results_dir, args.recompute)
+    expected = REPO / "results" if recompute else where
+    assert (Path(results).resolve(), read_only) == (expected.resolve(), folder == "PUBLISHED" and not recompute)
+
+
 def test_a_build_from_published_results_trains_nothing(built, tmp_path, monkeypatch):
     """A complete folder (the smoke build's, keeping only seed 0's teacher weights, as published/
     does) is loaded without training; with a run gone, the build stops naming it before training."""

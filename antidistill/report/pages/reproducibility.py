@@ -7,6 +7,8 @@ from typing import Any
 import pandas as pd
 
 from ...bench import saved_benches
+from ...cli import book_command
+from ...published import PUBLISHED
 from ..differences import differences, to_markdown
 from ..provenance import build_record, provenance
 from ..tables import bench_frame, runs_frame
@@ -21,6 +23,7 @@ def page(rep) -> dict[str, Any]:
     benches = saved_benches(rep.store)
     return {
         **common(rep),
+        **rebuild(rep),
         "provenance": pd.Series(provenance(rep.device), name="value").to_frame(),
         "timings": pd.DataFrame(record.get("notebooks", [])),
         "build_warnings": pd.DataFrame(record["warnings"])
@@ -33,3 +36,19 @@ def page(rep) -> dict[str, Any]:
         else "No benchmark is saved in this results folder yet: `python -m antidistill bench --out <results folder>` "
         "measures one.",
     }
+
+
+def rebuild(rep) -> dict[str, str]:
+    """The command that builds this book again, and what it computes: nothing for a build from
+    the published results (then also the command that computes them anew), what is missing otherwise."""
+    args = (rep.mode, rep.profile.name, rep.seeds, rep.device, rep.store.root)
+    block = lambda command: f"```bash\n{command}\n```"  # noqa: E731
+    if rep.store.root.resolve() == PUBLISHED.resolve():
+        note = (
+            "This build loaded the published results (`published/`) and trained nothing; "
+            f"`{book_command(*args, recompute=True)}` computes every one of them anew, into `results/`, "
+            "reusing what that folder already holds."
+        )
+    else:
+        note = f"It reuses the results saved in `{rep.store.root}` and computes only what is missing there."
+    return {"rebuild_command": block(book_command(*args)), "rebuild_note": note}
