@@ -38,10 +38,11 @@ EMULATED = {
     "compatible": {"MKL_CBWR": "COMPATIBLE", "ATEN_CPU_CAPABILITY": "default"},  # SSE2, no CNR strictness
 }
 
-# ATen sums a tensor of more than GRAIN_SIZE elements in one chunk per thread (at most
-# ceil(n / GRAIN_SIZE) chunks, the first ones ceil(n / chunks) long) and then adds the chunks'
-# sums, so a long sum's last bits depend on the thread count; the published runs were computed
-# with PUBLISHED_THREADS threads. `sum_as_published` forms that sum on any thread count.
+# ATen (its OpenMP backend, as in the Linux wheels) sums a tensor of more than GRAIN_SIZE
+# elements in one chunk per thread (at most ceil(n / GRAIN_SIZE) chunks, the first ones
+# ceil(n / chunks) long) and then adds the chunks' sums, so a long sum's last bits depend on the
+# thread count; the published runs were computed with PUBLISHED_THREADS threads.
+# `sum_as_published` forms that sum on any thread count.
 GRAIN_SIZE = 32768  # at::internal::GRAIN_SIZE
 PUBLISHED_THREADS = 2
 
