@@ -12,7 +12,7 @@ pytest.importorskip("optuna", reason="the report's pages import the search (tool
 from antidistill.config import config_hash, override  # noqa: E402
 from antidistill.profiles import PROFILES  # noqa: E402
 from antidistill.report.reproduction import Reproduction  # noqa: E402
-from antidistill.report.spent import _matching, _Saved, _teachers, _without_lambdas, spent, spent_table  # noqa: E402
+from antidistill.report.spent import _matching, _saved, _teachers, _without_lambdas, spent, spent_table  # noqa: E402
 from antidistill.store import Store  # noqa: E402
 
 
@@ -24,7 +24,7 @@ def test_saved_results_count_once_against_the_distinct_configs_needed(tmp_path):
     other = tiny("xavier")  # saved, but not among the configs asked for
     store.save("runs", other.run_name, other, valid_record(other, wall_time_s=600.0, cpu_time_s=600.0))
     # Two of three saved, 3 min of wall time; CPU time recorded by one of them (2 min).
-    assert _matching(_Saved(store), "runs", configs + configs[:1]) == (2, 3, 3.0, 2.0, 1)
+    assert _matching(_saved(store), "runs", configs + configs[:1]) == (2, 3, 3.0, 2.0, 1)
 
 
 def test_a_search_trial_is_matched_whatever_lambda_it_drew(tmp_path):
@@ -32,8 +32,8 @@ def test_a_search_trial_is_matched_whatever_lambda_it_drew(tmp_path):
     drawn = tiny("antidistill", lambdas=(0.1, 0.2, 0.3, 0.4))
     store.save("search", drawn.run_name, drawn, valid_record(drawn, wall_time_s=30.0))
     asked = override(drawn, {"lambdas": (0.0, 0.0, 0.0, 0.0)})
-    assert _matching(_Saved(store), "search", [asked]) == (0, 1, 0.0, 0.0, 0)
-    assert _matching(_Saved(store), "search", [asked], _without_lambdas) == (1, 1, 0.5, 0.0, 0)
+    assert _matching(_saved(store), "search", [asked]) == (0, 1, 0.0, 0.0, 0)
+    assert _matching(_saved(store), "search", [asked], _without_lambdas) == (1, 1, 0.5, 0.0, 0)
 
 
 def test_a_run_s_teacher_is_counted_only_where_no_shared_run_trains_it():

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Sequence
+import functools
+from typing import Any, Callable, Iterable, Sequence
 
 import pandas as pd
 
@@ -32,20 +33,16 @@ NOTE = (
 )
 
 
-class _Saved:
-    """A store's current results, each kind read once (a study's rows match the same kinds many
-    times, and the published search folder alone holds hundreds of files)."""
-
-    def __init__(self, store: Store) -> None:
-        self._store, self._kinds = store, {}
-
-    def __call__(self, kind: str) -> list[dict[str, Any]]:
-        if kind not in self._kinds:
-            self._kinds[kind] = [r for r in self._store.results(kind) if r.get("results_version") == RESULTS_VERSION]
-        return self._kinds[kind]
+Saved = Callable[[str], list[dict[str, Any]]]
 
 
-def _matching(saved: _Saved, kind: str, configs: Iterable[Any], same=config_hash) -> tuple[int, int, float, float, int]:
+def _saved(store: Store) -> Saved:
+    """A store's current results of a kind, each kind read once (a study's rows match the same
+    kinds many times, and the published search folder alone holds hundreds of files)."""
+    return functools.cache(lambda kind: [r for r in store.results(kind) if r.get("results_version") == RESULTS_VERSION])
+
+
+def _matching(saved: Saved, kind: str, configs: Iterable[Any], same=config_hash) -> tuple[int, int, float, float, int]:
     """(saved, needed, wall minutes, CPU minutes, saved with CPU time) of the distinct
     ``configs`` among the saved results of ``kind``; ``same`` keys a saved config (a search
     trial is keyed without its λ, which its trial drew)."""
@@ -73,7 +70,7 @@ def _configs(rep, methods: Sequence[str]) -> list[ExperimentConfig]:
     ]
 
 
-def _runs(saved: _Saved, rep, methods: Sequence[str]) -> tuple[int, int, float, float, int]:
+def _runs(saved: Saved, rep, methods: Sequence[str]) -> tuple[int, int, float, float, int]:
     """``rep``'s final runs of ``methods``: no two of a study's runs differ in their λ alone."""
     return _matching(saved, "runs", _configs(rep, methods), _without_lambdas)
 
@@ -100,7 +97,7 @@ def _main_teachers(rep) -> set[str]:
     return counted
 
 
-def _searched(saved: _Saved, rep, label: str, methods: Sequence[str], counted: set[str]) -> list[Row]:
+def _searched(saved: Saved, rep, label: str, methods: Sequence[str], counted: set[str]) -> list[Row]:
     """The λ searches of ``methods`` in ``rep``: each one's trials, then the teachers their
     trials train that are not ``counted`` (paper mode's trials hold out a validation split)."""
     rows, teachers = [], []
@@ -121,7 +118,7 @@ def spent(rep, study: str) -> list[Row]:
     reproduction trains it (a flip reuses its seed's teacher unless it flips a teacher's switch).
     Results are matched without their λ, so a study is counted before its searches finish."""
     rows: list[Row] = []
-    saved, counted = _Saved(rep.store), _main_teachers(rep)
+    saved, counted = _saved(rep.store), _main_teachers(rep)
     if study == "fresh":
         for mode in rep.modes():
             fresh = rep.of_mode(mode).fresh()
