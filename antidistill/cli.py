@@ -18,7 +18,7 @@ from .experiment import ExperimentConfig, get_or_run_seeds
 from .growth import METHODS
 from .profiles import PROFILES
 from .protocol import MODES
-from .published import PUBLISHED
+from .published import PUBLISHED, is_published
 from .store import DiskFull, InUse, InvalidRecord, NotStored, Store, check_writable
 from .teachers import TEACHER_SOURCES
 from .train import TrainingDiverged
@@ -196,7 +196,7 @@ def book_command(
         args += ["--seeds", ",".join(map(str, seeds))]
     args += ["--device", device] if device != "auto" else []
     folder = Path(results_dir).resolve()
-    if folder == PUBLISHED.resolve():
+    if is_published(folder):
         args += ["--recompute"] if recompute else []
     elif profile == "paper" or folder != REPO / "results":  # results/ is the other profiles' default
         shown = folder.relative_to(REPO) if folder.is_relative_to(REPO) else folder

@@ -16,6 +16,12 @@ from .store import Store
 
 PUBLISHED = REPO / "published"
 
+
+def is_published(folder: str | Path) -> bool:
+    """Whether ``folder`` is the published results folder (``PUBLISHED``), however it is written."""
+    return Path(folder).resolve() == PUBLISHED.resolve()
+
+
 # The other CPU code path (``numerics.EMULATED``) that the seeds of the authors' runs which do not
 # reproduce theirs are run again on, and the subfolder of a results folder that holds them
 # (``python -m antidistill same-teachers --code-path compatible --off-in``).

@@ -8,7 +8,7 @@ import pandas as pd
 
 from ...bench import saved_benches
 from ...cli import book_command
-from ...published import PUBLISHED
+from ...published import is_published
 from ..differences import differences, to_markdown
 from ..provenance import build_record, provenance
 from ..tables import bench_frame, runs_frame
@@ -43,7 +43,7 @@ def rebuild(rep) -> dict[str, str]:
     the published results (then also the command that computes them anew), what is missing otherwise."""
     args = (rep.mode, rep.profile.name, rep.seeds, rep.device, rep.store.root)
     block = lambda command: f"```bash\n{command}\n```"  # noqa: E731
-    if rep.store.root.resolve() == PUBLISHED.resolve():
+    if is_published(rep.store.root):
         note = (
             "This build loaded the published results (`published/`) and trained nothing; "
             f"`{book_command(*args, recompute=True)}` computes every one of them anew, into `results/`, "
