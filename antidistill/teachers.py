@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import pickle
+import warnings
 from dataclasses import dataclass, field
 from typing import Sequence
 
@@ -19,7 +20,7 @@ from .models import MLP, StackedMLP, teacher_model
 from .protocol import PAPER, Protocol, teacher_part
 from .reference import authors_teacher_path, load_authors_teacher
 from .seeding import Streams
-from .store import Store, atomic_torch_save
+from .store import InvalidRecord, Store, StoreWarning, atomic_torch_save
 from .train import TrainConfig, evaluate, fit
 
 # Where a run's teacher comes from (``ExperimentConfig.teachers``).
@@ -117,11 +118,37 @@ def get_teachers(
             cfg, teacher = cfgs[i], teacher.cpu()
             record = {"seed": cfg.seed, "history": history, "val_acc": history[-1]["val_acc"], **times}
             if store is not None:
+                reproduced = _reproduced_record(store, cfg, record)
                 # Weights first: a record only ever points at weights that are fully written.
                 atomic_torch_save(store.path("teachers", _name(cfg), cfg, ".pt"), teacher.state_dict())
-                store.save("teachers", _name(cfg), cfg, record)
+                if reproduced is None:
+                    store.save("teachers", _name(cfg), cfg, record)
+                else:
+                    record = reproduced
             found[i] = (teacher, {**record, "cached": False})
     return [found[i] for i in range(len(cfgs))]
+
+
+def _reproduced_record(store: Store, cfg: TeacherConfig, retrained: dict) -> dict | None:
+    """For a teacher trained again because only its weights were missing (published results keep
+    only seed 0's): its saved record, training time included, when the retraining reproduced its
+    history to the bit, so that recomputing weights rewrites no record; None where none is saved.
+    A retraining that differs returns None (its record is replaced) with a StoreWarning, or in a
+    strict store (published results) raises InvalidRecord: the runs saved from that teacher came
+    from other weights."""
+    saved = store.load("teachers", _name(cfg), cfg)
+    if saved is None:
+        return None
+    if saved["history"] == retrained["history"]:
+        return {k: v for k, v in saved.items() if k not in ("config", "results_version")}
+    why = (
+        f"{store.path('teachers', _name(cfg), cfg)}: its weights were missing, and the teacher trained "
+        "again here does not reproduce its recorded history (another CPU code path or library version?)"
+    )
+    if store.strict:
+        raise InvalidRecord(f"{why}; the runs saved beside it came from other weights: compute into another folder")
+    warnings.warn(f"{why}; its record is replaced by the new teacher's", StoreWarning, stacklevel=3)
+    return None
 
 
 def teacher_records(
