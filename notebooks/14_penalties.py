@@ -28,9 +28,9 @@
 # Each is compared, seed by seed, with {glue:md}`penalty_baseline`: the same pre-training
 # without L4, from the same teachers. A cell is the variant's mean minus the baseline's with its
 # {glue:md}`penalty_confidence` paired interval and its p-value, Holm-corrected among the rows of
-# one metric; a variant is "more robust at equal accuracy" where its FGSM or weight-noise
-# difference is positive at p < {glue:md}`penalty_alpha` and its accuracy is not lower at that
-# level.
+# one metric. The verdict names every difference shown at p < {glue:md}`penalty_alpha`, in
+# robustness (FGSM, weight noise) or accuracy, losses included; a variant is "more robust at
+# equal accuracy" where it is more robust, nowhere less, and its accuracy is not shown to differ.
 
 # %% tags=["parameters", "remove-input"]
 mode = "paper"  # "paper": the protocol as written; "authors": as the authors' public code runs it

@@ -52,6 +52,25 @@ def test_a_variant_is_judged_against_the_baseline_at_equal_accuracy():
     assert table.loc["robust", "verdict"] == "more robust (FGSM attack) at equal accuracy"
     assert table.loc["worse", "verdict"] == "more robust (FGSM attack), less accurate"
     assert table.loc["same", "verdict"] == "no difference shown"
+    assert (
+        page.answer(table)
+        == "More FGSM- or noise-robust than λ4 = 0 and not less accurate: robust (more robust (FGSM attack) at equal accuracy)."
+    )
     assert table.loc["robust", "λ"] == "1, 0, 0, 0.1" and table.loc["same", "collapsed in pre-training"] == "0 of 5"
     with pytest.raises(ValueError, match="same seeds"):
         page.compare(base, [("short", (1, 0, 0, 0), robust[:3])])
+
+
+def test_a_loss_of_robustness_is_named_not_hidden():
+    """A variant shown less robust (here under FGSM) is said so, in its row and in the answer."""
+    base = _runs("antidistill_l4_0", [(0.80, 0.50), (0.82, 0.52), (0.84, 0.51), (0.81, 0.49), (0.83, 0.50)])
+    fragile = _runs("antidistill", [(0.80, 0.40), (0.82, 0.43), (0.84, 0.40), (0.81, 0.38), (0.83, 0.41)])
+    mixed = _runs("antidistill", [(0.90, 0.40), (0.91, 0.43), (0.92, 0.40), (0.90, 0.38), (0.93, 0.41)])
+    table = page.compare(base, [("fragile", (1, 0, 0, 1), fragile), ("mixed", (1, 0, 0, 1), mixed)])
+    assert table.loc["fragile", "verdict"] == "less robust (FGSM attack)"
+    assert table.loc["mixed", "verdict"] == "less robust (FGSM attack), more accurate"
+    said = page.answer(table)
+    assert said.startswith("No variant of L4 makes the student more FGSM- or noise-robust")
+    assert said.endswith(
+        "Shown less robust than λ4 = 0: fragile (less robust (FGSM attack)); mixed (less robust (FGSM attack), more accurate)."
+    )
