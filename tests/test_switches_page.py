@@ -77,6 +77,10 @@ def test_the_gap_is_set_beside_the_sums_of_single_switches_both_read_towards_the
     printed, ours = PAPER_TABLE_I["xavier"]["val_acc"][0], np.mean(BASE["paper"])
     assert f"{ours:.3f}" in sentence and f"{printed:.2f}" in sentence
     assert "No single switch" in sentence  # the ReLU raises accuracy, away from the printed 0.68
+    xavier = (table["mode"] == "paper") & (table["metric"] == "val_acc")
+    for share, end in ((0.5, "50% of the way."), (1.1, "110% of the way, past the printed value.")):
+        moved = table.assign(effect=table["effect"].where(~xavier, share * (printed - ours)))
+        assert switches.printed_xavier(moved, runs).endswith(end)
 
 
 def test_the_ablated_methods_read_as_a_list_whose_labels_keep_their_commas():

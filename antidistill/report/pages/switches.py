@@ -121,7 +121,7 @@ def printed_xavier(table: pd.DataFrame, runs: dict[str, list[dict[str, Any]]]) -
         f"{start} The single switch that moves them furthest towards it is "
         f"“{top['switch']}” ({top['setting']}): {top['effect']:+.3f} "
         f"({CONFIDENCE:.0%} interval {top['low']:+.3f} to {top['high']:+.3f}), "
-        f"{share:.0%} of the way."
+        f"{share:.0%} of the way" + (", past the printed value." if share > 1 else ".")
     )
 
 
