@@ -151,8 +151,9 @@ def run_search(
     in an SQLite file under ``studies/``, so an interrupted search resumes where it stopped.
     The sampler of trial k is seeded from (sampler_seed, k): a resumed search draws the
     same lambdas as an uninterrupted one, however the process was stopped: only complete and
-    diverged trials count (see ``_counted``). A lock admits one process per study, so a trial
-    still running when the study is opened is one that was killed.
+    diverged trials count (see ``_counted``). A lock admits one process per study to complete it,
+    so a trial still running when the study is opened is one that was killed; a finished study is
+    read without it.
     """
     check(n_trials >= 1, f"n_trials must be >= 1, got {n_trials}")
     optuna.logging.set_verbosity(logging.WARNING)
@@ -177,8 +178,24 @@ def run_search(
         trial.set_user_attr("lambdas", list(lambdas))
         return sum(scores) / len(scores)
 
+    finished = _finished(cfg, n_trials, storage)
+    if finished is not None:
+        return finished
     with _locked(store, cfg):
         return _complete(cfg, n_trials, store, storage, objective, progress, device)
+
+
+def _finished(cfg: SearchConfig, n_trials: int, storage: str) -> optuna.Study | None:
+    """The study when it already holds ``n_trials`` complete trials, read without its lock: a
+    finished study is only read (SQLite admits many readers), so the book's pages, executed side
+    by side, share it; None when it is missing, unfinished or unreadable (``run_search`` then
+    takes the lock and completes it, or says what is wrong)."""
+    try:
+        study = optuna.load_study(study_name=cfg.study_name, storage=storage)
+    except (KeyError, sqlalchemy.exc.SQLAlchemyError):
+        return None
+    complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+    return study if len(complete) >= n_trials else None
 
 
 def _locked(store: Store, cfg: SearchConfig):

@@ -6,6 +6,7 @@ import csv
 import json
 import re
 import shutil
+import time
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -484,3 +485,46 @@ def test_a_build_from_published_results_trains_nothing(built, tmp_path, monkeypa
     with pytest.raises(NotStored, match="lacks the teacher of seed 0 "):
         rep.compute(progress=False)
     assert sorted(p for p in published.rglob("*") if p.suffix != ".lock") == [p for p in before if p.suffix != ".pt"]
+
+
+def test_pages_run_side_by_side_and_the_reproducibility_page_last(tmp_path, monkeypatch, pages_only):
+    """The pages only load results, so PAGE_WORKERS of them run at once; the reproducibility page
+    starts after every other has finished and finds all their timings in the build record. A
+    failed page stops the build: the pages not yet started never start."""
+    import threading
+
+    import antidistill.report.book as book_mod
+    from antidistill.report.provenance import build_record
+    from antidistill.store import Store
+
+    (tmp_path / "book").mkdir()
+    lock, now, seen = threading.Lock(), set(), {"most": 0, "record": None, "started": []}
+
+    def fake(source, target, **kwargs):
+        name = Path(target).stem
+        with lock:
+            seen["started"].append(name)
+            now.add(name)
+            seen["most"] = max(seen["most"], len(now))
+            if name == book_mod.LAST:
+                assert not now - {name}
+                seen["record"] = build_record(Store(tmp_path / "results"), "paper", "smoke")
+        if name == "03_extension":
+            raise papermill.PapermillExecutionError(0, 1, "", "ValueError", "bad", [])
+        time.sleep(0.3)
+        _fake_notebook(target)
+        with lock:
+            now.discard(name)
+
+    monkeypatch.setattr(book_mod.papermill, "execute_notebook", fake)
+    monkeypatch.setattr(book_mod, "PAGE_WORKERS", 2)
+    pages = ("01_problem", "02_teachers", "04_lambda_search", "00_intro", book_mod.LAST)
+    timings = execute("paper", "smoke", None, "cpu", tmp_path / "results", root=tmp_path, notebooks=pages)
+    assert seen["most"] == 2 and seen["started"][-1] == book_mod.LAST
+    assert [t["notebook"] for t in timings] == list(pages)
+    assert [t["notebook"] for t in seen["record"]["notebooks"]] == list(pages[:-1])
+    monkeypatch.setattr(book_mod, "PAGE_WORKERS", 1)
+    seen["started"].clear()
+    with pytest.raises(book_mod.NotebookFailed, match="notebook 03_extension failed: ValueError: bad"):
+        execute("paper", "smoke", None, "cpu", tmp_path / "results", root=tmp_path, notebooks=("03_extension", *pages))
+    assert seen["started"] == ["03_extension"]

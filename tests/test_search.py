@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import unittest.mock
 
 import pytest
 import torch
@@ -194,6 +195,20 @@ def test_a_study_in_use_by_another_process_is_refused(cfg, tmp_path, device):
         with pytest.raises(RuntimeError, match="another process is using the study"):
             run_search(cfg, 1, store, device=device, progress=False)
     assert len(_params(run_search(cfg, 1, store, device=device, progress=False))) == 1
+
+
+def test_a_finished_study_is_read_while_another_process_holds_its_lock(cfg, tmp_path, device):
+    """The book's pages run side by side and each reads the λ: a finished study needs no lock,
+    and reading it trains nothing; one more trial than it holds needs the lock again."""
+    import filelock
+
+    store = Store(tmp_path)
+    first = _params(run_search(cfg, 1, store, device=device, progress=False))
+    with filelock.FileLock(tmp_path / "studies" / f"{cfg.study_name}.lock"):
+        with unittest.mock.patch.object(search_mod, "get_or_run_seeds", side_effect=AssertionError("trained")):
+            assert _params(run_search(cfg, 1, store, device=device, progress=False)) == first
+        with pytest.raises(RuntimeError, match="another process is using the study"):
+            run_search(cfg, 2, store, device=device, progress=False)
 
 
 def test_a_garbled_study_file_says_what_to_delete(cfg, tmp_path, device):

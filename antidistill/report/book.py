@@ -10,7 +10,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import Sequence
 
@@ -26,7 +28,8 @@ from .provenance import save_build_record
 from .reproduction import Reproduction
 
 STAGING = ".book-staging-"
-# Execution order: the introduction and the reproducibility page summarise the others, so run last.
+# The book's order of execution (the reproducibility page, which shows the build record of the
+# others, runs last; the others only load results, so they run side by side, PAGE_WORKERS at once).
 NOTEBOOKS = (
     "01_problem",
     "02_teachers",
@@ -42,6 +45,10 @@ NOTEBOOKS = (
     "00_intro",
     "08_reproducibility",
 )
+LAST = "08_reproducibility"
+# Each page is a kernel of its own (a few hundred MB, mostly one core): a few at once use the
+# cores without asking much memory.
+PAGE_WORKERS = min(4, len(os.sched_getaffinity(0)))
 
 
 def execute(
@@ -96,38 +103,72 @@ def execute(
         ]
         for item in warned:
             print(f"warning: {item['warning']}", file=sys.stderr, flush=True)
-        for name in notebooks:
-            source = jupytext.read(REPO / "notebooks" / f"{name}.py")
-            print(f"executing {name} ...", flush=True)
-            start = time.perf_counter()
-            executed = staging / f"{name}.ipynb"
-            # Run inside the staging folder: files a page writes (Table I's CSV downloads) land
-            # beside it and reach the book with it.
-            try:
-                papermill.execute_notebook(
-                    source,
-                    str(executed),
-                    parameters=parameters,
-                    kernel_name="python3",
-                    cwd=str(staging),
-                    progress_bar=progress,
-                )
-            except papermill.PapermillExecutionError as exc:
-                raise _failed(name, exc, executed, results_dir) from None
-            timings.append({"notebook": name, "wall time (s)": round(time.perf_counter() - start, 1)})
-            for text in notebook_warnings(executed):
+        record = {"parameters": parameters, "notebooks": timings, "warnings": warned}
+
+        def finished(name: str, seconds: float) -> None:
+            timings.append({"notebook": name, "wall time (s)": seconds})
+            timings.sort(key=lambda t: list(notebooks).index(t["notebook"]))
+            print(f"executed {name} ({seconds:.1f} s)", flush=True)
+            for text in notebook_warnings(staging / f"{name}.ipynb"):
                 print(f"warning ({name}): {text}", file=sys.stderr, flush=True)
                 warned.append({"notebook": name, "warning": text})
             # The reproducibility page, executed last, shows the warnings of the pages before it.
-            save_build_record(
-                Store(results_dir), mode, profile, {"parameters": parameters, "notebooks": timings, "warnings": warned}
-            )
+            save_build_record(Store(results_dir), mode, profile, record)
+
+        pages = [name for name in notebooks if name != LAST]
+        workers = max(1, min(PAGE_WORKERS, len(pages)))
+        stop = threading.Event()
+
+        def page(name: str) -> float | None:
+            # A failed page (or Ctrl-C) ends the build: the pages not yet started never start.
+            if stop.is_set():
+                return None
+            try:
+                return _execute_page(name, staging, parameters, results_dir)
+            except BaseException:
+                stop.set()
+                raise
+
+        print(f"executing {len(pages)} pages, {workers} at a time ...", flush=True)
+        with ThreadPoolExecutor(workers) as pool:
+            running = {pool.submit(page, name): name for name in pages}
+            try:
+                for done in as_completed(running):
+                    seconds = done.result()
+                    if seconds is not None:
+                        finished(running[done], seconds)
+            except BaseException:
+                stop.set()
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
+        if LAST in notebooks:
+            finished(LAST, _execute_page(LAST, staging, parameters, results_dir))
         for name in notebooks:
             os.replace(staging / f"{name}.ipynb", root / "book" / f"{name}.ipynb")
         if (staging / DOWNLOADS).is_dir():
             shutil.rmtree(root / "book" / DOWNLOADS, ignore_errors=True)
             os.replace(staging / DOWNLOADS, root / "book" / DOWNLOADS)
     return timings
+
+
+def _execute_page(name: str, staging: Path, parameters: dict, results_dir: Path) -> float:
+    """Execute one notebook into ``staging`` with papermill; its wall time in seconds."""
+    start = time.perf_counter()
+    executed = staging / f"{name}.ipynb"
+    # Run inside the staging folder: files a page writes (Table I's CSV downloads) land beside it
+    # and reach the book with it.
+    try:
+        papermill.execute_notebook(
+            jupytext.read(REPO / "notebooks" / f"{name}.py"),
+            str(executed),
+            parameters=parameters,
+            kernel_name="python3",
+            cwd=str(staging),
+            progress_bar=False,  # pages side by side: one line each when done, not interleaved bars
+        )
+    except papermill.PapermillExecutionError as exc:
+        raise _failed(name, exc, executed, results_dir) from None
+    return round(time.perf_counter() - start, 1)
 
 
 class NotebookFailed(RuntimeError):
