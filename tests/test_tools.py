@@ -62,3 +62,24 @@ def test_every_command_is_listed_and_takes_its_own_options(name, capsys):
     with pytest.raises(SystemExit) as wrong:
         main([name, "--no-such-option"])
     assert wrong.value.code == 2 and f"python -m antidistill {name}: error:" in capsys.readouterr().err
+
+
+def test_compute_takes_the_studies_named_and_only_those(tmp_path, monkeypatch):
+    """`--study NAME` computes that study after the profile instead of every study (so two
+    processes can compute two studies side by side); the penalties study is `paper` mode's."""
+    from antidistill.report import reproduction
+
+    asked = []
+    monkeypatch.setattr(
+        reproduction.Reproduction,
+        "compute",
+        lambda self, progress, done, modes, studies: asked.append((modes, studies)),
+    )
+    monkeypatch.setattr("antidistill.commands.compute.profile_table", lambda *a: "")
+    monkeypatch.setattr("antidistill.commands.compute.measured_profile", lambda *a: None)
+    main(["compute", str(tmp_path), "--profile", "smoke", "--mode", "authors", "--study", "switches"])
+    main(["compute", str(tmp_path), "--profile", "smoke"])
+    assert asked == [(("authors",), ["switches"]), (("paper",), reproduction.BOOK_STUDIES)]
+    with pytest.raises(SystemExit) as wrong:
+        main(["compute", str(tmp_path), "--mode", "authors", "--study", "penalties"])
+    assert wrong.value.code == 2

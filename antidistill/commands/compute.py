@@ -1,4 +1,4 @@
-"""Computes a profile's results without the book (teachers, λ searches, final runs), then prints what they took.
+"""Computes a profile's results without the book (teachers, λ searches, final runs, the studies), then prints what they took.
 
     python -m antidistill compute RESULTS_DIR [--mode paper] [--profile paper] [--device auto] [--study NAME ...]
 
@@ -30,14 +30,18 @@ def main(argv: list[str] | None = None) -> None:
         "--study",
         action="append",
         default=[],
-        help="also compute a study beyond the paper (switches, digits, penalties; repeatable), after the profile",
+        help="compute this study beyond the paper (switches, digits, penalties; repeatable) after the profile, "
+        "instead of every study (the penalties study runs in paper mode only)",
     )
     args = parser.parse_args(argv)
-    from ..report.reproduction import STUDIES, Reproduction  # the report layer, loaded when asked for
+    from ..penalties import MODE as PENALTY_MODE
+    from ..report.reproduction import BOOK_STUDIES, STUDIES, Reproduction  # the report layer, loaded when asked for
 
     for study in args.study:
         if study not in STUDIES:
             parser.error(f"unknown study {study!r}; the studies are {', '.join(STUDIES)}")
+    if "penalties" in args.study and args.mode != PENALTY_MODE:
+        parser.error(f"the penalties study runs in {PENALTY_MODE} mode only; add --mode {PENALTY_MODE}")
 
     Path(args.results_dir).mkdir(parents=True, exist_ok=True)
     rep = Reproduction.from_parameters(args.mode, args.profile, None, args.device, args.results_dir)
@@ -52,8 +56,5 @@ def main(argv: list[str] | None = None) -> None:
             f"{time.strftime('%Y-%m-%d %H:%M:%S')} {args.profile} profile, {args.mode} mode, "
             f"device {args.device}, commit {commit}\n"
         )
-        rep.compute(progress=True, done=done, modes=(args.mode,))
-        for study in args.study:
-            rep.compute_study(study, progress=True, modes=(args.mode,))
-            done(f"study {study}")
+        rep.compute(progress=True, done=done, modes=(args.mode,), studies=args.study or BOOK_STUDIES)
     print(profile_table(measured_profile(rep.store, args.mode, args.profile)))

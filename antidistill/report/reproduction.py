@@ -169,14 +169,18 @@ class Reproduction:
         return dataclasses.replace(self, mode=mode)
 
     def compute(
-        self, progress: bool = True, done: Callable[[str], None] | None = None, modes: Sequence[str] | None = None
+        self,
+        progress: bool = True,
+        done: Callable[[str], None] | None = None,
+        modes: Sequence[str] | None = None,
+        studies: Sequence[str] = BOOK_STUDIES,
     ) -> None:
         """Everything the pages show, computed (or loaded where saved) before any page runs, with
         progress bars: for each of ``modes`` (default ``modes()``) the teachers, both λ searches,
         every final run and every final run on fresh seeds (``fresh``), then (at the `paper`
         profile, where the authors' records are at hand) their runs regenerated, then the studies
-        beyond the paper whose chapters are in the book (``BOOK_STUDIES``); ``done(stage)``
-        after each stage."""
+        beyond the paper (``studies``, default those whose chapters are in the book,
+        ``BOOK_STUDIES``); ``done(stage)`` after each stage."""
         done = done or (lambda stage: None)
         for mode in self.modes() if modes is None else modes:
             rep = self.of_mode(mode)
@@ -200,13 +204,14 @@ class Reproduction:
             for teachers in ("ours", "authors"):
                 self.regenerated(teachers, progress=progress)
             done("the authors' runs regenerated")
-        for study in BOOK_STUDIES:
+        for study in studies:
             self.compute_study(study, progress=progress, modes=modes)
             done(f"study {study}")
 
     def compute_study(self, study: str, progress: bool = True, modes: Sequence[str] | None = None) -> None:
         """Compute (or load) the runs of one study beyond the paper (``STUDIES``) in ``modes``
-        (default ``modes()``; the penalties study has `paper` mode only): what its chapter shows."""
+        (default ``modes()``): what its chapter shows. The penalties study has `paper` mode only,
+        so it computes nothing where ``modes`` leaves `paper` out."""
         check_study(study)
         modes = self.modes() if modes is None else modes
         if study == "switches":
@@ -219,7 +224,7 @@ class Reproduction:
                 for method in SEARCHED:
                     on.lambdas(method, progress=progress)
                 on.run(progress=progress)
-        else:
+        elif PENALTY_MODE in modes:
             base = self.of_mode(PENALTY_MODE)
             for penalty in PENALTIES:
                 varied = base.penalty(penalty)
