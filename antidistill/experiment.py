@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
+import filelock
 from tqdm import tqdm
 
 from .attacks import AttackConfig, fgsm_curve, weight_noise_curve
@@ -296,13 +297,32 @@ def run_many(
 ) -> list[dict[str, Any]]:
     """``get_or_run_seeds`` over many configs, the seeds of each (method, settings) trained as one
     stack (``max_seeds`` at most), with one progress bar; each result is saved as its stack
-    finishes, so an interrupted batch loses at most the stack in progress."""
+    finishes, so an interrupted batch loses at most the stack in progress. Several processes may
+    compute one batch into one folder side by side: a stack with results missing is claimed
+    (``Store.claim``) while it is computed, and a stack another process has claimed is left for
+    last, then loaded (or computed, if that process stopped)."""
     results: dict[int, dict[str, Any]] = {}
     groups = stacks(configs, max_seeds)
-    bar = tqdm(groups, desc=desc, disable=not progress)
-    for group in bar:
-        first = configs[group[0]]
-        bar.set_postfix_str(f"{first.mode}-{first.method} seeds {','.join(str(configs[i].seed) for i in group)}")
-        for i, result in zip(group, get_or_run_seeds([configs[i] for i in group], store, device, progress, kind=kind)):
-            results[i] = result
+    bar = tqdm(total=len(groups), desc=desc, disable=not progress)
+    left: list[list[int]] = []
+    for wait, todo in ((False, groups), (True, left)):
+        for group in todo:
+            cfgs = [configs[i] for i in group]
+            bar.set_postfix_str(f"{cfgs[0].mode}-{cfgs[0].method} seeds {','.join(str(c.seed) for c in cfgs)}")
+            claim = None
+            if not store.read_only and not all(store.path(kind, c.run_name, c).is_file() for c in cfgs):
+                claim = store.claim(kind, cfgs[0].run_name, cfgs[0])
+                try:
+                    claim.acquire(timeout=-1 if wait else 0)
+                except filelock.Timeout:
+                    left.append(group)
+                    continue
+            try:
+                for i, result in zip(group, get_or_run_seeds(cfgs, store, device, progress, kind=kind)):
+                    results[i] = result
+            finally:
+                if claim is not None:
+                    claim.release()
+            bar.update()
+    bar.close()
     return [results[i] for i in range(len(configs))]

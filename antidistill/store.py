@@ -183,6 +183,14 @@ class Store:
     def path(self, kind: str, name: str, cfg: Any, suffix: str = ".json") -> Path:
         return self.root / kind / f"{name}-{config_hash(cfg)}{suffix}"
 
+    def claim(self, kind: str, name: str, cfg: Any) -> filelock.FileLock:
+        """The lock a process holds on a piece of work it computes (a stack of runs, named by its
+        first run), so that other processes computing into the same folder do other work
+        meanwhile and then load its results (``experiment.run_many``)."""
+        path = self.root / "locks" / f"{kind}-{name}-{config_hash(cfg)}.lock"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return filelock.FileLock(path)
+
     def stale(self, kind: str, cfg_type: type) -> list[tuple[Path, str]]:
         """The files of ``kind`` that no current build can use, each with why: unreadable or
         invalid, computed by another ``RESULTS_VERSION``, or holding a config that no longer

@@ -128,3 +128,32 @@ def test_every_method_runs_on_the_digits_in_both_modes(tmp_path):
     for cfg, run in zip(cfgs, run_many(cfgs, Store(tmp_path), "cpu", progress=False)):
         assert run["config"]["data"]["dataset"] == "digits" and cfg.run_name.endswith("-digits")
         assert len(run["fgsm"]["acc"]) == len(cfg.attack.fgsm_eps) and 0 <= run["val_acc"] <= 1
+
+
+def test_processes_computing_one_batch_share_its_stacks(tmp_path, monkeypatch):
+    """A stack another process has claimed (and is computing) is left for last, then taken when
+    that process lets it go: two processes on one batch do not compute the same stack twice.
+    The results come back in the configs' order; a store read only takes no claim."""
+    import filelock
+
+    from antidistill.experiment import run_many
+
+    cfgs = [tiny(m, seed=s) for m in ("xavier", "zero_pad") for s in (0, 1)]
+    store = Store(tmp_path)
+    other = filelock.FileLock(store.claim("runs", cfgs[0].run_name, cfgs[0]).lock_file)
+    other.acquire()  # another process computes the Xavier stack
+    order = []
+
+    def computed(stack, store, device, progress, kind):
+        order.append(stack[0].method)
+        if stack[0].method == "zero_pad":
+            other.release()  # ... and finishes it meanwhile
+        return [{"method": c.method, "seed": c.seed} for c in stack]
+
+    monkeypatch.setattr(experiment_mod, "get_or_run_seeds", computed)
+    runs = run_many(cfgs, store, "cpu", progress=False)
+    assert order == ["zero_pad", "xavier"]
+    assert [(r["method"], r["seed"]) for r in runs] == [(c.method, c.seed) for c in cfgs]
+    reader = Store(tmp_path / "published", strict=True, read_only=True)
+    run_many(cfgs, reader, "cpu", progress=False)
+    assert not (tmp_path / "published").exists()
