@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
 import shutil
 import time
@@ -57,7 +58,9 @@ def built(tmp_path_factory):
     for name in ("_config.yml", "_toc.yml"):
         shutil.copy(REPO / name, root / name)
     shutil.copytree(REPO / "book", root / "book", symlinks=True, ignore=shutil.ignore_patterns("_build", "*.ipynb"))
+    cwd = os.getcwd()
     timings = execute("paper", "smoke", None, "cpu", root / "results", root=root, progress=False)
+    assert os.getcwd() == cwd  # the pages ran side by side, each kernel in the staging folder
     index = build_html(root, warnings_as_errors=True)
     return root, index, timings
 
@@ -502,6 +505,8 @@ def test_pages_run_side_by_side_and_the_reproducibility_page_last(tmp_path, monk
 
     def fake(source, target, **kwargs):
         name = Path(target).stem
+        # papermill's cwd would chdir this whole process, under every page's thread
+        assert "cwd" not in kwargs and kwargs["resources"]["metadata"]["path"] == str(Path(target).parent)
         with lock:
             seen["started"].append(name)
             now.add(name)

@@ -155,15 +155,16 @@ def _execute_page(name: str, staging: Path, parameters: dict, results_dir: Path)
     """Execute one notebook into ``staging`` with papermill; its wall time in seconds."""
     start = time.perf_counter()
     executed = staging / f"{name}.ipynb"
-    # Run inside the staging folder: files a page writes (Table I's CSV downloads) land beside it
-    # and reach the book with it.
+    # The kernel runs inside the staging folder: files a page writes (Table I's CSV downloads)
+    # land beside it and reach the book with it. Set as nbclient's kernel path, not papermill's
+    # cwd, which changes the working directory of this whole process (the pages' threads too).
     try:
         papermill.execute_notebook(
             jupytext.read(REPO / "notebooks" / f"{name}.py"),
             str(executed),
             parameters=parameters,
             kernel_name="python3",
-            cwd=str(staging),
+            resources={"metadata": {"path": str(staging)}},
             progress_bar=False,  # pages side by side: one line each when done, not interleaved bars
         )
     except papermill.PapermillExecutionError as exc:
