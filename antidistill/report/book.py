@@ -48,7 +48,7 @@ NOTEBOOKS = (
 LAST = "08_reproducibility"
 # Each page is a kernel of its own (a few hundred MB, mostly one core): a few at once use the
 # cores without asking much memory.
-PAGE_WORKERS = min(4, len(os.sched_getaffinity(0)))
+PAGE_WORKERS = min(4, os.cpu_count() or 1)
 
 
 def execute(
