@@ -13,7 +13,7 @@ from conftest import tiny
 from antidistill.ablation import other_mode
 from antidistill.protocol import MODES, SWITCHES, TEACHER_SWITCHES, protocol_for, teacher_part
 from antidistill.store import InvalidRecord, Store, StoreWarning
-from antidistill.teachers import TeacherConfig, get_teachers, train_teachers
+from antidistill.teachers import TeacherConfig, _name, get_teachers, train_teachers
 
 
 def _trained(base: TeacherConfig, protocol, data) -> dict[str, torch.Tensor]:
@@ -55,8 +55,8 @@ def _weights_lost(store: Store, cfg: TeacherConfig, data) -> tuple[dict, Path]:
     """A teacher saved in ``store``, then its weights deleted (as published results keep only
     seed 0's): its weights, and its record's path."""
     ((teacher, _),) = get_teachers([cfg], data, store, progress=False)
-    store.path("teachers", f"seed{cfg.seed}", cfg, ".pt").unlink()
-    return teacher.state_dict(), store.path("teachers", f"seed{cfg.seed}", cfg)
+    store.path("teachers", _name(cfg), cfg, ".pt").unlink()
+    return teacher.state_dict(), store.path("teachers", _name(cfg), cfg)
 
 
 def test_weights_trained_again_keep_the_record_they_reproduce(tmp_path, fashion):
@@ -71,7 +71,7 @@ def test_weights_trained_again_keep_the_record_they_reproduce(tmp_path, fashion)
     ((teacher, found),) = get_teachers([cfg], data, store, progress=False)
     assert record.read_bytes() == before and found["wall_time_s"] == 1234.5 and not found["cached"]
     assert all(torch.equal(teacher.state_dict()[k], weights[k]) for k in weights)
-    assert store.path("teachers", f"seed{cfg.seed}", cfg, ".pt").is_file()
+    assert store.path("teachers", _name(cfg), cfg, ".pt").is_file()
 
 
 @pytest.mark.parametrize("strict", [False, True])

@@ -138,8 +138,7 @@ def execute(
                     if seconds is not None:
                         finished(running[done], seconds)
             except BaseException:
-                stop.set()
-                pool.shutdown(wait=True, cancel_futures=True)
+                stop.set()  # leaving the pool waits for the running pages; the others return at once
                 raise
         if LAST in notebooks:
             finished(LAST, _execute_page(LAST, staging, parameters, results_dir))
