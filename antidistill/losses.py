@@ -13,7 +13,7 @@ from torch.func import functional_call
 
 from .authors_draws import Cut
 from .config import added_field, check
-from .engine.curvature import hutchinson_forward
+from .engine.curvature import CURVATURES, hutchinson_forward
 from .engine.draws import member_random, member_uniform
 from .masks import ClassMask
 from .models import MLP, StackedMLP, stack_activations
@@ -117,11 +117,14 @@ def gauss_newton_form(
     """v^T G v per seed, G = J^T (diag p - p p^T) J the Gauss-Newton matrix of the masked mean CE
     (J: the Jacobian of the logits the softmax sees, p: its probabilities). J v comes from two
     backward passes (the derivative in u of (J^T u) . v, a trick that needs no forward mode);
-    the form is the variance of J v under p, averaged over the batch, so it is never negative. For a ReLU network the logits are linear in each single weight, so the
-    Hessian's other part (the logits' own curvature) has a zero diagonal: tr G = tr H, and
-    Hutchinson's estimate of either trace has the same expectation (a test checks it exactly).
-    Differentiable in the weights, so it can be minimised. ``y`` is unused (G does not depend on
-    the labels); it is taken to match ``hutchinson_trace``'s callers."""
+    the form is the variance of J v under p, averaged over the batch, so it is never negative.
+    For a ReLU network the logits are linear in each single weight, so the Hessian's other part
+    (the logits' own curvature) has a zero diagonal: tr G = tr H, and Hutchinson's estimate of
+    either trace has the same expectation (a test checks it exactly). Differentiable in the
+    weights, so it can be minimised, but through a third-order pass: training takes the same
+    number from ``engine.curvature``'s forward pass, and this is the reference it is checked
+    against. ``y`` is unused (G does not depend on the labels); it is taken to match
+    ``hutchinson_trace``'s callers."""
     params = list(model.parameters())
     scores = mask.scores(model(x))
     u = torch.zeros_like(scores, requires_grad=True)
@@ -209,7 +212,7 @@ class LossConfig:
         check(self.delta >= 0, f"delta must be >= 0, got {self.delta}")
         check(self.n_probes >= 1, f"n_probes must be >= 1, got {self.n_probes}")
         check(
-            self.curvature in ("hessian", "gauss_newton"),
+            self.curvature in CURVATURES,
             f"curvature must be 'hessian' or 'gauss_newton', got {self.curvature!r}",
         )
 
@@ -341,9 +344,8 @@ class CompositeLoss(Loss):
         u = draws[0] if self.used[2] else None
         rest, n = draws[1:] if self.used[2] else draws, len(list(model.parameters()))
         probes = [rest[i * n : (i + 1) * n] for i in range(self.cfg.n_probes)] if self.used[3] else None
-        # The Hessian's L4 reads every layer's output of the clean pass; otherwise the plain forward does.
-        forward_l4 = self.used[3] and self.cfg.curvature == "hessian"
-        hs = stack_activations(model, list(model.parameters()), x) if forward_l4 else None
+        # L4 reads every layer's output of the clean pass; otherwise the plain forward does.
+        hs = stack_activations(model, list(model.parameters()), x) if self.used[3] else None
         logits = model(x) if hs is None else hs[-1]
         l1, l2, l3, l4 = self._weights_like(logits).unbind(1)
         ce = self.mask.ce(logits, y)
@@ -356,15 +358,7 @@ class CompositeLoss(Loss):
             terms["l3"] = noisy_input_ce(model, x, y, self.mask, self.cfg.delta, self.noise_generators, u)
             total = total + l3 * terms["l3"]
         if self.used[3]:
-            terms["l4"] = self.protocol.l4_scale * self._trace(model, hs, x, y, probes)
-            total = total + l4 * terms["l4"]
-        return total, {k: v.detach() for k, v in terms.items()}, logits
-
-    def _trace(self, model, hs, x, y, probes) -> torch.Tensor:
-        """L4's trace estimate from this step's ``probes``: the Hessian's by the forward-mode
-        engine (``hs``: the clean pass's layer outputs), or the Gauss-Newton matrix's."""
-        if self.cfg.curvature == "hessian":
-            return hutchinson_forward(
+            terms["l4"] = self.protocol.l4_scale * hutchinson_forward(
                 model,
                 hs,
                 y,
@@ -375,11 +369,10 @@ class CompositeLoss(Loss):
                 self.protocol.probe_abs,
                 create_graph=self.protocol.l4_gradient,
                 probes=probes,
+                curvature=self.cfg.curvature,
             )
-        trace = gauss_newton_trace(model, x, y, self.mask, self.probe_generators, probes=probes)
-        if self.protocol.probe_abs:  # each probe's value is >= 0 up to rounding
-            trace = trace.abs()
-        return trace if self.protocol.l4_gradient else trace.detach()
+            total = total + l4 * terms["l4"]
+        return total, {k: v.detach() for k, v in terms.items()}, logits
 
 
 class PlainCE(Loss):

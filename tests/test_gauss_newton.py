@@ -1,4 +1,4 @@
-"""The Gauss-Newton L4: each probe's v^T G v exact, never negative, its trace the Hessian's for a ReLU MLP, its gradient right, and the composite loss using it."""
+"""The Gauss-Newton L4: each probe's v^T G v exact, never negative, its trace the Hessian's for a ReLU MLP, its gradient right, the forward pass training uses equal to the reference, and the composite loss using it."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import torch
 from conftest import exact_batch
 from torch.func import functional_call
 
+from antidistill.engine.curvature import curvature_along, hutchinson_forward
 from antidistill.losses import (
     CompositeLoss,
     LossConfig,
@@ -16,7 +17,7 @@ from antidistill.losses import (
     gauss_newton_trace,
 )
 from antidistill.masks import ClassMask
-from antidistill.models import MLP, StackedMLP
+from antidistill.models import MLP, StackedMLP, stack_activations
 from antidistill.protocol import PAPER
 from antidistill.seeding import member_reference
 
@@ -60,9 +61,13 @@ def test_each_probe_gives_the_exact_form_never_negative(mask, output_relu):
         for kind in ("rademacher", "uniform", "normal"):
             v = member_reference(list(stack.parameters()), [torch.Generator().manual_seed(seed)], kind)
             flat_v = torch.cat([t[0].flatten() for t in v])
+            exact = (flat_v @ g @ flat_v).item()
             q = gauss_newton_form(stack, x[None], y[None], mask, v)
-            assert q.item() == pytest.approx((flat_v @ g @ flat_v).item(), rel=1e-10, abs=1e-14)
+            assert q.item() == pytest.approx(exact, rel=1e-10, abs=1e-14)
             assert q.item() >= 0
+            hs = stack_activations(stack, list(stack.parameters()), x[None])
+            forward = curvature_along(stack, hs, y[None], mask, v, curvature="gauss_newton")
+            assert forward.item() == pytest.approx(exact, rel=1e-10, abs=1e-14)
 
 
 @pytest.mark.parametrize("output_relu", [False, True])
@@ -98,6 +103,33 @@ def test_its_gradient_is_the_forms_derivative():
     numeric = (at(h) - at(-h)) / (2 * h)
     analytic = sum((g * d).sum() for g, d in zip(grads, direction)).item()
     assert analytic == pytest.approx(numeric, rel=1e-6)
+
+
+@pytest.mark.parametrize("output_relu", [False, True])
+def test_the_forward_pass_trains_as_the_reference(output_relu):
+    """Training's forward-pass estimate (two seeds, two probes) equals ``gauss_newton_trace``'s,
+    and so does its gradient in the weights; without create_graph it is a constant; a misspelt
+    curvature is refused."""
+    stack = StackedMLP.stack([_model(0, output_relu), _model(1, output_relu)])
+    params = list(stack.parameters())
+    x = torch.stack([exact_batch(s)[0] for s in (0, 1)])
+    y = torch.stack([exact_batch(s)[1] for s in (0, 1)]) % 2
+    gens = lambda: [torch.Generator().manual_seed(s) for s in (7, 8)]  # noqa: E731
+    mask = ClassMask((0, 1))
+
+    def forward(create_graph: bool = True, curvature: str = "gauss_newton") -> torch.Tensor:
+        hs = stack_activations(stack, params, x)
+        return hutchinson_forward(stack, hs, y, mask, gens(), 2, create_graph=create_graph, curvature=curvature)
+
+    engine, reference = forward(), gauss_newton_trace(stack, x, y, mask, gens(), n_probes=2)
+    assert torch.allclose(engine, reference, rtol=1e-10, atol=1e-14)
+    g_engine = torch.autograd.grad(engine.sum(), params)
+    g_reference = torch.autograd.grad(reference.sum(), params)
+    assert all(torch.allclose(a, b, rtol=1e-8, atol=1e-12) for a, b in zip(g_engine, g_reference))
+    constant = forward(create_graph=False)
+    assert torch.allclose(constant, engine) and not constant.requires_grad
+    with pytest.raises(ValueError, match="curvature must be"):
+        forward(curvature="fisher")
 
 
 def test_the_composite_loss_takes_it_as_l4():

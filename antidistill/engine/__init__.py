@@ -2,7 +2,7 @@
 
 | engine module | what it speeds up | its reference |
 |---|---|---|
-| ``curvature`` | L4's v^T H v, forward-mode | ``losses.hutchinson_trace`` (Pearlmutter's double backward) |
+| ``curvature`` | L4's v^T H v (or v^T G v), forward-mode | ``losses.hutchinson_trace`` (Pearlmutter's double backward), ``losses.gauss_newton_trace`` |
 | ``split_layer`` | every eps from one first-layer product | ``attacks.fgsm`` and the model on shifted weights |
 | ``weight_noise`` | the weight-noise metric for a stack | ``attacks.noisy_accuracy`` |
 | ``draws`` | a stack's random draws, in parallel, from bits | ``seeding.member_reference`` |

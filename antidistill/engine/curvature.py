@@ -1,10 +1,12 @@
-"""L4's Hutchinson estimate from a forward pass: ``losses.hutchinson_trace``'s numbers, without its double backward.
+"""L4's Hutchinson estimate from a forward pass: ``losses.hutchinson_trace``'s numbers (or ``losses.gauss_newton_trace``'s), without their double backward.
 
 ``losses.hutchinson_trace`` is the estimate as the paper describes it: v^T H v by
 Pearlmutter's trick, a Hessian-vector product from a second backward pass. Minimising it
 needs a third-order pass. Here each v^T H v is the second derivative of the loss along
 w + t v, carried forward through the layers, so L4's gradient costs one first-order backward
-(``tests/test_engine_curvature.py`` checks both give the same estimate and gradient).
+(``tests/test_engine_curvature.py`` checks both give the same estimate and gradient). The
+Gauss-Newton matrix's v^T G v is the first of the two parts of the same second derivative, so
+the same pass gives it (``tests/test_gauss_newton.py``).
 """
 
 from __future__ import annotations
@@ -14,13 +16,21 @@ from typing import Sequence
 import torch
 import torch.nn.functional as F
 
+from ..config import check
 from ..masks import ClassMask
 from ..models import StackedMLP
 from .draws import member_random
 
+CURVATURES = ("hessian", "gauss_newton")  # the matrices whose trace L4 can estimate
+
 
 def curvature_along(
-    model: StackedMLP, hs: list[torch.Tensor], y: torch.Tensor, mask: ClassMask, v: Sequence[torch.Tensor]
+    model: StackedMLP,
+    hs: list[torch.Tensor],
+    y: torch.Tensor,
+    mask: ClassMask,
+    v: Sequence[torch.Tensor],
+    curvature: str = "hessian",
 ) -> torch.Tensor:
     """v^T H v per seed, H the Hessian in the weights of the mean cross-entropy of the batch whose
     forward pass ``hs`` is (``models.stack_activations``): the second derivative of the loss along
@@ -34,7 +44,12 @@ def curvature_along(
     same number as Pearlmutter's double backward (``quadratic_form``), from a forward pass and
     first-order autograd alone: its gradient in w (L4 in paper mode) costs one backward, not the
     third-order pass a differentiated Hessian-vector product needs.
+
+    With ``curvature="gauss_newton"`` it is v^T G v, G = J^T (diag p - p p^T) J: the first part
+    alone (the variance of s' = J v under p), so h'' is never carried.
     """
+    check(curvature in CURVATURES, f"curvature must be one of {CURVATURES}, got {curvature!r}")
+    second = curvature == "hessian"
     d1 = d2 = None  # h' and h'' of the layer's input (zero at the images)
     for i, layer in enumerate(model.linears):
         weight_t, probe_t = layer.weight.transpose(1, 2), v[2 * i].transpose(1, 2)
@@ -42,6 +57,7 @@ def curvature_along(
         a2 = None
         if d1 is not None:
             a1 = a1 + torch.bmm(d1, weight_t)
+        if d1 is not None and second:
             a2 = 2 * torch.bmm(d1, probe_t)
             if d2 is not None:
                 a2 = a2 + torch.bmm(d2, weight_t)
@@ -71,16 +87,18 @@ def hutchinson_forward(
     absolute: bool = False,
     create_graph: bool = True,
     probes: Sequence[Sequence[torch.Tensor]] | None = None,
+    curvature: str = "hessian",
 ) -> torch.Tensor:
     """``hutchinson_trace`` of the stack's mean cross-entropy on the batch of ``hs``, each v^T H v
     from ``curvature_along``: the same probes from the same generators (or ``probes``, one set
     per probe drawn beforehand), the same estimate to float rounding. Without ``create_graph``
-    the estimate is a constant (no gradient)."""
+    the estimate is a constant (no gradient). ``curvature="gauss_newton"``: the trace of G
+    instead, ``gauss_newton_trace``'s estimate."""
     params = list(model.parameters())
     estimates = []
     with torch.set_grad_enabled(create_graph and torch.is_grad_enabled()):
         for i in range(n_probes):
             v = member_random(params, generators, probe) if probes is None else probes[i]
-            q = curvature_along(model, hs, y, mask, v)
+            q = curvature_along(model, hs, y, mask, v, curvature)
             estimates.append(q.abs() if absolute else q)
     return torch.stack(estimates).mean(0)
