@@ -70,8 +70,12 @@ glue_all(intro.page(rep))
 # 7. {doc}`07_table_one`: everything side by side with the paper's numbers, with CSV downloads.
 # 8. {doc}`10_claims`: each of the paper's claims judged in both protocols, with paired statistics.
 # 9. {doc}`11_fresh_seeds`: the claims judged again on seeds the λ search never saw.
-# 10. {doc}`13_digits`: the whole experiment on a second data set, and the claims judged there.
-# 11. {doc}`09_regenerated`: the authors' own runs regenerated, from their teachers and ours.
+# 10. {doc}`12_switches`: each difference between the paper's text and the authors' code flipped
+#     alone, and what it moves in each Table I column.
+# 11. {doc}`13_digits`: the whole experiment on a second data set, and the claims judged there.
+# 12. {doc}`14_penalties`: Hessian penalties that train, each with its own λ search, against
+#     λ4 = 0.
+# 13. {doc}`09_regenerated`: the authors' own runs regenerated, from their teachers and ours.
 #
 # Appendix: {doc}`08_reproducibility` (software, machine, timings, benchmarks, how to rerun) and
 # the {doc}`references`.

@@ -35,19 +35,27 @@ def test_compute_profile_saves_every_result_then_resumes(tmp_path):
     assert all(int(r.split("/")[0].split()[-1]) == int(r.split("/")[1].split()[0]) for r in rows)  # all saved
 
     def results():  # the saved teachers and runs (a study's summary is rewritten on every read)
-        return {p: p.stat().st_mtime_ns for kind in ("teachers", "search", "runs") for p in (tmp_path / kind).iterdir()}
+        kinds = ("teachers", "search", "runs", "switches")
+        return {p: p.stat().st_mtime_ns for kind in kinds for p in (tmp_path / kind).iterdir()}
 
     saved = results()
     second = _compute(tmp_path)  # everything loads, nothing is recomputed or rewritten
-    # Teachers (.json + .pt) of the final runs and of the search's trials (paper mode: trained
-    # without the validation split) and of the fresh seeds, 2 x 2 search trials, 2 x 8 final
-    # runs and as many on the fresh seeds; then the digits: their final runs' and search trials'
-    # teachers, 2 x 2 search trials and 2 x 8 final runs.
-    fashion, digits = 3 * 2 * 2 + 8 + 2 * 2 * 8, 2 * 2 * 2 + 8 + 2 * 8
-    assert second == first and results() == saved and len(saved) == fashion + digits
+    # Teachers (.json + .pt) of seeds 0 and 1: the final runs', the trials' of both modes' searches
+    # (those the switches' "searched λ" rows need) and 5 flipped by a teacher switch; and the
+    # fresh seeds' (2 and 3). Search runs, 2 trials x 2 seeds each: both searched methods, the
+    # four Hessian penalties' and the other mode's full method. Final runs: 8 methods x 2 seeds,
+    # on seeds 0-1 and on the fresh seeds, and the four penalties' runs. Then the switches: 27
+    # flips x 2 seeds. Then the digits: their final runs' and search trials' teachers, 2 x 2
+    # search trials and 2 x 8 final runs.
+    teachers = (3 + 5) * 2 * 2 + 2 * 2
+    search = (2 + 4 + 1) * 2 * 2
+    runs = 8 * 2 * 2 + 4 * 2
+    fashion, switches, digits = teachers + search + runs, 27 * 2, 2 * 2 * 2 + 8 + 2 * 8
+    assert second == first and results() == saved and len(saved) == fashion + switches + digits
     assert len([p for p in saved if "digits" in p.name]) == digits
+    assert len([p for p in saved if p.parent.name == "switches"]) == switches
     log = (tmp_path / "compute_profile.log").read_text().splitlines()
-    assert sum("done" in line for line in log) == 12  # 6 stages (the fresh seeds, the digits), twice
+    assert sum("done" in line for line in log) == 16  # 8 stages (the fresh seeds, the three studies), twice
 
 
 @pytest.mark.parametrize("name", list(COMMANDS))

@@ -29,7 +29,7 @@ from .parameters import check_injected, validate_parameters
 # one switch at a time, the digits, the Hessian penalties that train.
 STUDIES = ("switches", "digits", "penalties")
 # Those whose chapter is in the book, so ``compute`` computes them too.
-BOOK_STUDIES = ("digits",)
+BOOK_STUDIES = STUDIES
 
 
 def check_study(study: str) -> None:
