@@ -68,11 +68,22 @@ def test_an_effect_is_the_paired_difference_holm_corrected_within_mode_and_metri
 def test_the_gap_is_set_beside_the_sums_of_single_switches_both_read_towards_the_code(switched, monkeypatch):
     runs = {mode: switched[mode][0][1] for mode in switched}
     table = switches.effects(switched)
-    gaps = switches.gaps(table.assign(), runs, ["xavier"]).loc[(LABELS["xavier"], "Accuracy")]
+    frame = switches.gaps(table.assign(), runs, ["xavier"])
+    gaps = frame.loc[(LABELS["xavier"], "Accuracy")]
     assert gaps["gap"] == pytest.approx(np.mean(np.subtract(BASE["authors"], BASE["paper"])))
     assert gaps["sum from paper"] == pytest.approx(np.mean(SHIFT["paper"]))
     assert gaps["sum from authors"] == pytest.approx(-np.mean(SHIFT["authors"]))
     assert gaps["largest from paper"].startswith("a ReLU after the output layer (+")
+    shown = switches.gaps_table(frame).loc[(LABELS["xavier"], "Accuracy")]  # signed, as the effects are
+    assert shown["gap"] == f"{gaps['gap']:+.3f} [{gaps['low']:+.3f}, {gaps['high']:+.3f}]"
+    assert shown["sum from authors"] == f"{gaps['sum from authors']:+.3f}"
+    assert list(shown.index) == [
+        "gap",
+        "sum from paper",
+        "largest from paper",
+        "sum from authors",
+        "largest from authors",
+    ]
     sentence = switches.printed_xavier(table, runs)
     printed, ours = PAPER_TABLE_I["xavier"]["val_acc"][0], np.mean(BASE["paper"])
     assert f"{ours:.3f}" in sentence and f"{printed:.2f}" in sentence

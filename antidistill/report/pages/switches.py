@@ -106,6 +106,17 @@ def gaps(table: pd.DataFrame, runs: dict[str, list[dict[str, Any]]], methods: Se
     return pd.DataFrame(rows).set_index(["initialisation", "metric"])
 
 
+def gaps_table(gaps_frame: pd.DataFrame) -> pd.DataFrame:
+    """``gaps`` as the page shows it: signed to three places like the effects, the gap with its
+    interval in one cell."""
+    shown = pd.DataFrame(index=gaps_frame.index)
+    shown["gap"] = [f"{g:+.3f} [{lo:+.3f}, {hi:+.3f}]" for g, lo, hi in gaps_frame[["gap", "low", "high"]].values]
+    for mode in ("paper", "authors"):
+        shown[f"sum from {mode}"] = gaps_frame[f"sum from {mode}"].map("{:+.3f}".format)
+        shown[f"largest from {mode}"] = gaps_frame[f"largest from {mode}"]
+    return shown
+
+
 def printed_xavier(table: pd.DataFrame, runs: dict[str, list[dict[str, Any]]]) -> str:
     """How far the one switch that moves it most takes our `paper`-mode Xavier accuracy towards
     the paper's printed one, in words."""
@@ -153,6 +164,6 @@ def page(rep) -> dict[str, Any]:
         "switch_alpha": f"{ALPHA:g}",
         **{f"switch_from_{mode}": for_display(effects_table(table, mode)) for mode in switched},
         **{f"switch_from_{mode}_other": other_mode(mode) for mode in switched},
-        "switch_gaps": for_display(gaps(table, runs, methods)),
+        "switch_gaps": gaps_table(gaps(table, runs, methods)),
         "switch_xavier": printed_xavier(table, runs),
     }
