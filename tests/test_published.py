@@ -10,7 +10,7 @@ from conftest import valid_record
 from antidistill.config import config_hash, to_dict
 from antidistill.data import DEFAULT_DATASET
 from antidistill.experiment import ExperimentConfig, stale_results
-from antidistill.penalties import PENALTIES
+from antidistill.penalties import MODE, PENALTIES
 from antidistill.published import PUBLISHED, differences, recompute, stale
 from antidistill.store import RESULTS_VERSION, Store
 
@@ -58,7 +58,8 @@ RECOMPUTED = (
 
 def _penalty_variant(config: dict) -> bool:
     """Whether a run's config is one of the penalties study's L4 variants (their final runs share
-    the main runs' file names), so the main run is the one picked, whatever the hashes' order."""
+    the main runs' file names), so the main run is the one picked, whatever the hashes' order.
+    Only in the study's mode: `authors` mode has the scaled variant's L4 scale as its own."""
 
     def at(dotted: str):
         value = config
@@ -66,7 +67,7 @@ def _penalty_variant(config: dict) -> bool:
             value = value.get(key) if isinstance(value, dict) else None
         return value
 
-    return any(all(at(key) == value for key, value in penalty.changes) for penalty in PENALTIES)
+    return config["mode"] == MODE and any(all(at(key) == value for key, value in p.changes) for p in PENALTIES)
 
 
 @pytest.mark.slow
