@@ -143,12 +143,11 @@ def gauss_newton_trace(
     generators: Sequence[torch.Generator],
     n_probes: int = 1,
     probe: str = "rademacher",
-    probes: Sequence[Sequence[torch.Tensor]] | None = None,
 ) -> torch.Tensor:
     """Hutchinson's estimate of tr G per seed: the mean of ``gauss_newton_form`` over
-    ``n_probes`` probes (drawn here, or ``probes`` drawn ahead, as ``CompositeLoss.draw`` does)."""
+    ``n_probes`` probes drawn here."""
     params = list(model.parameters())
-    vs = probes or [member_random(params, generators, probe) for _ in range(n_probes)]
+    vs = [member_random(params, generators, probe) for _ in range(n_probes)]
     return torch.stack([gauss_newton_form(model, x, y, mask, v) for v in vs]).mean(0)
 
 
@@ -213,7 +212,7 @@ class LossConfig:
         check(self.n_probes >= 1, f"n_probes must be >= 1, got {self.n_probes}")
         check(
             self.curvature in CURVATURES,
-            f"curvature must be 'hessian' or 'gauss_newton', got {self.curvature!r}",
+            f"curvature must be one of {CURVATURES}, got {self.curvature!r}",
         )
 
 

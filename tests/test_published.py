@@ -7,7 +7,7 @@ import json
 import pytest
 from conftest import valid_record
 
-from antidistill.config import config_hash, to_dict
+from antidistill.config import config_hash, from_dict, override, to_dict
 from antidistill.data import DEFAULT_DATASET
 from antidistill.experiment import ExperimentConfig, stale_results
 from antidistill.penalties import MODE, PENALTIES
@@ -60,14 +60,8 @@ def _penalty_variant(config: dict) -> bool:
     """Whether a run's config is one of the penalties study's L4 variants (their final runs share
     the main runs' file names), so the main run is the one picked, whatever the hashes' order.
     Only in the study's mode: `authors` mode has the scaled variant's L4 scale as its own."""
-
-    def at(dotted: str):
-        value = config
-        for key in dotted.split("."):
-            value = value.get(key) if isinstance(value, dict) else None
-        return value
-
-    return config["mode"] == MODE and any(all(at(key) == value for key, value in p.changes) for p in PENALTIES)
+    cfg = from_dict(ExperimentConfig, config)
+    return cfg.mode == MODE and any(override(cfg, dict(p.changes)) == cfg for p in PENALTIES)
 
 
 @pytest.mark.slow
