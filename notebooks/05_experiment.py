@@ -87,7 +87,7 @@ glue_all(experiment.page(rep))
 # ```{glue} pre_table
 # ```
 #
-# The same D1 accuracy seed by seed (a run at about 0.2 has collapsed to a constant output):
+# The same D1 accuracy seed by seed (a run at about 0.2 has collapsed: it no longer tells the classes apart):
 #
 # ```{glue} pre_per_seed
 # ```
@@ -100,8 +100,10 @@ glue_all(experiment.page(rep))
 # The trace itself cannot be negative here. Along any single weight, a ReLU network's logits are
 # piecewise linear, and the cross-entropy is convex in the logits, so every diagonal entry of the
 # Hessian, and their sum, is at least 0 (the test suite checks this on the exact Hessian of a
-# small network on real images). {glue:md}`negative_verdict` The term's minimum, 0, belongs to a
-# network whose loss does not curve in any single weight, such as one whose ReLUs are all off and
-# whose output is constant. {glue:md}`collapse_verdict` The authors' code could not collapse this
+# small network on real images). {glue:md}`negative_verdict` Nor does a constant output bring it
+# to 0: with every ReLU off, only the last layer's bias still moves the logits, and its curvature,
+# Σₖ pₖ(1 − pₖ) = 1 − Σₖ pₖ² over the predicted probabilities pₖ of the D1 classes, vanishes only
+# as the prediction grows certain of one class (checked on a small network too).
+# {glue:md}`collapse_verdict` The authors' code could not collapse this
 # way: its L4, |**v**ᵀH**v**| × {glue:md}`set_authors_l4_scale` with **v** drawn
 # {glue:md}`set_authors_probe`, enters the loss as a constant without gradient (`authors` mode).

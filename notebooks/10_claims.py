@@ -54,7 +54,7 @@
 # gap, so `authors` mode is judged a second time with those rows run again to the configured
 # number of epochs, every column read after the same epoch.
 #
-# **Collapsed runs.** Where a method's pre-training collapsed to a constant output on some seed,
+# **Collapsed runs.** Where a method's pre-training collapsed to chance accuracy on some seed,
 # a claim in which it is only a competitor is judged twice, with and without it; a claim about it
 # is judged as is and marked.
 

@@ -238,6 +238,26 @@ def test_relu_mlp_cross_entropy_hessian_has_a_non_negative_diagonal(images64, ou
     assert diagonal.min().item() >= -1e-12 and diagonal.sum().item() > 0
 
 
+@pytest.mark.parametrize("scale", [1.0, 100.0])
+def test_a_network_whose_relus_are_all_off_keeps_its_output_bias_curvature(images64, scale):
+    """What the experiment chapter states: a constant output does not make the trace 0. With
+    every ReLU off, only the last bias moves the logits, and the trace is that block's,
+    sum_k p_k (1 - p_k) = 1 - sum_k p_k^2 over the kept classes: 0 only as p grows certain."""
+    x, y = images64
+    keep = y < 5
+    small = torch.nn.functional.avg_pool2d(x[keep][:32, None], 4).flatten(1)
+    model = MLP((6, 5), n_classes=10, n_inputs=49, generator=torch.Generator().manual_seed(3)).double()
+    with torch.no_grad():
+        for hidden in model.linears[:-1]:
+            hidden.bias.fill_(-100.0)  # the images lie in [0, 1]: no unit turns on
+        model.linears[-1].bias.copy_(scale * torch.linspace(-1, 1, 10, dtype=torch.float64))
+    mask = ClassMask(tuple(range(5)), "drop")
+    p = torch.softmax(model.linears[-1].bias[:5], 0)
+    trace = exact_hessian_trace(model, small, y[keep][:32], mask)
+    assert trace == pytest.approx(1 - (p**2).sum().item(), rel=1e-9)
+    assert (trace > 0.5) if scale == 1.0 else (0 < trace < 1e-6)
+
+
 def test_l4_without_gradient_adds_only_a_constant(gen):
     """The authors' switch: L4 is computed (same probes, same value) but trains nothing."""
     student = one(student_model(generator=torch.Generator().manual_seed(1)))

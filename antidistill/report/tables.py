@@ -39,7 +39,7 @@ PRINTED = "paper (printed)"
 
 
 # A pre-trained student that ends its D1 pre-training within this margin of chance accuracy on
-# the five D1 classes has collapsed: the trivial, constant-output minimiser of the trace term.
+# the five D1 classes has collapsed: it no longer tells the D1 classes apart.
 COLLAPSE_THRESHOLD = 1 / len(C1) + 0.1
 
 
