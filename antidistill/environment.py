@@ -11,7 +11,7 @@ from typing import Any
 
 import torch
 
-from .numerics import code_path
+from .numerics import code_path, widest_kernels
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -91,4 +91,5 @@ def runtime() -> dict[str, Any]:
         "machine": platform.machine(),
         "cpu_threads": torch.get_num_threads(),
         "code_path": code_path(),
+        "cpu_kernels": widest_kernels(),
     }

@@ -38,6 +38,15 @@ EMULATED = {
     "compatible": {"MKL_CBWR": "COMPATIBLE", "ATEN_CPU_CAPABILITY": "default"},  # SSE2, no CNR strictness
 }
 
+# The CPU features ATen checks before it picks a kernel set itself (DispatchStub.cpp). A set
+# forced through ATEN_CPU_CAPABILITY is taken unchecked: on a CPU without its instructions the
+# process dies of SIGILL at its first kernel (seen: "avx512" on an AVX2-only AMD EPYC).
+ATEN_NEEDS = {
+    "default": (),
+    "avx2": ("avx2", "fma"),
+    "avx512": ("avx512vl", "avx512bw", "avx512dq", "fma"),
+}
+
 # ATen (its OpenMP backend, as in the Linux wheels) sums a tensor of more than GRAIN_SIZE
 # elements in one chunk per thread (at most ceil(n / GRAIN_SIZE) chunks, the first ones
 # ceil(n / chunks) long) and then adds the chunks' sums, so a long sum's last bits depend on the
@@ -115,6 +124,41 @@ def _x86() -> bool:
     return platform.machine().lower() in ("x86_64", "amd64")
 
 
+@functools.cache
+def cpu_flags() -> frozenset[str] | None:
+    """The CPU's features as Linux lists them (/proc/cpuinfo), or None where they cannot be read."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    return frozenset(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return None
+
+
+def widest_kernels(flags: frozenset[str] | None = None) -> str | None:
+    """The widest ATen kernel set this CPU (or one with ``flags``) has the instructions for, as
+    ``ATEN_CPU_CAPABILITY`` names it; None where the CPU's features cannot be read. Saved with
+    each run: the CPU's name alone does not tell two CPUs of one family apart."""
+    flags = cpu_flags() if flags is None else flags
+    if flags is None:
+        return None
+    return [name for name in ATEN_NEEDS if can_run({"ATEN_CPU_CAPABILITY": name}, flags)][-1]
+
+
+def can_run(path: dict[str, str], flags: frozenset[str] | None = None) -> bool:
+    """Whether this CPU (or one with ``flags``) has the instructions of the ATen kernel set that
+    ``path`` forces; True where the CPU's features cannot be read (then the CPU's maker is trusted)."""
+    flags = cpu_flags() if flags is None else flags
+    capability = path.get("ATEN_CPU_CAPABILITY")
+    if capability is None or flags is None:
+        return True
+    if capability.lower() not in ATEN_NEEDS:
+        raise ValueError(f"ATEN_CPU_CAPABILITY={capability!r} is not one of {', '.join(ATEN_NEEDS)}")
+    return all(flag in flags for flag in ATEN_NEEDS[capability.lower()])
+
+
 def pin() -> None:
     """Pin the code path, unless the environment already names one (a forced path wins, so a
     test or a user can emulate another CPU) or sets ``SWITCH`` to 0; OpenMP waits passively
@@ -136,6 +180,14 @@ def pin() -> None:
     for name, value in WAIT_POLICY.items():
         os.environ.setdefault(name, value)
     if not _x86() or os.environ.get(SWITCH, "1") == "0":
+        return
+    if not can_run(PINNED):
+        warnings.warn(
+            "this CPU has no AVX2, so the pinned code path (ATen's AVX2 kernels) cannot run here: MKL and ATen "
+            "pick kernels for this CPU, and numbers may differ in their last bits from the published runs.",
+            CodePathWarning,
+            stacklevel=3,
+        )
         return
     for name, value in PINNED.items():
         os.environ.setdefault(name, value)

@@ -93,10 +93,27 @@ EQUALITY_TESTS = [
 FORCED_PATHS = {name: numerics.EMULATED[name] for name in ("avx512-strict", "compatible")}
 
 
+def test_a_forced_kernel_set_runs_only_where_the_cpu_has_its_instructions(monkeypatch):
+    """ATen takes a forced kernel set unchecked, and dies of SIGILL where the CPU lacks it."""
+    zen3 = frozenset({"sse2", "avx", "avx2", "fma"})
+    zen4 = zen3 | {"avx512f", "avx512vl", "avx512bw", "avx512dq"}
+    assert not numerics.can_run(numerics.EMULATED["avx512-strict"], zen3)
+    assert numerics.can_run(numerics.EMULATED["avx512-strict"], zen4)
+    assert numerics.can_run(numerics.PINNED, zen3) and not numerics.can_run(numerics.PINNED, frozenset({"avx"}))
+    assert all(numerics.can_run(numerics.EMULATED[name], frozenset()) for name in ("native", "compatible"))
+    assert [numerics.widest_kernels(f) for f in (frozenset({"avx"}), zen3, zen4)] == ["default", "avx2", "avx512"]
+    monkeypatch.setattr(numerics, "cpu_flags", lambda: None)
+    assert numerics.can_run(numerics.EMULATED["avx512-strict"])  # features unknown: not refused
+    with pytest.raises(ValueError, match="avx512"):
+        numerics.can_run({"ATEN_CPU_CAPABILITY": "avx1024"}, zen4)
+
+
 @x86_only
 @pytest.mark.slow
 @pytest.mark.parametrize("name", list(FORCED_PATHS))
 def test_stacks_equal_alone_under_a_forced_code_path(name):
+    if not numerics.can_run(FORCED_PATHS[name]):
+        pytest.skip(f"this CPU lacks the instructions of ATen's {FORCED_PATHS[name]['ATEN_CPU_CAPABILITY']} kernels")
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *EQUALITY_TESTS],
         cwd=ROOT,

@@ -18,7 +18,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ..numerics import EMULATED, forced
+from ..numerics import EMULATED, can_run, forced
 
 METRICS = {
     "accuracy": lambda r: r["val_acc"],
@@ -102,6 +102,9 @@ def main(argv: list[str] | None = None) -> None:
     unknown = set(paths) - set(EMULATED)
     if unknown:
         parser.error(f"unknown code path {', '.join(sorted(unknown))}; known: {', '.join(EMULATED)}")
+    for path in [p for p in paths if not can_run(EMULATED[p])]:
+        print(f"{path}: skipped, this CPU lacks the instructions of the ATen kernels it forces ({EMULATED[path]})")
+        paths.remove(path)
     if not args.compare_only:
         for path in ["pinned", *paths]:
             for method in methods:

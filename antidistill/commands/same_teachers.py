@@ -30,7 +30,7 @@ from pathlib import Path
 
 from ..experiment import run_many
 from ..growth import METHODS
-from ..numerics import EMULATED, forced
+from ..numerics import EMULATED, can_run, forced
 from ..profiles import PROFILES
 from ..reference import SEEDS, WITHIN, differences, load_reference, off, summary
 from ..store import Store
@@ -83,6 +83,8 @@ def main(argv: list[str] | None = None) -> int:
         "--off-in", type=Path, help=f"only the seeds whose run in this folder is not within {WITHIN} of their accuracy"
     )
     args = parser.parse_args(argv)
+    if args.code_path and not can_run(EMULATED[args.code_path]):
+        parser.error(f"--code-path {args.code_path}: this CPU lacks the instructions of the ATen kernels it forces")
     if args.code_path and os.environ.get(CHILD) != args.code_path:
         # MKL and ATen read their settings once, when torch loads: only a fresh process can take another path.
         env = {**forced(EMULATED[args.code_path]), CHILD: args.code_path}
