@@ -1,9 +1,12 @@
-"""Shared fixtures: the real Fashion-MNIST (never downloaded in tests), small float64 models, and
-the device of the experiment-level tests (``--device cuda`` or ANTIDISTILL_TEST_DEVICE; CPU by default)."""
+"""Shared fixtures: the real Fashion-MNIST (never downloaded in tests), small float64 models, the
+smoke profile's results, and the device of the experiment-level tests (``--device cuda`` or
+ANTIDISTILL_TEST_DEVICE; CPU by default)."""
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 
 import pytest
 import torch
@@ -15,6 +18,29 @@ def pytest_addoption(parser):
         default=os.environ.get("ANTIDISTILL_TEST_DEVICE", "cpu"),
         help="device of the experiment-level tests: cpu (default), cuda, cuda:N (or set ANTIDISTILL_TEST_DEVICE)",
     )
+    parser.addoption(
+        "--full",
+        action="store_true",
+        help="also run the tests marked full (minutes more): recomputes of two full-size Fashion-MNIST "
+        "published runs, and the comparisons with the authors' records on every seed they take",
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("--full"):
+        return
+    # Kept out of the default run so it stays well under CI's quarter hour on 2 cores; each has a
+    # smaller sibling there (a digits recompute, fewer seeds).
+    skip = pytest.mark.skip(reason="a full-size check: run with `bash tools/test.sh --full`")
+    for item in items:
+        if item.get_closest_marker("full"):
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def full(request) -> bool:
+    """Whether this run was asked for ``--full``: the tests that take seeds take all of theirs."""
+    return request.config.getoption("--full")
 
 
 def pytest_configure(config):
@@ -91,6 +117,35 @@ def exact_batch(seed=0):
 def one_student(seed=0):
     """A default-initialised student as a stack of one."""
     return StackedMLP.stack([student_model(generator=torch.Generator().manual_seed(seed))])
+
+
+@pytest.fixture(scope="session")
+def smoke_results(tmp_path_factory):
+    """A results folder computed once by ``python -m antidistill compute --profile smoke`` (a
+    fresh process, as a user runs it), and the lines of the table it printed. The compute test
+    checks it and resumes in it; the book test builds from a copy, so the smoke profile is
+    computed once per test run (it is what the book computes before its pages run)."""
+    folder = tmp_path_factory.mktemp("smoke-results")
+    return folder, smoke_compute(folder)
+
+
+def smoke_compute(folder) -> list[str]:
+    """The table ``compute --profile smoke`` prints at the end (the search also prints its progress)."""
+    out = subprocess.run(
+        [sys.executable, "-m", "antidistill", "compute", str(folder), "--profile", "smoke", "--device", "cpu"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    return [line for line in out.stdout.splitlines() if " min" in line]
+
+
+def saved_results(folder) -> dict:
+    """The teachers, searches and runs saved in a results folder, each with its modification time
+    (a study's summary is left out: it is rewritten on every read)."""
+    kinds = ("teachers", "search", "runs", "switches")
+    return {p.relative_to(folder): p.stat().st_mtime_ns for kind in kinds for p in (folder / kind).iterdir()}
 
 
 @pytest.fixture(scope="session")

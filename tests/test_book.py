@@ -18,6 +18,8 @@ papermill = pytest.importorskip(
     "papermill", reason="the report's tools are not installed (tools/setup.sh installs them)"
 )
 
+from conftest import saved_results
+
 from antidistill.report.book import NOTEBOOKS, build_html, execute, notebook_warnings
 
 pytestmark = pytest.mark.slow  # every test here computes a smoke build's results (minutes in all)
@@ -51,15 +53,30 @@ METHOD_LABELS = (
 )
 
 
+def _of_authors_mode(path: Path) -> bool:
+    """Whether a saved result is of `authors` mode (a teacher's mode is in its record only)."""
+    if path.parent.name == "teachers":
+        return json.loads(path.with_suffix(".json").read_text())["config"]["protocol"]["base"] == "authors"
+    return path.name.startswith("authors-")
+
+
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    """A copy of the book's sources, executed at the smoke profile and built with warnings as errors."""
+def built(tmp_path_factory, smoke_results):
+    """A copy of the book's sources, executed at the smoke profile and built with warnings as
+    errors, from a copy of what `compute --profile smoke` saved (conftest's ``smoke_results``)."""
     root = tmp_path_factory.mktemp("report")
     for name in ("_config.yml", "_toc.yml"):
         shutil.copy(REPO / name, root / name)
     shutil.copytree(REPO / "book", root / "book", symlinks=True, ignore=shutil.ignore_patterns("_build", "*.ipynb"))
+    shutil.copytree(smoke_results[0], root / "results")
+    computed = saved_results(root / "results")
     cwd = os.getcwd()
     timings = execute("paper", "smoke", None, "cpu", root / "results", root=root, progress=False)
+    # The book loads what `compute` saved and recomputes none of it; it adds only the other
+    # protocol's results, which `compute` leaves to a call of its own (the book shows both).
+    after = saved_results(root / "results")
+    assert {p: t for p, t in after.items() if p in computed} == computed
+    assert all(_of_authors_mode(root / "results" / p) for p in set(after) - set(computed))
     assert os.getcwd() == cwd  # the pages ran side by side, each kernel in the staging folder
     index = build_html(root, warnings_as_errors=True)
     return root, index, timings

@@ -2,44 +2,24 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
 pytest.importorskip("optuna", reason="the lambda search needs optuna (tools/setup.sh installs it)")
 
+from conftest import saved_results, smoke_compute  # noqa: E402
+
 from antidistill.cli import COMMANDS, main  # noqa: E402
 
 
-def _compute(folder: Path) -> list[str]:
-    """The table the tool prints at the end (the search also prints its progress)."""
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    out = subprocess.run(
-        [sys.executable, "-m", "antidistill", "compute", str(folder), "--profile", "smoke", "--device", "cpu"],
-        capture_output=True,
-        text=True,
-        check=True,
-        env=env,
-    )
-    return [line for line in out.stdout.splitlines() if " min" in line]
-
-
 @pytest.mark.slow
-def test_compute_profile_saves_every_result_then_resumes(tmp_path):
-    first = _compute(tmp_path)
+def test_compute_profile_saves_every_result_then_resumes(smoke_results):
+    folder, first = smoke_results
     rows = [line for line in first if " / " in line]
     assert len(rows) == 1 + 2 + 8 + 1  # teachers, two searches, eight methods, the fresh seeds
     assert all(int(r.split("/")[0].split()[-1]) == int(r.split("/")[1].split()[0]) for r in rows)  # all saved
 
-    def results():  # the saved teachers and runs (a study's summary is rewritten on every read)
-        kinds = ("teachers", "search", "runs", "switches")
-        return {p: p.stat().st_mtime_ns for kind in kinds for p in (tmp_path / kind).iterdir()}
-
-    saved = results()
-    second = _compute(tmp_path)  # everything loads, nothing is recomputed or rewritten
+    saved = saved_results(folder)
+    second = smoke_compute(folder)  # everything loads, nothing is recomputed or rewritten
     # Teachers (.json + .pt) of seeds 0 and 1: the final runs', the trials' of both modes' searches
     # (those the switches' "searched λ" rows need) and 5 flipped by a teacher switch; and the
     # fresh seeds' (2 and 3). Search runs, 2 trials x 2 seeds each: both searched methods, the
@@ -51,10 +31,10 @@ def test_compute_profile_saves_every_result_then_resumes(tmp_path):
     search = (2 + 4 + 1) * 2 * 2
     runs = 8 * 2 * 2 + 4 * 2
     fashion, switches, digits = teachers + search + runs, 27 * 2, 2 * 2 * 2 + 8 + 2 * 8
-    assert second == first and results() == saved and len(saved) == fashion + switches + digits
+    assert second == first and saved_results(folder) == saved and len(saved) == fashion + switches + digits
     assert len([p for p in saved if "digits" in p.name]) == digits
     assert len([p for p in saved if p.parent.name == "switches"]) == switches
-    log = (tmp_path / "compute_profile.log").read_text().splitlines()
+    log = (folder / "compute_profile.log").read_text().splitlines()
     assert sum("done" in line for line in log) == 16  # 8 stages (the fresh seeds, the three studies), twice
 
 
