@@ -176,3 +176,31 @@ def test_the_claims_page_names_each_verdict_and_what_decides_it():
         "each other method's, in paper mode the smallest is against Xavier, +0.020 on "
         "average (95% interval -0.010 to +0.050)."
     )
+
+
+def test_the_collapse_sentence_follows_the_collapsed_runs_cross_entropy():
+    """A collapsed run is at chance on D1; the sentence gives their D1 cross-entropy and counts those
+    worse than a uniform guess (ln 5), never a claim that holds whatever they are."""
+    import math
+
+    from conftest import valid_record
+
+    from antidistill.experiment import ExperimentConfig
+    from antidistill.report.pages.experiment import pretraining
+
+    def runs(*ends):  # (D1 accuracy, D1 cross-entropy) at the end of each seed's pre-training
+        return [
+            valid_record(
+                ExperimentConfig(method="antidistill", seed=seed, lambdas=(1.0, 0.01, 0.5, 0.5)),
+                label="Anti-Distillation",
+                pretrain_history=[{"epoch": 1, "val_acc": acc, "train_ce": ce, "train_l4": 1.0}],
+            )
+            for seed, (acc, ce) in enumerate(ends)
+        ]
+
+    sure = pretraining(runs((0.2, 8.0), (0.21, math.log(5)), (0.9, 0.1)), "paper")["collapse_verdict"]
+    assert sure.startswith("In this build 2 of 3 full Anti-Distillation runs ended pre-training at chance")
+    assert "from 1.609 to 8.000" in sure and "1 of them worse than that guess" in sure
+    undecided = pretraining(runs((0.2, math.log(5)), (0.9, 0.1)), "paper")["collapse_verdict"]
+    assert "worse than that guess" not in undecided and "1 of 2" in undecided
+    assert "no full Anti-Distillation run collapsed" in pretraining(runs((0.9, 0.1)), "paper")["collapse_verdict"]

@@ -24,8 +24,8 @@ from . import common
 
 PRETRAIN_COLUMNS = {"val_acc": "D1 accuracy", "train_ce": "CE", "train_l2": "L2", "train_l3": "L3", "train_l4": "L4"}
 # Nats by which a collapsed run's D1 cross-entropy must exceed a uniform guess's, ln 5, to count
-# as worse than that guess: it puts less probability on the true class than the guess does, so it
-# is sure of wrong classes rather than undecided.
+# as worse than that guess (the geometric mean of the probability it gives the true class is then
+# below the guess's 1/5): leaning to wrong classes rather than undecided.
 WORSE_THAN_GUESS = 0.1
 
 
@@ -131,7 +131,12 @@ def pretraining(results: list[dict[str, Any]], mode: str) -> dict[str, Any]:
             f"In this build {len(collapsed)} of {n_full} full Anti-Distillation runs ended pre-training at chance "
             f"on D1 (accuracy below {COLLAPSE_THRESHOLD:.1f}), with a D1 cross-entropy from {ce.min():.3f} to "
             f"{ce.max():.3f} against ln 5 = {math.log(5):.3f} for a uniform guess"
-            + (f"; {worse} of them worse than that guess, sure of wrong classes. " if worse else ". ")
+            + (
+                f"; {worse} of them worse than that guess: on average they give the true class less probability "
+                "than it does. "
+                if worse
+                else ". "
+            )
             + f"Those runs are marked as collapsed wherever methods are ranked ({labels(runs)['antidistill']})."
         )
     else:
