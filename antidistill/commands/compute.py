@@ -2,8 +2,9 @@
 
     python -m antidistill compute RESULTS_DIR [--mode paper] [--profile paper] [--device auto] [--study NAME ...]
 
-What `python -m antidistill book` computes before rendering, in the notebooks' order and through
-the same entry point (``Reproduction``), so its results serve the book too; saved results are
+What `python -m antidistill book` computes before rendering, for one protocol (``--mode``; the
+book shows both, so it takes a call for each), in the notebooks' order and through the same
+entry point (``Reproduction``), so its results serve the book too; saved results are
 loaded, not recomputed, so an interrupted call resumes. Each stage's end is appended to
 RESULTS_DIR/compute_profile.log; the table at the end is ``bench.profile_table``'s.
 """
