@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 
 # The study runs on `paper` mode, whose L4 trains (its gradient is on) but whose signed estimate
-# lets the student reach a collapsed, constant output; each variant changes one thing about L4.
+# has no floor (there, pre-training mostly ends at chance on D1); each variant changes one thing
+# about L4.
 MODE = "paper"
 METHOD = "antidistill"
 BASELINE = "antidistill_l4_0"  # what a penalty must beat: the same pre-training without L4
