@@ -84,7 +84,9 @@ PROFILES = {
                 ("teacher.epochs", 1),
                 ("student.epochs", 1),
                 ("growth.pretrain.epochs", 1),
-                ("attack.noise_max_draws", 32),
+                # Two groups of 4 draws per eps: the smoke profile checks the pipeline, not the numbers.
+                ("attack.noise_min_draws", 4),
+                ("attack.noise_max_draws", 8),
             ),
             search_trials=(("antidistill_l4_0", 2), ("antidistill", 2)),
             # Every switch still flipped at least once (zero pad alone reads the teacher-sized

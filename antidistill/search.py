@@ -273,6 +273,12 @@ def _prerun_startup(cfg: SearchConfig, counted: int, n: int, store: Store, devic
             continue
 
 
+# fANOVA takes about 0.4 s a call, and a build reads a study's summary wherever a page shows its
+# λ (22 times in one smoke compute); its result is a function of the finished trials and the
+# seed alone, so each process computes it once for them.
+_IMPORTANCES: dict[tuple, tuple[float, float, float, float]] = {}
+
+
 def importance_lambdas(study: optuna.Study, seed: int = 0) -> tuple[float, float, float, float]:
     """Optuna's parameter importances (fANOVA, seeded) taken as lambda1, lambda2, ... in order of
     importance, most important first: what the authors' final full Anti-Distillation run used
@@ -281,9 +287,19 @@ def importance_lambdas(study: optuna.Study, seed: int = 0) -> tuple[float, float
     complete = study.get_trials(states=(TrialState.COMPLETE,))
     if len(complete) < 2:
         return None  # type: ignore[return-value]
-    evaluator = optuna.importance.FanovaImportanceEvaluator(seed=seed)
-    values = list(optuna.importance.get_param_importances(study, evaluator=evaluator).values())
-    return tuple(float(v) for v in values) + (0.0,) * (4 - len(values))  # type: ignore[return-value]
+    key = (
+        seed,
+        str(study.direction),
+        tuple(
+            (t.number, t.value, tuple(sorted(t.params.items())), tuple(sorted(map(repr, t.distributions.items()))))
+            for t in complete
+        ),
+    )
+    if key not in _IMPORTANCES:
+        evaluator = optuna.importance.FanovaImportanceEvaluator(seed=seed)
+        values = list(optuna.importance.get_param_importances(study, evaluator=evaluator).values())
+        _IMPORTANCES[key] = tuple(float(v) for v in values) + (0.0,) * (4 - len(values))  # type: ignore[assignment]
+    return _IMPORTANCES[key]
 
 
 def uses_importance(cfg: SearchConfig) -> bool:

@@ -112,6 +112,19 @@ def _fake_study(n=8):
     return study
 
 
+def test_importances_are_computed_once_per_set_of_finished_trials():
+    """Kept per process (fANOVA is slow), but never for a study whose finished trials changed."""
+    study = _fake_study()
+    first = importance_lambdas(study, 0)
+    assert importance_lambdas(study, 0) is first
+    params = {"l1": 0.9, "l2": 0.9, "l3": 0.1, "l4": 0.1}
+    dist = {k: optuna.distributions.FloatDistribution(0, 1) for k in params}
+    study.add_trial(optuna.trial.create_trial(params=params, distributions=dist, value=5.0))
+    evaluator = optuna.importance.FanovaImportanceEvaluator(seed=0)
+    now = tuple(optuna.importance.get_param_importances(study, evaluator=evaluator).values())
+    assert importance_lambdas(study, 0) == now != first
+
+
 def test_authors_full_anti_distillation_takes_importances_as_lambdas(tmp_path, monkeypatch):
     """Their final run: lambdas = the importance values, in importance order (most important first)."""
     study = _fake_study()
