@@ -92,7 +92,7 @@ PROFILES = {
             # Every switch still flipped at least once (zero pad alone reads the teacher-sized
             # pad), in 27 of the 37 flips per mode: λ4 = 0's flips are the full method's but L4's.
             ablated=("xavier", "zero_pad", "antidistill"),
-            description="the whole book in about a minute: 2 seeds, 1 epoch per stage, 3000 training images",
+            description="the whole book in a few minutes: 2 seeds, 1 epoch per stage, 3000 training images",
         ),
         Profile(
             "quick",

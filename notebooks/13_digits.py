@@ -33,7 +33,7 @@
 
 # %% tags=["parameters", "remove-input"]
 mode = "paper"  # "paper": the protocol as written; "authors": as the authors' public code runs it
-profile = "quick"  # "smoke" (about a minute), "quick" (minutes) or "paper" (the full protocol)
+profile = "quick"  # "smoke" (a few minutes), "quick" (full data, short schedules) or "paper" (the full protocol)
 seeds = None  # a list of seeds, or None for the profile's
 device = "auto"  # "auto" (CUDA when present), "cpu" or "cuda"
 results_dir = "results"  # where runs are saved and reused
