@@ -125,16 +125,28 @@ def _x86() -> bool:
 
 
 @functools.cache
-def cpu_flags() -> frozenset[str] | None:
-    """The CPU's features as Linux lists them (/proc/cpuinfo), or None where they cannot be read."""
+def _cpuinfo(field: str) -> str | None:
+    """The first value of ``field`` in Linux's /proc/cpuinfo, or None where it cannot be read."""
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as f:
             for line in f:
-                if line.startswith("flags"):
-                    return frozenset(line.split(":", 1)[1].split())
+                if line.startswith(field):
+                    return line.split(":", 1)[1].strip()
     except OSError:
         pass
     return None
+
+
+def cpu_flags() -> frozenset[str] | None:
+    """The CPU's features as Linux lists them (/proc/cpuinfo), or None where they cannot be read."""
+    flags = _cpuinfo("flags")
+    return None if flags is None else frozenset(flags.split())
+
+
+def _has_kernels(capability: str, flags: frozenset[str]) -> bool:
+    if capability.lower() not in ATEN_NEEDS:
+        raise ValueError(f"ATEN_CPU_CAPABILITY={capability!r} is not one of {', '.join(ATEN_NEEDS)}")
+    return all(flag in flags for flag in ATEN_NEEDS[capability.lower()])
 
 
 def widest_kernels(flags: frozenset[str] | None = None) -> str | None:
@@ -144,7 +156,7 @@ def widest_kernels(flags: frozenset[str] | None = None) -> str | None:
     flags = cpu_flags() if flags is None else flags
     if flags is None:
         return None
-    return [name for name in ATEN_NEEDS if can_run({"ATEN_CPU_CAPABILITY": name}, flags)][-1]
+    return [name for name in ATEN_NEEDS if _has_kernels(name, flags)][-1]
 
 
 def can_run(path: dict[str, str], flags: frozenset[str] | None = None) -> bool:
@@ -152,11 +164,7 @@ def can_run(path: dict[str, str], flags: frozenset[str] | None = None) -> bool:
     ``path`` forces; True where the CPU's features cannot be read (then the CPU's maker is trusted)."""
     flags = cpu_flags() if flags is None else flags
     capability = path.get("ATEN_CPU_CAPABILITY")
-    if capability is None or flags is None:
-        return True
-    if capability.lower() not in ATEN_NEEDS:
-        raise ValueError(f"ATEN_CPU_CAPABILITY={capability!r} is not one of {', '.join(ATEN_NEEDS)}")
-    return all(flag in flags for flag in ATEN_NEEDS[capability.lower()])
+    return capability is None or flags is None or _has_kernels(capability, flags)
 
 
 def pin() -> None:
@@ -232,16 +240,8 @@ def aten_capability() -> str:
     return torch.backends.cpu.get_cpu_capability()
 
 
-@functools.cache
 def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
+    return _cpuinfo("model name") or platform.processor() or platform.machine()
 
 
 def code_path() -> dict[str, Any]:
