@@ -17,7 +17,7 @@ from ..models import MLP
 from ..penalties import METHOD as PENALTY_METHOD
 from ..penalties import MODE as PENALTY_MODE
 from ..penalties import PENALTIES, Penalty
-from ..profiles import Profile, fresh_seeds
+from ..profiles import Profile, declared_seeds, fresh_seeds
 from ..protocol import MODES
 from ..reference import load_reference
 from ..search import SEARCHED, SearchConfig, best_lambdas, run_search, search_summary
@@ -134,6 +134,26 @@ class Reproduction:
         selection of λ on the seeds it is reported on."""
         return dataclasses.replace(self, seeds=fresh_seeds(self.seeds), search_seeds=self.search_seeds or self.seeds)
 
+    def declared(self) -> "Reproduction":
+        """This session on the declared seeds (``profiles.declared_seeds``: its own, their fresh
+        seeds and as many more as the profile declares), with the λ its own seeds' search chose."""
+        n = self.profile.declared_n or 2 * len(self.seeds)
+        return dataclasses.replace(
+            self, seeds=declared_seeds(self.seeds, n), search_seeds=self.search_seeds or self.seeds
+        )
+
+    def extra_blocks(self) -> list["Reproduction"]:
+        """The declared seeds beyond the reported and fresh ones, in blocks as large as the
+        reported set, each its own session: computed block by block, each block's runs are saved
+        when its stacks finish, so an interrupted computation loses at most one block's stack."""
+        known = set(self.seeds) | set(fresh_seeds(self.seeds))
+        extra = [s for s in self.declared().seeds if s not in known]
+        size = len(self.seeds)
+        return [
+            dataclasses.replace(self, seeds=tuple(extra[k : k + size]), search_seeds=self.search_seeds or self.seeds)
+            for k in range(0, len(extra), size)
+        ]
+
     def on(self, dataset: str) -> "Reproduction":
         """This session on another data set (``Profile.on``): its own teachers, searches and runs."""
         return dataclasses.replace(self, profile=self.profile.on(dataset))
@@ -200,6 +220,10 @@ class Reproduction:
             fresh.teacher_records(progress=progress)
             fresh.run(progress=progress)
             done(f"{mode}: fresh seeds {fresh.seeds[0]}-{fresh.seeds[-1]}")
+            for block in rep.extra_blocks():
+                block.teacher_records(progress=progress)
+                block.run(progress=progress)
+                done(f"{mode}: declared seeds {block.seeds[0]}-{block.seeds[-1]}")
         if regenerated_unavailable(self.profile) is None:
             for teachers in ("ours", "authors"):
                 self.regenerated(teachers, progress=progress)
