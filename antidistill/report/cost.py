@@ -15,9 +15,23 @@ from ..search import SEARCHED
 # Our reading of "can be neglected": the cost of growing adds at most this fraction to the cost
 # of training the student from scratch (Xavier's D2 training).
 NEGLIGIBLE = 0.10
+# The paper's argument: the teacher is grown once, on D1 alone, and serves several student tasks.
+# We read "several" as at most this many tasks sharing what is paid once.
+SEVERAL_TASKS = 10
+# The cost ratio varied alone, to show which verdicts of (f) rest on our choice of it.
+NEGLIGIBLE_RANGE = (0.05, 0.20)
 CLAIM = (
     f"Growing the teacher costs little: the training it adds is at most {NEGLIGIBLE:.0%} of training the student "
     "from scratch (matmul FLOPs)"
+)
+AMORTISED = (
+    f"Growing the teacher costs little once shared: over at most {SEVERAL_TASKS} student tasks, what is paid once "
+    f"adds at most {NEGLIGIBLE:.0%} per task to training a student from scratch"
+)
+SCOPES = (
+    ("D1 pre-training only (teacher given, λ known)", ("D1 pre-training",)),
+    ("with training the teacher", ("D1 pre-training", "teacher")),
+    ("with the teacher and the λ search", ("D1 pre-training", "teacher", "λ search")),
 )
 
 
@@ -92,39 +106,80 @@ def scratch_cost(rep) -> float:
     return cfg.student.epochs * len(rep.data().train) * _flops()["student"]
 
 
-def cost_claim(rep) -> list[dict[str, Any]]:
-    """Claim (f) for each Anti-Distillation row: what growing adds as a fraction of training a
-    student from scratch (``scratch_cost``; every method trains on D2 anyway), held against
-    ``NEGLIGIBLE``: its D1 pre-training alone (a teacher at hand and λ known), then with the
-    teacher's training, then with its λ search too."""
+_D1_COSTS: dict[tuple, dict[str, float]] = {}
+
+
+def d1_epoch_cost(rep) -> dict[str, float]:
+    """What one epoch of each method's D1 pre-training costs in epochs of D2 training from
+    scratch (training FLOPs), for claim (e)'s count with pre-training; 0 for methods without one.
+    The same for every seed of a profile and mode, so computed once for each."""
+    key = (rep.profile, rep.mode)
+    if key not in _D1_COSTS:
+        _D1_COSTS[key] = _compute_d1_epoch_cost(rep)
+    return dict(_D1_COSTS[key])
+
+
+def _compute_d1_epoch_cost(rep) -> dict[str, float]:
+    cfg = rep.profile.config("xavier", rep.seeds[0], rep.mode)
+    per_d2_epoch = scratch_cost(rep) / cfg.student.epochs
+    epochs = cfg.growth.pretrain.epochs  # every pre-training method's (one growth config)
+    out = {}
+    for method in METHODS:
+        pretrain = method_cost(rep, method)["D1 pre-training"]
+        out[method] = pretrain / epochs / per_d2_epoch if pretrain else 0.0
+    return out
+
+
+def _ratios(rep) -> dict[str, dict[str, float]]:
+    """Per scope and Anti-Distillation row: what is paid once, as a fraction of one student
+    trained from scratch."""
     scratch = scratch_cost(rep)
     ratios: dict[str, dict[str, float]] = {}
     for method in ("antidistill_l4_0", "antidistill"):
         cost = method_cost(rep, method)
-        for variant, extra in (
-            ("D1 pre-training only (teacher given, λ known)", cost["D1 pre-training"]),
-            ("with training the teacher", cost["D1 pre-training"] + cost["teacher"]),
-            ("with the teacher and the λ search", cost["D1 pre-training"] + cost["teacher"] + cost["λ search"]),
-        ):
-            ratios.setdefault(variant, {})[method] = extra / scratch
-    return [
-        {
-            "mode": f"{rep.mode} mode",
-            "claim": "f",
-            "text": CLAIM,
-            "methods": variant,
-            "verdict": "holds" if max(found.values()) <= NEGLIGIBLE else "fails",
-            "subject collapsed": False,
-            "metric": "training FLOPs",
-            "comparison": f"growing {METHODS[method].label} / training from scratch",
-            "n": len(rep.seeds),
-            "mean difference": ratio,
-            "low": math.nan,
-            "high": math.nan,
-            "p": math.nan,
-            "holm p": math.nan,
-            "supports": "for" if ratio <= NEGLIGIBLE else "against",
-        }
-        for variant, found in ratios.items()
-        for method, ratio in found.items()
-    ]
+        for scope, parts in SCOPES:
+            ratios.setdefault(scope, {})[method] = sum(cost[p] for p in parts) / scratch
+    return ratios
+
+
+def tasks_needed(ratio: float, negligible: float = NEGLIGIBLE) -> int:
+    """How many student tasks must share a cost of ``ratio`` from-scratch trainings before each
+    task's share is at most ``negligible`` of one."""
+    return max(1, math.ceil(ratio / negligible - 1e-12))
+
+
+def _row(rep, claim: str, text: str, scope: str, method: str, verdict: str, value: float, tasks: float) -> dict:
+    return {
+        "mode": f"{rep.mode} mode",
+        "claim": claim,
+        "text": text,
+        "methods": scope,
+        "verdict": verdict,
+        "subject collapsed": False,
+        "left out": "",
+        "metric": "training FLOPs",
+        "comparison": f"growing {METHODS[method].label} / training from scratch",
+        "n": len(rep.seeds),
+        "mean difference": value,
+        "tasks needed": tasks,
+        "outcome": "better" if verdict == "holds" else "worse",
+    }
+
+
+def cost_claim(rep, negligible: float = NEGLIGIBLE) -> list[dict[str, Any]]:
+    """Claim (f) for each Anti-Distillation row, read two ways, in each scope of what is paid
+    once (``SCOPES``: its D1 pre-training alone, with the teacher's training, with its λ search
+    too). "f": for one task, what growing adds as a fraction of training a student from scratch
+    (``scratch_cost``; every method trains on D2 anyway), held against ``negligible``. "f
+    (amortised)", as the paper argues it: the cost paid once shared over student tasks, each
+    paying its own D2 training; holds when at most SEVERAL_TASKS tasks bring each one's share
+    down to ``negligible``."""
+    rows = []
+    for scope, found in _ratios(rep).items():
+        one = "holds" if max(found.values()) <= negligible else "fails"
+        shared = "holds" if max(tasks_needed(r, negligible) for r in found.values()) <= SEVERAL_TASKS else "fails"
+        for method, ratio in found.items():
+            tasks = tasks_needed(ratio, negligible)
+            rows.append(_row(rep, "f", CLAIM, scope, method, one, ratio, tasks))
+            rows.append(_row(rep, "f (amortised)", AMORTISED, scope, method, shared, ratio, tasks))
+    return rows

@@ -8,7 +8,6 @@ from typing import Sequence
 
 import numpy as np
 from scipy import stats
-from statsmodels.stats.multitest import multipletests
 
 ALPHA = 0.05  # the level of every test and the 95% of every interval
 CONFIDENCE = 1 - ALPHA
@@ -49,7 +48,9 @@ def holm(family: Sequence[Paired]) -> list[Paired]:
     """The family's comparisons with their p-values Holm-corrected within it (statsmodels)."""
     if not family:
         return []
-    corrected = multipletests([c.p for c in family], alpha=ALPHA, method="holm")[1]
+    from .analysis import holm_adjust
+
+    corrected = holm_adjust([c.p for c in family])
     return [Paired(c.n, c.mean, c.low, c.high, c.p, float(h)) for c, h in zip(family, corrected)]
 
 

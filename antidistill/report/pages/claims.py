@@ -1,85 +1,280 @@
-"""Page 8, the claims: each of the paper's claims judged on this build's runs with paired statistics, and claims.csv."""
+"""Page 8, the claims: the pre-declared analysis, then every claim and Hypothesis 1 judged by it on each set of seeds, and claims.csv."""
 
 from __future__ import annotations
 
+import dataclasses
+import math
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from ...growth import METHODS
+from ...reference import load_reference
 from .. import figures
-from ..claims import AGAINST, CLAIMS, CONVERGED_WITHIN, FAILS, FOR, HOLDS, INCONCLUSIVE, NEUTRAL, claims_table, verdicts
-from ..cost import NEGLIGIBLE, cost_claim, cost_table
-from ..statistics import ALPHA, CONFIDENCE
-from ..tables import for_display
+from ..analysis import ALPHA, EFFECTS, EXACT_UP_TO, MAX_SEEDS, POWER, RESAMPLES, UNDECIDED
+from ..claims import ALL, CLAIMS, CONVERGED_WITHIN, HYPOTHESIS, KEYS, SENSITIVITY, claim_frame, claims_table
+from ..claims import sensitivity as claim_sensitivity
+from ..claims import verdicts
+from ..cost import NEGLIGIBLE, NEGLIGIBLE_RANGE, SEVERAL_TASKS, cost_claim, cost_table, d1_epoch_cost
+from ..tables import COLLAPSE_THRESHOLD, for_display
 from . import common
+from .fresh import seed_range
 from .table_one import DOWNLOADS
 
 CLAIMS_CSV = "claims.csv"
 # The label of `authors` mode with every row's columns read after the same epoch.
 SAME_EPOCH = "authors mode, every row read after epoch {epoch}"
+RECORDS = "the authors' records"
+FRAGILE = "fragile"
 
 
-def verdict_table(table: pd.DataFrame) -> pd.DataFrame:
-    """One row per claim and set of methods compared: the claim in our words and its verdict,
-    with the comparison that decides it: where it fails, the clearest comparison against it;
-    where it holds, the weakest comparison for it ("best": largest Holm p; "not best": the
-    clearest win over the subject); where inconclusive, the comparison that is neither and
-    nearest to deciding ("best": the largest Holm p; "not best": the smallest). Claim (f) has
-    ratios, not tests: the largest decides."""
-    kinds = {c.key: c.kind for c in CLAIMS}
-    rows = []
-    for (mode, key, methods), row in verdicts(table).iterrows():
-        group = table[(table["mode"] == mode) & (table["claim"] == key) & (table["methods"] == methods)]
-        if group["holm p"].isna().all():
-            pick = group["mean difference"].idxmax()
-        else:
-            wanted = {FAILS: AGAINST, HOLDS: FOR, INCONCLUSIVE: NEUTRAL}[row["verdict"]]
-            ps = group[group["supports"] == wanted]["holm p"]
-            pick = ps.idxmin() if row["verdict"] == FAILS or kinds[key] == "not_best" else ps.idxmax()
-        rows.append(
-            {
-                "claim": f"({key}) {row['text']}",
-                "mode": mode,
-                "methods compared": methods
-                + (" (its method collapsed in pre-training)" if row["subject collapsed"] else ""),
-                "verdict": row["verdict"],
-                "deciding comparison": group.loc[pick, "comparison"],
-                "mean difference": group.loc[pick, "mean difference"],
-                "its Holm p": group.loc[pick, "holm p"],
-            }
-        )
-    return pd.DataFrame(rows).set_index(["claim", "mode", "methods compared"])
+@dataclass(frozen=True)
+class SeedSet:
+    """One set of seeds the claims are judged on: its label, its session (None when its runs are
+    not all computed yet) and how many of its seeds' runs are at hand."""
+
+    label: str
+    rep: Any
+    done: int
+    total: int
 
 
-def comparisons(table: pd.DataFrame) -> pd.DataFrame:
-    """Every comparison behind the verdicts: mean difference over seeds (a ratio for variances),
-    its interval, p and Holm p, three decimals."""
-    shown = table[
-        ["claim", "mode", "methods", "metric", "comparison", "n", "mean difference", "low", "high", "p", "holm p"]
+def computed_seeds(rep) -> int:
+    """How many of ``rep``'s seeds have every run saved (nothing is computed to find out)."""
+    configs = rep.configs()
+    missing = {c.seed for c in configs if not rep.store.path("runs", c.run_name, c).is_file()}
+    return len(rep.seeds) - len(missing)
+
+
+def seed_sets(rep) -> list[SeedSet]:
+    """The reported seeds (the paper's scale), the fresh ones, both pooled, and the declared set
+    (``Reproduction.declared``), the last only judged once every one of its runs is saved."""
+    fresh, declared = rep.fresh(), rep.declared()
+    pooled = dataclasses.replace(declared, seeds=(*rep.seeds, *fresh.seeds))
+    sets = [
+        SeedSet(f"seeds {seed_range(rep.seeds)}", rep, len(rep.seeds), len(rep.seeds)),
+        SeedSet(f"fresh seeds {seed_range(fresh.seeds)}", fresh, len(fresh.seeds), len(fresh.seeds)),
     ]
-    return for_display(shown.set_index(["claim", "mode", "methods", "comparison"]))
+    if declared.seeds != pooled.seeds:
+        sets.append(SeedSet(f"seeds {seed_range(pooled.seeds)}", pooled, len(pooled.seeds), len(pooled.seeds)))
+    done = min(computed_seeds(declared.of_mode(m)) for m in rep.modes())
+    total = len(declared.seeds)
+    sets.append(SeedSet(f"declared seeds {seed_range(declared.seeds)}", declared if done == total else None, done, total))
+    return sets
 
 
-def margin_sentence(table: pd.DataFrame) -> str:
-    """Claim (b)'s margin per mode: the smallest mean FGSM lead of Anti-Distillation over another
-    method, with its interval."""
-    parts = []
-    for mode, rows in table[(table["claim"] == "b") & (table["methods"] == "all methods")].groupby("mode", sort=False):
-        closest = rows.loc[rows["mean difference"].idxmin()]
-        parts.append(
-            f"in {mode} the smallest is against {closest['comparison'].split(' − ')[1]}, "
-            f"{closest['mean difference']:+.3f} on average ({CONFIDENCE:.0%} interval "
-            f"{closest['low']:+.3f} to {closest['high']:+.3f})"
-        )
-    return (
-        (
-            f"Claim (b) speaks of a large margin. Of Anti-Distillation's FGSM accuracy minus each other method's, "
-            f"{'; '.join(parts)}."
-        )
-        if parts
-        else ""
+def headline(sets: list[SeedSet]) -> SeedSet:
+    """The set the verdicts are stated on: the declared seeds once all are computed, else the
+    largest set at hand."""
+    return sets[-1] if sets[-1].rep is not None else sets[-2]
+
+
+def record_runs(records: dict[str, Any], epochs: int) -> list[dict[str, Any]]:
+    """The authors' recorded runs shaped as ours for ``claims_table``: accuracy read after
+    ``epochs`` (Table I's reading), FGSM and weight noise at their largest ε, the accuracy history."""
+    out = []
+    for method, row in records["rows"].items():
+        for run in row["seeds"]:
+            history = [{"epoch": e + 1, "val_acc": a} for e, a in enumerate(run["val_acc"])]
+            read = min(epochs, len(history))
+            out.append(
+                {
+                    "method": method,
+                    "label": METHODS[method].label,
+                    "seed": run["seed"],
+                    "mode": "authors",
+                    "val_acc": history[read - 1]["val_acc"],
+                    "metric_epochs": {"val_acc": read},
+                    "history": history,
+                    "fgsm": {"eps": records["fgsm_eps"], "acc": run["fgsm"]},
+                    "weight_noise": {"eps": records["noise_eps"], "acc": run["weight_noise"]},
+                    "wall_time_s": math.nan,
+                }
+            )
+    return out
+
+
+def judged_sets(rep, sets: list[SeedSet]) -> pd.DataFrame:
+    """Every claim's comparisons on every set at hand, both modes (a ``seeds`` column), with
+    `authors` mode read after the same epoch (reported seeds) and the authors' records beside."""
+    tables = []
+    for s in sets:
+        if s.rep is None:
+            continue
+        for mode in rep.modes():
+            r = s.rep.of_mode(mode)
+            frame = claim_frame(r.run(progress=False), d1_epoch_cost=d1_epoch_cost(r))
+            tables.append(claims_table(frame, f"{mode} mode").assign(seeds=s.label))
+    same = rep.same_epoch()
+    tables.append(
+        claims_table(
+            claim_frame(same, d1_epoch_cost=d1_epoch_cost(rep.of_mode("authors"))),
+            SAME_EPOCH.format(epoch=same[0]["metric_epochs"]["fgsm"]),
+        ).assign(seeds=sets[0].label)
     )
+    try:
+        records = load_reference()
+    except FileNotFoundError:
+        records = None
+    if records is not None and rep.profile.name == "paper":
+        epochs = rep.profile.config("xavier", rep.seeds[0], "authors").student.epochs
+        tables.append(claims_table(record_runs(records, epochs), RECORDS).assign(seeds=RECORDS))
+    for s in sets:
+        if s.rep is not None:
+            tables += [pd.DataFrame(cost_claim(s.rep.of_mode(m))).assign(seeds=s.label) for m in rep.modes()]
+    return pd.concat(tables, ignore_index=True)
+
+
+def sensitivity_table(rep, best: SeedSet) -> pd.DataFrame:
+    """Each verdict on the headline set with each threshold varied alone (``claims.SENSITIVITY``,
+    and (f)'s cost ratio over ``NEGLIGIBLE_RANGE``)."""
+    tables = []
+    for mode in rep.modes():
+        r = best.rep.of_mode(mode)
+        tables.append(claim_sensitivity(r.run(progress=False), f"{mode} mode", d1_epoch_cost(r)))
+        declared = {(row["claim"], row["methods"]): row["verdict"] for row in cost_claim(r)}
+        for value in NEGLIGIBLE_RANGE:
+            tables.append(
+                pd.DataFrame(
+                    [
+                        {
+                            "mode": row["mode"],
+                            "claim": row["claim"],
+                            "methods": row["methods"],
+                            "threshold": "cost ratio of (f)",
+                            "value": value,
+                            "verdict": row["verdict"],
+                            "declared": declared[(row["claim"], row["methods"])],
+                        }
+                        for row in cost_claim(r, value)
+                    ]
+                ).drop_duplicates()
+            )
+    out = pd.concat(tables, ignore_index=True)
+    out["changed"] = out["verdict"] != out["declared"]
+    return out
+
+
+def fragile(judged: pd.DataFrame, sensitive: pd.DataFrame, sets: list[SeedSet]) -> set[tuple[str, str, str]]:
+    """The (mode, claim, methods) whose verdict changes with a threshold (on the headline set) or
+    between the reported and the fresh seeds."""
+    out = {tuple(k) for k in sensitive[sensitive["changed"]][KEYS].itertuples(index=False)}
+    first, second = (verdicts(judged[judged["seeds"] == s.label])["verdict"] for s in sets[:2])
+    out |= {k for k in first.index.intersection(second.index) if first[k] != second[k]}
+    return out
+
+
+def claim_name(key: str) -> str:
+    """A claim's key as the pages print it: "(a)", "(f, amortised)", "H1 (λ4 = 0):"."""
+    if key.startswith("H1"):
+        return f"{key}:"
+    return "(" + key.replace(" (", ", ").rstrip(")") + ")"
+
+
+def matrix(judged: pd.DataFrame, sets: list[SeedSet], fragile_keys: set) -> pd.DataFrame:
+    """One row per claim (and reading), mode and methods compared; one column per set of seeds
+    (and the authors' records): the verdict, marked where it is fragile."""
+    columns = [s.label for s in sets] + [RECORDS]
+    rows: dict[tuple, dict[str, str]] = {}
+    for (seeds, mode, claim, methods), row in verdicts(judged, ["seeds", *KEYS]).iterrows():
+        key = f"{claim_name(claim)} {row['text']}", mode, methods
+        mark = f" ({FRAGILE})" if (mode, claim, methods) in fragile_keys else ""
+        rows.setdefault(key, {})[seeds if seeds != RECORDS else RECORDS] = row["verdict"] + mark
+    for s in sets:
+        if s.rep is None:
+            for (_, mode, _), cells in rows.items():
+                if mode.endswith(" mode"):  # the modes the declared seeds are computed in
+                    cells.setdefault(s.label, f"{s.done} of {s.total} seeds computed")
+    table = pd.DataFrame.from_dict(rows, orient="index").reindex(columns=columns).fillna("—")
+    table.index = pd.MultiIndex.from_tuples(table.index, names=["claim", "mode", "methods compared"])
+    return table
+
+
+COMPARISON_COLUMNS = {
+    "comparison": "comparison",
+    "mean difference": "mean difference",
+    "low": "t interval low",
+    "high": "t interval high",
+    "holm p": "permutation p (Holm)",
+    "holm t p": "t p (Holm)",
+    "tost p": "TOST p (Holm)",
+    "bootstrap low": "bootstrap low",
+    "bootstrap high": "bootstrap high",
+    "detectable": "detectable at 80%",
+    "outcome": "outcome",
+    "tests disagree": "tests disagree",
+}
+
+
+def p_text(p: float) -> str:
+    """A p-value as a reader reads it: three decimals, "< 0.001" below that."""
+    return "—" if p != p else "< 0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def claim_tables(judged: pd.DataFrame, label: str) -> dict[str, pd.DataFrame]:
+    """Per claim (and hypothesis): its comparisons on the set ``label``, every mode, by the
+    declared tests (variance rows: the ratio, its interval and Pitman–Morgan's p beside)."""
+    out = {}
+    shown = judged[(judged["seeds"] == label) & judged["claim"].isin([c.key for c in CLAIMS + HYPOTHESIS])]
+    for key, group in shown.groupby("claim", sort=False):
+        table = group[["mode", "methods", *COMPARISON_COLUMNS]].rename(columns=COMPARISON_COLUMNS).copy()
+        for column in ("permutation p (Holm)", "t p (Holm)", "TOST p (Holm)"):
+            table[column] = table[column].map(p_text)
+        table["tests disagree"] = table["tests disagree"].map({True: "yes", False: ""})
+        out[key] = for_display(table.set_index(["mode", "methods", "comparison"]))
+    return out
+
+
+def glue_name(key: str) -> str:
+    """A claim key as a glue name: "H1 (λ4 = 0)" → "claims_cmp_h1_l4_0"."""
+    cleaned = key.lower().replace("λ4 = 0", "l4_0").replace("λ searched", "searched")
+    return "claims_cmp_" + "".join(ch if ch.isalnum() else "_" for ch in cleaned).strip("_").replace("__", "_")
+
+
+def needs(judged: pd.DataFrame, label: str) -> pd.DataFrame:
+    """The undecided comparisons on the set ``label`` (every claim's all-methods reading, both
+    modes), each with the seeds that would decide it at 80% power (``analysis.seeds_needed``)."""
+    rows = judged[
+        (judged["seeds"] == label)
+        & (judged["outcome"] == UNDECIDED)
+        & judged["methods"].eq(ALL)
+        & judged["seeds needed"].notna()
+    ]
+    table = rows[["mode", "claim", "comparison", "mean difference", "sd", "effect of interest", "seeds needed"]]
+    return table.sort_values("seeds needed", ascending=False)
+
+
+def declared_n(needed: pd.DataFrame) -> int:
+    """The declared number of seeds: what the undecided comparisons need, at most MAX_SEEDS."""
+    return int(min(MAX_SEEDS, needed["seeds needed"].max())) if len(needed) else 0
+
+
+def disagreements(judged: pd.DataFrame, label: str) -> str:
+    rows = judged[(judged["seeds"] == label) & (judged["tests disagree"] == True)]  # noqa: E712
+    if rows.empty:
+        return f"On {label}, the t-test and TOST alone give every comparison the outcome the declared tests give."
+    parts = [f"{r['comparison']} in {r['mode']} (claim {r['claim']}, {r['metric']})" for _, r in rows.iterrows()]
+    return (
+        f"On {label}, {len(rows)} comparison{'s' if len(rows) > 1 else ''} would get another outcome from the "
+        f"t-test (or, for a variance, Pitman–Morgan's test) than from the declared tests: {'; '.join(parts)}. "
+        "The verdicts follow the declared tests."
+    )
+
+
+def effects_table() -> pd.DataFrame:
+    names = {
+        "val_acc": "accuracy",
+        "fgsm": "FGSM accuracy",
+        "noise": "weight-noise accuracy",
+        "epochs": "epochs to the common target (e)",
+        "variance": "variance of accuracy (a)",
+    }
+    return pd.DataFrame(
+        [{"metric": names[k], "smallest effect of interest": e.size, "unit": e.unit, "why": e.reason}
+         for k, e in EFFECTS.items() if k in names]
+    ).set_index("metric")
 
 
 def write_claims(table: pd.DataFrame, folder: Path = DOWNLOADS) -> None:
@@ -87,48 +282,87 @@ def write_claims(table: pd.DataFrame, folder: Path = DOWNLOADS) -> None:
     table.to_csv(folder / CLAIMS_CSV, index=False)
 
 
-def all_claims(rep) -> pd.DataFrame:
-    """Every comparison and verdict of both modes (and `authors` mode read after the same epoch),
-    claim (f)'s costs included."""
-    sessions = [rep.of_mode(mode) for mode in rep.modes()]
-    same = rep.same_epoch()
-    return pd.concat(
-        [claims_table(r.run(), f"{r.mode} mode") for r in sessions]
-        + [claims_table(same, SAME_EPOCH.format(epoch=same[0]["metric_epochs"]["fgsm"]))]
-        + [pd.DataFrame(cost_claim(r)) for r in sessions],
-        ignore_index=True,
-    )
-
-
-def verdict_counts(judged: pd.DataFrame) -> str:
-    """How many claims hold, fail or are inconclusive per mode: one verdict per claim and mode,
-    on all methods, and (f) at its most lenient reading (its first)."""
-    first = judged.groupby(level=["claim", "mode"], sort=False).head(1)
+def verdict_counts(judged: pd.DataFrame, label: str) -> str:
+    """How many claims hold, fail, are equivalent or undecided per mode on the set ``label``:
+    one verdict per claim and mode, all methods, (f) read for one task (its first scope)."""
+    first = verdicts(judged[judged["seeds"] == label]).reset_index()
+    first = first[first["mode"].str.endswith("mode") & ~first["mode"].str.startswith("authors mode, every")]
+    first = first.groupby(["mode", "claim"], sort=False).head(1)
+    first = first[~first["claim"].str.startswith("H1")]
     return "; ".join(
         f"{mode}: " + ", ".join(f"{n} {v}" for v, n in group["verdict"].value_counts().items())
-        for mode, group in first.groupby(level="mode", sort=False)
+        for mode, group in first.groupby("mode", sort=False)
     )
+
+
+def headline_counts(rep) -> str:
+    """``verdict_counts`` on the headline set alone (for the opening page)."""
+    best = headline(seed_sets(rep))
+    tables = []
+    for mode in rep.modes():
+        r = best.rep.of_mode(mode)
+        frame = claim_frame(r.run(progress=False), d1_epoch_cost=d1_epoch_cost(r))
+        tables += [claims_table(frame, f"{mode} mode"), pd.DataFrame(cost_claim(r))]
+    return f"on {best.label}, " + verdict_counts(pd.concat(tables, ignore_index=True).assign(seeds=best.label), best.label)
 
 
 def page(rep) -> dict[str, Any]:
-    table = all_claims(rep)
-    write_claims(table)
-    judged = verdict_table(table)
+    sets = seed_sets(rep)
+    best = headline(sets)
+    judged = judged_sets(rep, sets)
+    sensitive = sensitivity_table(rep, best)
+    marked = fragile(judged, sensitive, sets)
+    judged["fragile"] = [(m, c, k) in marked for m, c, k in zip(judged["mode"], judged["claim"], judged["methods"])]
+    write_claims(judged)
+    pooled = next((s for s in sets if s.label.startswith("seeds ") and s is not sets[0]), best)
+    needed = needs(judged, pooled.label)
     costs = pd.concat(
         {f"{mode} mode": cost_table(rep.of_mode(mode)) for mode in rep.modes()}, names=["mode", "initialisation"]
     )
-    return {
+    amortised = judged[(judged["claim"] == "f (amortised)") & (judged["seeds"] == sets[0].label)]
+    changed = sensitive[sensitive["changed"]]
+    values = {
         **common(rep),
-        "claims_mode": f"`{rep.profile.name}` profile, seeds {list(rep.seeds)}, both modes",
-        "claims_verdicts": for_display(judged),
-        "claims_comparisons": comparisons(table),
-        "claims_costs": for_display(costs),
-        "claims_negligible": f"{NEGLIGIBLE:.0%}",
-        "claims_cost_fig": figures.accuracy_vs_cost(costs),
-        "claims_margin": margin_sentence(table),
+        "claims_mode": f"`{rep.profile.name}` profile, both modes",
         "claims_alpha": ALPHA,
-        "claims_confidence": f"{CONFIDENCE:.0%}",
+        "claims_power": f"{POWER:.0%}",
+        "claims_exact_up_to": EXACT_UP_TO,
+        "claims_resamples": f"{RESAMPLES:,}",
+        "claims_max_seeds": MAX_SEEDS,
+        "claims_effects": effects_table(),
         "claims_converged": f"{CONVERGED_WITHIN:.0%}",
-        "claims_n": len(CLAIMS) + 1,
-        "claims_counts": verdict_counts(judged),
+        "claims_collapse": f"{COLLAPSE_THRESHOLD:.2f}",
+        "claims_negligible": f"{NEGLIGIBLE:.0%}",
+        "claims_several": SEVERAL_TASKS,
+        "claims_sensitivity_ranges": "; ".join(
+            [f"{name}: {', '.join(f'{v:g}' for v in values)}" for name, values in SENSITIVITY.items()]
+            + [f"cost ratio of (f): {', '.join(f'{v:.0%}' for v in NEGLIGIBLE_RANGE)}"]
+        ),
+        "claims_headline": best.label,
+        "claims_declared": f"seeds {seed_range(rep.declared().seeds)} ({len(rep.declared().seeds)} seeds)",
+        "claims_declared_status": (
+            f"all {sets[-1].total} computed: the verdicts below are stated on them"
+            if sets[-1].rep is not None
+            else f"{sets[-1].done} of {sets[-1].total} computed so far; until all are, the headline is {best.label}, "
+            "and the declared verdicts are pending"
+        ),
+        "claims_matrix": matrix(judged, sets, marked),
+        "claims_counts": verdict_counts(judged, best.label),
+        "claims_disagree": disagreements(judged, best.label),
+        "claims_needed": for_display(needed.set_index(["mode", "claim", "comparison"])),
+        "claims_needed_n": declared_n(needed),
+        "claims_needed_set": pooled.label,
+        "claims_sensitivity": for_display(changed.set_index(["mode", "claim", "methods", "threshold", "value"]))
+        if len(changed)
+        else "No verdict changes with any threshold in its range.",
+        "claims_amortised": for_display(
+            amortised[["mode", "methods", "comparison", "mean difference", "tasks needed", "verdict"]]
+            .rename(columns={"methods": "paid once", "mean difference": "paid once / one from-scratch training"})
+            .set_index(["mode", "paid once", "comparison"])
+        ),
+        "claims_costs": for_display(costs),
+        "claims_cost_fig": figures.accuracy_vs_cost(costs),
     }
+    for key, table in claim_tables(judged, best.label).items():
+        values[glue_name(key)] = table
+    return values

@@ -8,7 +8,7 @@ from ...models import TEACHER_BLOCKS
 from ..claims import CLAIMS
 from ..tables import labels, ranking_sentence, runs_frame
 from . import common
-from .claims import all_claims, verdict_counts, verdict_table
+from .claims import headline_counts
 
 
 def page(rep) -> dict[str, Any]:
@@ -33,8 +33,8 @@ def page(rep) -> dict[str, Any]:
             f"every trained one still has the teacher's {list(TEACHER_BLOCKS)} distinct live units."
         )
     findings.append(
-        f"- **The paper's {len(CLAIMS) + 1} claims, judged** ({{ref}}`claims`): "
-        f"{verdict_counts(verdict_table(all_claims(rep)))}."
+        f"- **The paper's {len(CLAIMS) + 1} claims, judged** ({{ref}}`claims`): {headline_counts(rep)} "
+        "((f) read for one task; Hypothesis 1 apart)."
     )
     return {
         **common(rep),
