@@ -42,7 +42,7 @@ def test_verdicts_are_compared_claim_by_claim(monkeypatch):
     reported, fresh = {"paper": ["reported runs"]}, {"paper": ["fresh runs"]}
 
     def judged(runs):
-        verdicts = ("holds", "fails") if runs is reported else ("holds", "inconclusive")
+        verdicts = ("holds", "fails") if runs is reported else ("holds", "undecided")
         index = pd.MultiIndex.from_tuples(
             [("paper mode", "b", "all methods"), ("authors mode", "b", "all methods")],
             names=["mode", "claim", "methods"],
@@ -53,7 +53,7 @@ def test_verdicts_are_compared_claim_by_claim(monkeypatch):
     table = fresh_page.survival(reported, fresh, "seeds 0, 1", "seeds 2, 3")
     assert list(table.columns) == ["seeds 0, 1", "seeds 2, 3", "same verdict"]
     assert table.loc[("(b) most robust", "paper mode", "all methods")].tolist() == ["holds", "holds", "yes"]
-    assert table.loc[("(b) most robust", "authors mode", "all methods")].tolist() == ["fails", "inconclusive", "no"]
+    assert table.loc[("(b) most robust", "authors mode", "all methods")].tolist() == ["fails", "undecided", "no"]
     sentence = fresh_page.changed_sentence(table)
     assert sentence.startswith("1 of the 2 verdicts change") and "(b) in authors mode (all methods): fails" in sentence
     same = table.assign(**{"same verdict": "yes"})

@@ -116,66 +116,96 @@ def test_the_regenerated_page_is_computed_at_the_paper_profile_only():
     assert "paper" in regenerated_unavailable(PROFILES["quick"])
 
 
-def test_the_claims_page_names_each_verdict_and_what_decides_it():
-    import math
+def test_the_claims_matrix_marks_fragile_verdicts_and_pending_seeds():
+    from antidistill.report.pages.claims import RECORDS, SeedSet, claim_name, matrix, p_text
 
-    import pandas as pd
-
-    from antidistill.report.pages.claims import margin_sentence, verdict_table
-
-    def row(claim, comparison, mean, holm, methods="all methods", verdict="inconclusive", low=-0.1, high=0.1):
-        supports = "neither" if not holm < 0.05 else "for" if mean > 0 else "against"
+    def rows(seeds, mode, claim, verdict, methods="all methods"):
         return {
-            "mode": "paper mode",
+            "seeds": seeds,
+            "mode": mode,
             "claim": claim,
-            "text": f"claim {claim}",
             "methods": methods,
+            "text": f"claim {claim}",
             "verdict": verdict,
             "subject collapsed": False,
-            "metric": "m",
-            "comparison": comparison,
-            "n": 10,
-            "mean difference": mean,
-            "low": low,
-            "high": high,
-            "p": holm,
-            "holm p": holm,
-            "supports": supports,
+            "left out": "",
         }
 
-    table = pd.DataFrame(
+    judged = pd.DataFrame(
         [
-            row("b", "Anti-Distillation − Zero Pad", 0.05, 0.01, low=0.02, high=0.08),
-            row("b", "Anti-Distillation − Xavier", 0.02, 0.20, low=-0.01, high=0.05),
-            row("a", "Anti-Distillation − Xavier", 0.02, 0.01, verdict="fails"),
-            row("a", "Anti-Distillation / Xavier (variance ratio)", 3.0, 0.02, verdict="fails")
-            | {"supports": "against"},
-            row("d", "Zero Pad − Xavier", 0.10, 0.001, verdict="holds"),
-            row("d", "Net2Net − Xavier", 0.01, 0.4, verdict="holds"),
-            row("f", "growing Anti-Distillation / training from scratch", 1.4, math.nan, "pre-training only", "fails"),
-            row(
-                "f",
-                "growing Anti-Distillation, λ4 = 0 / training from scratch",
-                1.1,
-                math.nan,
-                "pre-training only",
-                "fails",
-            ),
+            rows("seeds 0–9", "paper mode", "a", "fails"),
+            rows("fresh seeds 10–19", "paper mode", "a", "equivalent"),
+            rows("seeds 0–9", "paper mode", "H1 (λ4 = 0)", "holds"),
+            rows(RECORDS, RECORDS, "a", "undecided"),
         ]
     )
-    judged = verdict_table(table)
-    assert (
-        judged.loc[("(b) claim b", "paper mode", "all methods"), "deciding comparison"] == "Anti-Distillation − Xavier"
-    )
-    assert judged.loc[("(d) claim d", "paper mode", "all methods"), "deciding comparison"] == "Zero Pad − Xavier"
-    # A claim that fails on its variance part is decided by that comparison, not by its means.
-    assert judged.loc[("(a) claim a", "paper mode", "all methods"), "deciding comparison"].endswith("(variance ratio)")
-    assert judged.loc[("(f) claim f", "paper mode", "pre-training only"), "mean difference"] == 1.4
-    assert margin_sentence(table) == (
-        "Claim (b) speaks of a large margin. Of Anti-Distillation's FGSM accuracy minus "
-        "each other method's, in paper mode the smallest is against Xavier, +0.020 on "
-        "average (95% interval -0.010 to +0.050)."
-    )
+    sets = [
+        SeedSet("seeds 0–9", object(), 10, 10),
+        SeedSet("fresh seeds 10–19", object(), 10, 10),
+        SeedSet("declared seeds 0–49", None, 23, 50),
+    ]
+    table = matrix(judged, sets, {("paper mode", "a", "all methods")})
+    assert table.loc[("(a) claim a", "paper mode", "all methods")].tolist() == [
+        "fails (fragile)",
+        "equivalent (fragile)",
+        "23 of 50 seeds computed",
+        "—",
+    ]
+    assert table.loc[("H1 (λ4 = 0): claim H1 (λ4 = 0)", "paper mode", "all methods"), "fresh seeds 10–19"] == "—"
+    # The records are judged once, in their own column; no pending seeds there.
+    assert table.loc[("(a) claim a", RECORDS, "all methods")].tolist() == ["—", "—", "—", "undecided"]
+    assert [claim_name(k) for k in ("a", "f (amortised)")] == ["(a)", "(f, amortised)"]
+    assert [p_text(p) for p in (0.0, 0.0004, 0.0123, float("nan"))] == ["< 0.001", "< 0.001", "0.012", "—"]
+
+
+def test_the_authors_records_are_judged_as_their_table_reads_them():
+    from antidistill.report.pages.claims import record_runs
+
+    records = {
+        "fgsm_eps": [0.0, 0.1],
+        "noise_eps": [0.0, 0.1],
+        "rows": {
+            "xavier": {
+                "seeds": [
+                    {
+                        "seed": 0,
+                        "val_acc": [0.5] * 9 + [0.7] + [0.9] * 20,
+                        "fgsm": [0.7, 0.4],
+                        "weight_noise": [0.7, 0.6],
+                    }
+                ]
+            },
+            "zero_pad": {"seeds": [{"seed": 0, "val_acc": [0.6] * 10, "fgsm": [0.8, 0.5], "weight_noise": [0.8, 0.7]}]},
+        },
+    }
+    runs = {r["method"]: r for r in record_runs(records, 10)}
+    assert runs["xavier"]["val_acc"] == 0.7 and runs["xavier"]["metric_epochs"] == {"val_acc": 10}
+    assert runs["zero_pad"]["fgsm"]["acc"][-1] == 0.5 and runs["zero_pad"]["weight_noise"]["acc"][-1] == 0.7
+    assert runs["xavier"]["history"][0] == {"epoch": 1, "val_acc": 0.5}
+
+
+def test_the_declared_seeds_are_what_seeds_0_to_19_call_for():
+    """The analysis declares the most seeds any undecided comparison on seeds 0-19 needs, at most
+    MAX_SEEDS; the `paper` profile's declared set must be that number (computed from the
+    published runs of seeds 0-19 alone)."""
+    import dataclasses
+
+    from antidistill.profiles import PROFILES
+    from antidistill.report.analysis import MAX_SEEDS
+    from antidistill.report.claims import claim_frame, claims_table
+    from antidistill.report.cost import d1_epoch_cost
+    from antidistill.report.pages.claims import declared_n, needs
+    from antidistill.report.reproduction import Reproduction
+
+    tables = []
+    for mode in ("paper", "authors"):
+        rep = Reproduction.from_parameters(mode, "paper", None, "cpu", "published", read_only=True)
+        pooled = dataclasses.replace(rep.declared(), seeds=tuple(range(20)))
+        frame = claim_frame(pooled.run(progress=False), d1_epoch_cost=d1_epoch_cost(pooled))
+        tables.append(claims_table(frame, f"{mode} mode").assign(seeds="pooled"))
+    needed = needs(pd.concat(tables, ignore_index=True), "pooled")
+    assert len(needed) and needed["seeds needed"].max() > MAX_SEEDS
+    assert declared_n(needed) == PROFILES["paper"].declared_n == MAX_SEEDS
 
 
 def test_the_collapse_sentence_follows_the_collapsed_runs_cross_entropy():

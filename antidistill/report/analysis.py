@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import math
+import warnings
 from dataclasses import dataclass, replace
 from typing import Sequence
 from unittest import mock
@@ -143,9 +144,11 @@ def _bootstrap(d: tuple[float, ...], confidence: float) -> tuple[float, float]:
     x = np.asarray(d)
     if np.ptp(x) == 0:
         return float(x[0]), float(x[0])
-    result = stats.bootstrap(
-        (x,), np.mean, confidence_level=confidence, method="BCa", rng=np.random.default_rng(RESAMPLING_SEED)
-    )
+    with warnings.catch_warnings():  # a degenerate BCa interval is replaced below
+        warnings.simplefilter("ignore")
+        result = stats.bootstrap(
+            (x,), np.mean, confidence_level=confidence, method="BCa", rng=np.random.default_rng(RESAMPLING_SEED)
+        )
     low, high = result.confidence_interval
     if not (math.isfinite(low) and math.isfinite(high)):  # BCa undefined (too few distinct values)
         return float(x.min()), float(x.max())
@@ -257,7 +260,8 @@ class Spread:
 
 
 def _log_ratio(x, y, axis=-1):
-    return np.log(np.var(x, axis=axis, ddof=1)) - np.log(np.var(y, axis=axis, ddof=1))
+    with np.errstate(divide="ignore", invalid="ignore"):  # a resample of equal values has no spread
+        return np.log(np.var(x, axis=axis, ddof=1)) - np.log(np.var(y, axis=axis, ddof=1))
 
 
 @functools.lru_cache(maxsize=1024)
@@ -280,15 +284,17 @@ def _spread(a: tuple[float, ...], b: tuple[float, ...]) -> Spread:
     )
     bounds = []
     for confidence in (1 - ALPHA, 1 - 2 * ALPHA):
-        ci = stats.bootstrap(
-            (x, y),
-            _log_ratio,
-            paired=True,
-            vectorized=True,
-            confidence_level=confidence,
-            method="BCa",
-            rng=np.random.default_rng(RESAMPLING_SEED),
-        ).confidence_interval
+        with warnings.catch_warnings():  # a degenerate interval comes back as NaN: never equivalent
+            warnings.simplefilter("ignore")
+            ci = stats.bootstrap(
+                (x, y),
+                _log_ratio,
+                paired=True,
+                vectorized=True,
+                confidence_level=confidence,
+                method="BCa",
+                rng=np.random.default_rng(RESAMPLING_SEED),
+            ).confidence_interval
         bounds += [float(ci.low), float(ci.high)]
     pitman = 1.0 if np.ptp(x + y) == 0 or np.ptp(x - y) == 0 else float(stats.pearsonr(x + y, x - y).pvalue)
     ratio = float(np.var(x, ddof=1) / np.var(y, ddof=1))

@@ -66,9 +66,7 @@ def claim_frame(
     keyed = {(r["method"], r["seed"]): r for r in results}
     pairs = list(zip(frame["method"].astype(str), frame["seed"]))
     frame["epochs"] = [epochs_to(keyed[k], (1 - within) * floor[k[1]]) for k in pairs]
-    frame["d1_acc"] = [
-        (keyed[k].get("pretrain_history") or [{"val_acc": math.nan}])[-1]["val_acc"] for k in pairs
-    ]
+    frame["d1_acc"] = [(keyed[k].get("pretrain_history") or [{"val_acc": math.nan}])[-1]["val_acc"] for k in pairs]
     if d1_epoch_cost is not None:
         d1_epochs = [max((h["epoch"] for h in keyed[k].get("pretrain_history") or []), default=0) for k in pairs]
         frame["epochs_with_pretraining"] = frame["epochs"] + [
@@ -213,7 +211,10 @@ def judge(
         table = paired_table(frame, metric)
         margin = EFFECTS[metric].size * effect_scale
         comps.append(compare(table[subject] * sign, table[other] * sign, margin, level))
-        names.append(f"{_label(subject)} − {_label(other)}" + (f" ({METRIC_NAMES[metric]})" if claim.kind == "hypothesis" else ""))
+        names.append(
+            f"{_label(subject)} − {_label(other)}"
+            + (f" ({METRIC_NAMES[metric]})" if claim.kind == "hypothesis" else "")
+        )
     comps = holm(comps)
     outcomes = [c.outcome() for c in comps]
     verdicts = [combine(outcomes, "not_best" if claim.kind == "not_best" else "best")]
@@ -370,8 +371,13 @@ def sensitivity(
             for key in base.index.difference(found.index):
                 if threshold.startswith("collapse"):
                     rows.append(
-                        {**dict(zip(KEYS, key)), "threshold": threshold, "value": value, "verdict": "not judged",
-                         "declared": base[key]}
+                        {
+                            **dict(zip(KEYS, key)),
+                            "threshold": threshold,
+                            "value": value,
+                            "verdict": "not judged",
+                            "declared": base[key],
+                        }
                     )
     out = pd.DataFrame(rows)
     out["changed"] = out["verdict"] != out["declared"]

@@ -14,9 +14,8 @@ from ...growth import METHODS
 from ...reference import load_reference
 from .. import figures
 from ..analysis import ALPHA, EFFECTS, EXACT_UP_TO, MAX_SEEDS, POWER, RESAMPLES, UNDECIDED
-from ..claims import ALL, CLAIMS, CONVERGED_WITHIN, HYPOTHESIS, KEYS, SENSITIVITY, claim_frame, claims_table
+from ..claims import ALL, CLAIMS, CONVERGED_WITHIN, HYPOTHESIS, KEYS, SENSITIVITY, claim_frame, claims_table, verdicts
 from ..claims import sensitivity as claim_sensitivity
-from ..claims import verdicts
 from ..cost import NEGLIGIBLE, NEGLIGIBLE_RANGE, SEVERAL_TASKS, cost_claim, cost_table, d1_epoch_cost
 from ..tables import COLLAPSE_THRESHOLD, for_display
 from . import common
@@ -61,7 +60,9 @@ def seed_sets(rep) -> list[SeedSet]:
         sets.append(SeedSet(f"seeds {seed_range(pooled.seeds)}", pooled, len(pooled.seeds), len(pooled.seeds)))
     done = min(computed_seeds(declared.of_mode(m)) for m in rep.modes())
     total = len(declared.seeds)
-    sets.append(SeedSet(f"declared seeds {seed_range(declared.seeds)}", declared if done == total else None, done, total))
+    sets.append(
+        SeedSet(f"declared seeds {seed_range(declared.seeds)}", declared if done == total else None, done, total)
+    )
     return sets
 
 
@@ -272,8 +273,11 @@ def effects_table() -> pd.DataFrame:
         "variance": "variance of accuracy (a)",
     }
     return pd.DataFrame(
-        [{"metric": names[k], "smallest effect of interest": e.size, "unit": e.unit, "why": e.reason}
-         for k, e in EFFECTS.items() if k in names]
+        [
+            {"metric": names[k], "smallest effect of interest": e.size, "unit": e.unit, "why": e.reason}
+            for k, e in EFFECTS.items()
+            if k in names
+        ]
     ).set_index("metric")
 
 
@@ -303,7 +307,9 @@ def headline_counts(rep) -> str:
         r = best.rep.of_mode(mode)
         frame = claim_frame(r.run(progress=False), d1_epoch_cost=d1_epoch_cost(r))
         tables += [claims_table(frame, f"{mode} mode"), pd.DataFrame(cost_claim(r))]
-    return f"on {best.label}, " + verdict_counts(pd.concat(tables, ignore_index=True).assign(seeds=best.label), best.label)
+    return f"on {best.label}, " + verdict_counts(
+        pd.concat(tables, ignore_index=True).assign(seeds=best.label), best.label
+    )
 
 
 def page(rep) -> dict[str, Any]:
