@@ -75,3 +75,15 @@ def test_the_spent_command_counts_a_study_in_a_folder_without_computing(tmp_path
     # A teacher and 8 runs per seed, in 2 modes.
     assert rows["total"] == ["0", str(2 * (seeds + seeds * methods)), "0.0", "0.0", "0"]
     assert not any(tmp_path.iterdir())  # nothing computed, nothing written
+
+
+def test_the_declared_seeds_are_counted_block_by_block(tmp_path, capsys):
+    from antidistill.cli import main
+
+    main(["spent", str(tmp_path), "--profile", "paper", "--study", "declared"])
+    out = capsys.readouterr().out
+    rows = {line.rsplit(None, 5)[0]: line.split()[-5:] for line in out.splitlines()[2:]}
+    # Seeds 20-49 beyond the reported and fresh 0-19, in blocks of ten, each mode: a teacher and 8 runs a seed.
+    assert rows["authors mode, seeds 40-49: runs"] == ["0", "80", "0.0", "0.0", "0"]
+    assert rows["total"] == ["0", str(2 * 30 * 9), "0.0", "0.0", "0"]
+    assert not any(tmp_path.iterdir())

@@ -21,7 +21,7 @@ COLUMNS = ["work", "saved", "needed", "wall time (min)", "CPU time (min)", "save
 Row = tuple[str, int, int, float, float, int]
 # The studies ``spent`` accounts for: those beyond the paper (``reproduction.STUDIES``) and the
 # fresh seeds, which the main computation runs.
-ACCOUNTED = ("fresh", "switches", "digits", "penalties")
+ACCOUNTED = ("fresh", "declared", "switches", "digits", "penalties")
 # What ``spent_table`` holds, said under it in each chapter.
 NOTE = (
     "Each saved teacher, λ-search trial and run recorded its wall time (a run its share of the stack it "
@@ -125,6 +125,13 @@ def spent(rep, study: str) -> list[Row]:
             teachers = _teachers(_configs(fresh, METHODS), counted)
             rows.append((f"{mode} mode: teachers", *_matching(saved, "teachers", teachers)))
             rows.append((f"{mode} mode: runs", *_runs(saved, fresh, METHODS)))
+    elif study == "declared":
+        for mode in rep.modes():
+            for block in rep.of_mode(mode).extra_blocks():
+                teachers = _teachers(_configs(block, METHODS), counted)
+                name = f"{mode} mode, seeds {block.seeds[0]}-{block.seeds[-1]}"
+                rows.append((f"{name}: teachers", *_matching(saved, "teachers", teachers)))
+                rows.append((f"{name}: runs", *_runs(saved, block, METHODS)))
     elif study == "switches":
         for mode in rep.modes():
             r = rep.of_mode(mode)
