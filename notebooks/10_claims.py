@@ -123,7 +123,7 @@ glue_all(claims.page(rep))
 # ```{glue} claims_matrix
 # ```
 #
-# {glue:md}`claims_disagree`
+# {glue:md}`claims_records` {glue:md}`claims_disagree`
 #
 # ## Hypothesis 1
 #

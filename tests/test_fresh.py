@@ -98,3 +98,25 @@ def test_a_comparison_judged_on_one_side_only_is_neither_same_nor_changed(monkey
     assert fresh_page.changed_sentence(table, "on B") == (
         "Every one of the 1 verdicts is the same on B (1 more, judged on A only, are not judged on B)."
     )
+
+
+def test_the_declared_seeds_are_computed_block_by_block_and_never_by_a_read_only_build(tmp_path, monkeypatch):
+    rep = Reproduction.from_parameters("paper", "paper", None, "cpu", tmp_path)
+    assert rep.declared().seeds == tuple(range(50)) and rep.declared().search_seeds == rep.seeds
+    blocks = rep.extra_blocks()
+    assert [b.seeds for b in blocks] == [tuple(range(20, 30)), tuple(range(30, 40)), tuple(range(40, 50))]
+    assert all(b.search_seeds == rep.seeds for b in blocks)
+    # Smaller profiles declare their reported and fresh seeds: nothing beyond.
+    quick = Reproduction.from_parameters("paper", "quick", None, "cpu", tmp_path)
+    assert quick.declared().seeds == (0, 1, 2, 3, 4, 5) and quick.extra_blocks() == []
+
+    ran = []
+    for name in ("teacher_records", "teacher", "lambdas", "same_epoch", "regenerated", "compute_study"):
+        monkeypatch.setattr(Reproduction, name, lambda self, *a, **k: None)
+    monkeypatch.setattr(Reproduction, "run", lambda self, *a, **k: ran.append(self.seeds))
+    rep.compute(progress=False, modes=("paper",), studies=())
+    assert ran == [rep.seeds, rep.fresh().seeds, *(b.seeds for b in blocks)]
+    ran.clear()
+    published = Reproduction.from_parameters("paper", "paper", None, "cpu", tmp_path, read_only=True)
+    published.compute(progress=False, modes=("paper",), studies=())
+    assert ran == [rep.seeds, rep.fresh().seeds]

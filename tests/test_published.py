@@ -48,13 +48,14 @@ def test_a_stale_result_is_found_and_says_why(tmp_path):
 # An Anti-Distillation seed on the digits in each mode (every stage, from a teacher trained here:
 # recomputed too) and a flipped switch on Fashion-MNIST Xavier (whichever flip sorts first); with
 # --full, one authors-mode 30-epoch row and one paper-mode Anti-Distillation seed on
-# Fashion-MNIST too (about 100 s each on 2 cores).
+# Fashion-MNIST too (about 100 s each on 2 cores), and a run of a declared seed beyond 0-19.
 RECOMPUTED = (
     ("runs/paper-antidistill-seed0-digits-*.json", "digits"),
     ("runs/authors-antidistill-seed0-digits-*.json", "digits"),
     ("switches/paper-xavier-seed0-*.json", DEFAULT_DATASET),
     pytest.param("runs/authors-zero_pad-seed0-*.json", DEFAULT_DATASET, marks=pytest.mark.full),
     pytest.param("runs/paper-antidistill-seed0-*.json", DEFAULT_DATASET, marks=pytest.mark.full),
+    pytest.param("runs/paper-net2net-seed25-*.json", DEFAULT_DATASET, marks=pytest.mark.full),
 )
 
 

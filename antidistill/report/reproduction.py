@@ -197,7 +197,8 @@ class Reproduction:
     ) -> None:
         """Everything the pages show, computed (or loaded where saved) before any page runs, with
         progress bars: for each of ``modes`` (default ``modes()``) the teachers, both λ searches,
-        every final run and every final run on fresh seeds (``fresh``), then (at the `paper`
+        every final run and every final run on fresh seeds (``fresh``) and on the declared seeds
+        beyond them (``extra_blocks``; not in a read-only build), then (at the `paper`
         profile, where the authors' records are at hand) their runs regenerated, then the studies
         beyond the paper (``studies``, default those whose chapters are in the book,
         ``BOOK_STUDIES``); ``done(stage)`` after each stage."""
@@ -220,7 +221,9 @@ class Reproduction:
             fresh.teacher_records(progress=progress)
             fresh.run(progress=progress)
             done(f"{mode}: fresh seeds {fresh.seeds[0]}-{fresh.seeds[-1]}")
-            for block in rep.extra_blocks():
+            # A build from published results shows the declared seeds computed so far (the
+            # claims page counts them); only a computing build computes the rest.
+            for block in [] if self.store.read_only else rep.extra_blocks():
                 block.teacher_records(progress=progress)
                 block.run(progress=progress)
                 done(f"{mode}: declared seeds {block.seeds[0]}-{block.seeds[-1]}")

@@ -97,6 +97,33 @@ def record_runs(records: dict[str, Any], epochs: int) -> list[dict[str, Any]]:
     return out
 
 
+def available_records(rep) -> dict[str, Any] | None:
+    """The authors' recorded runs where they are at hand and comparable (the `paper` profile's
+    schedules), else None."""
+    if rep.profile.name != "paper":
+        return None
+    try:
+        return load_reference()
+    except FileNotFoundError:
+        return None
+
+
+def records_sentence(rep) -> str:
+    records = available_records(rep)
+    if records is None:
+        return (
+            "The column of the authors' records is empty in this build: their recorded runs are not beside "
+            "this checkout, or this profile's shortened schedules are not theirs."
+        )
+    n = len(next(iter(records["rows"].values()))["seeds"])
+    epochs = rep.profile.config("xavier", rep.seeds[0], "authors").student.epochs
+    return (
+        f"The last column judges the authors' own recorded runs ({n} seeds per row, from "
+        f"{records['source']['repository']} at commit {records['source']['commit'][:12]}) by the same rules, "
+        f"their accuracy read after the paper's {epochs} epochs."
+    )
+
+
 def judged_sets(rep, sets: list[SeedSet]) -> pd.DataFrame:
     """Every claim's comparisons on every set at hand, both modes (a ``seeds`` column), with
     `authors` mode read after the same epoch (reported seeds) and the authors' records beside."""
@@ -115,11 +142,8 @@ def judged_sets(rep, sets: list[SeedSet]) -> pd.DataFrame:
             SAME_EPOCH.format(epoch=same[0]["metric_epochs"]["fgsm"]),
         ).assign(seeds=sets[0].label)
     )
-    try:
-        records = load_reference()
-    except FileNotFoundError:
-        records = None
-    if records is not None and rep.profile.name == "paper":
+    records = available_records(rep)
+    if records is not None:
         epochs = rep.profile.config("xavier", rep.seeds[0], "authors").student.epochs
         tables.append(claims_table(record_runs(records, epochs), RECORDS).assign(seeds=RECORDS))
     for s in sets:
@@ -335,7 +359,7 @@ def page(rep) -> dict[str, Any]:
         "claims_exact_up_to": EXACT_UP_TO,
         "claims_resamples": f"{RESAMPLES:,}",
         "claims_max_seeds": MAX_SEEDS,
-        "claims_effects": effects_table(),
+        "claims_effects": for_display(effects_table()),
         "claims_converged": f"{CONVERGED_WITHIN:.0%}",
         "claims_collapse": f"{COLLAPSE_THRESHOLD:.2f}",
         "claims_negligible": f"{NEGLIGIBLE:.0%}",
@@ -355,6 +379,7 @@ def page(rep) -> dict[str, Any]:
         "claims_matrix": matrix(judged, sets, marked),
         "claims_counts": verdict_counts(judged, best.label),
         "claims_disagree": disagreements(judged, best.label),
+        "claims_records": records_sentence(rep),
         "claims_needed": for_display(needed.set_index(["mode", "claim", "comparison"])),
         "claims_needed_n": declared_n(needed),
         "claims_needed_set": pooled.label,
