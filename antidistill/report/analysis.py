@@ -16,6 +16,7 @@ from statsmodels.stats.power import TTestPower
 from statsmodels.stats.weightstats import ttost_paired
 
 from ..attacks import AttackConfig
+from .statistics import paired_variances
 
 # Fixed before the seeds beyond 0-19 were computed; the claims page states all of it first.
 ALPHA = 0.05  # the level of every test; Holm's correction keeps a claim's family at it
@@ -296,8 +297,7 @@ def _spread(a: tuple[float, ...], b: tuple[float, ...]) -> Spread:
                 rng=np.random.default_rng(RESAMPLING_SEED),
             ).confidence_interval
         bounds += [float(ci.low), float(ci.high)]
-    pitman = 1.0 if np.ptp(x + y) == 0 or np.ptp(x - y) == 0 else float(stats.pearsonr(x + y, x - y).pvalue)
-    ratio = float(np.var(x, ddof=1) / np.var(y, ddof=1))
+    ratio, pitman = paired_variances(x, y)
     return Spread(n, ratio, float(test.pvalue), exact, *bounds, pitman)
 
 
