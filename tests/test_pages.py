@@ -234,3 +234,32 @@ def test_the_collapse_sentence_follows_the_collapsed_runs_cross_entropy():
     undecided = pretraining(runs((0.2, math.log(5)), (0.9, 0.1)), "paper")["collapse_verdict"]
     assert "worse than that guess" not in undecided and "1 of 2" in undecided
     assert "no full Anti-Distillation run collapsed" in pretraining(runs((0.9, 0.1)), "paper")["collapse_verdict"]
+
+
+def test_the_claims_page_says_where_the_t_tests_would_decide_otherwise():
+    from antidistill.report.pages.claims import disagreements
+
+    def row(comparison, disagree, verdict="undecided", by_t="undecided"):
+        return {
+            "seeds": "s",
+            "mode": "authors mode",
+            "claim": "a",
+            "methods": "all methods",
+            "text": "",
+            "metric": "variance of accuracy",
+            "comparison": comparison,
+            "tests disagree": disagree,
+            "verdict": verdict,
+            "verdict by t-tests": by_t,
+            "subject collapsed": False,
+            "left out": "",
+        }
+
+    same = pd.DataFrame([row("A / B (variance ratio)", False)])
+    assert disagreements(same, "s") == "On s, the t-tests give every comparison the outcome the declared tests give."
+    other = pd.DataFrame(
+        [row("A / B (variance ratio)", True, "undecided", "fails"), row("A − B", False, "undecided", "fails")]
+    )
+    sentence = disagreements(other, "s")
+    assert "1 comparison would get another outcome" in sentence and "A / B (variance ratio) in authors mode" in sentence
+    assert "(a) in authors mode (all methods): undecided by the declared tests, fails by the t-tests" in sentence

@@ -217,7 +217,11 @@ def judge(
         )
     comps = holm(comps)
     outcomes = [c.outcome() for c in comps]
-    verdicts = [combine(outcomes, "not_best" if claim.kind == "not_best" else "best")]
+    kind = "not_best" if claim.kind == "not_best" else "best"
+    verdicts = [combine(outcomes, kind)]
+    # The same rules on the t-tests (and TOST alone; Pitman–Morgan for a variance), to tell where
+    # the choice of test decides a verdict.
+    secondary = [combine([c.outcome(secondary=True) for c in comps], kind)]
     rows = [
         _comparison_row(claim, metric, name, c, sign, o)
         for (metric, _, _), name, c, o in zip(pairs, names, comps, outcomes)
@@ -227,6 +231,7 @@ def judge(
         others = [m for _, _, m in pairs]
         spreads = holm_spreads([spread(table[claim.subject], table[m]) for m in others])
         verdicts.append(combine([s.outcome() for s in spreads], "best"))
+        secondary.append(combine([s.outcome(secondary=True) for s in spreads], "best"))
         rows += [
             {
                 "claim": claim.key,
@@ -256,6 +261,8 @@ def judge(
             }
             for m, s in zip(others, spreads)
         ]
+    for row in rows:
+        row["verdict by t-tests"] = _both(secondary)
     return _both(verdicts), rows
 
 

@@ -277,14 +277,30 @@ def declared_n(needed: pd.DataFrame) -> int:
 
 
 def disagreements(judged: pd.DataFrame, label: str) -> str:
-    rows = judged[(judged["seeds"] == label) & (judged["tests disagree"] == True)]  # noqa: E712
+    """Which comparisons, and which verdicts, on the set ``label`` the t-tests (TOST alone for
+    equivalence; Pitman–Morgan for a variance) would decide otherwise than the declared tests."""
+    here = judged[(judged["seeds"] == label) & judged["claim"].isin([c.key for c in CLAIMS + HYPOTHESIS])]
+    rows = here[here["tests disagree"] == True]  # noqa: E712
     if rows.empty:
-        return f"On {label}, the t-test and TOST alone give every comparison the outcome the declared tests give."
+        return f"On {label}, the t-tests give every comparison the outcome the declared tests give."
     parts = [f"{r['comparison']} in {r['mode']} (claim {r['claim']}, {r['metric']})" for _, r in rows.iterrows()]
+    flipped = verdicts(here.assign(verdict=here["verdict by t-tests"]))["verdict"]
+    declared = verdicts(here)["verdict"]
+    changed = [
+        f"{claim_name(claim)} in {mode} ({methods}): {declared[k]} by the declared tests, {flipped[k]} by the t-tests"
+        for k in declared.index
+        if declared[k] != flipped[k]
+        for mode, claim, methods in [k]
+    ]
     return (
         f"On {label}, {len(rows)} comparison{'s' if len(rows) > 1 else ''} would get another outcome from the "
-        f"t-test (or, for a variance, Pitman–Morgan's test) than from the declared tests: {'; '.join(parts)}. "
-        "The verdicts follow the declared tests."
+        f"t-tests than from the declared tests: {'; '.join(parts)}. "
+        + (
+            f"That would change {len(changed)} verdict{'s' if len(changed) > 1 else ''}: {'; '.join(changed)}. "
+            if changed
+            else "No verdict changes with it. "
+        )
+        + "The verdicts follow the declared tests."
     )
 
 
