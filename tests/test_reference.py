@@ -126,3 +126,40 @@ def test_authors_mode_data_noise_draws_as_they_did(records, tmp_path, device, fu
         assert abs(ours["val_acc"] - theirs["val_acc"]) <= 0.011
         assert abs(ours["fgsm"]["acc"][-1] - theirs["fgsm"]) <= 0.05
         assert abs(ours["weight_noise"]["acc"][-1] - theirs["noise"]) <= 0.05
+
+
+def _authors_repo() -> Path | None:
+    import os
+
+    for candidate in (os.environ.get("ANTIDISTILL_AUTHORS_REPO"), ROOT.parent / "anti-distillation"):
+        if candidate and Path(candidate).exists():
+            return Path(candidate)
+    return None
+
+
+def test_the_committed_records_are_their_extraction():
+    """The records the repository carries are what the extraction command reads from the authors'
+    repository at the commit they name (where a clone is at hand), and the project's shared copy
+    (where it is beside the checkout), to the last digit."""
+    import json
+
+    from antidistill.reference import DEFAULT_PATH, SHARED_PATH, extract
+
+    committed = json.loads((ROOT / DEFAULT_PATH).read_text())
+    assert committed["source"]["commit"] == "1297e822c961e185d0c504e24eca7222c0a508bf"
+    assert set(committed["rows"]) == set(ROW_FILES)
+    checked = 0
+    repo = _authors_repo()
+    if repo is not None:
+        assert extract(repo, committed["source"]["commit"]) == committed
+        checked += 1
+    shared = (ROOT / SHARED_PATH).resolve()
+    if shared.is_file():
+        theirs = json.loads(shared.read_text())
+        assert {k: v for k, v in theirs.items() if k != "source"} == {
+            k: v for k, v in committed.items() if k != "source"
+        }
+        assert theirs["source"]["commit"] == committed["source"]["commit"]
+        checked += 1
+    if not checked:
+        pytest.skip("neither a clone of the authors' repository nor the shared copy is beside the checkout")
