@@ -127,15 +127,31 @@ def summary(diffs: Sequence[dict[str, Any]], within: float = WITHIN) -> dict[str
     }
 
 
+def teachers_dir() -> Path:
+    """Where their trained teachers are read: ``ANTIDISTILL_AUTHORS_TEACHERS``, else the folder
+    ``teachers/`` beside the records ``ANTIDISTILL_REFERENCE`` points at, else the project's shared
+    folder beside the checkout, else ``reference/authors/teachers/`` in the repository (never
+    committed); the first that exists, the shared folder's when none does."""
+    repo = Path(__file__).resolve().parents[1]
+    shared = (repo / SHARED_PATH).resolve().parent / "teachers"
+    candidates = [
+        os.environ.get("ANTIDISTILL_AUTHORS_TEACHERS"),
+        os.environ.get("ANTIDISTILL_REFERENCE") and Path(os.environ["ANTIDISTILL_REFERENCE"]).parent / "teachers",
+        shared,
+        repo / DEFAULT_PATH.parent / "teachers",
+    ]
+    return next((Path(c) for c in candidates if c and Path(c).is_dir()), shared)
+
+
 def authors_teacher_path(seed: int) -> Path:
-    """Their trained teacher of ``seed`` (``teachers/teacher_5cl_<seed>.pt`` beside the records);
+    """Their trained teacher of ``seed`` (``teacher_5cl_<seed>.pt`` in ``teachers_dir``);
     FileNotFoundError says where it was looked for."""
-    path = reference_path().parent / "teachers" / f"teacher_5cl_{seed}.pt"
+    path = teachers_dir() / f"teacher_5cl_{seed}.pt"
     if not path.is_file():
         raise FileNotFoundError(
             f"no teacher of the authors for seed {seed} at {path}: they are in the project's "
             f"shared folder (../shared/reference/authors/teachers/, seeds 0-{SEEDS - 1}); "
-            f"point ANTIDISTILL_REFERENCE at the records.json beside that folder"
+            f"point ANTIDISTILL_AUTHORS_TEACHERS at a folder that holds them"
         )
     return path
 

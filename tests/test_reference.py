@@ -163,3 +163,20 @@ def test_the_committed_records_are_their_extraction():
         checked += 1
     if not checked:
         pytest.skip("neither a clone of the authors' repository nor the shared copy is beside the checkout")
+
+
+def test_their_teachers_are_found_where_pointed_and_a_computing_build_without_them_says_so(tmp_path, monkeypatch):
+    from antidistill.reference import teachers_dir
+    from antidistill.report.reproduction import authors_teachers_missing
+
+    empty = tmp_path / "teachers"
+    empty.mkdir()
+    monkeypatch.setenv("ANTIDISTILL_AUTHORS_TEACHERS", str(empty))
+    assert teachers_dir() == empty
+    assert "no teacher of the authors for seed 0" in authors_teachers_missing(Store(tmp_path / "results"))
+    assert authors_teachers_missing(Store(tmp_path / "published", strict=True, read_only=True)) is None
+    monkeypatch.delenv("ANTIDISTILL_AUTHORS_TEACHERS")
+    records = tmp_path / "elsewhere" / "records.json"
+    (records.parent / "teachers").mkdir(parents=True)
+    monkeypatch.setenv("ANTIDISTILL_REFERENCE", str(records))
+    assert teachers_dir() == records.parent / "teachers"

@@ -19,7 +19,7 @@ from ..penalties import MODE as PENALTY_MODE
 from ..penalties import PENALTIES, Penalty
 from ..profiles import Profile, declared_seeds, fresh_seeds
 from ..protocol import MODES
-from ..reference import load_reference
+from ..reference import authors_teacher_path, load_reference
 from ..search import SEARCHED, SearchConfig, best_lambdas, run_search, search_summary
 from ..store import Store
 from ..teachers import get_teachers, teacher_records
@@ -51,6 +51,21 @@ def regenerated_unavailable(profile: Profile) -> str | None:
         load_reference()
     except FileNotFoundError as exc:
         return f"Not shown in this build: {exc}."
+    return None
+
+
+def authors_teachers_missing(store: Store) -> str | None:
+    """Why a computing build cannot grow students from the authors' own teachers (None when it
+    can, or when it computes nothing: a build from published results reads those runs)."""
+    if store.read_only:
+        return None
+    try:
+        authors_teacher_path(0)
+    except FileNotFoundError as exc:
+        return (
+            f"Not computed in this build: {exc}. The build from the published results shows these runs, "
+            "which were grown from them."
+        )
     return None
 
 
@@ -227,7 +242,7 @@ class Reproduction:
                 block.teacher_records(progress=progress)
                 block.run(progress=progress)
                 done(f"{mode}: declared seeds {block.seeds[0]}-{block.seeds[-1]}")
-        if regenerated_unavailable(self.profile) is None:
+        if regenerated_unavailable(self.profile) is None and authors_teachers_missing(self.store) is None:
             for teachers in ("ours", "authors"):
                 self.regenerated(teachers, progress=progress)
             done("the authors' runs regenerated")

@@ -10,7 +10,7 @@ from ...growth import METHODS
 from ...published import OTHER_PATH
 from ...reference import WITHIN, differences, load_reference, off, reference_path, summary
 from ...store import Store
-from ..reproduction import regenerated_unavailable
+from ..reproduction import authors_teachers_missing, regenerated_unavailable
 from . import common
 
 SOURCES = {"ours": "our teachers", "authors": "their teachers"}
@@ -134,7 +134,7 @@ def other_path_table(rep, ds: list[dict[str, Any]], records: dict[str, Any]) -> 
 
 def page(rep) -> dict[str, Any]:
     values: dict[str, Any] = {**common(rep)}
-    why_not = regenerated_unavailable(rep.profile)
+    why_not = regenerated_unavailable(rep.profile) or authors_teachers_missing(rep.store)
     if why_not is not None:
         # Empty tables, not strings: a glued table directive shows a string as its repr.
         values.update(
