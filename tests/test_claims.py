@@ -330,3 +330,23 @@ def test_authors_mode_is_also_read_after_the_same_epoch_for_every_row(tmp_path, 
         assert a.protocol.epochs_recorded(a.method, a.student.epochs) == a.student.epochs
         # Only the rows they recorded at 30 epochs change; the others are the same runs (loaded, not rerun).
         assert (a == b) == (a.method not in RECORDED_LONG)
+
+
+def test_the_cost_table_takes_each_teachers_time_from_its_own_record(tmp_path, monkeypatch):
+    pytest.importorskip("optuna")
+    from antidistill.report.cost import cost_table
+    from antidistill.report.reproduction import Reproduction
+
+    rep = Reproduction.from_parameters("paper", "smoke", None, "cpu", str(tmp_path))
+    runs = [
+        {"method": m, "seed": s, "val_acc": 0.5, "wall_time_s": 1.0, "teacher": {"wall_time_s": 99.0}}
+        for m in METHODS
+        for s in rep.seeds
+    ]
+    monkeypatch.setattr(Reproduction, "run", lambda self, progress=True: runs)
+    monkeypatch.setattr(Reproduction, "lambdas", lambda self, method, progress=True: (1.0, 1.0, 1.0, 1.0))
+    monkeypatch.setattr(
+        Reproduction, "teacher_records", lambda self, progress=False: {0: {"wall_time_s": 5.0}, 1: {"wall_time_s": 7.0}}
+    )
+    table = cost_table(rep)
+    assert table.loc["Zero Pad", "teacher wall time (s)"] == 6.0  # the runs' copies (99 s) are not read

@@ -82,11 +82,14 @@ def cost_table(rep) -> pd.DataFrame:
     seed of the final run and of the teacher (from the saved runs; they ran stacked, so each is
     its stack's share)."""
     runs = rep.run(progress=False)
+    # From the teachers' own records: a run keeps a copy made when it loaded its teacher, which
+    # may carry another stack's time.
+    teachers = rep.teacher_records(progress=False)
     rows = {}
     for method in METHODS:
         cost = method_cost(rep, method)
         mine = [r for r in runs if r["method"] == method]
-        teacher_s = [r["teacher"]["wall_time_s"] for r in mine if r.get("teacher")]
+        teacher_s = [teachers[r["seed"]]["wall_time_s"] for r in mine if r.get("teacher")]
         rows[METHODS[method].label] = {
             **{f"{part} (TFLOP)": v / 1e12 for part, v in cost.items()},
             "total (TFLOP)": sum(cost.values()) / 1e12,
