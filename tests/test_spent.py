@@ -87,3 +87,14 @@ def test_the_declared_seeds_are_counted_block_by_block(tmp_path, capsys):
     assert rows["authors mode, seeds 40-49: runs"] == ["0", "80", "0.0", "0.0", "0"]
     assert rows["total"] == ["0", str(2 * 30 * 9), "0.0", "0.0", "0"]
     assert not any(tmp_path.iterdir())
+
+
+def test_a_chapter_shows_cpu_time_not_recorded_rather_than_zero(tmp_path, monkeypatch):
+    import antidistill.report.spent as spent_mod
+
+    rows = [("a: runs", 3, 3, 6.0, 0.0, 0), ("b: runs", 2, 2, 4.0, 3.0, 2), ("c: runs", 0, 2, 0.0, 0.0, 0)]
+    monkeypatch.setattr(spent_mod, "spent", lambda rep, study: rows)
+    table = spent_mod.glued(None, "fresh")["spent"]
+    assert table.loc["a: runs", "CPU time (min)"] == "not recorded"
+    assert table.loc["b: runs", "CPU time (min)"] == 3 and table.loc["c: runs", "CPU time (min)"] == 0
+    assert table.loc["total", "CPU time (min)"] == 3  # some saved runs carry it: the sum of those

@@ -29,7 +29,8 @@ NOTE = (
     "leaves out work shared with the main reproduction (a teacher it reuses, say). Wall time is the "
     "machine's that computed them, waits included where it ran other work at the same time; CPU time "
     "(all threads of the process) is what the work itself took. Results computed before CPU time was "
-    "recorded lack it: the last column counts those that have it, and the CPU time sums only theirs."
+    "recorded lack it: the last column counts those that have it, the CPU time sums only theirs, and a "
+    "row none of whose results has it reads "not recorded"."
 )
 
 
@@ -168,4 +169,8 @@ def spent_table(rows: list[Row]) -> pd.DataFrame:
 
 def glued(rep, study: str) -> dict[str, Any]:
     """What a study's chapter glues under "What it cost": the table (``spent``) and ``NOTE``."""
-    return {"spent": for_display(spent_table(spent(rep, study))), "spent_note": NOTE}
+    table = for_display(spent_table(spent(rep, study)))
+    # Runs saved before CPU time was recorded count 0 minutes of it: shown as such, not as free.
+    unrecorded = (table["saved"] > 0) & (table["saved with CPU time"] == 0)
+    table.loc[unrecorded, "CPU time (min)"] = "not recorded"
+    return {"spent": table, "spent_note": NOTE}
