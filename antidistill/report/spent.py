@@ -30,7 +30,7 @@ NOTE = (
     "machine's that computed them, waits included where it ran other work at the same time; CPU time "
     "(all threads of the process) is what the work itself took. Results computed before CPU time was "
     "recorded lack it: the last column counts those that have it, the CPU time sums only theirs, and a "
-    "row none of whose results has it reads "not recorded"."
+    "row none of whose results has it reads 'not recorded'."
 )
 
 
