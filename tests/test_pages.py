@@ -263,3 +263,11 @@ def test_the_claims_page_says_where_the_t_tests_would_decide_otherwise():
     sentence = disagreements(other, "s")
     assert "1 comparison would get another outcome" in sentence and "A / B (variance ratio) in authors mode" in sentence
     assert "(a) in authors mode (all methods): undecided by the declared tests, fails by the t-tests" in sentence
+
+
+def test_tables_show_p_values_as_a_reader_reads_them():
+    from antidistill.report.tables import for_display
+
+    shown = for_display(pd.DataFrame({"mean": [0.00012, 0.5], "p": [0.00004, 0.0312], "holm p": [float("nan"), 1.0]}))
+    assert shown["p"].tolist() == ["< 0.001", "0.031"] and shown["holm p"].tolist() == ["—", "1.000"]
+    assert shown["mean"].tolist() == [0.0, 0.5]  # other columns as before

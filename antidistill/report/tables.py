@@ -303,9 +303,24 @@ def consistency_sentence(numbers: pd.DataFrame) -> str:
     )
 
 
+def p_text(p: float) -> str:
+    """A p-value as a reader reads it: three decimals, "< 0.001" below that, "—" where missing."""
+    return "—" if p != p else "< 0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def is_p_column(name: Any) -> bool:
+    """Whether a column holds p-values, by its name: "p", "holm", "holm p", "p printed", "t p (Holm)"..."""
+    words = str(name).lower().replace("(", " ").replace(")", " ").split()
+    return bool(words) and ("p" in words or words == ["holm"]) and "wall" not in words
+
+
 def for_display(frame: pd.DataFrame, digits: int = 3) -> pd.DataFrame:
     """A table as a page shows it: floats rounded to ``digits`` places, whole numbers without a
-    decimal part, and a missing value (a term a method does not use) as "—"."""
+    decimal part, a missing value (a term a method does not use) as "—", and p-values as
+    ``p_text`` writes them (never "0.0")."""
+    frame = frame.copy()
+    for column in [c for c in frame.columns if is_p_column(c) and pd.api.types.is_float_dtype(frame[c])]:
+        frame[column] = frame[column].map(p_text)
 
     def cell(v):
         if isinstance(v, float):

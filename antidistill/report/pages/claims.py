@@ -17,7 +17,7 @@ from ..analysis import ALPHA, EFFECTS, EXACT_UP_TO, MAX_SEEDS, POWER, RESAMPLES,
 from ..claims import ALL, CLAIMS, CONVERGED_WITHIN, HYPOTHESIS, KEYS, SENSITIVITY, claim_frame, claims_table, verdicts
 from ..claims import sensitivity as claim_sensitivity
 from ..cost import NEGLIGIBLE, NEGLIGIBLE_RANGE, SEVERAL_TASKS, cost_claim, cost_table, d1_epoch_cost
-from ..tables import COLLAPSE_THRESHOLD, for_display
+from ..tables import COLLAPSE_THRESHOLD, for_display, p_text
 from . import common
 from .fresh import seed_range
 from .table_one import DOWNLOADS
@@ -231,11 +231,6 @@ COMPARISON_COLUMNS = {
     "outcome": "outcome",
     "tests disagree": "tests disagree",
 }
-
-
-def p_text(p: float) -> str:
-    """A p-value as a reader reads it: three decimals, "< 0.001" below that."""
-    return "—" if p != p else "< 0.001" if p < 0.001 else f"{p:.3f}"
 
 
 def claim_tables(judged: pd.DataFrame, label: str) -> dict[str, pd.DataFrame]:
