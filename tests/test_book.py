@@ -90,6 +90,8 @@ def test_every_notebook_executed_with_its_parameters(built):
         tagged = [c.metadata.get("tags", []) for c in nb.cells]
         assert sum("parameters" in t for t in tagged) == 1
         assert sum("injected-parameters" in t for t in tagged) == 1
+        # The injected cell holds the builder's paths: plumbing, removed from the page.
+        assert all("remove-cell" in t for t in tagged if "injected-parameters" in t), name
         assert not [w for w in notebook_warnings(root / "book" / f"{name}.ipynb") if "IProgress" in w], name
 
 

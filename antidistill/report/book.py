@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Sequence
 
 import jupytext
+import nbformat
 import papermill
 
 from ..environment import REPO
@@ -170,7 +171,19 @@ def _execute_page(name: str, staging: Path, parameters: dict, results_dir: Path)
         )
     except papermill.PapermillExecutionError as exc:
         raise _failed(name, exc, executed, results_dir) from None
+    hide_injected_parameters(executed)
     return round(time.perf_counter() - start, 1)
+
+
+def hide_injected_parameters(path: Path) -> None:
+    """Tag the cell papermill injected (this build's parameters, the builder's paths among them)
+    ``remove-cell``, as the notebook's own parameters cell hides its input: plumbing, not the page."""
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        tags = cell.metadata.setdefault("tags", [])
+        if "injected-parameters" in tags and "remove-cell" not in tags:
+            tags.append("remove-cell")
+    nbformat.write(nb, path)
 
 
 class NotebookFailed(RuntimeError):
