@@ -21,7 +21,9 @@
 # helps is still open. Each row below changes L4 in one way and searches its own λ on the
 # validation split, by the rules of {doc}`04_lambda_search`:
 #
-# {glue:md}`penalty_variants`
+# ```{glue:md} penalty_variants
+# :format: myst
+# ```
 #
 # The table also counts, for each, the seeds whose pre-training collapsed.
 #
