@@ -14,12 +14,13 @@
 # (penalties)=
 # # Does a Hessian penalty help when it trains?
 #
-# In the authors' code L4 never reached the gradient. In `paper` mode it does, but the Hessian
-# of the cross-entropy is indefinite, so a probe's vᵀHv can be negative and the signed estimate
-# has no floor at zero; {doc}`05_experiment` counts how often the full Anti-Distillation's
-# pre-training ended at chance accuracy on D1 there. So whether penalising curvature
-# helps is still open. Each row below changes L4 in one way and searches its own λ on the
-# validation split, by the rules of {doc}`04_lambda_search`:
+# In the authors' code L4 never reached the gradient. In `paper` mode it does. The Hessian of
+# the cross-entropy is indefinite, so a probe's vᵀHv can be negative and the signed estimate has
+# no floor at zero; {doc}`05_experiment` counts how often the full Anti-Distillation's
+# pre-training ended at chance accuracy on D1. Whether penalising curvature helps, and whether a
+# penalty that cannot go below zero avoids that collapse, is what this chapter asks. Each row
+# below changes L4 in one way and searches its own λ on the validation split, by the rules of
+# {doc}`04_lambda_search`:
 #
 # ```{glue:md} penalty_variants
 # :format: myst
