@@ -70,7 +70,7 @@ class Comparison:
     """``a − b`` over the same seeds by the declared rules. ``p``: the sign-flip permutation test of
     the mean difference (primary; ``exact`` when every sign pattern was enumerated); ``t_p`` and
     (``low``, ``high``): the paired t-test and its interval (beside it); ``tost_p``: statsmodels'
-    paired TOST within ±``margin``, checked against the percentile-free ``boot_low``/``boot_high``
+    paired TOST within ±``margin``, checked against ``boot_low``/``boot_high``, which assume no normality
     (the BCa bootstrap interval at 1 − 2α); ``mde``: the smallest |difference| the t-test detects
     with probability ``POWER`` at ``level``. ``holm*`` once corrected within the family."""
 
