@@ -158,7 +158,7 @@ def test_ranking_and_the_comparison_with_the_paper(results):
     ranked = ranking(runs, "val_acc")
     assert list(ranked.index) == ["zero_pad", "xavier"] and list(ranked["rank"]) == [1, 2]
     assert ranked.loc["zero_pad", "mean"] == pytest.approx(0.85)
-    assert ranking_sentence(runs, "val_acc").startswith("Zero Pad is best (0.850)")
+    assert ranking_sentence(runs, "val_acc").startswith("Zero Pad has the highest mean (0.850)")
 
 
 def test_tables_are_shown_rounded_with_missing_terms_marked():

@@ -345,10 +345,11 @@ def ranking(runs: pd.DataFrame, metric: str) -> pd.DataFrame:
 
 
 def ranking_sentence(runs: pd.DataFrame, metric: str) -> str:
-    """Who is best on ``metric``, where full Anti-Distillation and Xavier land: one sentence."""
+    """Who has the highest mean on ``metric``, where full Anti-Distillation and Xavier land: one
+    sentence of means only (whether a lead is shown is the claims chapter's)."""
     ranked = ranking(runs, metric)
     best = ranked.iloc[0]
-    parts = [f"{best['label']} is best ({best['mean']:.3f})"]
+    parts = [f"{best['label']} has the highest mean ({best['mean']:.3f})"]
     if "antidistill" in ranked.index:
         ad = ranked.loc["antidistill"]
         parts.append(
