@@ -224,29 +224,34 @@ def dots_at_largest_eps(curves: pd.DataFrame, attack: str) -> plt.Figure:
 
 
 def accuracy_vs_cost(costs: pd.DataFrame) -> plt.Figure:
-    """Claim (f)'s trade-off: each initialisation's mean accuracy against its total training
-    TFLOPs per seed (log scale), one panel per protocol (``costs``: ``cost.cost_table`` rows
-    indexed by mode and initialisation)."""
+    """Claim (f)'s trade-off: each initialisation's mean accuracy, with its 95% interval over
+    seeds, against its total training TFLOPs per seed (log scale), one panel per protocol, each
+    with its own accuracy axis (``costs``: ``cost.cost_table`` rows indexed by mode and
+    initialisation). Methods of equal cost sit on one vertical: a legend names them, not labels
+    that would overlap."""
     sns.set_theme(style="whitegrid", context="notebook")
     modes = list(dict.fromkeys(costs.index.get_level_values(0)))
-    fig, axes = plt.subplots(1, len(modes), figsize=(7 * len(modes), 4.5), squeeze=False, sharey=True)
-    palette = sns.color_palette("tab10", len(costs.loc[modes[0]]))
-    for ax, mode in zip(axes[0], modes):
+    fig, axes = plt.subplots(len(modes), 1, figsize=(7.5, 3.6 * len(modes)), squeeze=False)
+    labels = list(costs.loc[modes[0]].index)
+    palette = dict(zip(labels, sns.color_palette("tab10", len(labels))))
+    markers = dict(zip(labels, "osD^vP*X"))
+    for ax, mode in zip(axes[:, 0], modes):
         part = costs.loc[mode]
-        for colour, (label, row) in zip(palette, part.iterrows()):
-            ax.scatter(row["total (TFLOP)"], row["accuracy"], color=colour, s=60, label=label)
-            ax.annotate(
-                label,
-                (row["total (TFLOP)"], row["accuracy"]),
-                textcoords="offset points",
-                xytext=(5, 4),
-                fontsize="small",
+        for label, row in part.iterrows():
+            mean = row["accuracy"]
+            ax.errorbar(
+                row["total (TFLOP)"],
+                mean,
+                yerr=[[mean - row.get("accuracy low", mean)], [row.get("accuracy high", mean) - mean]],
+                fmt=markers[label],
+                color=palette[label],
+                markersize=7,
+                capsize=3,
+                alpha=0.85,
+                label=label,
             )
-        ax.set(
-            xscale="log",
-            xlabel="training TFLOPs per seed (teacher, pre-training, λ search, D2)",
-            ylabel="accuracy (mean over seeds)",
-            title=mode,
-        )
+        ax.set(xscale="log", ylabel="accuracy (mean, 95% interval)", title=mode)
+    axes[-1, 0].set_xlabel("training TFLOPs per seed (teacher, pre-training, λ search, D2)")
+    axes[0, 0].legend(bbox_to_anchor=(1.02, 1), loc="upper left", fontsize="small", frameon=False)
     fig.suptitle("Accuracy against the whole cost of each initialisation")
     return _finish(fig)
