@@ -271,3 +271,13 @@ def test_tables_show_p_values_as_a_reader_reads_them():
     shown = for_display(pd.DataFrame({"mean": [0.00012, 0.5], "p": [0.00004, 0.0312], "holm p": [float("nan"), 1.0]}))
     assert shown["p"].tolist() == ["< 0.001", "0.031"] and shown["holm p"].tolist() == ["—", "1.000"]
     assert shown["mean"].tolist() == [0.0, 0.5]  # other columns as before
+
+
+def test_a_zoomed_panel_holds_every_method_those_stopped_early_too():
+    from antidistill.report.figures import _zoom_limits
+
+    rows = [{"label": "long", "epoch": e, "val_acc": 0.5 + e / 100} for e in range(31)]
+    rows += [{"label": "short", "epoch": e, "val_acc": 0.55 + e / 100} for e in range(11)]
+    (start, end), (low, high) = _zoom_limits(pd.DataFrame(rows), "epoch", "val_acc")
+    assert start <= 10 and end == 30  # the short run's last third, to the long run's end
+    assert low < 0.55 + 7 / 100 and high > 0.80

@@ -29,10 +29,13 @@ def population_sd(values: pd.Series) -> tuple[float, float]:
 
 
 def _zoom_limits(frame: pd.DataFrame, x: str, y: str) -> tuple[tuple[float, float], tuple[float, float]]:
-    """Where the methods differ: the last third of ``x`` and, over it, the range of the methods'
-    mean ± population std, with a margin."""
+    """Where the methods differ: from the last third of the shortest method's ``x`` (so every
+    method is in the panel, those stopped early too) to the end, and over it the range of the
+    methods' mean ± population std, with a margin."""
+    shortest = frame.groupby("label", observed=True)[x].max().min()
     xs = sorted(frame[x].unique())
-    start = xs[(len(xs) - 1) * 2 // 3]  # at least two points of x where there are two
+    common = [v for v in xs if v <= shortest]
+    start = common[(len(common) - 1) * 2 // 3]  # at least two points of x where there are two
     late = frame[frame[x] >= start]
     stats = late.groupby(["label", x], observed=True)[y].agg(["mean", lambda v: v.std(ddof=0)])
     stats.columns = ["mean", "sd"]
