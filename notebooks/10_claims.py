@@ -116,8 +116,9 @@ glue_all(claims.page(rep))
 # %% [markdown]
 # ## Verdicts
 #
-# Stated on {glue:md}`claims_headline`, each claim and mode on all methods ((f) read for one task,
-# Hypothesis 1 apart): {glue:md}`claims_counts`. Each column is one set of seeds, the last the
+# Stated on {glue:md}`claims_headline`, each of the six claims and mode on all methods ((f) as
+# the paper argues it, shared over tasks with the D1 pre-training paid once; Hypothesis 1 apart):
+# {glue:md}`claims_counts`. Each column is one set of seeds, the last the
 # authors' own records:
 #
 # ```{glue} claims_matrix

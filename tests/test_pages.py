@@ -281,3 +281,33 @@ def test_a_zoomed_panel_holds_every_method_those_stopped_early_too():
     (start, end), (low, high) = _zoom_limits(pd.DataFrame(rows), "epoch", "val_acc")
     assert start <= 10 and end == 30  # the short run's last third, to the long run's end
     assert low < 0.55 + 7 / 100 and high > 0.80
+
+
+def test_the_verdict_counts_count_six_claims_per_mode():
+    from antidistill.report.pages.claims import verdict_counts
+
+    def row(mode, claim, verdict, methods="all methods"):
+        return {
+            "seeds": "s",
+            "mode": mode,
+            "claim": claim,
+            "methods": methods,
+            "text": "",
+            "verdict": verdict,
+            "subject collapsed": False,
+            "left out": "",
+        }
+
+    keys = ["a", "b", "c", "d", "e"]
+    judged = pd.DataFrame(
+        [row("paper mode", k, "holds") for k in keys]
+        + [row("paper mode", "c", "fails", "without the competitors collapsed in pre-training")]
+        + [
+            row("paper mode", "f", "fails", "one"),
+            row("paper mode", "f (amortised)", "equivalent", "one"),
+            row("paper mode", "f (amortised)", "fails", "two"),
+            row("paper mode", "H1 (λ4 = 0)", "fails"),
+        ]
+        + [row("authors mode, every row read after epoch 10", "a", "fails")]
+    )
+    assert verdict_counts(judged, "s") == "paper mode: 5 holds, 1 equivalent"

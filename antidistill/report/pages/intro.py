@@ -34,7 +34,7 @@ def page(rep) -> dict[str, Any]:
         )
     findings.append(
         f"- **The paper's {len(CLAIMS) + 1} claims, judged** ({{ref}}`claims`): {headline_counts(rep)} "
-        "((f) read for one task; Hypothesis 1 apart)."
+        "((f) as the paper argues it, shared over student tasks; Hypothesis 1 apart)."
     )
     return {
         **common(rep),
