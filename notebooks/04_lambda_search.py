@@ -99,8 +99,6 @@ glue_all(search.page(rep))
 # The same for full Anti-Distillation.
 # ```
 #
-# ```{glue:figure} importances
-# :name: fig-importances
-#
-# {glue:md}`importance_note`
+# ```{glue:md} importances_block
+# :format: myst
 # ```

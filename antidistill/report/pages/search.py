@@ -133,17 +133,19 @@ def page(rep) -> dict[str, Any]:
         if all(paper.trials(m) <= N_STARTUP for m in SEARCHED)
         else f"The paper's budget of {budget} trials goes beyond that random start, so TPE's model does shape its later trials."
     )
+    # The figure block is glued whole: a figure where importances were computed, else the
+    # sentence saying why there is none (a figure directive would show a caption over nothing).
     if min(finished.values()) >= MIN_IMPORTANCE_TRIALS:
         imp = pd.concat([importances(studies[m]).assign(method=METHODS[m].label) for m in SEARCHED])
         values["importances"] = figures.bars(imp, "λ", "importance", "Parameter importances (fANOVA)", hue="method")
-        values["importance_note"] = (
-            "How much of the objective's variation across trials each λ explains (Optuna's fANOVA evaluator)."
+        values["importances_block"] = (
+            "```{glue:figure} importances\n:name: fig-importances\n\n"
+            "How much of the objective's variation across trials each λ explains (Optuna's fANOVA evaluator).\n```"
         )
-    else:  # the sentence takes the figure's place
-        values["importances"] = (
+    else:
+        values["importances_block"] = (
             f"No importance figure: the searches finished {min(finished.values())} to {max(finished.values())} "
             f"trials, and with fewer than {MIN_IMPORTANCE_TRIALS} fANOVA has too few points to attribute the "
             "objective's variation to the λ (its numbers would be noise)."
         )
-        values["importance_note"] = "Parameter importances: not computed at this build's size."
     return values
