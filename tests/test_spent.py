@@ -98,3 +98,11 @@ def test_a_chapter_shows_cpu_time_not_recorded_rather_than_zero(tmp_path, monkey
     assert table.loc["a: runs", "CPU time (min)"] == "not recorded"
     assert table.loc["b: runs", "CPU time (min)"] == 3 and table.loc["c: runs", "CPU time (min)"] == 0
     assert table.loc["total", "CPU time (min)"] == 3  # some saved runs carry it: the sum of those
+
+
+def test_the_spent_command_refuses_a_folder_that_is_not_there(tmp_path, capsys):
+    from antidistill.cli import main
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["spent", str(tmp_path / "nonexistent")])
+    assert exit_.value.code == 2 and "no results folder at" in capsys.readouterr().err

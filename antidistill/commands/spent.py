@@ -6,6 +6,7 @@ python -m antidistill spent RESULTS_DIR [--mode paper] [--profile paper] [--stud
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from ..bench import measured_profile, profile_table
 from ..profiles import PROFILES
@@ -20,10 +21,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--profile", default="paper", choices=list(PROFILES))
     parser.add_argument(
         "--study",
-        help="a study's saved results against the work it needs, in every mode it runs in (fresh, switches, "
-        "digits, penalties); reads only, computes nothing",
+        help="a study's saved results against the work it needs, in every mode it runs in (fresh, declared, "
+        "switches, digits, penalties); reads only, computes nothing",
     )
     args = parser.parse_args(argv)
+    if not Path(args.results_dir).is_dir():
+        parser.error(f"no results folder at {args.results_dir}: give the folder a computation saved into")
     if args.study is None:
         print(profile_table(measured_profile(Store(args.results_dir), args.mode, args.profile)))
         return
