@@ -387,5 +387,6 @@ def sensitivity(
                         }
                     )
     out = pd.DataFrame(rows)
-    out["changed"] = out["verdict"] != out["declared"]
+    # A reading that does not exist at a threshold (no competitor collapsed) has not changed.
+    out["changed"] = (out["verdict"] != out["declared"]) & (out["verdict"] != "not judged")
     return out
