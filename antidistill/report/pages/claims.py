@@ -178,7 +178,7 @@ def sensitivity_table(rep, best: SeedSet) -> pd.DataFrame:
                 ).drop_duplicates()
             )
     out = pd.concat(tables, ignore_index=True)
-    out["changed"] = out["verdict"] != out["declared"]
+    out["changed"] = (out["verdict"] != out["declared"]) & (out["verdict"] != "not judged")
     return out
 
 
