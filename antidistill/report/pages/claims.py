@@ -175,11 +175,11 @@ def sensitivity_table(rep, best: SeedSet) -> pd.DataFrame:
                         }
                         for row in cost_claim(r, value)
                     ]
-                ).drop_duplicates()
+                )
+                .drop_duplicates()
+                .pipe(lambda t: t.assign(changed=t["verdict"] != t["declared"]))
             )
-    out = pd.concat(tables, ignore_index=True)
-    out["changed"] = (out["verdict"] != out["declared"]) & (out["verdict"] != "not judged")
-    return out
+    return pd.concat(tables, ignore_index=True)
 
 
 def fragile(judged: pd.DataFrame, sensitive: pd.DataFrame, sets: list[SeedSet]) -> set[tuple[str, str, str]]:
