@@ -7,19 +7,18 @@ import math
 import warnings
 from dataclasses import dataclass, replace
 from typing import Sequence
-from unittest import mock
 
 import numpy as np
 from scipy import stats
-from statsmodels.stats import multitest
 from statsmodels.stats.power import TTestPower
 from statsmodels.stats.weightstats import ttost_paired
 
 from ..attacks import AttackConfig
-from .statistics import paired_variances
+
+# ALPHA (statistics'): the level of every test; Holm's correction keeps a claim's family at it.
+from .statistics import ALPHA, holm_adjust, paired_variances
 
 # Fixed before the seeds beyond 0-19 were computed; the claims page states all of it first.
-ALPHA = 0.05  # the level of every test; Holm's correction keeps a claim's family at it
 POWER = 0.80  # the power a detectable effect and a number of seeds are computed for
 # The sign-flip test enumerates all 2^n sign patterns up to this many seeds, and beyond it draws
 # RESAMPLES patterns from a fixed seed: its p then carries a Monte-Carlo standard error of at
@@ -176,17 +175,6 @@ def compare(a: Sequence[float], b: Sequence[float], margin: float, level: float 
     p, exact = sign_flip(d)
     boot_low, boot_high = _bootstrap(tuple(float(v) for v in d), 1 - 2 * ALPHA)
     return Comparison(len(d), mean, low, high, t_p, p, exact, margin, tost_p, boot_low, boot_high, sd, level)
-
-
-def holm_adjust(ps: Sequence[float]) -> list[float]:
-    """Holm's step-down adjustment of a family's p-values (statsmodels' ``multipletests``). Its
-    Holm branch ends in ``gc.collect()``, which changes no number but costs a full collection
-    per call (a third of a second with a book's runs in memory, hundreds of calls a page), so
-    the call runs with that collection skipped."""
-    if not len(ps):
-        return []
-    with mock.patch("gc.collect", return_value=0):
-        return [float(p) for p in multitest.multipletests(list(ps), method="holm")[1]]
 
 
 def holm(family: Sequence[Comparison]) -> list[Comparison]:

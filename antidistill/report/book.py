@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Sequence
 
 import jupytext
-import nbformat
 import papermill
 
 from ..environment import REPO
@@ -177,13 +176,18 @@ def _execute_page(name: str, staging: Path, parameters: dict, results_dir: Path)
 
 def hide_injected_parameters(path: Path) -> None:
     """Tag the cell papermill injected (this build's parameters, the builder's paths among them)
-    ``remove-cell``, as the notebook's own parameters cell hides its input: plumbing, not the page."""
-    nb = nbformat.read(path, as_version=4)
-    for cell in nb.cells:
-        tags = cell.metadata.setdefault("tags", [])
-        if "injected-parameters" in tags and "remove-cell" not in tags:
-            tags.append("remove-cell")
-    nbformat.write(nb, path)
+    ``remove-cell``, as the notebook's own parameters cell hides its input: plumbing, not the page.
+    The notebook is edited as JSON, as papermill wrote it; one without that cell is left as it is."""
+    notebook = json.loads(path.read_text())
+    injected = [
+        cell["metadata"]["tags"]
+        for cell in notebook.get("cells", [])
+        if "injected-parameters" in cell.get("metadata", {}).get("tags", [])
+    ]
+    for tags in injected:
+        tags.append("remove-cell")
+    if injected:
+        path.write_text(json.dumps(notebook, indent=1, ensure_ascii=False) + "\n")
 
 
 class NotebookFailed(RuntimeError):
