@@ -18,7 +18,7 @@ from ..attacks import AttackConfig
 # ALPHA (statistics'): the level of every test; Holm's correction keeps a claim's family at it.
 from .statistics import ALPHA, holm_adjust, paired_variances
 
-# Fixed before the seeds beyond 0-19 were computed; the claims page states all of it first.
+# Fixed before any result of the seeds beyond 0-19 was read; the claims page states all of it first.
 POWER = 0.80  # the power a detectable effect and a number of seeds are computed for
 # The sign-flip test enumerates all 2^n sign patterns up to this many seeds, and beyond it draws
 # RESAMPLES patterns from a fixed seed: its p then carries a Monte-Carlo standard error of at
