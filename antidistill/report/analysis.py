@@ -230,13 +230,13 @@ class Spread:
     pitman_p: float
     holm: float = math.nan
     holm_pitman: float = math.nan
+    margin: float = EFFECTS["variance"].size  # equivalence: the log ratio inside ± this
 
     def outcome(self, secondary: bool = False) -> str:
         """``a`` against ``b``, less spread being better: equivalent when the 1 − 2α interval of
-        the log ratio lies within ±log 2; else better or worse when the permutation test (Holm;
+        the log ratio lies within ±``margin`` (log 2 as declared); else better or worse when the permutation test (Holm;
         ``secondary``: Pitman–Morgan's) is significant; else undecided."""
-        margin = EFFECTS["variance"].size
-        if -margin < self.eq_low and self.eq_high < margin:
+        if -self.margin < self.eq_low and self.eq_high < self.margin:
             return TIED
         if (self.holm_pitman if secondary else self.holm) < ALPHA:
             return BETTER if self.ratio < 1 else WORSE

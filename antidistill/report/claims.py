@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Iterable, Mapping, Sequence
 
 import pandas as pd
@@ -17,6 +17,7 @@ from .analysis import (
     FAILS,
     HOLDS,
     OPEN,
+    TIED,
     UNDECIDED,
     combine,
     compare,
@@ -177,7 +178,7 @@ def _comparison_row(claim: Claim, metric: str, name: str, c, sign: float, suppor
         "tost p": c.holm_tost,
         "bootstrap low": boot_low,
         "bootstrap high": boot_high,
-        "equivalent": c.outcome() == "equivalent",
+        "equivalent": c.outcome() == TIED,
         "detectable": c.mde,
         "sd": c.sd,
         "level": c.level,
@@ -229,7 +230,8 @@ def judge(
     if claim.variance:
         table = paired_table(frame, claim.metric)
         others = [m for _, _, m in pairs]
-        spreads = holm_spreads([spread(table[claim.subject], table[m]) for m in others])
+        margin = EFFECTS["variance"].size * effect_scale
+        spreads = holm_spreads([replace(spread(table[claim.subject], table[m]), margin=margin) for m in others])
         verdicts.append(combine([s.outcome() for s in spreads], "best"))
         secondary.append(combine([s.outcome(secondary=True) for s in spreads], "best"))
         rows += [
@@ -247,11 +249,11 @@ def judge(
                 "p": s.p,
                 "exact": s.exact,
                 "holm p": s.holm,
-                "effect of interest": 2.0,
+                "effect of interest": math.exp(margin),
                 "tost p": math.nan,
                 "bootstrap low": math.exp(s.eq_low),
                 "bootstrap high": math.exp(s.eq_high),
-                "equivalent": s.outcome() == "equivalent",
+                "equivalent": s.outcome() == TIED,
                 "detectable": math.nan,
                 "sd": math.nan,
                 "level": level,
