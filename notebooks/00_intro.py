@@ -44,6 +44,18 @@ print(rep.describe())
 glue_all(intro.page(rep))
 
 # %% [markdown]
+# ## The verdicts at a glance
+#
+# Each of the paper's claims and its Hypothesis 1, judged by the analysis {ref}`the claims chapter
+# <claims>` declares before its results: in each protocol on {glue:md}`glance_seeds`, in `authors`
+# mode with every row read after the same epoch, on a second data set ({doc}`13_digits`) and on
+# the authors' own recorded runs. A cell is the verdict (holds, fails, equivalent, undecided) and
+# the comparison that decides it; the chapter shows every comparison, which verdicts move with a
+# threshold, and the seeds declared to settle the rest.
+#
+# ```{glue} glance
+# ```
+#
 # ## What this build finds
 #
 # This build: {glue:md}`build`.

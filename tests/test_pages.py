@@ -311,3 +311,58 @@ def test_the_verdict_counts_count_six_claims_per_mode():
         + [row("authors mode, every row read after epoch 10", "a", "fails")]
     )
     assert verdict_counts(judged, "s") == "paper mode: 5 holds, 1 equivalent"
+
+
+def test_each_cell_at_a_glance_names_the_comparison_that_decides_it():
+    from antidistill.report.pages.claims import glance, reason
+
+    def rows(claim, verdict, *comparisons):
+        return pd.DataFrame(
+            [
+                {
+                    "claim": claim,
+                    "verdict": verdict,
+                    "methods": "all methods",
+                    "text": f"claim {claim}",
+                    "comparison": c,
+                    "mean difference": d,
+                    "holm p": p,
+                    "outcome": o,
+                    "detectable": m,
+                }
+                for c, d, p, o, m in comparisons
+            ]
+        )
+
+    fails = rows(
+        "a",
+        "fails",
+        ("AD − Xavier", 0.01, 0.001, "better", 0.004),
+        ("AD − With Data Noise", -0.003, 0.0004, "worse", 0.003),
+    )
+    assert reason(fails) == "With Data Noise better by 0.003 (p < 0.001)"
+    holds = rows(
+        "b", "holds", ("AD − Xavier", 0.05, 0.001, "better", 0.01), ("AD − Zero Pad", 0.02, 0.03, "better", 0.01)
+    )
+    assert reason(holds) == "better than all 2 others; the smallest lead, on Zero Pad, 0.020 (p 0.030)"
+    tied = rows(
+        "c",
+        "equivalent",
+        ("L − Uniform Pad", 0.001, 0.6, "equivalent", 0.01),
+        ("L − Xavier", 0.1, 0.001, "better", 0.01),
+    )
+    assert reason(tied) == "within the effect of interest of Uniform Pad"
+    open_ = rows(
+        "c",
+        "undecided",
+        ("L − Uniform Pad", 0.02, 0.2, "undecided", 0.04),
+        ("L − Net2Net", 0.03, 0.1, "undecided", 0.045),
+    )
+    assert reason(open_) == "Uniform Pad: +0.020, detectable 0.040"  # the one furthest from being seen
+    h1 = rows("H1 (λ4 = 0)", "fails", ("L − Xavier (FGSM accuracy)", -0.024, 0.0001, "worse", 0.01))
+    assert reason(h1) == "worse than Xavier on FGSM accuracy by 0.024 (p < 0.001)"
+    xavier = rows("d", "holds", ("Xavier − Zero Pad", -0.15, 0.001, "worse", 0.1))
+    assert reason(xavier) == "Zero Pad better by 0.150 (p 0.001)"
+    table = glance(pd.concat([fails.assign(column="paper mode"), holds.assign(column="authors mode")]))
+    assert table.loc["(a) claim a", "paper mode"].startswith("fails: With Data Noise better")
+    assert table.loc["(a) claim a", "authors mode"] == "—" and table.loc["(b) claim b", "paper mode"] == "—"

@@ -13,7 +13,7 @@ import pandas as pd
 from ...growth import METHODS
 from ...reference import load_reference
 from .. import figures
-from ..analysis import ALPHA, EFFECTS, EXACT_UP_TO, MAX_SEEDS, POWER, RESAMPLES, UNDECIDED
+from ..analysis import ALPHA, EFFECTS, EQUIVALENT, EXACT_UP_TO, FAILS, HOLDS, MAX_SEEDS, POWER, RESAMPLES, UNDECIDED
 from ..claims import ALL, CLAIMS, CONVERGED_WITHIN, HYPOTHESIS, KEYS, SENSITIVITY, claim_frame, claims_table, verdicts
 from ..claims import sensitivity as claim_sensitivity
 from ..cost import NEGLIGIBLE, NEGLIGIBLE_RANGE, SEVERAL_TASKS, cost_claim, cost_table, d1_epoch_cost
@@ -124,28 +124,42 @@ def records_sentence(rep) -> str:
     )
 
 
+def judged_runs(r, label: str) -> pd.DataFrame:
+    """Every claim's comparisons on the runs of one session ``r`` (its mode and seeds), labelled."""
+    return claims_table(claim_frame(r.run(progress=False), d1_epoch_cost=d1_epoch_cost(r)), label)
+
+
+def judged_same_epoch(rep) -> pd.DataFrame:
+    """`authors` mode with every row read after the same epoch (``Reproduction.same_epoch``)."""
+    same = rep.same_epoch()
+    return claims_table(
+        claim_frame(same, d1_epoch_cost=d1_epoch_cost(rep.of_mode("authors"))),
+        SAME_EPOCH.format(epoch=same[0]["metric_epochs"]["fgsm"]),
+    )
+
+
+def judged_records(rep) -> pd.DataFrame | None:
+    """The authors' own recorded runs judged by the same rules (None where they are not at hand)."""
+    records = available_records(rep)
+    if records is None:
+        return None
+    epochs = rep.profile.config("xavier", rep.seeds[0], "authors").student.epochs
+    return claims_table(record_runs(records, epochs), RECORDS)
+
+
 def judged_sets(rep, sets: list[SeedSet]) -> pd.DataFrame:
     """Every claim's comparisons on every set at hand, both modes (a ``seeds`` column), with
     `authors` mode read after the same epoch (reported seeds) and the authors' records beside."""
-    tables = []
-    for s in sets:
-        if s.rep is None:
-            continue
-        for mode in rep.modes():
-            r = s.rep.of_mode(mode)
-            frame = claim_frame(r.run(progress=False), d1_epoch_cost=d1_epoch_cost(r))
-            tables.append(claims_table(frame, f"{mode} mode").assign(seeds=s.label))
-    same = rep.same_epoch()
-    tables.append(
-        claims_table(
-            claim_frame(same, d1_epoch_cost=d1_epoch_cost(rep.of_mode("authors"))),
-            SAME_EPOCH.format(epoch=same[0]["metric_epochs"]["fgsm"]),
-        ).assign(seeds=sets[0].label)
-    )
-    records = available_records(rep)
+    tables = [
+        judged_runs(s.rep.of_mode(mode), f"{mode} mode").assign(seeds=s.label)
+        for s in sets
+        if s.rep is not None
+        for mode in rep.modes()
+    ]
+    tables.append(judged_same_epoch(rep).assign(seeds=sets[0].label))
+    records = judged_records(rep)
     if records is not None:
-        epochs = rep.profile.config("xavier", rep.seeds[0], "authors").student.epochs
-        tables.append(claims_table(record_runs(records, epochs), RECORDS).assign(seeds=RECORDS))
+        tables.append(records.assign(seeds=RECORDS))
     for s in sets:
         if s.rep is not None:
             tables += [pd.DataFrame(cost_claim(s.rep.of_mode(m))).assign(seeds=s.label) for m in rep.modes()]
@@ -335,17 +349,108 @@ def verdict_counts(judged: pd.DataFrame, label: str) -> str:
     )
 
 
-def headline_counts(rep) -> str:
-    """``verdict_counts`` on the headline set alone (for the opening page)."""
+def _other(comparison: str) -> str:
+    """The method (or, for Hypothesis 1, the metric) a comparison holds its subject against."""
+    if comparison.endswith(")") and " − " in comparison and "(" in comparison.split(" − ")[1]:
+        return comparison.rsplit("(", 1)[1].rstrip(")")  # Hypothesis 1: the metric
+    for sep in (" − ", " / "):
+        if sep in comparison:
+            return comparison.split(sep, 1)[1].replace(" (variance ratio)", "'s variance")
+    return comparison
+
+
+def reason(rows: pd.DataFrame) -> str:
+    """Why one claim reading has its verdict, in one line, from its comparisons (rows of
+    ``claims_table``, or of ``cost_claim`` for (f))."""
+    first = rows.iloc[0]
+    verdict, claim = first["verdict"], first["claim"]
+    if claim.startswith("f"):
+        worst = rows.loc[rows["mean difference"].idxmax()]
+        if claim == "f (amortised)":
+            return (
+                f"{int(worst['tasks needed'])} tasks before each pays at most {NEGLIGIBLE:.0%} "
+                f"(at most {SEVERAL_TASKS} asked)"
+            )
+        return f"growing adds {worst['mean difference']:.1f}× a from-scratch training"
+    hypothesis = claim.startswith("H1")
+    by = {o: rows[rows["outcome"] == o] for o in ("better", "worse", "equivalent", "undecided")}
+
+    def against(r) -> str:  # a comparison the subject loses, in words
+        if hypothesis:
+            return f"worse than Xavier on {_other(r['comparison'])} by {abs(r['mean difference']):.3f} (p {p_text(r['holm p'])})"
+        return f"{_other(r['comparison'])} better by {abs(r['mean difference']):.3f} (p {p_text(r['holm p'])})"
+
+    if claim == "d":  # "not best": holds when some method beats Xavier
+        if verdict == HOLDS:
+            return against(by["worse"].loc[by["worse"]["holm p"].idxmin()])
+        if verdict == FAILS:
+            return f"Xavier better than all {len(rows)} others"
+    if verdict == FAILS:
+        return against(by["worse"].loc[by["worse"]["holm p"].idxmin()])
+    if verdict == HOLDS:
+        r = rows.loc[rows["mean difference"].abs().idxmin()]
+        what = "on all 3 metrics" if hypothesis else f"than all {len(rows)} others"
+        return (
+            f"better {what}; the smallest lead, on {_other(r['comparison'])}, {abs(r['mean difference']):.3f} "
+            f"(p {p_text(r['holm p'])})"
+        )
+    if verdict == EQUIVALENT:
+        tied = ", ".join(_other(c) for c in by["equivalent"]["comparison"])
+        return f"within the effect of interest of {tied}"
+    open_ = by["undecided"]
+    if open_.empty:
+        return "no comparison decided"
+    r = open_.loc[(open_["detectable"] / open_["mean difference"].abs().clip(lower=1e-12)).idxmax()]
+    if r["detectable"] != r["detectable"]:  # a variance: no detectable effect computed
+        return f"{_other(r['comparison'])}: ratio {r['mean difference']:.2f}, not decided"
+    return f"{_other(r['comparison'])}: {r['mean difference']:+.3f}, detectable {r['detectable']:.3f}"
+
+
+GLANCE_CLAIMS = ("a", "b", "c", "d", "e", "f (amortised)", "H1 (λ searched)", "H1 (λ4 = 0)")
+
+
+def glance(judged: pd.DataFrame) -> pd.DataFrame:
+    """The verdicts at a glance: one row per claim (its all-methods reading, (f) as the paper
+    argues it with the D1 pre-training paid once), one column per protocol or source, each cell
+    the verdict and its one-line reason (``reason``)."""
+    cells: dict[str, dict[str, str]] = {}
+    texts: dict[str, str] = {}
+    for (column, claim), rows in judged.groupby(["column", "claim"], sort=False):
+        if claim not in GLANCE_CLAIMS:
+            continue
+        rows = rows[rows["methods"] == rows["methods"].iloc[0]]  # the first reading: all methods
+        texts[claim] = f"{claim_name(claim)} {rows['text'].iloc[0]}"
+        cells.setdefault(claim, {})[column] = f"{rows['verdict'].iloc[0]}: {reason(rows)}"
+    columns = list(dict.fromkeys(judged["column"]))
+    table = pd.DataFrame.from_dict(cells, orient="index").reindex(
+        index=[c for c in GLANCE_CLAIMS if c in cells], columns=columns
+    )
+    table.index = [texts[c] for c in table.index]
+    table.index.name = "claim"
+    return table.fillna("—")
+
+
+def glance_table(rep) -> tuple[pd.DataFrame, str]:
+    """``glance`` of this build: each mode on the headline seeds, `authors` mode read after the
+    same epoch, both modes on the digits (their own seeds and searches) and the authors' records;
+    and the verdict counts on the headline seeds (``verdict_counts``)."""
     best = headline(seed_sets(rep))
     tables = []
     for mode in rep.modes():
         r = best.rep.of_mode(mode)
-        frame = claim_frame(r.run(progress=False), d1_epoch_cost=d1_epoch_cost(r))
-        tables += [claims_table(frame, f"{mode} mode"), pd.DataFrame(cost_claim(r))]
-    return f"on {best.label}, " + verdict_counts(
-        pd.concat(tables, ignore_index=True).assign(seeds=best.label), best.label
-    )
+        tables += [
+            judged_runs(r, f"{mode} mode").assign(column=f"{mode} mode ({best.label})", seeds=best.label),
+            pd.DataFrame(cost_claim(r)).assign(column=f"{mode} mode ({best.label})", seeds=best.label),
+        ]
+    tables.append(judged_same_epoch(rep).pipe(lambda t: t.assign(column=t["mode"] + f" ({seed_range(rep.seeds)})")))
+    for mode in rep.modes():
+        on = rep.on("digits").of_mode(mode)
+        tables.append(judged_runs(on, f"digits, {mode} mode").assign(column=f"digits, {mode} mode"))
+    records = judged_records(rep)
+    if records is not None:
+        tables.append(records.assign(column=RECORDS))
+    judged = pd.concat(tables, ignore_index=True)
+    return glance(judged), f"on {best.label}, {verdict_counts(judged, best.label)}"
 
 
 def page(rep) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from ...models import TEACHER_BLOCKS
 from ..claims import CLAIMS
 from ..tables import labels, ranking_sentence, runs_frame
 from . import common
-from .claims import headline_counts
+from .claims import glance_table, headline, seed_sets
 
 
 def page(rep) -> dict[str, Any]:
@@ -32,12 +32,15 @@ def page(rep) -> dict[str, Any]:
             f"- **Not in the paper**: the {' and '.join(frozen)} students never use their extra units: "
             f"every trained one still has the teacher's {list(TEACHER_BLOCKS)} distinct live units."
         )
+    glance, counts = glance_table(rep)
     findings.append(
-        f"- **The paper's {len(CLAIMS) + 1} claims, judged** ({{ref}}`claims`): {headline_counts(rep)} "
+        f"- **The paper's {len(CLAIMS) + 1} claims, judged** ({{ref}}`claims`): {counts} "
         "((f) as the paper argues it, shared over student tasks; Hypothesis 1 apart)."
     )
     return {
         **common(rep),
+        "glance": glance,
+        "glance_seeds": headline(seed_sets(rep)).label,
         "findings": "\n".join(findings),
         "build": f"`{rep.mode}` mode, `{rep.profile.name}` profile ({rep.profile.description}), "
         f"seeds {list(rep.seeds)}",
