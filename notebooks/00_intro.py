@@ -56,6 +56,12 @@ glue_all(intro.page(rep))
 # ```{glue} glance
 # ```
 #
+# What makes the authors' numbers what they are, beyond the method:
+#
+# ```{glue:md} mechanisms
+# :format: myst
+# ```
+#
 # ## What this build finds
 #
 # This build: {glue:md}`build`.
