@@ -364,5 +364,6 @@ def test_each_cell_at_a_glance_names_the_comparison_that_decides_it():
     xavier = rows("d", "holds", ("Xavier − Zero Pad", -0.15, 0.001, "worse", 0.1))
     assert reason(xavier) == "Zero Pad better by 0.150 (p 0.001)"
     table = glance(pd.concat([fails.assign(column="paper mode"), holds.assign(column="authors mode")]))
-    assert table.loc["(a) claim a", "paper mode"].startswith("fails: With Data Noise better")
-    assert table.loc["(a) claim a", "authors mode"] == "—" and table.loc["(b) claim b", "paper mode"] == "—"
+    a, b = "(a) Anti-Distillation most accurate, least spread", "(b) Anti-Distillation most robust to FGSM"
+    assert table.loc[a, "paper mode"].startswith("fails: With Data Noise better")
+    assert table.loc[a, "authors mode"] == "—" and table.loc[b, "paper mode"] == "—"

@@ -406,7 +406,17 @@ def reason(rows: pd.DataFrame) -> str:
     return f"{_other(r['comparison'])}: {r['mean difference']:+.3f}, detectable {r['detectable']:.3f}"
 
 
-GLANCE_CLAIMS = ("a", "b", "c", "d", "e", "f (amortised)", "H1 (λ searched)", "H1 (λ4 = 0)")
+# The claims at a glance, by a short name each (their full text is on the claims page).
+GLANCE_CLAIMS = {
+    "a": "(a) Anti-Distillation most accurate, least spread",
+    "b": "(b) Anti-Distillation most robust to FGSM",
+    "c": "(c) λ4 = 0 most robust to weight noise",
+    "d": "(d) Xavier not the most accurate",
+    "e": "(e) Anti-Distillation converges first",
+    "f (amortised)": "(f) growing costs little, shared over tasks",
+    "H1 (λ searched)": "Hypothesis 1, λ searched",
+    "H1 (λ4 = 0)": "Hypothesis 1, λ4 = 0",
+}
 
 
 def glance(judged: pd.DataFrame) -> pd.DataFrame:
@@ -414,18 +424,16 @@ def glance(judged: pd.DataFrame) -> pd.DataFrame:
     argues it with the D1 pre-training paid once), one column per protocol or source, each cell
     the verdict and its one-line reason (``reason``)."""
     cells: dict[str, dict[str, str]] = {}
-    texts: dict[str, str] = {}
     for (column, claim), rows in judged.groupby(["column", "claim"], sort=False):
         if claim not in GLANCE_CLAIMS:
             continue
         rows = rows[rows["methods"] == rows["methods"].iloc[0]]  # the first reading: all methods
-        texts[claim] = f"{claim_name(claim)} {rows['text'].iloc[0]}"
         cells.setdefault(claim, {})[column] = f"{rows['verdict'].iloc[0]}: {reason(rows)}"
     columns = list(dict.fromkeys(judged["column"]))
     table = pd.DataFrame.from_dict(cells, orient="index").reindex(
         index=[c for c in GLANCE_CLAIMS if c in cells], columns=columns
     )
-    table.index = [texts[c] for c in table.index]
+    table.index = [GLANCE_CLAIMS[c] for c in table.index]
     table.index.name = "claim"
     return table.fillna("—")
 
