@@ -46,8 +46,8 @@ EFFECTS = {
     "val_acc": Effect(
         0.005,
         "accuracy",
-        "50 of Fashion-MNIST's 10,000 test images; Table I prints two decimals, so a smaller difference cannot "
-        "show in it",
+        "50 of Fashion-MNIST's 10,000 test images, and half the last digit Table I prints (two decimals): "
+        "a smaller difference is within its rounding",
     ),
     "fgsm": Effect(0.005, "accuracy", "as for accuracy: 50 test images, the resolution of Table I"),
     "noise": Effect(
