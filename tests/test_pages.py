@@ -145,15 +145,16 @@ def test_the_claims_matrix_marks_fragile_verdicts_and_pending_seeds():
         SeedSet("declared seeds 0–49", None, 23, 50),
     ]
     table = matrix(judged, sets, {("paper mode", "a", "all methods")})
-    assert table.loc[("(a) claim a", "paper mode", "all methods")].tolist() == [
+    a = "(a) Anti-Distillation most accurate, least spread"
+    assert table.loc[(a, "paper mode", "all methods")].tolist() == [
         "fails (fragile)",
         "equivalent (fragile)",
         "23 of 50 seeds computed",
         "—",
     ]
-    assert table.loc[("H1 (λ4 = 0): claim H1 (λ4 = 0)", "paper mode", "all methods"), "fresh seeds 10–19"] == "—"
+    assert table.loc[("Hypothesis 1, λ4 = 0", "paper mode", "all methods"), "fresh seeds 10–19"] == "—"
     # The records are judged once, in their own column; no pending seeds there.
-    assert table.loc[("(a) claim a", RECORDS, "all methods")].tolist() == ["—", "—", "—", "undecided"]
+    assert table.loc[(a, RECORDS, "all methods")].tolist() == ["—", "—", "—", "undecided"]
     assert [claim_name(k) for k in ("a", "f (amortised)")] == ["(a)", "(f, amortised)"]
     assert [p_text(p) for p in (0.0, 0.0004, 0.0123, float("nan"))] == ["< 0.001", "< 0.001", "0.012", "—"]
 

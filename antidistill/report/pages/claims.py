@@ -205,6 +205,22 @@ def fragile(judged: pd.DataFrame, sensitive: pd.DataFrame, sets: list[SeedSet]) 
     return out
 
 
+# Each claim by a short name (its full text is stated on the claims page).
+SHORT = {
+    "a": "(a) Anti-Distillation most accurate, least spread",
+    "b": "(b) Anti-Distillation most robust to FGSM",
+    "c": "(c) λ4 = 0 most robust to weight noise",
+    "d": "(d) Xavier not the most accurate",
+    "e": "(e) Anti-Distillation converges first",
+    "f (amortised)": "(f) growing costs little, shared over tasks",
+    "H1 (λ searched)": "Hypothesis 1, λ searched",
+    "H1 (λ4 = 0)": "Hypothesis 1, λ4 = 0",
+    "f": "(f) growing costs little, for one task",
+}
+# The claims at a glance: (f) as the paper argues it.
+GLANCE_CLAIMS = [c for c in SHORT if c != "f"]
+
+
 def claim_name(key: str) -> str:
     """A claim's key as the pages print it: "(a)", "(f, amortised)", "H1 (λ4 = 0):"."""
     if key.startswith("H1"):
@@ -218,7 +234,7 @@ def matrix(judged: pd.DataFrame, sets: list[SeedSet], fragile_keys: set) -> pd.D
     columns = [s.label for s in sets] + [RECORDS]
     rows: dict[tuple, dict[str, str]] = {}
     for (seeds, mode, claim, methods), row in verdicts(judged, ["seeds", *KEYS]).iterrows():
-        key = f"{claim_name(claim)} {row['text']}", mode, methods
+        key = SHORT.get(claim, f"{claim_name(claim)} {row['text']}"), mode, methods
         mark = f" ({FRAGILE})" if (mode, claim, methods) in fragile_keys else ""
         rows.setdefault(key, {})[seeds if seeds != RECORDS else RECORDS] = row["verdict"] + mark
     for s in sets:
@@ -406,19 +422,6 @@ def reason(rows: pd.DataFrame) -> str:
     return f"{_other(r['comparison'])}: {r['mean difference']:+.3f}, detectable {r['detectable']:.3f}"
 
 
-# The claims at a glance, by a short name each (their full text is on the claims page).
-GLANCE_CLAIMS = {
-    "a": "(a) Anti-Distillation most accurate, least spread",
-    "b": "(b) Anti-Distillation most robust to FGSM",
-    "c": "(c) λ4 = 0 most robust to weight noise",
-    "d": "(d) Xavier not the most accurate",
-    "e": "(e) Anti-Distillation converges first",
-    "f (amortised)": "(f) growing costs little, shared over tasks",
-    "H1 (λ searched)": "Hypothesis 1, λ searched",
-    "H1 (λ4 = 0)": "Hypothesis 1, λ4 = 0",
-}
-
-
 def glance(judged: pd.DataFrame) -> pd.DataFrame:
     """The verdicts at a glance: one row per claim (its all-methods reading, (f) as the paper
     argues it with the D1 pre-training paid once), one column per protocol or source, each cell
@@ -433,7 +436,7 @@ def glance(judged: pd.DataFrame) -> pd.DataFrame:
     table = pd.DataFrame.from_dict(cells, orient="index").reindex(
         index=[c for c in GLANCE_CLAIMS if c in cells], columns=columns
     )
-    table.index = [GLANCE_CLAIMS[c] for c in table.index]
+    table.index = [SHORT[c] for c in table.index]
     table.index.name = "claim"
     return table.fillna("—")
 
