@@ -11,6 +11,7 @@ import pandas as pd
 from ..bench import matmul_flops_per_sample, pretrain_kind
 from ..growth import METHODS
 from ..search import SEARCHED
+from .statistics import interval
 
 # Our reading of "can be neglected": the cost of growing adds at most this fraction to the cost
 # of training the student from scratch (Xavier's D2 training).
@@ -94,19 +95,13 @@ def cost_table(rep) -> pd.DataFrame:
             **{f"{part} (TFLOP)": v / 1e12 for part, v in cost.items()},
             "total (TFLOP)": sum(cost.values()) / 1e12,
             "accuracy": sum(r["val_acc"] for r in mine) / len(mine),
-            **dict(zip(("accuracy low", "accuracy high"), _interval([r["val_acc"] for r in mine]))),
+            **dict(zip(("accuracy low", "accuracy high"), interval([r["val_acc"] for r in mine]))),
             "run wall time (s)": sum(r["wall_time_s"] for r in mine) / len(mine),
             "teacher wall time (s)": sum(teacher_s) / len(teacher_s) if teacher_s else 0.0,
         }
     table = pd.DataFrame.from_dict(rows, orient="index")
     table.insert(5, "total / from scratch", table["total (TFLOP)"] / (scratch_cost(rep) / 1e12))
     return table
-
-
-def _interval(values: list[float]) -> tuple[float, float]:
-    from .statistics import interval
-
-    return interval(values) if len(values) > 1 else (values[0], values[0])
 
 
 def scratch_cost(rep) -> float:
